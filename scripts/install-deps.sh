@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# Installs what svmtest's tests need on a Debian 12 machine: build tools and test frameworks
+# (googletest, Catch2, CMake), QEMU for the guest tests, and the npm packages. Idempotent.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+APT_PACKAGES=(
+  g++ make cmake libgtest-dev catch2            # the real gtest / Catch2+CTest programs the engine tests compile
+  qemu-system-x86 qemu-utils busybox-static kmod cpio   # the QEMU target
+)
+
+missing=()
+for pkg in "${APT_PACKAGES[@]}"; do
+  dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")
+done
+if [ "${#missing[@]}" -gt 0 ]; then
+  SUDO=""
+  [ "$(id -u)" -ne 0 ] && SUDO="sudo"
+  export DEBIAN_FRONTEND=noninteractive
+  $SUDO apt-get update -qq
+  $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"
+fi
+
+npm ci --no-audit --no-fund
+npm run build

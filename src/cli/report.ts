@@ -1,0 +1,15 @@
+import { readResult } from '../model/run-file.js';
+import { EXIT, type ExitCode } from './exit-codes.js';
+import { renderReports } from './reporting.js';
+
+export interface ReportCommandOptions {
+  reporter: string;
+  out?: string;
+}
+
+/** Re-renders any saved run.json or comparison.json with any reporter. */
+export async function reportCommand(path: string, options: ReportCommandOptions): Promise<ExitCode> {
+  const result = readResult(path);
+  await renderReports(result, options.reporter, options.out);
+  return EXIT.ok;
+}

@@ -1,0 +1,49 @@
+import { CommanderError } from 'commander';
+import { describeCause, SvmtestError } from '../model/errors.js';
+import { EXIT, type ExitCode } from './exit-codes.js';
+
+function codeFor(error: SvmtestError): ExitCode {
+  switch (error.kind) {
+    case 'input':
+      return EXIT.usage;
+    case 'infra':
+      return EXIT.infra;
+    case 'interrupted':
+      return EXIT.interrupted;
+    default:
+      return EXIT.infra;
+  }
+}
+
+export function isDebug(): boolean {
+  return process.argv.includes('--debug') || process.env.SVMTEST_DEBUG === '1';
+}
+
+/** Reports an error as one line (a stack trace only with --debug) and returns the exit code. */
+export function exitCodeForError(error: unknown): ExitCode {
+  const debug = isDebug();
+  if (error instanceof CommanderError) {
+    return error.exitCode === 0 ? EXIT.ok : EXIT.usage;
+  }
+  if (error instanceof SvmtestError) {
+    process.stderr.write(`svmtest: ${error.message}\n`);
+    if (debug && error.stack) process.stderr.write(`${error.stack}\n`);
+    return codeFor(error);
+  }
+  process.stderr.write(`svmtest: internal error: ${describeCause(error)}${debug ? '' : ' (run with --debug for the stack trace)'}\n`);
+  if (debug && error instanceof Error && error.stack) process.stderr.write(`${error.stack}\n`);
+  return EXIT.infra;
+}
+
+/** Wraps a command's action: the action returns an exit code; only here does the process end. */
+export function action<A extends unknown[]>(fn: (...args: A) => Promise<ExitCode>): (...args: A) => Promise<void> {
+  return async (...args: A) => {
+    let code: ExitCode;
+    try {
+      code = await fn(...args);
+    } catch (error) {
+      code = exitCodeForError(error);
+    }
+    process.exitCode = code;
+  };
+}

@@ -1,0 +1,108 @@
+import {
+  COMPARISON_SCHEMA_VERSION,
+  VERDICTS,
+  type ComparisonEntry,
+  type ComparisonFile,
+  type RunRef,
+  type SideResult,
+  type Verdict,
+} from '../model/comparison.js';
+import type { RunFile, TestResult } from '../model/run.js';
+import { testId } from '../model/run.js';
+import { inShard, matchesAnyFilter } from '../model/selection.js';
+import type { Expectations } from './expectations.js';
+import { decideVerdict } from './verdict.js';
+
+function refOf(run: RunFile): RunRef {
+  return {
+    id: run.run.id,
+    variant: run.run.variant,
+    target: run.run.target,
+    status: run.run.status,
+    ...(run.run.environment.kernelRelease ? { kernelRelease: run.run.environment.kernelRelease } : {}),
+    gfx: [...new Set(run.run.environment.gpus.map((g) => g.gfx))].sort(),
+    testCount: run.tests.length,
+  };
+}
+
+function sideOf(test: TestResult, full: boolean): SideResult {
+  return {
+    status: test.status,
+    durationMs: test.durationMs,
+    ...(test.message !== undefined ? { message: test.message } : {}),
+    ...(full && test.attempts.length > 1 ? { attempts: test.attempts } : {}),
+    ...(full && test.kernelEvents.length > 0 ? { kernelEvents: test.kernelEvents } : {}),
+    ...(full && test.log !== undefined ? { log: test.log } : {}),
+  };
+}
+
+/** Did the candidate's own selection (suites, filters, shard) leave this test out on purpose? */
+function excludedByCandidate(candidate: RunFile, test: TestResult): boolean {
+  const { selection, shard } = candidate.run;
+  if (selection?.suites && !selection.suites.includes(test.suite)) return true;
+  if (selection?.filters && selection.filters.length > 0 && !matchesAnyFilter(testId(test), selection.filters)) return true;
+  if (shard && !inShard(testId(test), shard)) return true;
+  return false;
+}
+
+export interface CompareOptions {
+  readonly expectations: Expectations;
+  readonly now: Date;
+  readonly toolVersion: string;
+}
+
+/** Baseline run × candidate run → comparison.json, one entry per test id seen in either. */
+export function compareRuns(baseline: RunFile, candidate: RunFile, options: CompareOptions): ComparisonFile {
+  const baseById = new Map<string, TestResult>();
+  for (const test of baseline.tests) baseById.set(testId(test), test);
+  const seen = new Set<string>();
+  const entries: ComparisonEntry[] = [];
+  const counts = Object.fromEntries(VERDICTS.map((v) => [v, 0])) as Record<Verdict, number>;
+
+  for (const test of candidate.tests) {
+    const id = testId(test);
+    seen.add(id);
+    const base = baseById.get(id);
+    const { verdict, note } = decideVerdict(base, test, options.expectations);
+    counts[verdict]++;
+    const interesting = verdict !== 'pass' && verdict !== 'skip';
+    entries.push({
+      suite: test.suite,
+      name: test.name,
+      verdict,
+      ...(base ? { baseline: sideOf(base, interesting) } : {}),
+      candidate: sideOf(test, interesting || test.kernelEvents.length > 0),
+      ...(note !== undefined ? { note } : {}),
+    });
+  }
+  for (const base of baseline.tests) {
+    const id = testId(base);
+    if (seen.has(id)) continue;
+    const excluded = excludedByCandidate(candidate, base);
+    const { verdict, note } = decideVerdict(base, undefined, options.expectations);
+    if (!excluded) counts[verdict]++;
+    entries.push({
+      suite: base.suite,
+      name: base.name,
+      verdict,
+      baseline: sideOf(base, true),
+      ...(excluded ? { excluded: true, note: 'not selected in the candidate run (suite, filter or shard)' } : { note: note! }),
+    });
+  }
+
+  return {
+    schemaVersion: COMPARISON_SCHEMA_VERSION,
+    kind: 'comparison',
+    createdAt: options.now.toISOString(),
+    toolVersion: options.toolVersion,
+    baseline: refOf(baseline),
+    candidate: refOf(candidate),
+    expectationFiles: [...options.expectations.files],
+    counts,
+    entries,
+    errors: [
+      ...baseline.errors.map((e) => ({ side: 'baseline' as const, stage: e.stage, message: e.message })),
+      ...candidate.errors.map((e) => ({ side: 'candidate' as const, stage: e.stage, message: e.message })),
+    ],
+  };
+}

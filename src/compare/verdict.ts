@@ -1,0 +1,51 @@
+import type { Verdict } from '../model/comparison.js';
+import type { TestResult } from '../model/run.js';
+import { isFailing, isInconclusive } from '../model/status.js';
+import { expectedFailure, matchFlake, matchSkip, type Expectations } from './expectations.js';
+
+export interface VerdictResult {
+  readonly verdict: Verdict;
+  readonly note?: string;
+}
+
+type Side = Pick<TestResult, 'suite' | 'name' | 'status' | 'attempts'>;
+
+function passedAfterFailing(test: Side): boolean {
+  return test.status === 'pass' && test.attempts.some((a) => isFailing(a.status));
+}
+
+/**
+ * The one place a verdict is decided: baseline result × candidate result × the candidate's
+ * expectations → verdict (design.md, "Comparison"). Reporters never re-derive it.
+ */
+export function decideVerdict(baseline: Side | undefined, candidate: Side | undefined, expectations: Expectations): VerdictResult {
+  if (!candidate) {
+    if (!baseline) throw new Error('decideVerdict needs at least one side');
+    return { verdict: 'missing', note: 'in the baseline, absent from the candidate' };
+  }
+  const skipRule = matchSkip(expectations, candidate);
+  if (skipRule && isInconclusive(candidate.status)) return { verdict: 'skip', note: `skipped by ${skipRule.source}` };
+
+  const expected = expectedFailure(expectations, candidate);
+  const baselineFailed = baseline !== undefined && isFailing(baseline.status);
+  const baselineRan = baseline !== undefined && !isInconclusive(baseline.status);
+
+  if (isFailing(candidate.status)) {
+    if (expected && expected.status === candidate.status) return { verdict: 'expected-fail', note: `listed in ${expected.source}` };
+    const flake = matchFlake(expectations, candidate);
+    if (flake) return { verdict: 'flaky', note: `matches ${flake.source}` };
+    if (!baselineRan) return { verdict: 'new-fail', ...(expected ? { note: `listed as ${expected.status} in ${expected.source}, got ${candidate.status}` } : {}) };
+    if (baselineFailed) return { verdict: 'still-failing' };
+    return { verdict: 'regression', ...(expected ? { note: `listed as ${expected.status} in ${expected.source}, got ${candidate.status}` } : {}) };
+  }
+
+  if (candidate.status === 'pass') {
+    if (expected) return { verdict: 'unexpected-pass', note: `listed as ${expected.status} in ${expected.source}` };
+    if (passedAfterFailing(candidate)) return { verdict: 'flaky', note: `passed on attempt ${candidate.attempts.length} after failing` };
+    if (baselineFailed) return { verdict: 'fixed' };
+    if (!baselineRan) return { verdict: 'new-pass' };
+    return { verdict: 'pass' };
+  }
+
+  return { verdict: 'skip', ...(candidate.status === 'notrun' ? { note: 'not run' } : {}) };
+}

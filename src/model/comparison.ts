@@ -1,0 +1,80 @@
+import type { KernelEvent } from './kernel-event.js';
+import type { Attempt, RunStatus, TargetKind } from './run.js';
+import type { Status } from './status.js';
+
+export const COMPARISON_SCHEMA_VERSION = 1;
+
+export const VERDICTS = [
+  'regression',
+  'new-fail',
+  'missing',
+  'unexpected-pass',
+  'flaky',
+  'fixed',
+  'still-failing',
+  'expected-fail',
+  'new-pass',
+  'pass',
+  'skip',
+] as const;
+export type Verdict = (typeof VERDICTS)[number];
+
+/** Verdicts that make `--fail-on regression` fail. */
+export const REGRESSION_VERDICTS: ReadonlySet<Verdict> = new Set(['regression', 'new-fail', 'missing']);
+/** Verdicts that make `--fail-on unexpected` fail: anything the expectations did not predict. */
+export const UNEXPECTED_VERDICTS: ReadonlySet<Verdict> = new Set([
+  'regression',
+  'new-fail',
+  'missing',
+  'unexpected-pass',
+]);
+
+export interface RunRef {
+  readonly id: string;
+  readonly variant: string;
+  readonly target: TargetKind;
+  readonly status: RunStatus;
+  readonly kernelRelease?: string;
+  readonly gfx: readonly string[];
+  readonly testCount: number;
+}
+
+export interface SideResult {
+  readonly status: Status;
+  readonly message?: string;
+  readonly durationMs: number;
+  readonly attempts?: readonly Attempt[];
+  readonly kernelEvents?: readonly KernelEvent[];
+  readonly log?: string;
+}
+
+export interface ComparisonEntry {
+  readonly suite: string;
+  readonly name: string;
+  readonly verdict: Verdict;
+  readonly baseline?: SideResult;
+  readonly candidate?: SideResult;
+  /** Why the verdict is what it is when an expectation or the selection decided it. */
+  readonly note?: string;
+  /** A missing test that the candidate's shard or filter left out: reported, never counted as a failure. */
+  readonly excluded?: boolean;
+}
+
+export interface ComparisonProblem {
+  readonly side: 'baseline' | 'candidate';
+  readonly stage: string;
+  readonly message: string;
+}
+
+export interface ComparisonFile {
+  readonly schemaVersion: typeof COMPARISON_SCHEMA_VERSION;
+  readonly kind: 'comparison';
+  readonly createdAt: string;
+  readonly toolVersion: string;
+  readonly baseline: RunRef;
+  readonly candidate: RunRef;
+  readonly expectationFiles: readonly string[];
+  readonly counts: Readonly<Record<Verdict, number>>;
+  readonly entries: readonly ComparisonEntry[];
+  readonly errors: readonly ComparisonProblem[];
+}

@@ -1,0 +1,41 @@
+// Errors carry the exit code category of design.md, so only src/cli maps them to a process exit.
+export type ErrorKind = 'input' | 'infra' | 'interrupted' | 'internal';
+
+export class SvmtestError extends Error {
+  constructor(
+    readonly kind: ErrorKind,
+    message: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+    this.name = 'SvmtestError';
+  }
+}
+
+/** Bad input: a file, flag or config value that is not what was expected (exit 2). */
+export class InputError extends SvmtestError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('input', message, options);
+    this.name = 'InputError';
+  }
+}
+
+/** The machinery failed: build, boot, preflight, a suite binary missing (exit 3). */
+export class InfraError extends SvmtestError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('infra', message, options);
+    this.name = 'InfraError';
+  }
+}
+
+export class InterruptedError extends SvmtestError {
+  constructor(message = 'interrupted') {
+    super('interrupted', message);
+    this.name = 'InterruptedError';
+  }
+}
+
+export function describeCause(error: unknown): string {
+  if (error instanceof Error) return error.message;
+  return String(error);
+}

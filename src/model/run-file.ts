@@ -1,0 +1,56 @@
+import { existsSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { InputError } from './errors.js';
+import { readJsonFile, writeJsonAtomic } from './json-file.js';
+import { RUN_SCHEMA_VERSION, type RunFile } from './run.js';
+import { validateAgainst } from './schema.js';
+import type { ComparisonFile } from './comparison.js';
+import { COMPARISON_SCHEMA_VERSION } from './comparison.js';
+
+function checkVersion(data: unknown, file: string, expected: number, what: string): void {
+  if (typeof data !== 'object' || data === null || Array.isArray(data)) {
+    throw new InputError(`${file}: expected a JSON object (${what})`);
+  }
+  const version = (data as { schemaVersion?: unknown }).schemaVersion;
+  if (version === undefined) throw new InputError(`${file}: schemaVersion is missing; expected ${what} with schemaVersion ${expected}`);
+  if (version !== expected) {
+    throw new InputError(`${file}: schemaVersion is ${JSON.stringify(version)}, this svmtest reads ${what} version ${expected}`);
+  }
+}
+
+export function readRun(path: string): RunFile {
+  const { data, file } = readJsonFile(path, 'run.json');
+  if ((data as { kind?: unknown })?.kind === 'comparison') {
+    throw new InputError(`${file}: is a comparison, expected a run (run.json)`);
+  }
+  checkVersion(data, file, RUN_SCHEMA_VERSION, 'a run.json');
+  validateAgainst('run.schema.json', data, file);
+  return data as RunFile;
+}
+
+export function readComparison(path: string): ComparisonFile {
+  const { data, file } = readJsonFile(path, 'comparison.json');
+  checkVersion(data, file, COMPARISON_SCHEMA_VERSION, 'a comparison.json');
+  validateAgainst('comparison.schema.json', data, file);
+  return data as ComparisonFile;
+}
+
+/** A saved result of either kind: a directory holding comparison.json or run.json, or one of those files. */
+export function readResult(path: string): { kind: 'run'; run: RunFile } | { kind: 'comparison'; comparison: ComparisonFile } {
+  if (existsSync(path) && statSync(path).isDirectory()) {
+    if (existsSync(join(path, 'comparison.json'))) return { kind: 'comparison', comparison: readComparison(path) };
+    if (existsSync(join(path, 'run.json'))) return { kind: 'run', run: readRun(path) };
+    throw new InputError(`${path}: is a directory without run.json or comparison.json`);
+  }
+  const { data, file } = readJsonFile(path, 'run.json or comparison.json');
+  if ((data as { kind?: unknown })?.kind === 'comparison') return { kind: 'comparison', comparison: readComparison(file) };
+  return { kind: 'run', run: readRun(file) };
+}
+
+export function writeRun(file: string, run: RunFile): void {
+  writeJsonAtomic(file, run);
+}
+
+export function writeComparison(file: string, comparison: ComparisonFile): void {
+  writeJsonAtomic(file, comparison);
+}

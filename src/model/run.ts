@@ -1,0 +1,98 @@
+import type { KernelEvent } from './kernel-event.js';
+import type { Status } from './status.js';
+
+export const RUN_SCHEMA_VERSION = 1;
+
+export type RunStatus = 'complete' | 'incomplete' | 'interrupted';
+export type TargetKind = 'host' | 'qemu' | 'ssh' | 'import';
+
+export interface Shard {
+  readonly index: number;
+  readonly total: number;
+}
+
+export interface Gpu {
+  readonly node: number;
+  readonly gfx: string;
+  readonly name: string;
+  readonly xnack: boolean | null;
+}
+
+export interface Environment {
+  readonly kernelRelease?: string;
+  readonly kernelVersion?: string;
+  /** Only the options that matter to the comparison, e.g. CONFIG_DRM_AMDGPU_SVM → "y" or "n". */
+  readonly kernelConfig?: Readonly<Record<string, string>>;
+  readonly gpus: readonly Gpu[];
+  readonly rocmVersion?: string;
+  readonly hostname?: string;
+}
+
+/** What part of the suites this run was asked to cover, so a comparison can tell "missing" from "not selected". */
+export interface Selection {
+  readonly suites?: readonly string[];
+  readonly filters?: readonly string[];
+  readonly profile?: string;
+}
+
+export interface PreflightCheck {
+  readonly name: string;
+  readonly ok: boolean;
+  readonly expected: string;
+  readonly found: string;
+}
+
+export interface RunInfo {
+  readonly id: string;
+  readonly variant: string;
+  readonly target: TargetKind;
+  readonly startedAt: string;
+  readonly finishedAt?: string;
+  readonly status: RunStatus;
+  readonly shard?: Shard;
+  readonly selection?: Selection;
+  readonly environment: Environment;
+  readonly toolVersion: string;
+  readonly preflight?: readonly PreflightCheck[];
+}
+
+export interface Attempt {
+  readonly status: Status;
+  readonly durationMs: number;
+  readonly message?: string;
+}
+
+export interface TestResult {
+  readonly suite: string;
+  readonly name: string;
+  readonly status: Status;
+  readonly durationMs: number;
+  readonly attempts: readonly Attempt[];
+  readonly message?: string;
+  readonly kernelEvents: readonly KernelEvent[];
+  readonly log?: string;
+}
+
+export interface InfraProblem {
+  readonly stage: string;
+  readonly message: string;
+  readonly suite?: string;
+}
+
+export interface RunFile {
+  readonly schemaVersion: typeof RUN_SCHEMA_VERSION;
+  readonly run: RunInfo;
+  readonly tests: readonly TestResult[];
+  readonly errors: readonly InfraProblem[];
+}
+
+/** The id of a test is `suite/name`; split at the first `/` (names may contain `/`). */
+export function testId(test: { suite: string; name: string }): string {
+  return `${test.suite}/${test.name}`;
+}
+
+export function splitTestId(id: string): { suite: string; name: string } | undefined {
+  const slash = id.indexOf('/');
+  if (slash <= 0 || slash === id.length - 1) return undefined;
+  return { suite: id.slice(0, slash), name: id.slice(slash + 1) };
+}

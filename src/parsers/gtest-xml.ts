@@ -1,0 +1,52 @@
+import type { Status } from '../model/status.js';
+import { trimText } from './text.js';
+import type { ParsedReport, ParsedTest } from './types.js';
+import { attr, children, parseXml, text, type XmlNode } from './xml.js';
+
+function secondsToMs(value: string | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  const seconds = Number.parseFloat(value);
+  return Number.isFinite(seconds) ? Math.round(seconds * 1000) : undefined;
+}
+
+function failureText(node: XmlNode): string {
+  return text(node).trim() !== '' ? text(node) : attr(node, 'message') ?? '';
+}
+
+function gtestStatus(testcase: XmlNode): Status {
+  const status = attr(testcase, 'status')?.toLowerCase();
+  const result = attr(testcase, 'result')?.toLowerCase();
+  if (status === 'notrun' || result === 'suppressed') return 'notrun';
+  if (children(testcase, 'failure').length > 0 || children(testcase, 'error').length > 0) return 'fail';
+  if (result === 'skipped' || children(testcase, 'skipped').length > 0) return 'skip';
+  return 'pass';
+}
+
+/** gtest `--gtest_output=xml`: `classname.name` is the test's full name (`Gen/HugeTest.Case/13`). */
+export function parseGtestXml(content: string): ParsedReport {
+  const doc = parseXml(content, 'gtest XML (<testsuites>)');
+  const root = (doc.testsuites as XmlNode | undefined) ?? { testsuite: doc.testsuite };
+  const tests: ParsedTest[] = [];
+  for (const suite of children(root, 'testsuite')) {
+    for (const testcase of children(suite, 'testcase')) {
+      const name = attr(testcase, 'name') ?? '';
+      const classname = attr(testcase, 'classname') ?? attr(suite, 'name') ?? '';
+      const status = gtestStatus(testcase);
+      const failures = [...children(testcase, 'failure'), ...children(testcase, 'error')];
+      const skipped = children(testcase, 'skipped')[0];
+      const message =
+        status === 'fail' ? trimText(failureText(failures[0]!))
+        : status === 'skip' && skipped ? trimText(failureText(skipped))
+        : status === 'notrun' ? 'disabled'
+        : undefined;
+      const durationMs = secondsToMs(attr(testcase, 'time'));
+      tests.push({
+        name: classname ? `${classname}.${name}` : name,
+        status,
+        ...(durationMs !== undefined ? { durationMs } : {}),
+        ...(message !== undefined ? { message } : {}),
+      });
+    }
+  }
+  return { format: 'gtest-xml', tests };
+}

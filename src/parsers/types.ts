@@ -1,0 +1,21 @@
+import type { Status } from '../model/status.js';
+
+export interface ParsedTest {
+  readonly name: string;
+  readonly status: Status;
+  readonly durationMs?: number;
+  /** The first failure (or the skip reason), trimmed. */
+  readonly message?: string;
+  /** What the test printed, when the format carries it. */
+  readonly output?: string;
+}
+
+export interface ParsedReport {
+  readonly format: string;
+  readonly tests: readonly ParsedTest[];
+}
+
+export interface ParseOptions {
+  /** A test whose output matches this is a skip (hip-tests print HIP_SKIP_THIS_TEST). */
+  readonly skipPattern?: RegExp;
+}

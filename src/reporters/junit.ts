@@ -1,0 +1,93 @@
+import { writeFileSync, mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import junitModule, { type Builder } from 'junit-report-builder';
+import type { ComparisonEntry, ComparisonFile } from '../model/comparison.js';
+import type { RunFile, TestResult } from '../model/run.js';
+import type { Reporter } from './types.js';
+import { describeEvents, VERDICT_LABEL } from './view.js';
+
+// A CommonJS module whose typings describe an ES default export: at run time the import is the builder itself.
+const junitBuilder = junitModule as unknown as Builder;
+
+function eventsText(events: TestResult['kernelEvents'] | undefined): string {
+  return (events ?? []).map((e) => `[${e.kind}] ${e.lines.join('\n')}`).join('\n\n');
+}
+
+function addComparisonCase(suite: ReturnType<Builder['testSuite']>, entry: ComparisonEntry): void {
+  const side = entry.candidate ?? entry.baseline!;
+  const testCase = suite.testCase().className(entry.suite).name(entry.name).time(side.durationMs / 1000);
+  if (entry.verdict !== 'pass') {
+    testCase.property('verdict', entry.verdict);
+    if (entry.baseline) testCase.property('baseline', entry.baseline.status);
+    if (entry.candidate) testCase.property('candidate', entry.candidate.status);
+  }
+  const events = describeEvents(entry.candidate?.kernelEvents);
+  const detail = [entry.candidate?.message ?? entry.baseline?.message, entry.note, events ? `kernel: ${events}` : undefined].filter(Boolean).join('\n');
+  switch (entry.verdict) {
+    case 'regression':
+    case 'new-fail':
+    case 'unexpected-pass':
+      testCase.failure(`${VERDICT_LABEL[entry.verdict]}: ${(detail.split('\n')[0] ?? '').slice(0, 300)}`, entry.verdict).stacktrace(detail);
+      break;
+    case 'missing':
+      if (entry.excluded) testCase.skipped();
+      else testCase.failure('missing: in the baseline, absent from the candidate', 'missing');
+      break;
+    case 'skip':
+    case 'expected-fail':
+    case 'still-failing':
+      testCase.skipped();
+      break;
+    default:
+      break;
+  }
+  if (entry.verdict === 'flaky') testCase.standardOutput(`flaky: ${detail}`);
+  const kernel = eventsText(entry.candidate?.kernelEvents);
+  if (kernel) testCase.standardError(kernel);
+}
+
+function buildComparison(comparison: ComparisonFile): string {
+  const builder = junitBuilder.newBuilder();
+  const bySuite = new Map<string, ComparisonEntry[]>();
+  for (const e of comparison.entries) bySuite.set(e.suite, [...(bySuite.get(e.suite) ?? []), e]);
+  for (const [name, entries] of bySuite) {
+    const suite = builder.testSuite().name(`${name} (${comparison.candidate.variant} vs ${comparison.baseline.variant})`);
+    for (const entry of entries) addComparisonCase(suite, entry);
+  }
+  return builder.build();
+}
+
+function buildRun(run: RunFile): string {
+  const builder = junitBuilder.newBuilder();
+  const bySuite = new Map<string, TestResult[]>();
+  for (const t of run.tests) bySuite.set(t.suite, [...(bySuite.get(t.suite) ?? []), t]);
+  for (const [name, tests] of bySuite) {
+    const suite = builder.testSuite().name(`${name} (${run.run.variant})`);
+    for (const t of tests) {
+      const testCase = suite.testCase().className(t.suite).name(t.name).time(t.durationMs / 1000);
+      if (t.status === 'fail' || t.status === 'timeout') testCase.failure(t.message ?? t.status, t.status);
+      else if (t.status === 'crash') testCase.error(t.message ?? 'crashed', 'crash');
+      else if (t.status === 'skip' || t.status === 'notrun') testCase.skipped();
+      if (t.attempts.length > 1) testCase.property('attempts', t.attempts.map((a) => a.status).join(','));
+      const kernel = eventsText(t.kernelEvents);
+      if (kernel) testCase.standardError(kernel);
+    }
+  }
+  return builder.build();
+}
+
+export const junitReporter: Reporter = {
+  name: 'junit',
+  description: 'JUnit XML, one testcase per test; regressions and new failures are failures (junit.xml in --out)',
+  render(result, { screen, outDir }) {
+    const xml = result.kind === 'comparison' ? buildComparison(result.comparison) : buildRun(result.run);
+    if (!outDir) {
+      screen.write(`${xml}\n`);
+      return [];
+    }
+    mkdirSync(outDir, { recursive: true });
+    const file = join(outDir, 'junit.xml');
+    writeFileSync(file, `${xml}\n`);
+    return [file];
+  },
+};

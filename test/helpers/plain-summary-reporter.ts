@@ -1,0 +1,32 @@
+import type { Reporter } from 'vitest/reporters';
+
+interface Task {
+  type: string;
+  mode?: string;
+  result?: { state?: string };
+  tasks?: Task[];
+}
+
+function count(tasks: readonly Task[], totals: { passed: number; failed: number; skipped: number }): void {
+  for (const task of tasks) {
+    if (task.type === 'test') {
+      const state = task.result?.state;
+      if (state === 'pass') totals.passed++;
+      else if (state === 'fail') totals.failed++;
+      else totals.skipped++;
+    } else {
+      if (task.type === 'suite' && task.result?.state === 'fail' && !(task.tasks ?? []).some((t) => t.type === 'test')) totals.failed++;
+      count(task.tasks ?? [], totals);
+    }
+  }
+}
+
+/** Ends the run with one plain "N passed, N failed, N skipped" line that any CI log reader understands. */
+export default class PlainSummaryReporter implements Reporter {
+  onFinished(files: unknown[] = [], errors: unknown[] = []): void {
+    const totals = { passed: 0, failed: 0, skipped: 0 };
+    count(files as Task[], totals);
+    totals.failed += errors.length;
+    process.stdout.write(`\n${totals.passed} passed, ${totals.failed} failed, ${totals.skipped} skipped\n`);
+  }
+}

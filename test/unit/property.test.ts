@@ -1,0 +1,95 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { InputError } from '../../src/model/errors.js';
+import { findFormat, formatNames, parseResults } from '../../src/parsers/formats.js';
+import { parseKernelLog } from '../../src/parsers/kernel-log.js';
+import { parseCtestShowOnly, parseGtestList, parseGtestListJson } from '../../src/parsers/test-lists.js';
+import { readFileSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { SHARED_FIXTURES, sharedFixturesPresent } from '../helpers/paths.js';
+
+// The only thing allowed to escape a parser is the tool's own input error.
+function onlyInputErrors(fn: () => unknown): void {
+  try {
+    fn();
+  } catch (error) {
+    if (!(error instanceof InputError)) throw error;
+  }
+}
+
+const seeds: string[] = [];
+if (sharedFixturesPresent()) {
+  for (const dir of ['gtest-1.12', 'ctest-3.25-catch2-2.13', 'kfdtest-logs', 'hip-tests-logs', 'dmesg']) {
+    for (const f of readdirSync(join(SHARED_FIXTURES, dir))) seeds.push(readFileSync(join(SHARED_FIXTURES, dir, f), 'utf8'));
+  }
+}
+seeds.push('[ RUN      ] A.B\n[       OK ] A.B (1 ms)\n', '<testsuites><testsuite><testcase name="x"/></testsuite></testsuites>');
+
+/** A real output, cut, spliced and sprinkled with junk. */
+const mutated = fc
+  .tuple(fc.constantFrom(...seeds), fc.nat(), fc.nat(), fc.string({ unit: 'binary', maxLength: 40 }), fc.boolean())
+  .map(([seed, a, b, junk, truncate]) => {
+    const i = a % (seed.length + 1);
+    const j = b % (seed.length + 1);
+    return truncate ? seed.slice(0, Math.max(i, j)) : seed.slice(0, Math.min(i, j)) + junk + seed.slice(Math.max(i, j));
+  });
+
+const runs = { numRuns: Number(process.env.FC_RUNS ?? 300) };
+
+describe('parsers never throw anything but an input error', () => {
+  it('auto-detection on random strings', () => {
+    fc.assert(fc.property(fc.string({ unit: 'binary', maxLength: 300 }), (text) => onlyInputErrors(() => parseResults(text))), runs);
+  });
+
+  it('auto-detection on mutated real outputs', () => {
+    fc.assert(fc.property(mutated, (text) => onlyInputErrors(() => parseResults(text))), runs);
+  });
+
+  it('every forced format on mutated real outputs', () => {
+    fc.assert(
+      fc.property(mutated, fc.constantFrom(...formatNames()), (text, format) => onlyInputErrors(() => findFormat(format).parse(text, {}))),
+      runs,
+    );
+  });
+
+  it('kernel log and list parsers on mutated outputs', () => {
+    fc.assert(
+      fc.property(mutated, (text) => {
+        onlyInputErrors(() => parseKernelLog(text));
+        onlyInputErrors(() => parseGtestList(text));
+        let data: unknown;
+        try {
+          data = JSON.parse(text);
+        } catch {
+          return;
+        }
+        onlyInputErrors(() => parseGtestListJson(data));
+        onlyInputErrors(() => parseCtestShowOnly(data));
+      }),
+      runs,
+    );
+  });
+
+  it('JSON readers on arbitrary JSON values', () => {
+    fc.assert(
+      fc.property(fc.jsonValue(), (data) => {
+        onlyInputErrors(() => parseGtestListJson(data));
+        onlyInputErrors(() => parseCtestShowOnly(data));
+        onlyInputErrors(() => findFormat('gtest-json').parse(JSON.stringify(data), {}));
+      }),
+      runs,
+    );
+  });
+
+  it('gtest console: every test it reports has a name and a known status', () => {
+    fc.assert(
+      fc.property(mutated, (text) => {
+        onlyInputErrors(() => {
+          const report = findFormat('gtest-console').parse(text, {});
+          for (const t of report.tests) expect(t.name.length).toBeGreaterThan(0);
+        });
+      }),
+      runs,
+    );
+  });
+});

@@ -1,0 +1,81 @@
+import { describe, expect, it } from 'vitest';
+import { compareRuns } from '../../src/compare/compare-runs.js';
+import { NO_EXPECTATIONS, parseExpectations, expectationFileNames } from '../../src/compare/expectations.js';
+import { decideVerdict } from '../../src/compare/verdict.js';
+import { makeRun, result } from '../helpers/runs.js';
+
+const k = (status: Parameters<typeof result>[2], extra = {}) => result('kfdtest', 'KFDSVMRangeTest.MigrateTest/1', status, extra);
+const verdict = (b: ReturnType<typeof k> | undefined, c: ReturnType<typeof k> | undefined, e = NO_EXPECTATIONS) => decideVerdict(b, c, e).verdict;
+
+describe('decideVerdict (design.md table)', () => {
+  it.each([
+    ['pass', 'fail', 'regression'],
+    ['pass', 'crash', 'regression'],
+    ['pass', 'timeout', 'regression'],
+    ['fail', 'pass', 'fixed'],
+    ['crash', 'pass', 'fixed'],
+    ['fail', 'crash', 'still-failing'],
+    ['pass', 'pass', 'pass'],
+    ['pass', 'skip', 'skip'],
+    ['skip', 'fail', 'new-fail'],
+    ['skip', 'pass', 'new-pass'],
+  ] as const)('%s → %s is %s', (b, c, v) => expect(verdict(k(b), k(c))).toBe(v));
+
+  it('absent baseline gives new-pass / new-fail; absent candidate gives missing', () => {
+    expect(verdict(undefined, k('pass'))).toBe('new-pass');
+    expect(verdict(undefined, k('crash'))).toBe('new-fail');
+    expect(verdict(k('pass'), undefined)).toBe('missing');
+  });
+
+  it('a pass after a failing attempt is flaky', () => {
+    const retried = k('pass', { attempts: [{ status: 'fail', durationMs: 1 }, { status: 'pass', durationMs: 1 }] });
+    expect(verdict(k('pass'), retried)).toBe('flaky');
+  });
+
+  it('uses fails (status must match), flakes and skips expectations', () => {
+    const e = parseExpectations([
+      { name: 'gpusvm-fails.txt', text: '# comment\nkfdtest/KFDSVMRangeTest.MigrateTest/1,Fail\n' },
+      { name: 'gpusvm-flakes.txt', text: 'EvictTest' },
+      { name: 'gpusvm-skips.txt', text: '^hip-tests/' },
+    ]);
+    expect(verdict(k('pass'), k('fail'), e)).toBe('expected-fail');
+    expect(verdict(k('pass'), k('crash'), e)).toBe('regression');
+    expect(verdict(k('fail'), k('pass'), e)).toBe('unexpected-pass');
+    expect(verdict(k('pass'), result('kfdtest', 'KFDSVMEvictTest.QueueTest', 'fail'), e)).toBe('flaky');
+    expect(verdict(undefined, result('hip-tests', 'Unit_x', 'skip'), e)).toBe('skip');
+  });
+
+  it('rejects malformed expectation lines with file:line', () => {
+    expect(() => parseExpectations([{ name: 'x-fails.txt', text: '\nkfdtest/A.B,Exploded\n' }])).toThrow(/x-fails.txt:2: unknown status "Exploded"/);
+    expect(() => parseExpectations([{ name: 'x-fails.txt', text: 'no-comma' }])).toThrow(/x-fails.txt:1: expected "suite\/test,Status"/);
+    expect(() => parseExpectations([{ name: 'x-flakes.txt', text: '(' }])).toThrow(/x-flakes.txt:1: not a valid regular expression/);
+  });
+
+  it('selects expectation files by variant and GPU family', () => {
+    expect(expectationFileNames('gpusvm', ['gfx942', 'gfx90a', 'gfx942'])).toEqual([
+      'gpusvm-fails.txt', 'gpusvm-flakes.txt', 'gpusvm-skips.txt',
+      'gpusvm-gfx90a-fails.txt', 'gpusvm-gfx90a-flakes.txt', 'gpusvm-gfx90a-skips.txt',
+      'gpusvm-gfx942-fails.txt', 'gpusvm-gfx942-flakes.txt', 'gpusvm-gfx942-skips.txt',
+    ]);
+  });
+});
+
+describe('compareRuns', () => {
+  const now = new Date('2026-11-25T00:00:00Z');
+  it('counts verdicts and keeps missing tests that the candidate shard excluded out of the counts', () => {
+    const baseline = makeRun('legacy', [result('kfdtest', 'A.a', 'pass'), result('kfdtest', 'A.b', 'pass'), result('kfdtest', 'A.c', 'fail')]);
+    const candidate = makeRun('gpusvm', [result('kfdtest', 'A.a', 'fail'), result('kfdtest', 'A.c', 'pass')], {
+      selection: { filters: ['kfdtest/A.a', 'kfdtest/A.c'] },
+    });
+    const c = compareRuns(baseline, candidate, { expectations: NO_EXPECTATIONS, now, toolVersion: 't' });
+    expect(c.counts.regression).toBe(1);
+    expect(c.counts.fixed).toBe(1);
+    expect(c.counts.missing).toBe(0);
+    expect(c.entries.find((e) => e.name === 'A.b')).toMatchObject({ verdict: 'missing', excluded: true });
+  });
+
+  it('a test absent from an unfiltered candidate is missing and counted', () => {
+    const c = compareRuns(makeRun('legacy', [result('kfdtest', 'A.a', 'pass')]), makeRun('gpusvm', []), { expectations: NO_EXPECTATIONS, now, toolVersion: 't' });
+    expect(c.counts.missing).toBe(1);
+  });
+});
