@@ -33,7 +33,7 @@ program
   .argument('<baseline>', 'baseline run directory or run.json (e.g. legacy)')
   .argument('<candidate>', 'candidate run directory or run.json (e.g. gpusvm)')
   .option('-e, --expectations <dir>', 'directory of <variant>[-<gfx>]-{fails,flakes,skips}.txt expectation files')
-  .option('-r, --reporter <list>', `comma-separated reporters: terminal, junit, markdown, json, github`, 'terminal,junit,markdown')
+  .option('-r, --reporter <list>', 'comma-separated reporters: terminal, junit, markdown, json, github (comparison.json is always saved)', 'terminal')
   .option('-o, --out <dir>', 'directory for comparison.json and report files (default: reports/<time>-compare)')
   .addOption(new Option('--fail-on <what>', 'which verdicts make the exit code 1').choices(['regression', 'unexpected', 'never']).default('regression'))
   .action(action(async (baseline: string, candidate: string, opts) => (await import('./compare.js')).compareCommand(baseline, candidate, opts)));

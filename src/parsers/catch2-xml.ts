@@ -23,22 +23,24 @@ function failuresIn(node: XmlNode): string[] {
 }
 
 /** Catch2 `-r xml` (v2 `<Catch>` and v3 `<Catch2TestRun>`). */
+const EMPTY: XmlNode = { name: '', attributes: {}, children: [], text: '' };
+
 export function parseCatch2Xml(content: string, options: ParseOptions = {}): ParsedReport {
   const doc = parseXml(content, 'Catch2 XML (<Catch> or <Catch2TestRun>)');
-  const root = ((doc.Catch ?? doc.Catch2TestRun) as XmlNode | undefined) ?? {};
+  const root = doc;
   const testCases = [...children(root, 'TestCase'), ...children(root, 'Group').flatMap((g) => children(g, 'TestCase'))];
   const tests: ParsedTest[] = testCases.map((testCase) => {
-    const overall = child(testCase, 'OverallResult');
-    const output = text(child(overall ?? {}, 'StdOut'));
+    const overall = child(testCase, 'OverallResult') ?? EMPTY;
+    const output = text(child(overall, 'StdOut'));
     const failures = failuresIn(testCase);
-    const skips = Number(attr(overall ?? {}, 'skips') ?? '0');
-    let status: Status = attr(overall ?? {}, 'success') === 'false' || failures.length > 0 ? 'fail' : 'pass';
+    const skips = Number(attr(overall, 'skips') ?? '0');
+    let status: Status = attr(overall, 'success') === 'false' || failures.length > 0 ? 'fail' : 'pass';
     let message = failures.length > 0 ? trimMessage(failures[0]!.split('\n')) : undefined;
     if (status === 'pass' && (skips > 0 || options.skipPattern?.test(output))) {
       status = 'skip';
       message = output.split('\n').find((l) => options.skipPattern?.test(l))?.trim() ?? 'skipped';
     }
-    const seconds = Number.parseFloat(attr(overall ?? {}, 'durationInSeconds') ?? '');
+    const seconds = Number.parseFloat(attr(overall, 'durationInSeconds') ?? '');
     return {
       name: attr(testCase, 'name') ?? '',
       status,

@@ -24,11 +24,10 @@ function gtestStatus(testcase: XmlNode): Status {
 
 /** gtest `--gtest_output=xml`: `classname.name` is the test's full name (`Gen/HugeTest.Case/13`). */
 export function parseGtestXml(content: string): ParsedReport {
-  const doc = parseXml(content, 'gtest XML (<testsuites>)');
-  const root = (doc.testsuites as XmlNode | undefined) ?? { testsuite: doc.testsuite };
   const tests: ParsedTest[] = [];
-  for (const suite of children(root, 'testsuite')) {
-    for (const testcase of children(suite, 'testcase')) {
+  parseXml(content, 'gtest XML (<testsuites>)', {
+    onClose(testcase, suite) {
+      if (testcase.name !== 'testcase') return false;
       const name = attr(testcase, 'name') ?? '';
       const classname = attr(testcase, 'classname') ?? attr(suite, 'name') ?? '';
       const status = gtestStatus(testcase);
@@ -46,7 +45,8 @@ export function parseGtestXml(content: string): ParsedReport {
         ...(durationMs !== undefined ? { durationMs } : {}),
         ...(message !== undefined ? { message } : {}),
       });
-    }
-  }
+      return true;
+    },
+  });
   return { format: 'gtest-xml', tests };
 }

@@ -44,7 +44,7 @@ function nameOf(testcase: XmlNode, flavour: JunitFlavour): string {
 export function parseJunit(content: string, flavour: JunitFlavour, options: ParseOptions = {}): ParsedReport {
   const doc = parseXml(content, 'JUnit XML (<testsuites> or <testsuite>)');
   const cases: Array<{ suite: XmlNode; testcase: XmlNode }> = [];
-  collectCases(doc.testsuites ? (doc.testsuites as XmlNode) : doc, cases);
+  collectCases(doc.name === 'testsuite' ? { name: '', attributes: {}, children: [doc], text: '' } : doc, cases);
   const tests: ParsedTest[] = cases.map(({ testcase }) => {
     const output = text(child(testcase, 'system-out'));
     const { status, message } = statusOf(testcase, output, options);

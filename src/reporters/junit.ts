@@ -49,7 +49,11 @@ function addComparisonCase(suite: ReturnType<Builder['testSuite']>, entry: Compa
 function buildComparison(comparison: ComparisonFile): string {
   const builder = junitBuilder.newBuilder();
   const bySuite = new Map<string, ComparisonEntry[]>();
-  for (const e of comparison.entries) bySuite.set(e.suite, [...(bySuite.get(e.suite) ?? []), e]);
+  for (const e of comparison.entries) {
+    const list = bySuite.get(e.suite);
+    if (list) list.push(e);
+    else bySuite.set(e.suite, [e]);
+  }
   for (const [name, entries] of bySuite) {
     const suite = builder.testSuite().name(`${name} (${comparison.candidate.variant} vs ${comparison.baseline.variant})`);
     for (const entry of entries) addComparisonCase(suite, entry);
@@ -60,7 +64,11 @@ function buildComparison(comparison: ComparisonFile): string {
 function buildRun(run: RunFile): string {
   const builder = junitBuilder.newBuilder();
   const bySuite = new Map<string, TestResult[]>();
-  for (const t of run.tests) bySuite.set(t.suite, [...(bySuite.get(t.suite) ?? []), t]);
+  for (const t of run.tests) {
+    const list = bySuite.get(t.suite);
+    if (list) list.push(t);
+    else bySuite.set(t.suite, [t]);
+  }
   for (const [name, tests] of bySuite) {
     const suite = builder.testSuite().name(`${name} (${run.run.variant})`);
     for (const t of tests) {
