@@ -46,6 +46,50 @@ program
   .option('-o, --out <dir>', 'write report files (junit.xml, summary.md) here instead of printing them')
   .action(action(async (path: string, opts) => (await import('./report.js')).reportCommand(path, opts)));
 
+function targetOptions(command: Command): Command {
+  return command
+    .option('-c, --config <file>', 'configuration file (default: ./svmtest.yaml, else the built-in config/default.yaml)')
+    .option('--variant <name>', 'variant under test (legacy, gpusvm, …); its preflight expectations are checked')
+    .option('--target <kind>', 'where the kernel under test runs: host', 'host')
+    .option('-s, --suite <name>', 'built-in suite to run (kfdtest, rocrtst, hip-tests); repeatable', collect, [])
+    .option('--suite-file <file>', 'a suite defined in any YAML file (see suites/README.md); repeatable', collect, [])
+    .option('--profile <name>', 'test selection: svm (the SVM-relevant tests) or full')
+    .option('-f, --filter <glob>', 'only tests whose suite/name matches; a leading - excludes; repeatable', collect, [])
+    .option('--shard <i/n>', 'run only shard i of n (a stable partition of the selected tests)')
+    .option('--rocm <dir>', 'installed ROCm prefix (default: $ROCM_PATH, else /opt/rocm)')
+    .option('--sysfs-root <dir>', 'read the KFD topology and other /sys files from a copied tree');
+}
+
+targetOptions(
+  program
+    .command('run')
+    .description('run suites on the machine under test and write run.json (journaled; resumable)'),
+)
+  .option('-o, --out <dir>', 'run directory (default: reports/<time>-<variant>)')
+  .option('--resume <dir>', 'continue an interrupted or crashed run without re-running finished tests')
+  .option('--retries <n>', 're-run a failing, crashing or timing-out test up to n times (pass after fail = flaky)')
+  .option('--timeout <seconds>', 'per-test timeout, overriding the suites\' own')
+  .option('--run-timeout <seconds>', 'stop the whole run after this long (remaining tests: notrun; exit 3)')
+  .option('-j, --jobs <n>', 'run on up to n GPUs at once, one worker per GPU')
+  .option('--isolate', 'one process per test instead of batches')
+  .addOption(new Option('--kernel-events <policy>', 'a passing test during which the kernel oopsed, faulted or reset the GPU').choices(['fail', 'warn', 'ignore']))
+  .option('-e, --expectations <dir>', 'expectation files; failures they list do not make the exit code 1')
+  .option('-r, --reporter <list>', 'reporters for the run: terminal, junit, markdown, json, github', 'terminal')
+  .action(action(async (opts) => (await import('./run.js')).runCommand(opts)));
+
+targetOptions(program.command('list').description('list the tests that would run, after profile, filters, skips and shard'))
+  .option('--json', 'machine-readable output')
+  .action(action(async (opts) => (await import('./list.js')).listCommand(opts)));
+
+program
+  .command('doctor')
+  .description('what this machine can run, what is missing, and the command that fixes it')
+  .option('-c, --config <file>', 'configuration file')
+  .option('--rocm <dir>', 'installed ROCm prefix')
+  .option('--sysfs-root <dir>', 'read /sys from a copied tree')
+  .option('--json', 'machine-readable output')
+  .action(action(async (opts) => (await import('./doctor.js')).doctorCommand(opts)));
+
 try {
   await program.parseAsync(process.argv);
 } catch (error) {

@@ -1,5 +1,5 @@
 import type { Status } from '../model/status.js';
-import { cleanLines, firstFailureBlock, trimMessage } from './text.js';
+import { cleanLine, firstFailureBlock, splitLines, trimMessage } from './text.js';
 import type { ParsedReport, ParsedTest } from './types.js';
 
 // Every gtest marker is ten characters between brackets: "[ RUN      ]", "[       OK ]", "[          ]" …
@@ -41,74 +41,104 @@ function parseNameAndTime(rest: string): { name: string; durationMs?: number } |
   return m[2] !== undefined ? { name: m[1]!, durationMs: Number(m[2]) } : { name: m[1]! };
 }
 
-/**
- * gtest console output, modern and the old bundled gtest of kfdtest/rocrtst.
- * While a test is open, only the markers that can close *that* test (or the banner of a new
- * process) are structure; anything else the test prints is its output, however it looks.
- */
-export function parseGtestConsole(text: string): ParsedReport {
-  const tests: ParsedTest[] = [];
-  let open: OpenTest | undefined;
-  let pending: string[] = [];
-  let inSummary = false;
+export interface GtestStreamEvents {
+  onStart?(name: string): void;
+  onResult(test: ParsedTest): void;
+}
 
-  for (const line of cleanLines(text)) {
+/**
+ * gtest console output, modern and the old bundled gtest of kfdtest/rocrtst, line by line, so
+ * the engine can follow a live process. While a test is open, only the markers that can close
+ * *that* test (or the banner of a new process) are structure; anything else the test prints
+ * is its output, however it looks.
+ */
+export class GtestConsoleStream {
+  private open: OpenTest | undefined;
+  private pending: string[] = [];
+  private inSummary = false;
+
+  constructor(private readonly events: GtestStreamEvents) {}
+
+  /** The test currently running, if any. */
+  get current(): string | undefined {
+    return this.open?.name;
+  }
+
+  push(rawLine: string): void {
+    const line = cleanLine(rawLine);
     const marker = MARKER.exec(line);
     const tag = marker ? marker[1]!.trim() : undefined;
     const rest = marker ? marker[2]! : '';
+    const open = this.open;
 
     if (open) {
       const closing = tag === 'OK' || tag === 'FAILED' || tag === 'SKIPPED';
       const parsed = closing ? parseNameAndTime(rest) : undefined;
       if (closing && (parsed?.name === open.name || (tag === 'FAILED' && rest.trim() === ''))) {
         const status: Status = tag === 'FAILED' ? 'fail' : tag === 'SKIPPED' || open.skipReason ? 'skip' : 'pass';
-        tests.push(finish(open, status, parsed?.durationMs));
-        open = undefined;
-        pending = [];
-        continue;
+        this.close(finish(open, status, parsed?.durationMs));
+        return;
       }
       const newProcess = NEW_PROCESS.test(line) || (tag === '==========' && rest.startsWith('Running '));
       if (!newProcess) {
         if (tag === '' && /^Skipping test:/i.test(rest.trim())) open.skipReason = rest.trim();
         open.output.push(line);
-        continue;
+        return;
       }
-      tests.push(finish(open, 'crash', undefined));
-      open = undefined;
-      pending = [];
+      this.close(finish(open, 'crash', undefined));
     }
 
     if (tag === undefined) {
-      pending.push(line);
-      continue;
+      this.pending.push(line);
+      return;
     }
     if (tag === '==========') {
-      inSummary = / ran\.?/.test(rest);
-      continue;
+      this.inSummary = / ran\.?/.test(rest);
+      return;
     }
     if (tag === 'RUN') {
       const parsed = parseNameAndTime(rest);
       if (parsed) {
-        open = { name: parsed.name, output: [] };
-        inSummary = false;
+        this.open = { name: parsed.name, output: [] };
+        this.inSummary = false;
+        this.events.onStart?.(parsed.name);
       }
-      continue;
+      return;
     }
     if (tag === 'DISABLED') {
       const parsed = parseNameAndTime(rest);
-      if (parsed) tests.push({ name: parsed.name, status: 'notrun', message: 'disabled' });
-      continue;
+      if (parsed) this.events.onResult({ name: parsed.name, status: 'notrun', message: 'disabled' });
+      return;
     }
-    if ((tag === 'OK' || tag === 'FAILED' || tag === 'SKIPPED') && !inSummary) {
+    if ((tag === 'OK' || tag === 'FAILED' || tag === 'SKIPPED') && !this.inSummary) {
       // --gtest_brief prints only the end line of failed/skipped tests: no RUN before it.
       const parsed = parseNameAndTime(rest);
       if (parsed?.durationMs !== undefined) {
         const status: Status = tag === 'FAILED' ? 'fail' : tag === 'SKIPPED' ? 'skip' : 'pass';
-        tests.push(finish({ name: parsed.name, output: pending }, status, parsed.durationMs));
+        this.events.onResult(finish({ name: parsed.name, output: this.pending }, status, parsed.durationMs));
       }
-      pending = [];
+      this.pending = [];
     }
   }
-  if (open) tests.push(finish(open, 'crash', undefined));
+
+  /** End of output: a test still open never finished — its process died. */
+  end(crashNote?: string): void {
+    if (!this.open) return;
+    if (crashNote) this.open.output.push(crashNote);
+    this.close(finish(this.open, 'crash', undefined));
+  }
+
+  private close(test: ParsedTest): void {
+    this.open = undefined;
+    this.pending = [];
+    this.events.onResult(test);
+  }
+}
+
+export function parseGtestConsole(text: string): ParsedReport {
+  const tests: ParsedTest[] = [];
+  const stream = new GtestConsoleStream({ onResult: (test) => tests.push(test) });
+  for (const line of splitLines(text)) stream.push(line);
+  stream.end();
   return { format: 'gtest-console', tests };
 }

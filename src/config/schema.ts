@@ -1,0 +1,60 @@
+import { z } from 'zod';
+
+const kconfigValue = z.enum(['y', 'm', 'n']);
+
+export const variantSchema = z
+  .object({
+    description: z.string().optional(),
+    /** Environment for every test of this variant (e.g. HSA_XNACK=1). */
+    env: z.record(z.string()).default({}),
+    /** Kernel command line additions when svmtest boots the kernel (QEMU), e.g. amdgpu.noretry=0. */
+    cmdline: z.array(z.string()).default([]),
+    /** What preflight proves before any test runs (design.md, "verdict integrity"). */
+    expect: z
+      .object({
+        /** A glob the kernel release must match, e.g. "6.18.0-rc4*". */
+        kernelRelease: z.string().optional(),
+        /** Kconfig options (without CONFIG_) and the value they must have on the running kernel. */
+        kconfig: z.record(kconfigValue).default({}),
+        /** Kernel symbols that must (true) or must not (false) be in /proc/kallsyms. */
+        kallsyms: z.record(z.boolean()).default({}),
+        /** /dev/kfd must open. */
+        kfd: z.boolean().default(true),
+        /** GPU families that must be present (e.g. [gfx942]); empty: any. */
+        gpus: z.array(z.string()).default([]),
+        /** XNACK mode the GPUs must run in. */
+        xnack: z.enum(['on', 'off', 'any']).default('any'),
+      })
+      .strict()
+      .default({}),
+  })
+  .strict();
+
+export const configSchema = z
+  .object({
+    /** Installed ROCm prefix; $ROCM_PATH and then /opt/rocm when unset. */
+    rocm: z.object({ path: z.string().optional() }).strict().default({}),
+    baseline: z.string().default('legacy'),
+    candidate: z.string().default('gpusvm'),
+    variants: z.record(variantSchema).default({}),
+    run: z
+      .object({
+        suites: z.array(z.string()).default(['kfdtest', 'rocrtst', 'hip-tests']),
+        suiteFiles: z.array(z.string()).default([]),
+        profile: z.string().default('svm'),
+        retries: z.number().int().min(0).default(1),
+        jobs: z.number().int().min(1).default(1),
+        kernelEvents: z.enum(['fail', 'warn', 'ignore']).default('fail'),
+        /** Seconds to wait after SIGTERM before SIGKILL when a test times out. */
+        killGrace: z.number().positive().default(5),
+        /** Bytes of output kept per test. */
+        logCap: z.number().int().positive().default(1024 * 1024),
+        out: z.string().default('reports'),
+      })
+      .strict()
+      .default({}),
+  })
+  .strict();
+
+export type Config = z.infer<typeof configSchema>;
+export type Variant = z.infer<typeof variantSchema>;

@@ -1,0 +1,74 @@
+import type { Gpu, Shard } from '../model/run.js';
+import { testId } from '../model/run.js';
+import { inShard, matchesAnyFilter } from '../model/selection.js';
+import type { ResolvedSuite, SuiteAdapter } from '../suites/adapter.js';
+import { globMatch, type SuiteDefinition } from '../suites/definition.js';
+import { adapterFor } from '../suites/registry.js';
+import { resolveSuite, type SuiteContext } from '../suites/resolve.js';
+import { loadSkipRules } from '../suites/skip-sources.js';
+import type { Target } from '../targets/target.js';
+import { InputError } from '../model/errors.js';
+
+export type PlannedAction = 'run' | 'skip' | 'notrun';
+
+export interface PlannedTest {
+  readonly name: string;
+  readonly action: PlannedAction;
+  readonly reason?: string;
+}
+
+export interface PlannedSuite {
+  readonly suite: ResolvedSuite;
+  readonly adapter: SuiteAdapter;
+  readonly tests: readonly PlannedTest[];
+}
+
+export interface Selection {
+  readonly profile?: string;
+  readonly filters: readonly string[];
+  readonly shard?: Shard;
+}
+
+function inProfile(definition: SuiteDefinition, profile: string | undefined, name: string): boolean {
+  if (!profile || profile === 'full') return true;
+  const globs = definition.profiles[profile];
+  if (!globs) {
+    const known = ['full', ...Object.keys(definition.profiles)].join(', ');
+    throw new InputError(`--profile "${profile}": suite ${definition.name} has no such profile; known: ${known}`);
+  }
+  return globs.some((g) => globMatch(g, name));
+}
+
+/**
+ * What will run: list each suite's tests on the target, then apply, in order, the profile,
+ * --filter, the shard (those three decide what is *selected*), and the suite's own skip lists
+ * and DISABLED_ tests (selected but not run, recorded as skip / notrun).
+ */
+export async function planSuites(
+  target: Target,
+  definitions: readonly SuiteDefinition[],
+  context: SuiteContext,
+  gpus: readonly Gpu[],
+  selection: Selection,
+): Promise<PlannedSuite[]> {
+  const planned: PlannedSuite[] = [];
+  for (const definition of definitions) {
+    const suite = await resolveSuite(target, definition, context);
+    const adapter = adapterFor(definition.kind);
+    const listed = await adapter.list(target, suite);
+    const skipRules = await loadSkipRules(target, definition, context, gpus);
+    const tests: PlannedTest[] = [];
+    for (const test of listed) {
+      const id = testId({ suite: definition.name, name: test.name });
+      if (!inProfile(definition, selection.profile, test.name)) continue;
+      if (selection.filters.length > 0 && !matchesAnyFilter(id, selection.filters)) continue;
+      if (selection.shard && !inShard(id, selection.shard)) continue;
+      const rule = skipRules.find((r) => globMatch(r.pattern, test.name));
+      if (test.disabled) tests.push({ name: test.name, action: 'notrun', reason: 'disabled in the suite' });
+      else if (rule) tests.push({ name: test.name, action: 'skip', reason: `excluded by ${rule.source}` });
+      else tests.push({ name: test.name, action: 'run' });
+    }
+    planned.push({ suite, adapter, tests });
+  }
+  return planned;
+}

@@ -1,0 +1,85 @@
+import { createHash } from 'node:crypto';
+import { closeSync, mkdirSync, openSync, writeSync } from 'node:fs';
+import { join } from 'node:path';
+
+const MAX_NAME = 120;
+
+/**
+ * A file name from a test name that cannot escape its folder: only [A-Za-z0-9._-], no leading
+ * dot, bounded length, and a short hash so distinct names never collide after sanitising.
+ */
+export function safeFileName(name: string): string {
+  let safe = name.replace(/[^A-Za-z0-9._-]+/g, '_').replace(/\.{2,}/g, '_').replace(/^[._-]+/, '');
+  if (safe.length > MAX_NAME) safe = safe.slice(0, MAX_NAME);
+  const hash = createHash('sha1').update(name).digest('hex').slice(0, 8);
+  return `${safe || 'test'}-${hash}`;
+}
+
+export const DEFAULT_LOG_CAP = 1024 * 1024;
+
+const FLUSH_BYTES = 64 * 1024;
+
+/** One test's output on disk, capped (says so when it cut), written in chunks so a loud test stays cheap. */
+export class TestLog {
+  private fd: number | undefined;
+  private written = 0;
+  private truncated = false;
+  private buffer: string[] = [];
+  private buffered = 0;
+
+  constructor(
+    private readonly file: string,
+    private readonly cap: number,
+  ) {}
+
+  write(line: string): void {
+    if (this.truncated) return;
+    const bytes = Buffer.byteLength(line) + 1;
+    if (this.written + bytes > this.cap) {
+      this.buffer.push(`\n[svmtest: output truncated after ${this.written} bytes (cap ${this.cap})]`);
+      this.truncated = true;
+      this.flush();
+      return;
+    }
+    this.buffer.push(line);
+    this.written += bytes;
+    this.buffered += bytes;
+    if (this.buffered >= FLUSH_BYTES) this.flush();
+  }
+
+  private flush(): void {
+    if (this.buffer.length === 0) return;
+    this.fd ??= openSync(this.file, 'a');
+    writeSync(this.fd, `${this.buffer.join('\n')}\n`);
+    this.buffer = [];
+    this.buffered = 0;
+  }
+
+  close(): void {
+    this.flush();
+    if (this.fd !== undefined) closeSync(this.fd);
+    this.fd = undefined;
+  }
+
+  get hasContent(): boolean {
+    return this.written > 0 || this.truncated;
+  }
+}
+
+export class TestLogs {
+  constructor(
+    private readonly runDir: string,
+    private readonly cap = DEFAULT_LOG_CAP,
+  ) {}
+
+  /** Path relative to the run directory, as stored in run.json. */
+  relativePath(suite: string, name: string, attempt: number): string {
+    return join('logs', safeFileName(suite), `${safeFileName(name)}${attempt > 1 ? `.attempt${attempt}` : ''}.log`);
+  }
+
+  open(suite: string, name: string, attempt: number): { log: TestLog; path: string } {
+    const path = this.relativePath(suite, name, attempt);
+    mkdirSync(join(this.runDir, 'logs', safeFileName(suite)), { recursive: true });
+    return { log: new TestLog(join(this.runDir, path), this.cap), path };
+  }
+}

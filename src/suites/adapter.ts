@@ -1,0 +1,50 @@
+import type { CommandSpec, Target } from '../targets/target.js';
+import type { ParsedTest } from '../parsers/types.js';
+import type { ListedTest } from '../parsers/test-lists.js';
+import type { SuiteDefinition } from './definition.js';
+
+/** Where the suite lives on the target once its binary or build directory was found. */
+export interface ResolvedSuite {
+  readonly definition: SuiteDefinition;
+  /** gtest: the command (binary + args); ctest: the build directory. */
+  readonly command: readonly string[];
+  readonly dir?: string;
+  readonly cwd?: string;
+  readonly env: Readonly<Record<string, string>>;
+}
+
+/** One GPU (or the whole machine) a worker runs on. */
+export interface WorkerSlot {
+  readonly index: number;
+  readonly node?: number;
+  readonly env: Readonly<Record<string, string>>;
+  readonly args: readonly string[];
+}
+
+/** Live events while a batch runs; the engine supervises timeouts and kernel events with them. */
+export interface BatchListener {
+  onStart(name: string): void;
+  onOutput(line: string): void;
+  onResult(test: ParsedTest): void;
+}
+
+export interface BatchStream {
+  push(stream: 'stdout' | 'stderr', line: string): void;
+  /** The process ended: report what it left unfinished. */
+  end(exit: { exitCode: number | null; signal: string | null }): Promise<void>;
+  readonly current: string | undefined;
+}
+
+export interface PreparedBatch {
+  readonly spec: CommandSpec;
+  stream(target: Target, listener: BatchListener): BatchStream;
+}
+
+export interface SuiteAdapter {
+  readonly kind: 'gtest' | 'ctest';
+  list(target: Target, suite: ResolvedSuite): Promise<ListedTest[]>;
+  /** The command for one batch of tests, and how to read its output. */
+  prepareBatch(suite: ResolvedSuite, tests: readonly string[], slot: WorkerSlot, scratch: string): PreparedBatch;
+  /** Longest batch one command line can carry (filters live in a single argument). */
+  readonly maxBatchChars: number;
+}

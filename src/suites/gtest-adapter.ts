@@ -1,0 +1,52 @@
+import { InfraError } from '../model/errors.js';
+import { GtestConsoleStream } from '../parsers/gtest-console.js';
+import { parseGtestList, type ListedTest } from '../parsers/test-lists.js';
+import type { Target } from '../targets/target.js';
+import type { BatchListener, BatchStream, PreparedBatch, ResolvedSuite, SuiteAdapter, WorkerSlot } from './adapter.js';
+
+// Linux caps one argument at 128 KiB (MAX_ARG_STRLEN); the filter is one argument.
+const MAX_FILTER_CHARS = 120_000;
+
+export const gtestAdapter: SuiteAdapter = {
+  kind: 'gtest',
+  maxBatchChars: MAX_FILTER_CHARS,
+
+  async list(target: Target, suite: ResolvedSuite): Promise<ListedTest[]> {
+    const result = await target.exec({ argv: [...suite.command, '--gtest_list_tests'], env: suite.env, ...(suite.cwd ? { cwd: suite.cwd } : {}) }, { timeoutMs: 120_000 });
+    if (result.exitCode !== 0) {
+      const why = (result.stderr || result.stdout).trim().split('\n').slice(-3).join(' | ');
+      throw new InfraError(`suite ${suite.definition.name}: listing tests with ${suite.command[0]} --gtest_list_tests failed (exit ${result.exitCode ?? result.signal}): ${why}`);
+    }
+    return [...parseGtestList(result.stdout).tests];
+  },
+
+  prepareBatch(suite: ResolvedSuite, tests: readonly string[], slot: WorkerSlot): PreparedBatch {
+    return {
+      spec: {
+        // Line-buffered stdout: a test's output (and its end line) arrive as it happens, so kernel
+        // records and timeouts are matched to the right test even after a loud one.
+        argv: ['stdbuf', '-oL', '-eL', ...suite.command, ...slot.args, `--gtest_filter=${tests.join(':')}`, '--gtest_color=no'],
+        env: { ...suite.env, ...slot.env },
+        ...(suite.cwd ? { cwd: suite.cwd } : {}),
+      },
+      stream: (_target, listener) => gtestStream(listener),
+    };
+  },
+};
+
+function gtestStream(listener: BatchListener): BatchStream {
+    const parser = new GtestConsoleStream({ onStart: (name) => listener.onStart(name), onResult: (test) => listener.onResult(test) });
+    return {
+      push(stream, line) {
+        if (parser.current !== undefined) listener.onOutput(line);
+        if (stream === 'stdout') parser.push(line);
+      },
+      async end(exit) {
+        const how = exit.signal ? `killed by ${exit.signal}` : `exited with code ${exit.exitCode}`;
+        parser.end(`[svmtest: the test process ${how} during this test]`);
+      },
+      get current() {
+        return parser.current;
+      },
+    };
+}

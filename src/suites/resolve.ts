@@ -1,0 +1,60 @@
+import { dirname } from 'node:path';
+import { InfraError } from '../model/errors.js';
+import type { Target } from '../targets/target.js';
+import type { ResolvedSuite } from './adapter.js';
+import type { SuiteDefinition } from './definition.js';
+
+export interface SuiteContext {
+  /** Installed ROCm prefix ($ROCM_PATH or /opt/rocm). */
+  readonly rocm: string;
+  /** Userspace build output of `svmtest build`, when there is one. */
+  readonly build?: string;
+  /** The GPU family of the first GPU, for per-GPU paths like rocrtst's bin/<gfx>/. */
+  readonly gfx?: string;
+}
+
+export function expand(template: string, values: Readonly<Record<string, string | undefined>>): string {
+  return template.replace(/\{(\w+)\}/g, (whole, key: string) => values[key] ?? whole);
+}
+
+async function exists(target: Target, path: string): Promise<boolean> {
+  if (/\{\w+\}/.test(path)) return false; // a placeholder with no value
+  const result = await target.exec({ argv: ['test', '-e', path] }, { timeoutMs: 30_000 });
+  return result.exitCode === 0;
+}
+
+async function firstExisting(target: Target, candidates: readonly string[], values: Record<string, string | undefined>): Promise<string | undefined> {
+  for (const candidate of candidates) {
+    const path = expand(candidate, values);
+    if (await exists(target, path)) return path;
+  }
+  return undefined;
+}
+
+/** Finds the suite's binary or build directory on the target; a suite that is not there is an infrastructure error. */
+export async function resolveSuite(target: Target, suite: SuiteDefinition, context: SuiteContext): Promise<ResolvedSuite> {
+  const values = { rocm: context.rocm, build: context.build, gfx: context.gfx };
+  const env = Object.fromEntries(Object.entries(suite.env).map(([k, v]) => [k, expand(v, values)]));
+  if (suite.kind === 'ctest') {
+    const candidates = typeof suite.dir === 'string' ? [suite.dir] : suite.dir!;
+    const dir = await firstExisting(target, candidates, values);
+    if (!dir) throw new InfraError(`suite ${suite.name}: no ctest build directory found on ${target.description} (tried ${candidates.map((c) => expand(c, values)).join(', ')})`);
+    return { definition: suite, command: ['ctest'], dir, env };
+  }
+  let command: string[];
+  if (suite.command) {
+    command = suite.command.map((part) => expand(part, values));
+    if (command[0]!.includes('/') && !(await exists(target, command[0]!))) {
+      throw new InfraError(`suite ${suite.name}: ${command[0]} not found on ${target.description}`);
+    }
+  } else {
+    const binary = await firstExisting(target, suite.binary!, values);
+    if (!binary) {
+      throw new InfraError(`suite ${suite.name}: binary not found on ${target.description} (tried ${suite.binary!.map((c) => expand(c, values)).join(', ')}); install ROCm's test packages, set --rocm / $ROCM_PATH, or run svmtest build`);
+    }
+    command = [binary];
+  }
+  command.push(...suite.args.map((a) => expand(a, values)));
+  const cwd = suite.cwd ? expand(suite.cwd, { ...values, binaryDir: dirname(command[0]!) }) : undefined;
+  return { definition: suite, command, ...(cwd ? { cwd } : {}), env };
+}

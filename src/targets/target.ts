@@ -1,0 +1,68 @@
+import type { TargetKind } from '../model/run.js';
+import type { KernelRecord } from '../parsers/kernel-record.js';
+
+/** A command for the machine under test: always an argument vector, never a shell string. */
+export interface CommandSpec {
+  readonly argv: readonly string[];
+  readonly env?: Readonly<Record<string, string>>;
+  readonly cwd?: string;
+}
+
+export interface ExitInfo {
+  readonly exitCode: number | null;
+  /** The signal that ended the process (SIGSEGV, SIGKILL…), if any. */
+  readonly signal: string | null;
+}
+
+export interface RunningCommand {
+  readonly done: Promise<ExitInfo>;
+  /** Signals the command's whole process group. */
+  kill(signal: NodeJS.Signals): void;
+}
+
+export interface LineHandlers {
+  onLine(stream: 'stdout' | 'stderr', line: string): void;
+}
+
+export interface ExecResult extends ExitInfo {
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+export interface KernelLogWatch {
+  stop(): Promise<void>;
+}
+
+export interface TargetIdentity {
+  readonly kernelRelease: string;
+  readonly kernelVersion: string;
+  readonly hostname: string;
+}
+
+/**
+ * How the engine reaches the machine under test: the host itself, a QEMU guest, or a machine
+ * over SSH. The engine, the suites and preflight use nothing else to touch that machine.
+ */
+export interface Target {
+  readonly kind: TargetKind;
+  readonly description: string;
+  spawn(spec: CommandSpec, handlers: LineHandlers): RunningCommand;
+  exec(spec: CommandSpec, options?: { timeoutMs?: number }): Promise<ExecResult>;
+  /** undefined when the file does not exist or cannot be read. */
+  readFile(path: string): Promise<string | undefined>;
+  readFileBytes(path: string): Promise<Buffer | undefined>;
+  readDir(path: string): Promise<string[] | undefined>;
+  /** The target kernel's clock (seconds since boot, the kernel log's timebase), estimated now. */
+  kernelTime(): number;
+  /** Follows the kernel log from now on; rejects with a KernelLogUnavailable error when not permitted. */
+  watchKernelLog(onRecord: (record: KernelRecord) => void): Promise<KernelLogWatch>;
+  identity(): Promise<TargetIdentity>;
+  close(): Promise<void>;
+}
+
+export class KernelLogUnavailable extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'KernelLogUnavailable';
+  }
+}

@@ -1,0 +1,53 @@
+import { execa } from 'execa';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { REPO_ROOT } from './paths.js';
+
+// Real test programs, compiled from test/fixtures/programs on first use and cached by source hash.
+const PROGRAMS = join(REPO_ROOT, 'test', 'fixtures', 'programs');
+const BUILD = join(REPO_ROOT, 'test', '.tmp', 'programs');
+
+function hashOf(...files: string[]): string {
+  const h = createHash('sha1');
+  for (const f of files) h.update(readFileSync(f));
+  return h.digest('hex').slice(0, 12);
+}
+
+/** g++ engine_tests.cc -lgtest: the gtest program the engine tests drive. */
+export async function gtestProgram(): Promise<string> {
+  const source = join(PROGRAMS, 'engine_tests.cc');
+  const out = join(BUILD, `engine_tests-${hashOf(source)}`);
+  if (!existsSync(out)) {
+    mkdirSync(BUILD, { recursive: true });
+    await execa('g++', ['-O1', '-o', `${out}.tmp`, source, '-lgtest', '-pthread']);
+    await execa('mv', [`${out}.tmp`, out]);
+  }
+  return out;
+}
+
+/** cmake + build of the hip-like Catch2/CTest project; returns its build directory. */
+export async function ctestProject(): Promise<string> {
+  const dir = join(PROGRAMS, 'hip-like');
+  const build = join(BUILD, `hip-like-${hashOf(join(dir, 'CMakeLists.txt'), join(dir, 'unit_tests.cc'))}`);
+  if (!existsSync(join(build, '.built'))) {
+    await execa('cmake', ['-S', dir, '-B', build, '-DCMAKE_BUILD_TYPE=Release']);
+    await execa('cmake', ['--build', build, '-j2']);
+    writeFileSync(join(build, '.built'), '');
+  }
+  return build;
+}
+
+/** A generated gtest program with `count` trivial tests (benchmarks). */
+export async function trivialGtestProgram(count: number): Promise<string> {
+  const out = join(BUILD, `trivial-${count}`);
+  if (!existsSync(out)) {
+    mkdirSync(BUILD, { recursive: true });
+    const source = join(BUILD, `trivial-${count}.cc`);
+    const lines = ['#include <gtest/gtest.h>'];
+    for (let i = 0; i < count; i++) lines.push(`TEST(Trivial${i % 20}, Case${i}) { EXPECT_EQ(${i}, ${i}); }`);
+    writeFileSync(source, `${lines.join('\n')}\n`);
+    await execa('g++', ['-O0', '-o', out, source, '-lgtest', '-lgtest_main', '-pthread']);
+  }
+  return out;
+}
