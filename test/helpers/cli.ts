@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { BIN, REPO_ROOT } from './paths.js';
 
-export async function svmtest(args: string[], options: { env?: Record<string, string>; cwd?: string; input?: string } = {}) {
+export function svmtest(args: string[], options: { env?: Record<string, string>; cwd?: string; input?: string } = {}) {
   return execa(process.execPath, [BIN, ...args], {
     reject: false,
     cwd: options.cwd ?? REPO_ROOT,

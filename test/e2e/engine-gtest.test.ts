@@ -1,0 +1,190 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import type { RunFile, TestResult } from '../../src/model/run.js';
+import { svmtest, tempDir } from '../helpers/cli.js';
+import { gtestProgram } from '../helpers/programs.js';
+import { writeConfig, writeSuiteFile } from '../helpers/suite-files.js';
+
+let program: string;
+let dir: string;
+let suiteFile: string;
+let config: string;
+
+beforeAll(async () => {
+  program = await gtestProgram();
+  dir = tempDir('svmtest-engine-');
+  suiteFile = writeSuiteFile(dir, { name: 'fixture', kind: 'gtest', command: [program], timeout: 20 });
+  config = writeConfig(dir);
+});
+
+function readRunFile(out: string): RunFile {
+  return JSON.parse(readFileSync(join(out, 'run.json'), 'utf8')) as RunFile;
+}
+
+function byName(run: RunFile): Map<string, TestResult> {
+  return new Map(run.tests.map((t) => [t.name, t]));
+}
+
+/** Running, as opposed to gone or a zombie waiting for a reaper. */
+function isAlive(pid: number): boolean {
+  try {
+    return !/^\d+ \(.*\) Z/.test(readFileSync(`/proc/${pid}/stat`, 'utf8'));
+  } catch {
+    return false;
+  }
+}
+
+const canWriteKmsg = process.getuid?.() === 0 && existsSync('/dev/kmsg');
+
+describe('svmtest run --target host on a real gtest program', () => {
+  it('batch mode: crashes in mid-batch continue with the next test; skips, disabled, params and fake markers are right', async () => {
+    const out = join(dir, 'batch');
+    const r = await svmtest(['run', '-c', config, '--suite-file', suiteFile, '-o', out, '-f', '-fixture/Slow*', '-f', '-fixture/Hang*', '-f', '-fixture/Kernel*']);
+    expect(r.exitCode, r.stderr).toBe(1);
+    const run = readRunFile(out);
+    expect(run.run.status).toBe('complete');
+    const t = byName(run);
+    expect(t.get('Basic.Passes')?.status).toBe('pass');
+    expect(t.get('Basic.Fails')).toMatchObject({ status: 'fail', message: expect.stringContaining('deliberate mismatch') });
+    expect(t.get('Basic.Skips')).toMatchObject({ status: 'skip', message: 'not supported on this machine' });
+    expect(t.get('Basic.OldStyleSkip')).toMatchObject({ status: 'skip', message: 'Skipping test: At least two GPUs are required.' });
+    expect(t.get('Basic.DISABLED_NeverRuns')?.status).toBe('notrun');
+    expect(t.get('Crash.Segfault')).toMatchObject({ status: 'crash', message: expect.stringContaining('SIGSEGV') });
+    expect(t.get('Crash.Abort')).toMatchObject({ status: 'crash', message: expect.stringContaining('SIGABRT') });
+    expect(t.get('Crash.After')?.status).toBe('pass');
+    expect(t.get('Output.FakeMarkers')?.status).toBe('pass');
+    expect(t.has('Phantom.Test')).toBe(false);
+    expect(t.get('Gen/SvmParam.XnackMode/1')?.status).toBe('pass');
+    // Each test appears once, and the run log shows no test ran twice.
+    expect(run.tests.length).toBe(new Set(run.tests.map((x) => x.name)).size);
+    // A loud test's output is capped, with a note.
+    const loud = readFileSync(join(out, t.get('Output.Loud')!.log!), 'utf8');
+    expect(loud.length).toBeLessThan(9000);
+    expect(loud).toMatch(/\[svmtest: output truncated after \d+ bytes \(cap 8192\)\]/);
+  });
+
+  it('isolated mode gives the same results as batch mode', async () => {
+    const filters = ['-f', 'fixture/Basic*', '-f', 'fixture/Crash*'];
+    const batch = join(dir, 'iso-batch');
+    const isolated = join(dir, 'iso-isolated');
+    await svmtest(['run', '-c', config, '--suite-file', suiteFile, '-o', batch, ...filters]);
+    await svmtest(['run', '-c', config, '--suite-file', suiteFile, '-o', isolated, '--isolate', ...filters]);
+    const statuses = (out: string) => readRunFile(out).tests.map((x) => [x.name, x.status]).sort();
+    expect(statuses(isolated)).toEqual(statuses(batch));
+  });
+
+  it('a hang becomes a timeout within timeout + grace, its whole process group is killed, and the run goes on', async () => {
+    const out = join(dir, 'hang');
+    const childPidFile = join(dir, 'hang-child.pid');
+    const started = Date.now();
+    const r = await svmtest(['run', '-c', config, '--suite-file', suiteFile, '-o', out, '--timeout', '1', '-f', 'fixture/Hang*', '-f', 'fixture/Basic.Passes'], {
+      env: { SVMTEST_FIXTURE_CHILDPID: childPidFile },
+    });
+    const elapsed = (Date.now() - started) / 1000;
+    expect(r.exitCode).toBe(1);
+    const t = byName(readRunFile(out));
+    expect(t.get('Hang.Forever')).toMatchObject({ status: 'timeout', message: 'killed by svmtest after 1 s (timeout)' });
+    expect(t.get('Hang.Forever')!.durationMs).toBeLessThan(1000 + 1000 + 500);
+    expect(t.get('Basic.Passes')?.status).toBe('pass');
+    expect(elapsed).toBeLessThan(10);
+    const child = Number(readFileSync(childPidFile, 'utf8'));
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(isAlive(child)).toBe(false); // the forked child went with its group
+  });
+
+  it('--retries detects a flaky test: all attempts recorded', async () => {
+    const out = join(dir, 'flaky');
+    const r = await svmtest(['run', '-c', config, '--suite-file', suiteFile, '-o', out, '--retries', '2', '-f', 'fixture/Flaky*'], {
+      env: { SVMTEST_FIXTURE_FLAKY: join(dir, 'flaky.state') },
+    });
+    expect(r.exitCode).toBe(0);
+    const flaky = byName(readRunFile(out)).get('Flaky.PassesSecondTime')!;
+    expect(flaky.status).toBe('pass');
+    expect(flaky.attempts.map((a) => a.status)).toEqual(['fail', 'pass']);
+    // compare sees it as flaky against a baseline where it passed
+    const baselineOut = join(dir, 'flaky-base');
+    await svmtest(['run', '-c', config, '--suite-file', suiteFile, '-o', baselineOut, '-f', 'fixture/Flaky*']);
+    const cmp = await svmtest(['compare', baselineOut, out, '-o', join(dir, 'flaky-cmp'), '-r', 'json']);
+    expect(JSON.parse(cmp.stdout).counts.flaky).toBe(1);
+  });
+
+  it.runIf(canWriteKmsg)('a kernel record lands on the test that logged it; --kernel-events decides the status', async () => {
+    const out = join(dir, 'kmsg');
+    const r = await svmtest(['run', '-c', config, '--suite-file', suiteFile, '-o', out, '-f', 'fixture/Output.Loud', '-f', 'fixture/Kernel*', '-f', 'fixture/Basic.Passes']);
+    expect(r.exitCode).toBe(1);
+    const t = byName(readRunFile(out));
+    const fault = t.get('Kernel.PageFault')!;
+    expect(fault.status).toBe('fail');
+    expect(fault.message).toMatch(/^kernel gpu-page-fault during the test/);
+    expect(fault.kernelEvents.map((e) => e.kind)).toEqual(['gpu-page-fault']);
+    expect(fault.kernelEvents[0]!.lines).toHaveLength(3);
+    expect(t.get('Output.Loud')!.kernelEvents).toEqual([]);
+    expect(t.get('Basic.Passes')!.kernelEvents).toEqual([]);
+    const warned = join(dir, 'kmsg-warn');
+    await svmtest(['run', '-c', config, '--suite-file', suiteFile, '-o', warned, '-f', 'fixture/Kernel*', '--kernel-events', 'warn']);
+    const kept = byName(readRunFile(warned)).get('Kernel.PageFault')!;
+    expect(kept.status).toBe('pass');
+    expect(kept.kernelEvents).toHaveLength(1);
+  });
+
+  it('kill -9 of svmtest mid-run, then --resume: complete, nothing lost, nothing finished run twice', async () => {
+    const out = join(dir, 'resume');
+    const runlog = join(dir, 'resume-runlog.txt');
+    const env = { SVMTEST_FIXTURE_RUNLOG: runlog };
+    const args = ['run', '-c', config, '--suite-file', suiteFile, '-o', out, '-f', 'fixture/Slow*'];
+    const first = svmtest(args, { env });
+    const journal = join(out, 'journal.jsonl');
+    for (let i = 0; i < 100; i++) {
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      if (existsSync(journal) && readFileSync(journal, 'utf8').split('\n').filter((l) => l.includes('"type":"test"')).length >= 3) break;
+    }
+    first.kill('SIGKILL');
+    await first;
+    await new Promise((resolve) => setTimeout(resolve, 500)); // the orphaned gtest dies on its next write
+    const journaled = readFileSync(journal, 'utf8').split('\n').filter((l) => l.includes('"type":"test"')).map((l) => (JSON.parse(l) as { test: TestResult }).test.name);
+    expect(journaled.length).toBeGreaterThanOrEqual(3);
+    expect(existsSync(join(out, 'run.json'))).toBe(false);
+    const second = await svmtest(['run', '-c', config, '--suite-file', suiteFile, '--resume', out, '-f', 'fixture/Slow*'], { env });
+    expect(second.exitCode, second.stderr).toBe(0);
+    expect(second.stderr).toMatch(new RegExp(`resuming run .*: ${journaled.length} tests already finished`));
+    const run = readRunFile(out);
+    expect(run.tests.map((x) => x.name).sort()).toEqual(Array.from({ length: 8 }, (_, i) => `Slow.Step${i}`));
+    expect(run.tests.every((x) => x.status === 'pass' && x.attempts.length === 1)).toBe(true);
+    const runs = readFileSync(runlog, 'utf8').trim().split('\n').map((l) => l.split(' ')[0]!);
+    for (const name of journaled) expect(runs.filter((n) => n === name)).toHaveLength(1);
+  });
+
+  it('Ctrl-C (SIGINT) writes an interrupted run.json and exits 130; --resume finishes it', async () => {
+    const out = join(dir, 'sigint');
+    const args = ['run', '-c', config, '--suite-file', suiteFile, '-o', out, '-f', 'fixture/Slow*'];
+    const child = svmtest(args);
+    const journal = join(out, 'journal.jsonl');
+    for (let i = 0; i < 100; i++) {
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      if (existsSync(journal) && readFileSync(journal, 'utf8').includes('"type":"test"')) break;
+    }
+    child.kill('SIGINT');
+    const r = await child;
+    expect(r.exitCode).toBe(130);
+    const run = readRunFile(out);
+    expect(run.run.status).toBe('interrupted');
+    expect(run.tests.some((x) => x.status === 'notrun')).toBe(true);
+    const resumed = await svmtest(['run', '-c', config, '--suite-file', suiteFile, '--resume', out, '-f', 'fixture/Slow*']);
+    expect(resumed.exitCode).toBe(0);
+    const done = readRunFile(out);
+    expect(done.run.status).toBe('complete');
+    expect(done.run.id).toBe(run.run.id);
+    expect(done.tests.filter((x) => x.status === 'pass')).toHaveLength(8);
+  });
+
+  it('test names that could escape the run directory make safe log file names', async () => {
+    const { safeFileName } = await import('../../src/engine/test-logs.js');
+    for (const name of ['../../etc/passwd', '/abs/path', '..', 'a/../../b', 'x'.repeat(500)]) {
+      const safe = safeFileName(name);
+      expect(safe).toMatch(/^[A-Za-z0-9][A-Za-z0-9._-]*$/);
+      expect(safe).not.toContain('..');
+      expect(safe.length).toBeLessThan(140);
+    }
+  });
+});
