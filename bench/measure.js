@@ -9,11 +9,12 @@ export async function timeCommand(file, args, { repeat = 3, node = false, okCode
   let rss = 0;
   for (let i = 0; i < repeat; i++) {
     const rssFile = join(tmpdir(), `svmtest-rss-${process.pid}-${i}`);
-    const argv = node ? ['--import', new URL('./rss-hook.js', import.meta.url).pathname, ...args] : args;
+    const argList = typeof args === 'function' ? args(i) : args;
+    const argv = node ? ['--import', new URL('./rss-hook.js', import.meta.url).pathname, ...argList] : argList;
     const start = performance.now();
     const result = await execa(node ? process.execPath : file, argv, { reject: false, env: { SVMTEST_BENCH_RSS: rssFile, NO_COLOR: '1' }, stdout: 'ignore', stderr: 'pipe' });
     const elapsed = performance.now() - start;
-    if (!okCodes.includes(result.exitCode)) throw new Error(`${file} ${args.join(' ')} exited ${result.exitCode}: ${result.stderr}`);
+    if (!okCodes.includes(result.exitCode)) throw new Error(`${file} ${argv.join(' ')} exited ${result.exitCode}: ${result.stderr}`);
     best = Math.min(best, elapsed);
     if (node) {
       try {

@@ -6,7 +6,7 @@ import { note, processScreen } from './screen.js';
 
 /** Renders a saved result with the chosen reporters and says where files went. */
 export async function renderReports(result: SavedResult, reporterList: string, outDir: string | undefined): Promise<void> {
-  const reporters = selectReporters(reporterList);
+  const reporters = await selectReporters(reporterList);
   if (reporters.length === 0) throw new InputError('--reporter: expected at least one reporter name');
   const screen = processScreen();
   const written: string[] = [];

@@ -14,7 +14,6 @@ import { isFailing } from '../model/status.js';
 import { toolVersion } from '../model/version.js';
 import { loadExpectations } from './compare.js';
 import { EXIT, type ExitCode } from './exit-codes.js';
-import { plainProgress, terminalProgress } from './progress.js';
 import { renderReports, timestampDir } from './reporting.js';
 import { note } from './screen.js';
 import { openSession, type Session, type TargetOptions } from './session.js';
@@ -70,7 +69,12 @@ export async function runCommand(options: RunCommandOptions): Promise<ExitCode> 
   const policy = options.kernelEvents ?? undefined;
   if (policy !== undefined && !['fail', 'warn', 'ignore'].includes(policy)) throw new InputError(`--kernel-events "${policy}": expected fail, warn or ignore`);
 
+  const t0 = performance.now();
+  const trace = (label: string) => {
+    if (process.env.SVMTEST_TRACE) note(`trace: ${label} at ${Math.round(performance.now() - t0)} ms`);
+  };
   const session = await openSession(options);
+  trace('session');
   const { target, config } = session;
   const now = new Date();
   let runDir: string;
@@ -89,6 +93,7 @@ export async function runCommand(options: RunCommandOptions): Promise<ExitCode> 
   }
 
   const { info: env, checks } = await environmentOf(session);
+  trace('environment and preflight');
   let plan: PlannedSuite[] = [];
   try {
     plan = await planSuites(target, session.suites, session.context, session.gpus, session.selection);
@@ -98,6 +103,7 @@ export async function runCommand(options: RunCommandOptions): Promise<ExitCode> 
     checks.push({ name: 'suites', ok: false, expected: 'suite binaries found and listable', found: error.message });
   }
 
+  trace('plan');
   const info: RunInfo = {
     id: earlier?.run?.id ?? randomUUID(),
     variant: session.variantName,
@@ -142,7 +148,9 @@ export async function runCommand(options: RunCommandOptions): Promise<ExitCode> 
   process.on('SIGTERM', onSigint);
 
   const tty = process.stderr.isTTY === true && !process.env.CI;
-  const terminal = tty ? terminalProgress() : undefined;
+  const { plainProgress } = await import('./progress.js');
+  // listr2 only in a terminal: CI logs get plain lines, no spinners.
+  const terminal = tty ? (await import('./progress-listr.js')).terminalProgress() : undefined;
   const progress = terminal?.sink ?? plainProgress((line) => process.stderr.write(`${line}\n`));
   let run: RunFile;
   try {
@@ -171,8 +179,11 @@ export async function runCommand(options: RunCommandOptions): Promise<ExitCode> 
     process.off('SIGINT', onSigint);
     process.off('SIGTERM', onSigint);
   }
+  trace('engine');
   writeRun(join(runDir, 'run.json'), run);
+  trace('run.json written');
   await renderReports({ kind: 'run', run }, options.reporter, runDir);
+  trace('reports');
   note(`run.json and logs in ${runDir}`);
   if (run.run.status === 'interrupted') {
     note(`resume with: svmtest run --resume ${runDir} (and the same options)`);

@@ -100,7 +100,10 @@ export async function runEngine(options: EngineOptions): Promise<RunFile> {
       if (done) results.set(key, { ...done, kernelEvents: [...done.kernelEvents, ...events] });
     }
   });
+  const t0 = performance.now();
+  const trace = (label: string) => process.env.SVMTEST_TRACE && progress.note(`trace: engine ${label} at ${Math.round(performance.now() - t0)} ms`);
   const kernelNote = await kernel.start();
+  trace('kernel log followed');
   if (kernelNote) progress.note(kernelNote);
 
   const recordError = (error: InfraProblem) => {
@@ -217,9 +220,11 @@ export async function runEngine(options: EngineOptions): Promise<RunFile> {
       if (runAbort.signal.aborted) break;
     }
   } finally {
+    trace('suites done');
     if (deadlineTimer) clearTimeout(deadlineTimer);
     options.signal.removeEventListener('abort', onAbort);
     await kernel.stop();
+    trace('kernel log stopped');
   }
 
   let status: RunStatus = 'complete';

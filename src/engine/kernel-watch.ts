@@ -68,12 +68,13 @@ export class KernelWatch {
   }
 
   async stop(): Promise<void> {
-    if (this.idleTimer) clearTimeout(this.idleTimer);
     if (this.watch) {
-      await this.settle(100);
+      await this.settle(50);
       await this.watch.stop();
       this.watch = undefined;
     }
+    if (this.idleTimer) clearTimeout(this.idleTimer);
+    this.deliver(this.classifier.flush());
   }
 
   private onRecord(record: KernelRecord): void {
@@ -82,6 +83,7 @@ export class KernelWatch {
     if (this.idleTimer) clearTimeout(this.idleTimer);
     // A block (a WARNING without its end line, a fault dump) is complete once the log goes quiet.
     this.idleTimer = setTimeout(() => this.deliver(this.classifier.flush()), IDLE_FLUSH_MS);
+    this.idleTimer.unref();
   }
 
   private deliver(events: KernelEvent[]): void {

@@ -67,6 +67,8 @@ export class TestLog {
 }
 
 export class TestLogs {
+  private readonly made = new Set<string>();
+
   constructor(
     private readonly runDir: string,
     private readonly cap = DEFAULT_LOG_CAP,
@@ -79,7 +81,11 @@ export class TestLogs {
 
   open(suite: string, name: string, attempt: number): { log: TestLog; path: string } {
     const path = this.relativePath(suite, name, attempt);
-    mkdirSync(join(this.runDir, 'logs', safeFileName(suite)), { recursive: true });
+    const dir = join(this.runDir, 'logs', safeFileName(suite));
+    if (!this.made.has(dir)) {
+      mkdirSync(dir, { recursive: true });
+      this.made.add(dir);
+    }
     return { log: new TestLog(join(this.runDir, path), this.cap), path };
   }
 }

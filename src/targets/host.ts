@@ -1,5 +1,6 @@
 import { execa, type ResultPromise } from 'execa';
-import { readdir, readFile } from 'node:fs/promises';
+import { constants } from 'node:fs';
+import { access, open, readdir, readFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { createInterface } from 'node:readline';
 import { parseKernelLine, type KernelRecord } from '../parsers/kernel-record.js';
@@ -137,20 +138,20 @@ export class HostTarget implements Target {
 
   async watchKernelLog(onRecord: (record: KernelRecord) => void): Promise<KernelLogWatch> {
     const since = monotonicSeconds();
+    try {
+      await access('/dev/kmsg', constants.R_OK);
+      (await open('/dev/kmsg', 'r')).close();
+    } catch (error) {
+      throw new KernelLogUnavailable(`cannot read /dev/kmsg (${(error as NodeJS.ErrnoException).code ?? 'no permission'})`);
+    }
     // /dev/kmsg yields one record per read; cat streams them and is simply killed at the end.
     const child = execa('cat', ['/dev/kmsg'], { reject: false, buffer: false, stdin: 'ignore', encoding: 'utf8' });
     const reader = createInterface({ input: child.stdout!, crlfDelay: Infinity });
-    let stderr = '';
-    child.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
     reader.on('line', (line) => {
       const record = parseKernelLine(line);
       // The buffer is replayed from boot: keep what was logged from now on.
       if (record && record.timestamp !== null && record.timestamp >= since - 0.001) onRecord(record);
     });
-    const early = await Promise.race([child.then(() => 'exited' as const), new Promise<'running'>((r) => setTimeout(() => r('running'), 100))]);
-    if (early === 'exited') {
-      throw new KernelLogUnavailable(`cannot read /dev/kmsg (${stderr.trim() || 'no permission'})`);
-    }
     return {
       stop: async () => {
         child.kill('SIGTERM');
