@@ -50,7 +50,12 @@ function targetOptions(command: Command): Command {
   return command
     .option('-c, --config <file>', 'configuration file (default: ./svmtest.yaml, else the built-in config/default.yaml)')
     .option('--variant <name>', 'variant under test (legacy, gpusvm, …); its preflight expectations are checked')
-    .option('--target <kind>', 'where the kernel under test runs: host', 'host')
+    .addOption(new Option('--target <kind>', 'where the kernel under test runs').choices(['host', 'qemu']).default('host'))
+    .option('--kernel <file>', 'qemu: kernel image to boot (default: qemu.kernel in the config)')
+    .option('--modules <dir>', 'qemu: directory holding lib/modules/<release> for that kernel')
+    .addOption(new Option('--accel <kind>', 'qemu: accelerator; auto tries KVM and falls back to TCG').choices(['auto', 'kvm', 'tcg']))
+    .option('--guest-watchdog <seconds>', 'qemu: declare the guest hung after this long without a heartbeat')
+    .option('--max-reboots <n>', 'qemu: reboots after guest crashes before the run is given up as incomplete')
     .option('-s, --suite <name>', 'built-in suite to run (kfdtest, rocrtst, hip-tests); repeatable', collect, [])
     .option('--suite-file <file>', 'a suite defined in any YAML file (see suites/README.md); repeatable', collect, [])
     .option('--profile <name>', 'test selection: svm (the SVM-relevant tests) or full')

@@ -9,7 +9,12 @@ export interface ListCommandOptions extends TargetOptions {
 /** What would run, after profile, filters, skips and shard. */
 export async function listCommand(options: ListCommandOptions): Promise<ExitCode> {
   const session = await openSession(options);
-  const plan = await planSuites(session.target, session.suites, session.context, session.gpus, session.selection);
+  let plan;
+  try {
+    plan = await planSuites(session.target, session.suites, session.context, session.gpus, session.selection);
+  } finally {
+    await session.target.close();
+  }
   if (options.json) {
     const data = plan.map((p) => ({
       suite: p.suite.definition.name,

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { existsSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
+import { loadConfig } from '../config/load.js';
 import { join, resolve } from 'node:path';
 import { replayJournal } from '../engine/assemble.js';
 import { runEngine } from '../engine/engine.js';
@@ -41,7 +42,7 @@ function positiveNumber(flag: string, value: string | undefined, integer = false
 async function environmentOf(session: Session): Promise<{ info: Omit<RunInfo, 'id' | 'startedAt' | 'status' | 'toolVersion' | 'variant' | 'target'>; checks: PreflightCheck[] }> {
   const { target } = session;
   const identity = await target.identity();
-  const config = await readKernelConfig(target, identity.kernelRelease);
+  const config = await readKernelConfig(target, identity.kernelRelease, session.buildConfig);
   const kernelConfig = config ? Object.fromEntries(REPORTED_KCONFIG.map((o) => [`CONFIG_${o}`, config.values.get(o) ?? 'n'])) : undefined;
   const rocmVersion = (await target.readFile(`${session.context.rocm}/.info/version`))?.trim();
   const checks = await runPreflight({ target, identity, variantName: session.variantName, variant: session.variant, gpus: session.gpus, config });
@@ -73,24 +74,50 @@ export async function runCommand(options: RunCommandOptions): Promise<ExitCode> 
   const trace = (label: string) => {
     if (process.env.SVMTEST_TRACE) note(`trace: ${label} at ${Math.round(performance.now() - t0)} ms`);
   };
-  const session = await openSession(options);
-  trace('session');
-  const { target, config } = session;
   const now = new Date();
+  const variantName = options.variant ?? 'default';
   let runDir: string;
   let earlier: ReturnType<typeof replayJournal> | undefined;
   if (options.resume) {
     runDir = resolve(options.resume);
     earlier = replayJournal(readJournal(join(runDir, 'journal.jsonl')));
     if (!earlier.run) throw new InputError(`${runDir}/journal.jsonl: has no run record; expected a journal written by svmtest run`);
-    if (earlier.run.variant !== session.variantName) {
-      throw new InputError(`--resume ${runDir}: that run is of variant ${earlier.run.variant}, not ${session.variantName}`);
+    if (earlier.run.variant !== variantName) {
+      throw new InputError(`--resume ${runDir}: that run is of variant ${earlier.run.variant}, not ${variantName}`);
     }
     note(`resuming run ${earlier.run.id}: ${earlier.tests.size} tests already finished`);
   } else {
-    runDir = resolve(options.out ?? timestampDir(config.run.out, session.variantName, now));
+    runDir = resolve(options.out ?? timestampDir(loadConfig(options.config).config.run.out, variantName, now));
     if (existsSync(join(runDir, 'journal.jsonl'))) throw new InputError(`--out ${runDir}: already holds a run; use --resume ${runDir} to continue it, or another --out`);
   }
+  mkdirSync(runDir, { recursive: true });
+  const session = await openSession(options, runDir);
+  trace('session');
+  try {
+    return await runSession(session, runDir, earlier, options, { retries, testTimeout, runTimeout, jobs, policy }, now, trace);
+  } finally {
+    await session.target.close();
+  }
+}
+
+interface Numbers {
+  retries: number | undefined;
+  testTimeout: number | undefined;
+  runTimeout: number | undefined;
+  jobs: number | undefined;
+  policy: string | undefined;
+}
+
+async function runSession(
+  session: Session,
+  runDir: string,
+  earlier: ReturnType<typeof replayJournal> | undefined,
+  options: RunCommandOptions,
+  { retries, testTimeout, runTimeout, jobs, policy }: Numbers,
+  now: Date,
+  trace: (label: string) => void,
+): Promise<ExitCode> {
+  const { target, config } = session;
 
   const { info: env, checks } = await environmentOf(session);
   trace('environment and preflight');

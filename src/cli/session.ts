@@ -1,3 +1,6 @@
+import { existsSync, mkdtempSync, readdirSync } from 'node:fs';
+import { homedir, tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
 import { loadConfig, variantOf } from '../config/load.js';
 import type { Config, Variant } from '../config/schema.js';
 import { InputError } from '../model/errors.js';
@@ -8,6 +11,9 @@ import type { SuiteContext } from '../suites/resolve.js';
 import { HostTarget } from '../targets/host.js';
 import { discoverGpus } from '../targets/topology.js';
 import type { Target } from '../targets/target.js';
+import { chooseAccel } from '../targets/qemu/accel.js';
+import { QemuTarget } from '../targets/qemu/qemu-target.js';
+import { note } from './screen.js';
 import type { Selection } from '../engine/plan.js';
 
 /** Options shared by run, list and doctor. */
@@ -22,6 +28,11 @@ export interface TargetOptions {
   shard?: string;
   rocm?: string;
   sysfsRoot?: string;
+  kernel?: string;
+  modules?: string;
+  accel?: string;
+  guestWatchdog?: string;
+  maxReboots?: string;
 }
 
 export interface Session {
@@ -34,11 +45,70 @@ export interface Session {
   readonly context: SuiteContext;
   readonly gpus: Gpu[];
   readonly selection: Selection;
+  /** The kernel's own .config when svmtest booted it (QEMU): preflight reads it through the target. */
+  readonly buildConfig?: string;
 }
 
-const TARGETS = ['host'];
+const TARGETS = ['host', 'qemu'];
 
-export async function openSession(options: TargetOptions): Promise<Session> {
+export function cacheDir(): string {
+  return process.env.SVMTEST_CACHE ?? join(process.env.XDG_CACHE_HOME ?? join(homedir(), '.cache'), 'svmtest');
+}
+
+function numberFlag(flag: string, value: string | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  const n = Number(value);
+  if (!Number.isFinite(n) || n < 0) throw new InputError(`${flag} "${value}": expected a number ≥ 0`);
+  return n;
+}
+
+/** The release of a kernel module tree: DIR/lib/modules/<release>, when there is exactly one. */
+function releaseOf(modulesDir: string): string | undefined {
+  try {
+    const releases = readdirSync(join(modulesDir, 'lib', 'modules'));
+    return releases.length === 1 ? releases[0] : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+async function qemuTarget(config: Config, options: TargetOptions, variant: Variant | undefined, runDir: string): Promise<{ target: QemuTarget; buildConfig?: string }> {
+  const kernel = options.kernel ?? config.qemu.kernel;
+  if (!kernel) throw new InputError('--target qemu needs a kernel: --kernel FILE or qemu.kernel in the config (svmtest build makes one)');
+  if (!existsSync(kernel)) throw new InputError(`--kernel ${kernel}: no such file`);
+  const modulesDir = options.modules ?? config.qemu.modules;
+  if (modulesDir && !existsSync(join(modulesDir, 'lib', 'modules'))) throw new InputError(`--modules ${modulesDir}: expected a directory holding lib/modules/<release>`);
+  const release = modulesDir ? releaseOf(modulesDir) : undefined;
+  const accelWanted = (options.accel ?? config.qemu.accel) as 'auto' | 'kvm' | 'tcg';
+  if (!['auto', 'kvm', 'tcg'].includes(accelWanted)) throw new InputError(`--accel "${accelWanted}": expected auto, kvm or tcg`);
+  const cache = cacheDir();
+  const choice = await chooseAccel(accelWanted, { kernel, cacheDir: cache, ...(modulesDir ? { modulesDir } : {}), ...(release ? { release } : {}) });
+  note(`QEMU: ${choice.why}`);
+  const target = new QemuTarget({
+    kernel,
+    ...(modulesDir ? { modulesDir } : {}),
+    ...(release ? { release } : {}),
+    runDir,
+    cacheDir: cache,
+    accel: choice.accel,
+    memoryMiB: config.qemu.memory,
+    cpus: config.qemu.cpus,
+    cmdline: [...config.qemu.cmdline, ...(variant?.cmdline ?? [])],
+    modprobe: [...config.qemu.modprobe, ...(variant?.modprobe ?? [])],
+    vfio: config.qemu.vfio,
+    network: config.qemu.network,
+    bootTimeoutS: config.qemu.bootTimeout,
+    watchdogS: numberFlag('--guest-watchdog', options.guestWatchdog) ?? config.qemu.guestWatchdog,
+    maxReboots: numberFlag('--max-reboots', options.maxReboots) ?? config.qemu.maxReboots,
+    note,
+  });
+  // The kernel's config beside its image (config, config-<release>, .config): preflight reads it in the guest.
+  const dir = dirname(kernel);
+  const buildConfig = [join(dir, 'config'), release ? join(dir, `config-${release}`) : '', join(dir, '.config')].find((p) => p && existsSync(p));
+  return { target, ...(buildConfig ? { buildConfig } : {}) };
+}
+
+export async function openSession(options: TargetOptions, runDir?: string): Promise<Session> {
   const { config, file } = loadConfig(options.config);
   if (!TARGETS.includes(options.target)) {
     throw new InputError(`--target "${options.target}": unknown or not available; known targets: ${TARGETS.join(', ')}`);
@@ -49,7 +119,16 @@ export async function openSession(options: TargetOptions): Promise<Session> {
   const explicit = options.suite.length > 0 || options.suiteFile.length > 0;
   const suites = resolveSuites(explicit ? options.suite : config.run.suites, explicit ? options.suiteFile : config.run.suiteFiles);
   if (suites.length === 0) throw new InputError('no suites selected; give --suite NAME or --suite-file FILE');
-  const target = new HostTarget(options.sysfsRoot ?? '');
+  let target: Target;
+  let buildConfig: string | undefined;
+  if (options.target === 'qemu') {
+    const made = await qemuTarget(config, options, variant, runDir ?? mkdtempSync(join(tmpdir(), 'svmtest-qemu-')));
+    await made.target.start();
+    target = made.target;
+    buildConfig = made.buildConfig;
+  } else {
+    target = new HostTarget(options.sysfsRoot ?? '');
+  }
   const gpus = await discoverGpus(target);
   const rocm = options.rocm ?? config.rocm.path ?? process.env.ROCM_PATH ?? '/opt/rocm';
   const context: SuiteContext = { rocm, ...(gpus[0] ? { gfx: gpus[0].gfx } : {}) };
@@ -60,5 +139,5 @@ export async function openSession(options: TargetOptions): Promise<Session> {
     filters: options.filter,
     ...(options.shard ? { shard: parseShard(options.shard) } : {}),
   };
-  return { config, configFile: file, variantName, variant, target, suites, context, gpus, selection };
+  return { config, configFile: file, variantName, variant, target, suites, context, gpus, selection, ...(buildConfig ? { buildConfig } : {}) };
 }

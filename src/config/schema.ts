@@ -9,6 +9,8 @@ export const variantSchema = z
     env: z.record(z.string()).default({}),
     /** Kernel command line additions when svmtest boots the kernel (QEMU), e.g. amdgpu.noretry=0. */
     cmdline: z.array(z.string()).default([]),
+    /** Modules the guest loads before tests (QEMU), e.g. amdgpu. */
+    modprobe: z.array(z.string()).default([]),
     /** What preflight proves before any test runs (design.md, "verdict integrity"). */
     expect: z
       .object({
@@ -37,6 +39,29 @@ export const configSchema = z
     baseline: z.string().default('legacy'),
     candidate: z.string().default('gpusvm'),
     variants: z.record(variantSchema).default({}),
+    qemu: z
+      .object({
+        /** Kernel image to boot (bzImage/vmlinuz); --kernel overrides. */
+        kernel: z.string().optional(),
+        /** Directory holding lib/modules/<release> for that kernel; --modules overrides. */
+        modules: z.string().optional(),
+        memory: z.number().int().min(256).default(2048),
+        cpus: z.number().int().min(1).default(2),
+        accel: z.enum(['auto', 'kvm', 'tcg']).default('auto'),
+        /** Kernel command line additions for every variant. */
+        cmdline: z.array(z.string()).default([]),
+        /** Modules loaded in the guest for every variant. */
+        modprobe: z.array(z.string()).default([]),
+        /** PCI addresses of GPUs passed through with vfio-pci, e.g. ["0000:03:00.0"]. */
+        vfio: z.array(z.string()).default([]),
+        network: z.boolean().default(false),
+        bootTimeout: z.number().positive().default(180),
+        /** Seconds without a heartbeat from the guest agent before the guest is declared hung. */
+        guestWatchdog: z.number().positive().default(60),
+        maxReboots: z.number().int().min(0).default(3),
+      })
+      .strict()
+      .default({}),
     run: z
       .object({
         suites: z.array(z.string()).default(['kfdtest', 'rocrtst', 'hip-tests']),

@@ -2,7 +2,7 @@ import type { ParsedTest } from '../parsers/types.js';
 import type { Status } from '../model/status.js';
 import type { PlannedSuite } from './plan.js';
 import type { WorkerSlot } from '../suites/adapter.js';
-import type { Target } from '../targets/target.js';
+import { describeExit, type Target } from '../targets/target.js';
 
 export interface BatchHooks {
   /** Seconds this test may take. */
@@ -19,6 +19,7 @@ export interface BatchHooks {
 }
 
 const MAX_FRUITLESS_SPAWNS = 2;
+
 
 function chunkByChars(names: readonly string[], maxChars: number): string[] {
   const chunk: string[] = [];
@@ -113,13 +114,13 @@ export async function runBatch(target: Target, planned: PlannedSuite, names: rea
     const leftOpen = stream.current ?? open;
     if (leftOpen && remaining.has(leftOpen)) {
       const status: Status = 'crash';
-      const how = exit.signal ? `killed by ${exit.signal}` : `exited with code ${exit.exitCode}`;
+      const how = describeExit(exit);
       finish(leftOpen, { name: leftOpen, status, durationMs: Math.round(performance.now() - openSince), message: `the test process ${how} during this test` });
     }
     if (finishedHere === 0 || (finishedHere === before && before === 0)) {
       fruitless++;
       if (fruitless >= MAX_FRUITLESS_SPAWNS || exit.exitCode === 127) {
-        const how = exit.signal ? `was killed by ${exit.signal}` : `exited with code ${exit.exitCode}`;
+        const how = describeExit(exit);
         hooks.failedToRun([...remaining], `${prepared.spec.argv[0]} ${how} without running these tests: ${lastLines.slice(-3).join(' | ')}`);
         return;
       }

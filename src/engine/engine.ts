@@ -173,6 +173,7 @@ export async function runEngine(options: EngineOptions): Promise<RunFile> {
         record(planned, name, result, attempt);
       },
       failedToRun(failed, why) {
+        if (target.fatal?.()) return; // the guest is gone for good: these stay unrun (resumable)
         recordError({ stage: 'run', suite: definition.name, message: why });
         for (const name of failed) record(planned, name, { name, status: 'notrun', message: why }, attempt);
       },
@@ -202,7 +203,10 @@ export async function runEngine(options: EngineOptions): Promise<RunFile> {
       const queue = partition(toRun, slots.length, options.isolate || planned.suite.definition.isolate);
       await Promise.all(
         slots.map(async (slot) => {
-          for (let chunk = queue.shift(); chunk && !runAbort.signal.aborted; chunk = queue.shift()) await execute(planned, chunk, slot, 1);
+          for (let chunk = queue.shift(); chunk && !runAbort.signal.aborted; chunk = queue.shift()) {
+            if (target.fatal?.()) break;
+            await execute(planned, chunk, slot, 1);
+          }
         }),
       );
       // Retries: each failing test again in its own process, until it passes or runs out of tries.
@@ -212,12 +216,12 @@ export async function runEngine(options: EngineOptions): Promise<RunFile> {
           return r !== undefined && isFailing(r.status);
         });
         for (const name of again) {
-          if (runAbort.signal.aborted) break;
+          if (runAbort.signal.aborted || target.fatal?.()) break;
           await execute(planned, [name], slots[0]!, attempt);
         }
       }
       progress.suiteEnd(suite);
-      if (runAbort.signal.aborted) break;
+      if (runAbort.signal.aborted || target.fatal?.()) break;
     }
   } finally {
     trace('suites done');
@@ -228,7 +232,12 @@ export async function runEngine(options: EngineOptions): Promise<RunFile> {
   }
 
   let status: RunStatus = 'complete';
+  const fatal = target.fatal?.();
   if (options.signal.aborted) status = 'interrupted';
+  else if (fatal) {
+    status = 'incomplete';
+    recordError({ stage: 'boot', message: fatal });
+  }
   else if (runAbort.signal.aborted) {
     status = 'incomplete';
     recordError({ stage: 'run', message: `the run exceeded --run-timeout ${options.runTimeout} s; tests not started are notrun` });

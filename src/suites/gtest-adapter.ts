@@ -1,7 +1,7 @@
 import { InfraError } from '../model/errors.js';
 import { GtestConsoleStream } from '../parsers/gtest-console.js';
 import { parseGtestList, type ListedTest } from '../parsers/test-lists.js';
-import type { Target } from '../targets/target.js';
+import { describeExit, type Target } from '../targets/target.js';
 import type { BatchListener, BatchStream, PreparedBatch, ResolvedSuite, SuiteAdapter, WorkerSlot } from './adapter.js';
 
 // Linux caps one argument at 128 KiB (MAX_ARG_STRLEN); the filter is one argument.
@@ -42,8 +42,7 @@ function gtestStream(listener: BatchListener): BatchStream {
         if (stream === 'stdout') parser.push(line);
       },
       async end(exit) {
-        const how = exit.signal ? `killed by ${exit.signal}` : `exited with code ${exit.exitCode}`;
-        parser.end(`[svmtest: the test process ${how} during this test]`);
+        parser.end(`[svmtest: the test process ${describeExit(exit)} during this test]`);
       },
       get current() {
         return parser.current;

@@ -57,6 +57,8 @@ export interface Target {
   /** Follows the kernel log from now on; rejects with a KernelLogUnavailable error when not permitted. */
   watchKernelLog(onRecord: (record: KernelRecord) => void): Promise<KernelLogWatch>;
   identity(): Promise<TargetIdentity>;
+  /** Set when the target can no longer run anything (a guest that will not boot again). */
+  fatal?(): string | undefined;
   close(): Promise<void>;
 }
 
@@ -65,4 +67,16 @@ export class KernelLogUnavailable extends Error {
     super(message);
     this.name = 'KernelLogUnavailable';
   }
+}
+
+// Signals a target reports when the machine under test itself died, not just the process.
+const MACHINE_DEATHS: Record<string, string> = {
+  KERNEL_PANIC: 'ended when the guest kernel panicked',
+  GUEST_HANG: 'ended when the guest stopped responding (watchdog)',
+  GUEST_DIED: 'ended when the guest died',
+};
+
+export function describeExit(exit: { exitCode: number | null; signal: string | null }): string {
+  if (exit.signal) return MACHINE_DEATHS[exit.signal] ?? `was killed by ${exit.signal}`;
+  return `exited with code ${exit.exitCode}`;
 }

@@ -1,0 +1,65 @@
+#!/bin/busybox sh
+# svmtest initramfs /init: load what the kernel needs to mount the host's root over 9p
+# (virtio and 9p are modules in distribution kernels), mount it read-only with writable
+# tmpfs where a system needs to write, share the run directory, and start the guest agent.
+/bin/busybox --install -s /bin
+export PATH=/bin
+mount -t proc proc /proc
+mount -t sysfs sys /sys
+mount -t devtmpfs dev /dev
+
+say() { echo "svmtest-init: $*" > /dev/console; }
+
+for m in $(cat /modules/order); do
+  [ -f "/modules/$m.ko" ] && insmod "/modules/$m.ko" 2>/dev/null
+done
+
+if grep -q 'svmtest.probe=1' /proc/cmdline; then
+  say "SVMTEST-PROBE-OK"
+  reboot -f
+fi
+
+RUN=
+BOOT=0
+for w in $(cat /proc/cmdline); do
+  case "$w" in
+    svmtest.run=*) RUN=${w#svmtest.run=} ;;
+    svmtest.boot=*) BOOT=${w#svmtest.boot=} ;;
+  esac
+done
+mkdir -p /newroot /lower /rw
+if ! mount -t 9p -o trans=virtio,version=9p2000.L,msize=262144,cache=loose,ro hostroot /lower; then
+  say "SVMTEST-BOOT-FAILED cannot mount the host root over 9p"
+  reboot -f
+fi
+# The host root, read-only, under a writable tmpfs overlay: the guest can write anywhere, the host sees none of it.
+mount -t tmpfs tmpfs /rw
+mkdir -p /rw/upper /rw/work
+if ! mount -t overlay overlay -o lowerdir=/lower,upperdir=/rw/upper,workdir=/rw/work /newroot 2>/dev/null; then
+  say "no overlayfs: the root stays read-only"
+  mount --move /lower /newroot 2>/dev/null || mount -o bind /lower /newroot
+fi
+for d in /tmp /run /var/tmp; do mount -t tmpfs tmpfs "/newroot$d"; done
+mount -t proc proc /newroot/proc
+mount -t sysfs sys /newroot/sys
+mount -t devtmpfs dev /newroot/dev
+mkdir -p /newroot/dev/shm /newroot/dev/pts
+mount -t tmpfs tmpfs /newroot/dev/shm
+mount -t devpts devpts /newroot/dev/pts
+if grep -q 'svmtest.modules=1' /proc/cmdline; then
+  mkdir -p /newroot/lib/modules 2>/dev/null
+  mount -t 9p -o trans=virtio,version=9p2000.L,msize=262144,cache=loose,ro modules /newroot/lib/modules
+fi
+mkdir -p "/newroot$RUN" 2>/dev/null
+if ! mount -t 9p -o trans=virtio,version=9p2000.L,msize=262144 svmrun "/newroot$RUN"; then
+  say "SVMTEST-BOOT-FAILED cannot mount the run directory $RUN"
+  reboot -f
+fi
+# The agent is not PID 1: a stopped or dead agent must look like what it is (a hang the
+# watchdog catches), not kill the kernel ("Attempted to kill init").
+while :; do
+  say "starting the agent (boot $BOOT)"
+  chroot /newroot /bin/sh "$RUN/.agent/agent.sh" "$RUN/.agent/boot-$BOOT"
+  say "the agent exited with status $?; restarting it"
+  sleep 1
+done
