@@ -21,5 +21,8 @@ if [ "${#missing[@]}" -gt 0 ]; then
   $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"
 fi
 
+# Debian's real kernel (extracted, not installed) for the QEMU tests and the demo.
+bash scripts/fetch-debian-kernel.sh .cache/debian-kernel
+
 npm ci --no-audit --no-fund
 npm run build

@@ -1,0 +1,112 @@
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import type { RunFile } from '../../src/model/run.js';
+import { svmtest, tempDir } from '../helpers/cli.js';
+import { debianKernel } from '../helpers/kernel.js';
+import { gtestProgram } from '../helpers/programs.js';
+import { writeConfig, writeSuiteFile } from '../helpers/suite-files.js';
+
+// Real QEMU (TCG here), Debian's real kernel, the project's real gtest program inside the guest.
+let program: string;
+let dir: string;
+let suite: string;
+let config: string;
+let kernelArgs: string[];
+
+beforeAll(async () => {
+  program = await gtestProgram();
+  const k = debianKernel();
+  kernelArgs = ['--target', 'qemu', '--kernel', k.kernel, '--modules', k.modules];
+  // Run directories inside the repository: the guest sees the host's /tmp hidden under its own tmpfs.
+  dir = tempDir('svmtest-qemu-');
+  suite = writeSuiteFile(dir, { name: 'fixture', kind: 'gtest', command: [program], timeout: 120, env: { SVMTEST_ALLOW_GUEST_PANIC: '1' } });
+  config = writeConfig(dir, {}, { qemu: { memory: 1024, bootTimeout: 240, modprobe: [] } });
+}, 600_000);
+
+const readRunFile = (out: string) => JSON.parse(readFileSync(join(out, 'run.json'), 'utf8')) as RunFile;
+const statuses = (run: RunFile) => run.tests.map((t) => [t.name, t.status] as const).sort();
+
+describe('svmtest run --target qemu', () => {
+  it('runs a real gtest program in the guest with results identical to a host run', async () => {
+    const filters = ['-f', 'fixture/Basic*', '-f', 'fixture/Crash*', '-f', 'fixture/Gen*', '-f', 'fixture/Output.FakeMarkers'];
+    const hostOut = join(dir, 'host');
+    const guestOut = join(dir, 'guest');
+    await svmtest(['run', '-c', config, '--suite-file', suite, '-o', hostOut, ...filters]);
+    const r = await svmtest(['run', '-c', config, '--suite-file', suite, '-o', guestOut, ...kernelArgs, ...filters]);
+    expect(r.exitCode, r.stderr).toBe(1);
+    expect(r.stderr).toMatch(/QEMU: .*(TCG|KVM)/);
+    const guest = readRunFile(guestOut);
+    expect(guest.run.target).toBe('qemu');
+    expect(guest.run.environment.kernelRelease).toBe(debianKernel().release);
+    expect(statuses(guest)).toEqual(statuses(readRunFile(hostOut)));
+    expect(readFileSync(join(guestOut, 'console.log'), 'utf8')).toMatch(/svmtest: guest agent ready/);
+  }, 300_000);
+
+  it('a guest kernel panic is a crash with the panic in its kernel events; the guest boots again and the run completes', async () => {
+    const out = join(dir, 'panic');
+    const r = await svmtest(['run', '-c', config, '--suite-file', suite, '-o', out, ...kernelArgs, '-f', 'fixture/Basic.Passes', '-f', 'fixture/Guest.Panic', '-f', 'fixture/Gen*']);
+    expect(r.exitCode, r.stderr).toBe(1);
+    expect(r.stderr).toMatch(/booting the guest again \(reboot 1 of at most 3\)/);
+    const run = readRunFile(out);
+    expect(run.run.status).toBe('complete');
+    const panic = run.tests.find((t) => t.name === 'Guest.Panic')!;
+    expect(panic.status).toBe('crash');
+    expect(panic.message).toMatch(/guest kernel panicked/);
+    expect(panic.kernelEvents.map((e) => e.kind)).toContain('panic');
+    expect(panic.kernelEvents.find((e) => e.kind === 'panic')!.summary).toMatch(/sysrq triggered crash/);
+    expect(run.tests.filter((t) => t.name.startsWith('Gen/')).map((t) => t.status)).toEqual(['pass', 'pass']);
+    expect(readFileSync(join(out, 'console.log'), 'utf8')).toMatch(/===== svmtest: boot 2/);
+  }, 400_000);
+
+  it('a guest that stops making progress trips the watchdog: crash, hang event, reboot, run goes on', async () => {
+    const out = join(dir, 'hang');
+    const r = await svmtest(['run', '-c', config, '--suite-file', suite, '-o', out, ...kernelArgs, '--guest-watchdog', '8', '-f', 'fixture/Guest.StopAgent', '-f', 'fixture/Basic.Passes']);
+    expect(r.stderr).toMatch(/guest watchdog: no progress for 8 s; killing QEMU/);
+    const run = readRunFile(out);
+    const hung = run.tests.find((t) => t.name === 'Guest.StopAgent')!;
+    expect(hung).toMatchObject({ status: 'crash', message: expect.stringMatching(/stopped responding/) });
+    expect(hung.kernelEvents.map((e) => e.kind)).toContain('hung-task');
+    expect(run.tests.find((t) => t.name === 'Basic.Passes')!.status).toBe('pass');
+  }, 400_000);
+
+  it('after --max-reboots the remaining tests are notrun and the run is incomplete (exit 3)', async () => {
+    const out = join(dir, 'maxreboots');
+    const r = await svmtest(['run', '-c', config, '--suite-file', suite, '-o', out, ...kernelArgs, '--max-reboots', '0', '-f', 'fixture/Guest.Panic', '-f', 'fixture/Gen*']);
+    expect(r.exitCode).toBe(3);
+    const run = readRunFile(out);
+    expect(run.run.status).toBe('incomplete');
+    expect(run.errors.map((e) => e.stage)).toContain('boot');
+    expect(run.tests.filter((t) => t.name.startsWith('Gen/')).map((t) => t.status)).toEqual(['notrun', 'notrun']);
+  }, 400_000);
+
+  it('a kernel that cannot boot fails fast with exit 3 and says why', async () => {
+    const garbage = join(dir, 'garbage-bzImage');
+    writeFileSync(garbage, Buffer.alloc(4096, 0x5a));
+    const started = Date.now();
+    const r = await svmtest(['run', '-c', config, '--suite-file', suite, '-o', join(dir, 'garbage'), '--target', 'qemu', '--kernel', garbage, '--accel', 'tcg']);
+    expect(r.exitCode).toBe(3);
+    expect(r.stderr).toMatch(/the guest did not boot: QEMU exited/);
+    expect(Date.now() - started).toBeLessThan(60_000);
+    const k = debianKernel();
+    const badCmdline = writeConfig(join(dir), {}, { qemu: { memory: 1024, bootTimeout: 60, cmdline: ['root=/dev/nonexistent', 'init=/nonexistent'] } });
+    const r2 = await svmtest(['run', '-c', badCmdline, '--suite-file', suite, '-o', join(dir, 'badinit'), '--target', 'qemu', '--kernel', k.kernel, '--accel', 'tcg']);
+    expect(r2.exitCode).toBe(3);
+    expect(r2.stderr).toMatch(/the guest did not boot/);
+    expect(r2.stderr).toMatch(/--- console \(last lines\) ---/);
+    writeConfig(dir, {}, { qemu: { memory: 1024, bootTimeout: 240, modprobe: [] } });
+  }, 300_000);
+
+  it('with amdgpu loaded in the guest, /dev/kfd appears (CPU-only topology) and preflight reports it', async () => {
+    const cfg = join(dir, 'kfd.yaml');
+    writeFileSync(cfg, readFileSync(config, 'utf8').replace('modprobe: []', 'modprobe: [amdgpu]') + 'variants:\n  cpukfd:\n    expect: { kfd: true, kconfig: { DRM_AMDGPU: m }, kallsyms: { amdgpu_svm_init: false } }\n');
+    const out = join(dir, 'kfd');
+    const r = await svmtest(['run', '-c', cfg, '--variant', 'cpukfd', '--suite-file', suite, '-o', out, ...kernelArgs, '-f', 'fixture/Guest.Kfd']);
+    expect(r.exitCode, r.stderr).toBe(0);
+    const run = readRunFile(out);
+    expect(run.run.preflight!.find((c) => c.name === '/dev/kfd')).toMatchObject({ ok: true, found: 'opens' });
+    expect(run.tests[0]).toMatchObject({ name: 'Guest.Kfd', status: 'pass' });
+    expect(readFileSync(join(out, 'console.log'), 'utf8')).toMatch(/Virtual CRAT table created for CPU/);
+  }, 300_000);
+});
+
