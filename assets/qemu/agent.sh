@@ -1,7 +1,7 @@
 #!/bin/sh
 # svmtest guest agent: no node in the guest, just this POSIX shell loop. The host's engine
 # drives it through files in the shared run directory:
-#   req/<n>/cmdline  NUL-separated: NAME=VALUE… then sh -c <constant wrapper> sh argv…
+#   req/<n>/argv     the command, one argument per line;  req/<n>/env  NAME=VALUE lines
 #   req/<n>/cwd      working directory;   req/<n>/go  the request is complete
 #   req/<n>/kill     a signal name: signal the command's process group
 # and answers with req/<n>/pid, stdout, stderr and rc (exit status; 128+N = signal N).
@@ -20,25 +20,30 @@ start() {
   # (a redirection error on a special builtin like ':' would end the whole shell)
   printf '' > "$r/started" 2>/dev/null || return 0
   (
-    cd "$(cat "$r/cwd")" 2>/dev/null || cd /
-    SVMTEST_RC="$r/rc.cmd" setsid xargs -0 -x -s 1000000 env < "$r/cmdline" > "$r/stdout" 2> "$r/stderr" &
-    echo $! > "$r/pid.w" && mv "$r/pid.w" "$r/pid"
+    # Built with shell builtins only: every exec is slow in an emulated guest.
+    set --
+    while IFS= read -r a; do set -- "$@" "$a"; done < "$r/argv"
+    while IFS= read -r kv; do [ -n "$kv" ] && export "$kv"; done < "$r/env"
+    IFS= read -r dir < "$r/cwd"
+    cd "$dir" 2>/dev/null || cd /
+    setsid "$@" < /dev/null > "$r/stdout" 2> "$r/stderr" &
+    echo $! > "$r/pid"
     wait $!
-    status=$?
-    [ -s "$r/rc.cmd" ] && status=$(cat "$r/rc.cmd")
-    echo "$status" > "$r/rc.w" && mv "$r/rc.w" "$r/rc"
+    # One write of "N\n": the host takes rc as final once it ends with a newline.
+    echo "$?" > "$r/rc"
   ) &
 }
 
 echo "<6>svmtest: guest agent ready" > /dev/kmsg
-cat /proc/uptime > "$dir/ready.w" && mv "$dir/ready.w" "$dir/ready"
+read -r up < /proc/uptime; echo "$up" > "$dir/ready"
 beat=0
 while :; do
   for r in "$dir"/req/*; do
     [ -f "$r/go" ] || continue
     [ -f "$r/started" ] || start "$r"
     if [ -f "$r/kill" ] && [ -f "$r/pid" ]; then
-      kill -s "$(cat "$r/kill")" -- "-$(cat "$r/pid")" 2>/dev/null
+      IFS= read -r sig < "$r/kill"; IFS= read -r pid < "$r/pid"
+      kill -s "$sig" -- "-$pid" 2>/dev/null
       rm -f "$r/kill"
     fi
   done

@@ -61,6 +61,7 @@ function targetOptions(command: Command): Command {
     .option('--profile <name>', 'test selection: svm (the SVM-relevant tests) or full')
     .option('-f, --filter <glob>', 'only tests whose suite/name matches; a leading - excludes; repeatable', collect, [])
     .option('--shard <i/n>', 'run only shard i of n (a stable partition of the selected tests)')
+    .option('--durations <run>', 'balance shards by the test durations of an earlier run.json')
     .option('--rocm <dir>', 'installed ROCm prefix (default: $ROCM_PATH, else /opt/rocm)')
     .option('--sysfs-root <dir>', 'read the KFD topology and other /sys files from a copied tree');
 }
@@ -85,6 +86,41 @@ targetOptions(
 targetOptions(program.command('list').description('list the tests that would run, after profile, filters, skips and shard'))
   .option('--json', 'machine-readable output')
   .action(action(async (opts) => (await import('./list.js')).listCommand(opts)));
+
+program
+  .command('ci')
+  .description('the whole A/B verdict: run the baseline and candidate variants, compare, write every report')
+  .option('-c, --config <file>', 'configuration file (default: ./svmtest.yaml, else the built-in config/default.yaml)')
+  .option('-o, --out <dir>', 'run directory (default: reports/<time>-<id>)')
+  .option('-s, --suite <name>', 'built-in suite to run instead of the configured ones; repeatable', collect, [])
+  .option('--suite-file <file>', 'a suite defined in any YAML file; repeatable', collect, [])
+  .option('--profile <name>', 'test selection: svm or full')
+  .option('-f, --filter <glob>', 'only tests whose suite/name matches; a leading - excludes; repeatable', collect, [])
+  .option('--shard <i/n>', 'run only shard i of n on this machine (merge the shards with svmtest merge)')
+  .option('--durations <run>', 'balance shards by the test durations of an earlier run.json')
+  .option('--retries <n>', 're-run failing tests up to n times')
+  .option('-j, --jobs <n>', 'run on up to n GPUs at once')
+  .option('--kernel <file>', 'qemu: kernel image to boot')
+  .option('--modules <dir>', 'qemu: directory holding lib/modules/<release>')
+  .addOption(new Option('--accel <kind>', 'qemu: accelerator').choices(['auto', 'kvm', 'tcg']))
+  .addOption(new Option('--fail-on <what>', 'which verdicts make the exit code 1').choices(['regression', 'unexpected', 'never']).default('regression'))
+  .option('-r, --reporter <list>', 'reporters: terminal, junit, markdown, json, github', 'terminal,junit,markdown,github')
+  .action(action(async (opts) => (await import('./ci.js')).ciCommand(opts)));
+
+program
+  .command('demo')
+  .description('the whole pipeline on this machine without an AMD GPU (QEMU, real KFD, a demo suite) — a demonstration, not a GPU result')
+  .option('--install-deps', 'install what is missing (apt-get, Debian kernel download) instead of printing the commands')
+  .option('-o, --out <dir>', 'run directory (default: reports/<time>-<id>)')
+  .addOption(new Option('--accel <kind>', 'qemu accelerator').choices(['auto', 'kvm', 'tcg']))
+  .action(action(async (opts) => (await import('./demo.js')).demoCommand(opts)));
+
+program
+  .command('merge')
+  .description('combine shard runs of one variant into one run (refuses overlaps and mixed variants or kernels)')
+  .argument('<runs...>', 'run directories or run.json files of the shards')
+  .requiredOption('-o, --out <path>', 'run directory or .json file to write')
+  .action(action(async (runs: string[], opts) => (await import('./merge.js')).mergeCommand(runs, opts)));
 
 program
   .command('doctor')

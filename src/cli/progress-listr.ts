@@ -53,9 +53,9 @@ export function terminalProgress(): { sink: ProgressSink; close: () => Promise<v
         const s = suites.get(suite);
         if (s) s.update?.(`${counts(suite, s)} — ${name}`);
       },
-      testEnd(suite, _name, status) {
+      testEnd(suite, _name, status, _ms, attempt) {
         const s = suites.get(suite);
-        if (!s) return;
+        if (!s || attempt > 1) return;
         s.done++;
         if (status !== 'pass' && status !== 'skip') s.failed++;
         s.update?.(counts(suite, s));

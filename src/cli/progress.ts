@@ -27,9 +27,13 @@ export function plainProgress(write: (line: string) => void): ProgressSink {
       write(`[${suite}] ${total} tests to run`);
     },
     testStart() {},
-    testEnd(suite, name, status: Status, durationMs) {
+    testEnd(suite, name, status: Status, durationMs, attempt) {
       const s = suites.get(suite);
       if (!s) return;
+      if (attempt > 1) {
+        write(`[${suite}] retry ${attempt - 1}: ${status.toUpperCase()} ${name} (${formatDuration(durationMs)})`);
+        return;
+      }
       s.done++;
       if (status !== 'pass' && status !== 'skip') s.failed++;
       if (status !== 'pass') write(`[${suite}] ${status.toUpperCase()} ${name} (${formatDuration(durationMs)}) — ${s.done}/${s.total}`);

@@ -1,5 +1,4 @@
 import { resolve } from 'node:path';
-import { InputError } from '../model/errors.js';
 import { selectReporters } from '../reporters/registry.js';
 import type { SavedResult } from '../reporters/types.js';
 import { note, processScreen } from './screen.js';
@@ -7,7 +6,6 @@ import { note, processScreen } from './screen.js';
 /** Renders a saved result with the chosen reporters and says where files went. */
 export async function renderReports(result: SavedResult, reporterList: string, outDir: string | undefined): Promise<void> {
   const reporters = await selectReporters(reporterList);
-  if (reporters.length === 0) throw new InputError('--reporter: expected at least one reporter name');
   const screen = processScreen();
   const written: string[] = [];
   for (const reporter of reporters) written.push(...(await reporter.render(result, { screen, outDir })));

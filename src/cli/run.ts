@@ -30,6 +30,8 @@ export interface RunCommandOptions extends TargetOptions {
   kernelEvents?: string;
   expectations?: string;
   reporter: string;
+  /** Told how long booting/deploying and running took (svmtest ci prints it per stage). */
+  onTiming?: (stage: 'boot' | 'run', ms: number) => void;
 }
 
 function positiveNumber(flag: string, value: string | undefined, integer = false): number | undefined {
@@ -42,9 +44,12 @@ function positiveNumber(flag: string, value: string | undefined, integer = false
 async function environmentOf(session: Session): Promise<{ info: Omit<RunInfo, 'id' | 'startedAt' | 'status' | 'toolVersion' | 'variant' | 'target'>; checks: PreflightCheck[] }> {
   const { target } = session;
   const identity = await target.identity();
-  const config = await readKernelConfig(target, identity.kernelRelease, session.buildConfig);
+  const [config, rocmText] = await Promise.all([
+    readKernelConfig(target, identity.kernelRelease, session.buildConfig),
+    target.readFile(`${session.context.rocm}/.info/version`),
+  ]);
   const kernelConfig = config ? Object.fromEntries(REPORTED_KCONFIG.map((o) => [`CONFIG_${o}`, config.values.get(o) ?? 'n'])) : undefined;
-  const rocmVersion = (await target.readFile(`${session.context.rocm}/.info/version`))?.trim();
+  const rocmVersion = rocmText?.trim();
   const checks = await runPreflight({ target, identity, variantName: session.variantName, variant: session.variant, gpus: session.gpus, config });
   return {
     info: {
@@ -91,10 +96,15 @@ export async function runCommand(options: RunCommandOptions): Promise<ExitCode> 
     if (existsSync(join(runDir, 'journal.jsonl'))) throw new InputError(`--out ${runDir}: already holds a run; use --resume ${runDir} to continue it, or another --out`);
   }
   mkdirSync(runDir, { recursive: true });
+  const bootStarted = performance.now();
   const session = await openSession(options, runDir);
+  options.onTiming?.('boot', performance.now() - bootStarted);
   trace('session');
   try {
-    return await runSession(session, runDir, earlier, options, { retries, testTimeout, runTimeout, jobs, policy }, now, trace);
+    const runStarted = performance.now();
+    const code = await runSession(session, runDir, earlier, options, { retries, testTimeout, runTimeout, jobs, policy }, now, trace);
+    options.onTiming?.('run', performance.now() - runStarted);
+    return code;
   } finally {
     await session.target.close();
   }

@@ -1,11 +1,13 @@
 import { existsSync, mkdtempSync, readdirSync } from 'node:fs';
 import { homedir, tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { loadConfig, variantOf } from '../config/load.js';
 import type { Config, Variant } from '../config/schema.js';
 import { InputError } from '../model/errors.js';
 import type { Gpu } from '../model/run.js';
 import { parseShard } from '../model/selection.js';
+import { readRun } from '../model/run-file.js';
+import { testId } from '../model/run.js';
 import { resolveSuites, type SuiteDefinition } from '../suites/definition.js';
 import type { SuiteContext } from '../suites/resolve.js';
 import { HostTarget } from '../targets/host.js';
@@ -26,6 +28,7 @@ export interface TargetOptions {
   profile?: string;
   filter: string[];
   shard?: string;
+  durations?: string;
   rocm?: string;
   sysfsRoot?: string;
   kernel?: string;
@@ -73,10 +76,12 @@ function releaseOf(modulesDir: string): string | undefined {
 }
 
 async function qemuTarget(config: Config, options: TargetOptions, variant: Variant | undefined, runDir: string): Promise<{ target: QemuTarget; buildConfig?: string }> {
-  const kernel = options.kernel ?? config.qemu.kernel;
+  const kernelGiven = options.kernel ?? config.qemu.kernel;
+  const kernel = kernelGiven ? resolve(kernelGiven) : undefined;
   if (!kernel) throw new InputError('--target qemu needs a kernel: --kernel FILE or qemu.kernel in the config (svmtest build makes one)');
   if (!existsSync(kernel)) throw new InputError(`--kernel ${kernel}: no such file`);
-  const modulesDir = options.modules ?? config.qemu.modules;
+  const modulesGiven = options.modules ?? config.qemu.modules;
+  const modulesDir = modulesGiven ? resolve(modulesGiven) : undefined;
   if (modulesDir && !existsSync(join(modulesDir, 'lib', 'modules'))) throw new InputError(`--modules ${modulesDir}: expected a directory holding lib/modules/<release>`);
   const release = modulesDir ? releaseOf(modulesDir) : undefined;
   const accelWanted = (options.accel ?? config.qemu.accel) as 'auto' | 'kvm' | 'tcg';
@@ -108,8 +113,17 @@ async function qemuTarget(config: Config, options: TargetOptions, variant: Varia
   return { target, ...(buildConfig ? { buildConfig } : {}) };
 }
 
+/** --durations FILE: an earlier run.json whose test durations balance the shards. */
+function durationsFrom(file: string): Map<string, number> {
+  const run = readRun(file);
+  return new Map(run.tests.filter((t) => t.status !== 'notrun').map((t) => [testId(t), t.durationMs]));
+}
+
 export async function openSession(options: TargetOptions, runDir?: string): Promise<Session> {
   const { config, file } = loadConfig(options.config);
+  if (options.target === 'ssh') {
+    throw new InputError('--target ssh: the SSH target is not implemented yet; run svmtest on the machine itself (--target host) or boot the kernel in QEMU (--target qemu)');
+  }
   if (!TARGETS.includes(options.target)) {
     throw new InputError(`--target "${options.target}": unknown or not available; known targets: ${TARGETS.join(', ')}`);
   }
@@ -131,13 +145,14 @@ export async function openSession(options: TargetOptions, runDir?: string): Prom
   }
   const gpus = await discoverGpus(target);
   const rocm = options.rocm ?? config.rocm.path ?? process.env.ROCM_PATH ?? '/opt/rocm';
-  const context: SuiteContext = { rocm, ...(gpus[0] ? { gfx: gpus[0].gfx } : {}) };
+  const context: SuiteContext = { rocm, ...(gpus[0] ? { gfx: gpus[0].gfx } : {}), ...(variant ? { env: variant.env } : {}) };
   // A user's own suite file has no profiles: its tests all belong to the run unless a profile was asked for.
   const profile = options.profile ?? (explicit ? 'full' : config.run.profile);
   const selection: Selection = {
     profile,
     filters: options.filter,
     ...(options.shard ? { shard: parseShard(options.shard) } : {}),
+    ...(options.durations ? { durations: durationsFrom(options.durations) } : {}),
   };
   return { config, configFile: file, variantName, variant, target, suites, context, gpus, selection, ...(buildConfig ? { buildConfig } : {}) };
 }

@@ -37,6 +37,8 @@ export const configSchema = z
     /** Installed ROCm prefix; $ROCM_PATH and then /opt/rocm when unset. */
     rocm: z.object({ path: z.string().optional() }).strict().default({}),
     baseline: z.string().default('legacy'),
+    /** Directory of expectation files (<variant>[-<gfx>]-{fails,flakes,skips}.txt); relative to the config file. */
+    expectations: z.string().optional(),
     candidate: z.string().default('gpusvm'),
     variants: z.record(variantSchema).default({}),
     qemu: z
@@ -62,6 +64,18 @@ export const configSchema = z
       })
       .strict()
       .default({}),
+    /** A remote machine under test (the SSH target, planned: the engine already reaches machines only through a target). */
+    ssh: z
+      .object({
+        host: z.string(),
+        user: z.string().optional(),
+        port: z.number().int().positive().default(22),
+        identityFile: z.string().optional(),
+        /** Command that reboots the machine into the variant's kernel (e.g. via kexec or the boot loader). */
+        rebootCommand: z.array(z.string()).optional(),
+      })
+      .strict()
+      .optional(),
     run: z
       .object({
         suites: z.array(z.string()).default(['kfdtest', 'rocrtst', 'hip-tests']),
@@ -75,6 +89,8 @@ export const configSchema = z
         /** Bytes of output kept per test. */
         logCap: z.number().int().positive().default(1024 * 1024),
         out: z.string().default('reports'),
+        /** Where variants run: host (this machine) or qemu (the kernel booted in a guest). */
+        target: z.enum(['host', 'qemu', 'ssh']).default('host'),
       })
       .strict()
       .default({}),

@@ -145,7 +145,7 @@ export async function runEngine(options: EngineOptions): Promise<RunFile> {
     };
     results.set(id, test);
     journal.append({ type: 'test', test });
-    progress.testEnd(suite, name, status, durationMs);
+    progress.testEnd(suite, name, status, durationMs, attempt);
   };
 
   const execute = async (planned: PlannedSuite, names: readonly string[], slot: WorkerSlot, attempt: number) => {

@@ -1,6 +1,6 @@
 import type { Gpu, Shard } from '../model/run.js';
 import { testId } from '../model/run.js';
-import { inShard, matchesAnyFilter } from '../model/selection.js';
+import { balancedShards, inShard, matchesAnyFilter } from '../model/selection.js';
 import type { ResolvedSuite, SuiteAdapter } from '../suites/adapter.js';
 import { globMatch, type SuiteDefinition } from '../suites/definition.js';
 import { adapterFor } from '../suites/registry.js';
@@ -27,6 +27,8 @@ export interface Selection {
   readonly profile?: string;
   readonly filters: readonly string[];
   readonly shard?: Shard;
+  /** Recorded durations (ms) by test id: shards are balanced by them instead of by hash. */
+  readonly durations?: ReadonlyMap<string, number>;
 }
 
 function inProfile(definition: SuiteDefinition, profile: string | undefined, name: string): boolean {
@@ -58,11 +60,16 @@ export async function planSuites(
     const listed = await adapter.list(target, suite);
     const skipRules = await loadSkipRules(target, definition, context, gpus);
     const tests: PlannedTest[] = [];
-    for (const test of listed) {
+    const selected = listed.filter((test) => {
       const id = testId({ suite: definition.name, name: test.name });
-      if (!inProfile(definition, selection.profile, test.name)) continue;
-      if (selection.filters.length > 0 && !matchesAnyFilter(id, selection.filters)) continue;
-      if (selection.shard && !inShard(id, selection.shard)) continue;
+      return inProfile(definition, selection.profile, test.name) && (selection.filters.length === 0 || matchesAnyFilter(id, selection.filters));
+    });
+    const balanced = selection.shard && selection.durations
+      ? balancedShards(selected.map((t) => testId({ suite: definition.name, name: t.name })), selection.shard.total, selection.durations)
+      : undefined;
+    for (const test of selected) {
+      const id = testId({ suite: definition.name, name: test.name });
+      if (selection.shard && (balanced ? balanced.get(id) !== selection.shard.index : !inShard(id, selection.shard))) continue;
       const rule = skipRules.find((r) => globMatch(r.pattern, test.name));
       if (test.disabled) tests.push({ name: test.name, action: 'notrun', reason: 'disabled in the suite' });
       else if (rule) tests.push({ name: test.name, action: 'skip', reason: `excluded by ${rule.source}` });

@@ -25,7 +25,12 @@ export function parseKconfig(text: string): Map<string, string> {
 
 /** The running kernel's config: /proc/config.gz, else /boot/config-<release>, else the build's .config. */
 export async function readKernelConfig(target: Target, release: string, buildConfig?: string): Promise<KernelConfigSource | undefined> {
-  const gz = await target.readFileBytes('/proc/config.gz');
+  // Asked at once: on an emulated guest every read is a round trip.
+  const [gz, boot, built] = await Promise.all([
+    target.readFileBytes('/proc/config.gz'),
+    target.readFile(`/boot/config-${release}`),
+    buildConfig ? target.readFile(buildConfig) : Promise.resolve(undefined),
+  ]);
   if (gz && gz.length > 0) {
     try {
       return { values: parseKconfig(gunzipSync(gz).toString('utf8')), source: '/proc/config.gz' };
@@ -33,12 +38,8 @@ export async function readKernelConfig(target: Target, release: string, buildCon
       // unreadable: try the next source
     }
   }
-  const boot = await target.readFile(`/boot/config-${release}`);
   if (boot) return { values: parseKconfig(boot), source: `/boot/config-${release}` };
-  if (buildConfig) {
-    const built = await target.readFile(buildConfig);
-    if (built) return { values: parseKconfig(built), source: buildConfig };
-  }
+  if (built && buildConfig) return { values: parseKconfig(built), source: buildConfig };
   return undefined;
 }
 

@@ -4,7 +4,8 @@ import type { Status } from '../model/status.js';
 export interface ProgressSink {
   suiteStart(suite: string, total: number): void;
   testStart(suite: string, name: string): void;
-  testEnd(suite: string, name: string, status: Status, durationMs: number): void;
+  /** attempt > 1: a retry of a test already counted. */
+  testEnd(suite: string, name: string, status: Status, durationMs: number, attempt: number): void;
   suiteEnd(suite: string): void;
   note(message: string): void;
 }

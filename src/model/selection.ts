@@ -37,3 +37,23 @@ export function shardOf(id: string, total: number): number {
 export function inShard(id: string, shard: Shard): boolean {
   return shardOf(id, shard.total) === shard.index;
 }
+
+/**
+ * Shards balanced by recorded durations (longest first onto the least-loaded shard). Every
+ * machine computes the same assignment from the same list and the same durations file.
+ * Tests without a recorded duration count as the median.
+ */
+export function balancedShards(ids: readonly string[], total: number, durations: ReadonlyMap<string, number>): Map<string, number> {
+  const known = ids.map((id) => durations.get(id)).filter((d): d is number => d !== undefined).sort((a, b) => a - b);
+  const median = known.length > 0 ? known[Math.floor(known.length / 2)]! : 1;
+  const sorted = [...new Set(ids)].sort((a, b) => (durations.get(b) ?? median) - (durations.get(a) ?? median) || (a < b ? -1 : a > b ? 1 : 0));
+  const load = new Array<number>(total).fill(0);
+  const assignment = new Map<string, number>();
+  for (const id of sorted) {
+    let best = 0;
+    for (let i = 1; i < total; i++) if (load[i]! < load[best]!) best = i;
+    load[best]! += durations.get(id) ?? median;
+    assignment.set(id, best + 1);
+  }
+  return assignment;
+}

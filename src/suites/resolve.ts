@@ -11,6 +11,8 @@ export interface SuiteContext {
   readonly build?: string;
   /** The GPU family of the first GPU, for per-GPU paths like rocrtst's bin/<gfx>/. */
   readonly gfx?: string;
+  /** The variant's environment (e.g. HSA_XNACK=1), applied to every suite after the suite's own. */
+  readonly env?: Readonly<Record<string, string>>;
 }
 
 export function expand(template: string, values: Readonly<Record<string, string | undefined>>): string {
@@ -34,7 +36,7 @@ async function firstExisting(target: Target, candidates: readonly string[], valu
 /** Finds the suite's binary or build directory on the target; a suite that is not there is an infrastructure error. */
 export async function resolveSuite(target: Target, suite: SuiteDefinition, context: SuiteContext): Promise<ResolvedSuite> {
   const values = { rocm: context.rocm, build: context.build, gfx: context.gfx };
-  const env = Object.fromEntries(Object.entries(suite.env).map(([k, v]) => [k, expand(v, values)]));
+  const env = { ...Object.fromEntries(Object.entries(suite.env).map(([k, v]) => [k, expand(v, values)])), ...context.env };
   if (suite.kind === 'ctest') {
     const candidates = typeof suite.dir === 'string' ? [suite.dir] : suite.dir!;
     const dir = await firstExisting(target, candidates, values);

@@ -7,6 +7,10 @@ interface Task {
   tasks?: Task[];
 }
 
+function countTests(tasks: readonly Task[]): number {
+  return tasks.reduce((n, t) => n + (t.type === 'test' ? 1 : countTests(t.tasks ?? [])), 0);
+}
+
 function count(tasks: readonly Task[], totals: { passed: number; failed: number; skipped: number }): void {
   for (const task of tasks) {
     if (task.type === 'test') {
@@ -15,7 +19,8 @@ function count(tasks: readonly Task[], totals: { passed: number; failed: number;
       else if (state === 'fail') totals.failed++;
       else totals.skipped++;
     } else {
-      if (task.type === 'suite' && task.result?.state === 'fail' && !(task.tasks ?? []).some((t) => t.type === 'test')) totals.failed++;
+      // A file or suite that failed without any test in it (it did not even load) is a failure too.
+      if (task.result?.state === 'fail' && countTests(task.tasks ?? []) === 0) totals.failed++;
       count(task.tasks ?? [], totals);
     }
   }

@@ -2,9 +2,7 @@ import { existsSync, mkdirSync, openSync, readSync, closeSync, readFileSync, ren
 import { join } from 'node:path';
 import type { CommandSpec, ExitInfo } from '../target.js';
 
-// Runs the command and records its exit status; 128+N means it died of signal N. A constant:
-// the command itself travels as separate NUL-separated arguments, never inside a shell string.
-const WRAPPER = '"$@"; echo $? > "$SVMTEST_RC"';
+import { InputError } from '../../model/errors.js';
 
 const SIGNALS: Record<number, string> = { 1: 'SIGHUP', 2: 'SIGINT', 3: 'SIGQUIT', 4: 'SIGILL', 5: 'SIGTRAP', 6: 'SIGABRT', 7: 'SIGBUS', 8: 'SIGFPE', 9: 'SIGKILL', 11: 'SIGSEGV', 13: 'SIGPIPE', 14: 'SIGALRM', 15: 'SIGTERM' };
 
@@ -24,10 +22,17 @@ export class AgentRequest {
     const final = join(parent, String(id));
     const staging = join(parent, `.${id}`);
     mkdirSync(staging, { recursive: true });
+    // One argument per line, read back by the agent with `read -r` into "$@": never a shell string.
     const env = Object.entries(spec.env ?? {}).map(([k, v]) => `${k}=${v}`);
-    const parts = [...env, 'sh', '-c', WRAPPER, 'sh', ...spec.argv];
-    writeFileSync(join(staging, 'cmdline'), `${parts.join('\0')}\0`);
-    writeFileSync(join(staging, 'cwd'), spec.cwd ?? '/');
+    for (const value of [...spec.argv, ...env, spec.cwd ?? '/']) {
+      if (value.includes('\n')) throw new InputError(`the QEMU target cannot pass an argument or environment value containing a newline: ${JSON.stringify(value.slice(0, 60))}`);
+    }
+    for (const name of Object.keys(spec.env ?? {})) {
+      if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(name)) throw new InputError(`environment variable name "${name}": expected letters, digits and _`);
+    }
+    writeFileSync(join(staging, 'argv'), `${spec.argv.join('\n')}\n`);
+    writeFileSync(join(staging, 'env'), env.length > 0 ? `${env.join('\n')}\n` : '');
+    writeFileSync(join(staging, 'cwd'), `${spec.cwd ?? '/'}\n`);
     writeFileSync(join(staging, 'go'), '');
     renameSync(staging, final); // the agent sees a request only when it is whole
     return new AgentRequest(final);
@@ -76,7 +81,9 @@ export class AgentRequest {
   status(): ExitInfo | undefined {
     const file = join(this.dir, 'rc');
     if (!existsSync(file)) return undefined;
-    const status = Number(readFileSync(file, 'utf8').trim());
+    const text = readFileSync(file, 'utf8');
+    if (!text.endsWith('\n')) return undefined; // being written
+    const status = Number(text.trim());
     return Number.isFinite(status) ? exitFromStatus(status) : { exitCode: 255, signal: null };
   }
 

@@ -170,10 +170,10 @@ export class QemuTarget implements Target {
   }
 
   async identity(): Promise<TargetIdentity> {
-    const release = (await this.readFile('/proc/sys/kernel/osrelease'))?.trim() ?? 'unknown';
-    const version = (await this.readFile('/proc/sys/kernel/version'))?.trim() ?? 'unknown';
-    const hostname = (await this.readFile('/proc/sys/kernel/hostname'))?.trim() ?? 'guest';
-    return { kernelRelease: release, kernelVersion: version, hostname };
+    // One command, not three: every command is a round trip to an emulated guest.
+    const result = await this.exec({ argv: ['uname', '-n', '-r', '-v'] }, { timeoutMs: 60_000 });
+    const [hostname, release, ...version] = result.stdout.trim().split(' ');
+    return { kernelRelease: release ?? 'unknown', kernelVersion: version.join(' ') || 'unknown', hostname: hostname ?? 'guest' };
   }
 
   async close(): Promise<void> {
@@ -253,7 +253,7 @@ export class QemuTarget implements Target {
     const guest: Guest = { boot, dir, qemu, alive: true, offset: 0, exited };
     state.guest = guest;
     const deadline = Date.now() + this.options.bootTimeoutS * 1000;
-    while (!existsSync(join(dir, 'ready'))) {
+    while (!readFileSync(join(dir, 'ready'), { flag: 'a+' }).toString().endsWith('\n')) {
       if (!guest.alive || bootFailure || Date.now() > deadline) {
         const why = bootFailure ?? (!guest.alive ? `QEMU exited (${stderr.trim().split('\n').slice(-2).join(' | ') || 'see console.log'})` : `no guest agent after ${this.options.bootTimeoutS} s`);
         if (guest.alive) await this.stopGuest(guest, 'boot failed');

@@ -1,0 +1,85 @@
+// npm run bench:qemu — boot overhead of the QEMU target against a bare QEMU boot of the same kernel.
+import { execa } from 'execa';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
+import { stringify } from 'yaml';
+import { buildInitramfs } from '../dist/targets/qemu/initramfs.js';
+import { qemuArgv } from '../dist/targets/qemu/qemu-command.js';
+import { fmtMs, row } from './measure.js';
+
+const ROOT = fileURLToPath(new URL('..', import.meta.url));
+const BIN = join(ROOT, 'bin', 'svmtest.js');
+const DATA = join(ROOT, 'bench', '.data', 'qemu');
+const KERNEL_DIR = process.env.SVMTEST_TEST_KERNEL_DIR ?? join(ROOT, '.cache', 'debian-kernel');
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+async function fixtureProgram() {
+  const out = join(DATA, 'engine_tests');
+  if (!existsSync(out)) await execa('g++', ['-O1', '-o', out, join(ROOT, 'test/fixtures/programs/engine_tests.cc'), '-lgtest', '-pthread']);
+  return out;
+}
+
+/** A bare boot: our initramfs in probe mode prints a marker as soon as userspace runs, then powers off. */
+async function bareBoot(kernel, modules, release) {
+  const initramfs = await buildInitramfs({ cacheDir: join(DATA, 'cache'), modulesDir: modules, release });
+  const argv = qemuArgv({ kernel, initramfs, runDir: '/', accel: 'tcg', memoryMiB: 1024, cpus: 2, boot: 0, cmdline: [], vfio: [], network: false, probe: true });
+  const start = performance.now();
+  const qemu = execa('qemu-system-x86_64', argv, { reject: false, buffer: false });
+  const ms = await new Promise((resolve) => {
+    createInterface({ input: qemu.stdout }).on('line', (line) => line.includes('SVMTEST-PROBE-OK') && resolve(performance.now() - start));
+  });
+  qemu.kill('SIGKILL');
+  await qemu;
+  return ms;
+}
+
+async function waitFor(predicate, timeoutMs = 300_000) {
+  const start = performance.now();
+  while (!predicate()) {
+    if (performance.now() - start > timeoutMs) throw new Error('timed out');
+    await sleep(10);
+  }
+  return performance.now();
+}
+
+export async function qemuBench() {
+  const kernel = join(KERNEL_DIR, 'vmlinuz');
+  const modules = join(KERNEL_DIR, 'modules');
+  const release = readFileSync(join(KERNEL_DIR, 'release'), 'utf8').trim();
+  mkdirSync(DATA, { recursive: true });
+  const program = await fixtureProgram();
+  const cold = Math.min(await bareBoot(kernel, modules, release), await bareBoot(kernel, modules, release));
+
+  const out = join(DATA, 'run');
+  rmSync(out, { recursive: true, force: true });
+  mkdirSync(out, { recursive: true });
+  const runlog = join(out, 'runlog.txt');
+  const suite = join(DATA, 'suite.yaml');
+  writeFileSync(suite, stringify({ name: 'fixture', kind: 'gtest', command: [program], env: { SVMTEST_ALLOW_GUEST_PANIC: '1', SVMTEST_FIXTURE_RUNLOG: runlog } }));
+  const config = join(DATA, 'config.yaml');
+  writeFileSync(config, stringify({ run: { retries: 0 }, qemu: { memory: 1024, accel: 'tcg' } }));
+  const start = performance.now();
+  const run = execa(process.execPath, [BIN, 'run', '-c', config, '--suite-file', suite, '-o', out, '--target', 'qemu', '--kernel', kernel, '--modules', modules,
+    '-f', 'fixture/Basic.Passes', '-f', 'fixture/Guest.Panic', '-f', 'fixture/Gen*'], { reject: false });
+  const readLog = () => (existsSync(runlog) ? readFileSync(runlog, 'utf8') : '');
+  const firstTest = (await waitFor(() => readLog().includes('Basic.Passes'))) - start;
+  const consoleLog = join(out, 'console.log');
+  const panicAt = await waitFor(() => existsSync(consoleLog) && readFileSync(consoleLog, 'utf8').includes('sysrq: Trigger a crash'));
+  const nextTest = (await waitFor(() => readLog().includes('Gen/SvmParam'))) - panicAt;
+  await run;
+  const startRatio = firstTest / cold;
+  const panicRatio = nextTest / cold;
+  return [
+    '### QEMU target (Debian 6.1 kernel, TCG on this machine; real test hosts use KVM)',
+    '',
+    row(['what', 'time', 'ratio', 'goal']),
+    row(['---', '---:', '---:', '---:']),
+    row(['bare `qemu-system-x86_64 -kernel … -initrd …` to a userspace marker (cold boot)', fmtMs(cold), '', '']),
+    row(['`svmtest run --target qemu` start to the first test starting', fmtMs(firstTest), `${startRatio.toFixed(2)}× cold boot`, `≤ 1.3 ${startRatio <= 1.3 ? '✓' : '✗'}`]),
+    row(['guest panic to the next test starting', fmtMs(nextTest), `${panicRatio.toFixed(2)}× cold boot`, `≤ 1.5 ${panicRatio <= 1.5 ? '✓' : '✗'}`]),
+  ].join('\n');
+}
+
+console.log(`${await qemuBench()}\n`);
