@@ -1,0 +1,40 @@
+import { execa } from 'execa';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
+import { tempDir } from '../helpers/cli.js';
+import { REPO_ROOT } from '../helpers/paths.js';
+
+// actionlint is not packaged for Debian 12; @action-validator checks against GitHub's published schemas.
+const validator = join(REPO_ROOT, 'node_modules', '.bin', 'action-validator');
+const validate = (file: string) => execa(validator, [file], { reject: false });
+
+describe('GitHub Actions files', () => {
+  it('the nightly workflow and the composite action validate against the schemas', async () => {
+    for (const file of ['.github/workflows/nightly-amd.yml', 'action.yml']) {
+      const r = await validate(join(REPO_ROOT, file));
+      expect(r.exitCode, `${file}: ${r.stdout}${r.stderr}`).toBe(0);
+    }
+  });
+
+  it('the validator does reject a broken workflow', async () => {
+    const bad = join(tempDir(), 'bad.yml');
+    writeFileSync(bad, 'name: broken\non: push\njobs:\n  x:\n    runs-on: ubuntu-latest\n    steps: notalist\n');
+    expect((await validate(bad)).exitCode).not.toBe(0);
+  });
+
+  it('the nightly shards every variant on every GPU family, uploads each run, then merges and compares', () => {
+    const wf = parse(readFileSync(join(REPO_ROOT, '.github/workflows/nightly-amd.yml'), 'utf8')) as {
+      jobs: Record<string, { needs?: string; strategy?: { matrix: Record<string, unknown[]> }; steps: Array<{ uses?: string; with?: Record<string, string> }> }>;
+    };
+    const run = wf.jobs.run!;
+    expect(Object.keys(run.strategy!.matrix).sort()).toEqual(['gfx', 'shard', 'variant']);
+    expect(run.strategy!.matrix.variant).toEqual(['legacy', 'gpusvm']);
+    expect(run.steps.some((s) => s.uses?.startsWith('actions/upload-artifact'))).toBe(true);
+    const commands = wf.jobs.verdict!.steps.map((s) => s.with?.command ?? '');
+    expect(wf.jobs.verdict!.needs).toBe('run');
+    expect(commands.filter((c) => c.startsWith('merge '))).toHaveLength(2);
+    expect(commands.find((c) => c.startsWith('compare '))).toMatch(/--reporter terminal,junit,markdown,github/);
+  });
+});
