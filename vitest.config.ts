@@ -5,9 +5,9 @@ export default defineConfig({
     include: ['test/**/*.test.ts'],
     testTimeout: 30_000,
     hookTimeout: 300_000,
-    // Engine and QEMU tests spawn real processes and VMs; keep the 2-core machine from thrashing.
-    maxWorkers: 2,
-    minWorkers: 1,
+    // Engine and QEMU tests spawn real processes and VMs and measure timeouts and kernel-log
+    // timing: one file at a time, so a TCG guest never starves a timing-sensitive test.
+    fileParallelism: false,
     reporters: ['default', './test/helpers/plain-summary-reporter.ts'],
   },
 });

@@ -6,6 +6,7 @@ import { HostTarget } from '../targets/host.js';
 import { discoverGpus } from '../targets/topology.js';
 import { readKernelConfig } from '../engine/preflight.js';
 import { EXIT, type ExitCode } from './exit-codes.js';
+import { vfioChecks } from './vfio-checks.js';
 
 export interface DoctorCheck {
   readonly area: string;
@@ -69,6 +70,7 @@ export async function doctorChecks(options: DoctorOptions): Promise<DoctorCheck[
   }
   const rocminfo = await which(target, 'rocminfo');
   add('rocminfo', rocminfo !== undefined, rocminfo ?? 'not installed', 'sudo apt-get install -y rocminfo');
+  checks.push(...(await vfioChecks(target, config.qemu.vfio)));
   return checks;
 }
 

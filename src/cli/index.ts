@@ -123,6 +123,22 @@ program
   .action(action(async (runs: string[], opts) => (await import('./merge.js')).mergeCommand(runs, opts)));
 
 program
+  .command('config')
+  .description('show the resolved configuration, each value with the file:line it came from (or default)')
+  .option('-c, --config <file>', 'configuration file')
+  .option('--print', 'print the resolved configuration (the default action)')
+  .option('--json', 'machine-readable output')
+  .action(action(async (opts) => (await import('./config-print.js')).configCommand(opts)));
+
+program
+  .command('init')
+  .description('write a starter svmtest.yaml from what doctor finds on this machine')
+  .option('-o, --out <file>', 'file to write', 'svmtest.yaml')
+  .option('--force', 'overwrite an existing file')
+  .option('--sysfs-root <dir>', 'read /sys from a copied tree')
+  .action(action(async (opts) => (await import('./init.js')).initCommand(opts)));
+
+program
   .command('doctor')
   .description('what this machine can run, what is missing, and the command that fixes it')
   .option('-c, --config <file>', 'configuration file')

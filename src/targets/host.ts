@@ -103,7 +103,8 @@ export class HostTarget implements Target {
     };
   }
 
-  private path(path: string): string {
+  /** The host path a machine path maps to (a copied /sys with --sysfs-root). */
+  path(path: string): string {
     // --sysfs-root and friends: a copied /sys tree can stand in for the real one.
     return this.sysRoot && (path.startsWith('/sys/') || path === '/sys') ? `${this.sysRoot}${path.slice(4)}` : path;
   }

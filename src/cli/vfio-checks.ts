@@ -1,0 +1,70 @@
+import type { HostTarget } from '../targets/host.js';
+import type { DoctorCheck } from './doctor.js';
+
+interface PciDevice {
+  readonly address: string;
+  readonly vendor: string;
+  readonly device: string;
+  readonly driver?: string;
+  readonly group?: string;
+}
+
+const AMD_VENDOR = '0x1002';
+const DISPLAY_CLASSES = /^0x03(00|02|80)/;
+
+async function amdGpus(target: HostTarget): Promise<PciDevice[]> {
+  const devices = (await target.readDir('/sys/bus/pci/devices')) ?? [];
+  const found: PciDevice[] = [];
+  for (const address of devices) {
+    const base = `/sys/bus/pci/devices/${address}`;
+    const [vendor, klass, device] = await Promise.all([target.readFile(`${base}/vendor`), target.readFile(`${base}/class`), target.readFile(`${base}/device`)]);
+    if (vendor?.trim() !== AMD_VENDOR || !DISPLAY_CLASSES.test(klass?.trim() ?? '')) continue;
+    const driver = await target.exec({ argv: ['readlink', target.path(`${base}/driver`)] });
+    const group = await target.exec({ argv: ['readlink', target.path(`${base}/iommu_group`)] });
+    found.push({
+      address,
+      vendor: vendor.trim(),
+      device: device?.trim() ?? '',
+      ...(driver.exitCode === 0 ? { driver: driver.stdout.trim().split('/').pop()! } : {}),
+      ...(group.exitCode === 0 ? { group: group.stdout.trim().split('/').pop()! } : {}),
+    });
+  }
+  return found;
+}
+
+function bindCommands(gpu: PciDevice): string {
+  const dev = `/sys/bus/pci/devices/${gpu.address}`;
+  return [
+    'sudo modprobe vfio-pci',
+    ...(gpu.driver ? [`echo ${gpu.address} | sudo tee ${dev}/driver/unbind`] : []),
+    `echo vfio-pci | sudo tee ${dev}/driver_override`,
+    `echo ${gpu.address} | sudo tee /sys/bus/pci/drivers_probe`,
+  ].join(' && ');
+}
+
+/** GPU passthrough: IOMMU on, each AMD GPU in an IOMMU group, the ones in qemu.vfio bound to vfio-pci. */
+export async function vfioChecks(target: HostTarget, wanted: readonly string[]): Promise<DoctorCheck[]> {
+  const checks: DoctorCheck[] = [];
+  const groups = (await target.readDir('/sys/kernel/iommu_groups')) ?? [];
+  checks.push({
+    area: 'IOMMU (for GPU passthrough)',
+    ok: groups.length > 0,
+    found: groups.length > 0 ? `${groups.length} IOMMU groups` : 'no IOMMU groups: the IOMMU is off',
+    ...(groups.length > 0 ? {} : { fix: 'boot the host with amd_iommu=on iommu=pt (or intel_iommu=on iommu=pt) and enable IOMMU/VT-d in the firmware' }),
+  });
+  const gpus = await amdGpus(target);
+  for (const gpu of gpus) {
+    const bound = gpu.driver === 'vfio-pci';
+    const inConfig = wanted.includes(gpu.address);
+    checks.push({
+      area: `GPU ${gpu.address}`,
+      ok: !inConfig || bound,
+      found: `AMD ${gpu.device}, driver ${gpu.driver ?? 'none'}, IOMMU group ${gpu.group ?? 'none'}${inConfig ? ' (in qemu.vfio)' : ''}`,
+      ...(bound ? {} : { fix: `to pass it to QEMU: ${bindCommands(gpu)}; then add "${gpu.address}" to qemu.vfio` }),
+    });
+  }
+  for (const address of wanted.filter((a) => !gpus.some((g) => g.address === a))) {
+    checks.push({ area: `qemu.vfio ${address}`, ok: false, found: 'no AMD GPU at this PCI address', fix: 'list GPUs with lspci -d 1002: and fix qemu.vfio' });
+  }
+  return checks;
+}
