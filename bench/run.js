@@ -2,6 +2,7 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { buildBench } from './build.js';
 import { engineBench } from './engine.js';
 import { generateCoreInputs } from './generate.js';
 import { fmtMb, fmtMs, row, timeCommand } from './measure.js';
@@ -37,7 +38,7 @@ async function core() {
   return lines.join('\n');
 }
 
-const BENCHES = { core, engine: () => engineBench(BIN, join(DATA, 'engine')) };
+const BENCHES = { core, engine: () => engineBench(BIN, join(DATA, 'engine')), build: () => buildBench(ROOT, BIN) };
 
 const wanted = process.argv.slice(2);
 for (const name of wanted.length > 0 ? wanted : Object.keys(BENCHES)) {

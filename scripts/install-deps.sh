@@ -7,6 +7,7 @@ cd "$(dirname "$0")/.."
 APT_PACKAGES=(
   g++ make cmake libgtest-dev catch2            # the real gtest / Catch2+CTest programs the engine tests compile
   qemu-system-x86 qemu-utils busybox-static kmod cpio   # the QEMU target
+  build-essential bc bison flex libelf-dev libssl-dev git  # svmtest build (kernel builds)
 )
 
 missing=()
@@ -23,6 +24,8 @@ fi
 
 # Debian's real kernel (extracted, not installed) for the QEMU tests and the demo.
 bash scripts/fetch-debian-kernel.sh .cache/debian-kernel
+# Debian's linux-source-6.1 as a git repository, for the kernel-build end-to-end test.
+bash scripts/fetch-linux-source.sh .cache/linux-source
 
 npm ci --no-audit --no-fund
 npm run build

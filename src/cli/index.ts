@@ -88,6 +88,14 @@ targetOptions(program.command('list').description('list the tests that would run
   .action(action(async (opts) => (await import('./list.js')).listCommand(opts)));
 
 program
+  .command('build')
+  .description("build each variant's kernel (worktree at the pinned base, series, verified config) and ROCm userspace, cached")
+  .option('-c, --config <file>', 'configuration file with kernel: and variants')
+  .option('--variant <name>', 'build only this variant (default: baseline and candidate)')
+  .option('--json', 'print the artifacts as JSON')
+  .action(action(async (opts) => (await import('./build.js')).buildCommand(opts)));
+
+program
   .command('ci')
   .description('the whole A/B verdict: run the baseline and candidate variants, compare, write every report')
   .option('-c, --config <file>', 'configuration file (default: ./svmtest.yaml, else the built-in config/default.yaml)')

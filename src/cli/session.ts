@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, readdirSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { homedir, tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { loadConfig, variantOf } from '../config/load.js';
@@ -65,6 +65,14 @@ function numberFlag(flag: string, value: string | undefined): number | undefined
   return n;
 }
 
+function latestBuild(variant: string): { kernel: string; modules?: string } | undefined {
+  const pointer = join(cacheDir(), 'artifacts', `${variant}.latest`);
+  if (!existsSync(pointer)) return undefined;
+  const dir = readFileSync(pointer, 'utf8').trim();
+  if (!existsSync(join(dir, 'bzImage'))) return undefined;
+  return { kernel: join(dir, 'bzImage'), ...(existsSync(join(dir, 'modules', 'lib', 'modules')) ? { modules: join(dir, 'modules') } : {}) };
+}
+
 /** The release of a kernel module tree: DIR/lib/modules/<release>, when there is exactly one. */
 function releaseOf(modulesDir: string): string | undefined {
   try {
@@ -76,11 +84,13 @@ function releaseOf(modulesDir: string): string | undefined {
 }
 
 async function qemuTarget(config: Config, options: TargetOptions, variant: Variant | undefined, runDir: string): Promise<{ target: QemuTarget; buildConfig?: string }> {
-  const kernelGiven = options.kernel ?? config.qemu.kernel;
+  // No kernel given: the variant's latest `svmtest build`.
+  const built = !options.kernel && !config.qemu.kernel && variant ? latestBuild(options.variant!) : undefined;
+  const kernelGiven = options.kernel ?? config.qemu.kernel ?? built?.kernel;
   const kernel = kernelGiven ? resolve(kernelGiven) : undefined;
-  if (!kernel) throw new InputError('--target qemu needs a kernel: --kernel FILE or qemu.kernel in the config (svmtest build makes one)');
+  if (!kernel) throw new InputError('--target qemu needs a kernel: --kernel FILE, qemu.kernel in the config, or a `svmtest build` of the variant');
   if (!existsSync(kernel)) throw new InputError(`--kernel ${kernel}: no such file`);
-  const modulesGiven = options.modules ?? config.qemu.modules;
+  const modulesGiven = options.modules ?? config.qemu.modules ?? built?.modules;
   const modulesDir = modulesGiven ? resolve(modulesGiven) : undefined;
   if (modulesDir && !existsSync(join(modulesDir, 'lib', 'modules'))) throw new InputError(`--modules ${modulesDir}: expected a directory holding lib/modules/<release>`);
   const release = modulesDir ? releaseOf(modulesDir) : undefined;

@@ -11,6 +11,18 @@ export const variantSchema = z
     cmdline: z.array(z.string()).default([]),
     /** Modules the guest loads before tests (QEMU), e.g. amdgpu. */
     modprobe: z.array(z.string()).default([]),
+    /** How `svmtest build` makes this variant's kernel and userspace. */
+    build: z
+      .object({
+        /** Apply kernel.series (the candidate) or not (the baseline). */
+        series: z.boolean().default(false),
+        /** Kconfig options (without CONFIG_) this variant needs; verified after olddefconfig. */
+        kconfig: z.record(z.string()).default({}),
+        /** Extra CMake options per ROCm component, e.g. { kfdtest: { USE_DRM_AMDGPU_SVM: "ON" } }. */
+        cmake: z.record(z.record(z.string())).default({}),
+      })
+      .strict()
+      .default({}),
     /** What preflight proves before any test runs (design.md, "verdict integrity"). */
     expect: z
       .object({
@@ -63,6 +75,47 @@ export const configSchema = z
         maxReboots: z.number().int().min(0).default(3),
       })
       .strict()
+      .default({}),
+    /** The kernel tree, the pinned base and the patch series: everything `svmtest build` needs. */
+    kernel: z
+      .object({
+        /** A local git repository, or a URL cloned once into the cache. Relative to the config file. */
+        repo: z.string(),
+        /** Commit, tag or branch the series was written for: pin it. */
+        base: z.string(),
+        series: z
+          .array(z.union([z.object({ mbox: z.string() }).strict(), z.object({ b4: z.string() }).strict(), z.object({ git: z.string() }).strict()]))
+          .default([]),
+        /** Starting config: defconfig, tinyconfig, allnoconfig, running (this machine's), or a file path. */
+        baseConfig: z.string().default('defconfig'),
+        /** Config fragments merged in order (relative to the config file). */
+        fragments: z.array(z.string()).default([]),
+        /** make targets besides modules. */
+        targets: z.array(z.string()).default(['bzImage']),
+        /** Build and install modules (when the config enables them). */
+        modules: z.boolean().default(true),
+        /** Parallel make jobs; default: the number of CPUs. */
+        jobs: z.number().int().positive().optional(),
+      })
+      .strict()
+      .optional(),
+    /** ROCm userspace per component: an installed prefix, or a source build with CMake. */
+    userspace: z
+      .record(
+        z.union([
+          z.object({ prebuilt: z.string() }).strict(),
+          z
+            .object({
+              source: z.string(),
+              ref: z.string().optional(),
+              /** Sub-directory of the source holding this component's CMakeLists.txt. */
+              path: z.string().default('.'),
+              cmake: z.record(z.string()).default({}),
+              targets: z.array(z.string()).default([]),
+            })
+            .strict(),
+        ]),
+      )
       .default({}),
     /** A remote machine under test (the SSH target, planned: the engine already reaches machines only through a target). */
     ssh: z

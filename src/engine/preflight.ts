@@ -1,5 +1,8 @@
 import { gunzipSync } from 'node:zlib';
 import type { Variant } from '../config/schema.js';
+import { parseKconfig } from '../parsers/kconfig.js';
+
+export { parseKconfig };
 import type { Gpu, PreflightCheck } from '../model/run.js';
 import { globMatch } from '../suites/definition.js';
 import type { Target, TargetIdentity } from '../targets/target.js';
@@ -12,16 +15,6 @@ export interface KernelConfigSource {
   readonly source: string;
 }
 
-export function parseKconfig(text: string): Map<string, string> {
-  const values = new Map<string, string>();
-  for (const line of text.split('\n')) {
-    const set = /^CONFIG_(\w+)=(.*)$/.exec(line);
-    if (set) values.set(set[1]!, set[2]!.replace(/^"|"$/g, ''));
-    const unset = /^# CONFIG_(\w+) is not set$/.exec(line);
-    if (unset) values.set(unset[1]!, 'n');
-  }
-  return values;
-}
 
 /** The running kernel's config: /proc/config.gz, else /boot/config-<release>, else the build's .config. */
 export async function readKernelConfig(target: Target, release: string, buildConfig?: string): Promise<KernelConfigSource | undefined> {
