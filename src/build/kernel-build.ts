@@ -93,7 +93,8 @@ async function worktreeDiff(worktree: string): Promise<string> {
   if (!existsSync(worktree)) return '';
   const diff = await git(worktree, ['diff', 'HEAD'], { allowFail: true });
   const untracked = await git(worktree, ['ls-files', '--others', '--exclude-standard'], { allowFail: true });
-  return `${diff.stdout}\n${untracked.stdout}`;
+  // A clean worktree must key like no worktree at all, or the first rebuild would never hit.
+  return diff.stdout.trim() === '' && untracked.stdout.trim() === '' ? '' : `${diff.stdout}\n${untracked.stdout}`;
 }
 
 /**
