@@ -35,11 +35,15 @@ fi
 # The host root, read-only, under a writable tmpfs overlay: the guest can write anywhere, the host sees none of it.
 mount -t tmpfs tmpfs /rw
 mkdir -p /rw/upper /rw/work
+FRESH="/run /var/tmp"
 if ! mount -t overlay overlay -o lowerdir=/lower,upperdir=/rw/upper,workdir=/rw/work /newroot 2>/dev/null; then
   say "no overlayfs: the root stays read-only"
   mount --move /lower /newroot 2>/dev/null || mount -o bind /lower /newroot
+  FRESH="/tmp $FRESH"
 fi
-for d in /tmp /run /var/tmp; do mount -t tmpfs tmpfs "/newroot$d"; done
+# Under the overlay the host's /tmp stays visible (test programs and kernels may live there)
+# while writes land in the guest's tmpfs; /run and /var/tmp start empty.
+for d in $FRESH; do mount -t tmpfs tmpfs "/newroot$d"; done
 mount -t proc proc /newroot/proc
 mount -t sysfs sys /newroot/sys
 mount -t devtmpfs dev /newroot/dev
