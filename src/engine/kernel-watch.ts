@@ -11,7 +11,7 @@ interface Window {
 
 const IDLE_FLUSH_MS = 250;
 // svmtest reads a test's start and end lines a few milliseconds after the test printed them
-// (measured 5–10 ms here): windows are moved back by that much.
+// (measured 5–10 ms on the host; targets that poll say their own): windows are moved back by that much.
 const OBSERVATION_LAG_S = 0.01;
 
 /**
@@ -25,10 +25,14 @@ export class KernelWatch {
   private watch: KernelLogWatch | undefined;
   private idleTimer: NodeJS.Timeout | undefined;
 
+  private readonly lag: number;
+
   constructor(
     private readonly target: Target,
     private readonly onEvents: (key: string, events: KernelEvent[]) => void,
-  ) {}
+  ) {
+    this.lag = target.observationLag ?? OBSERVATION_LAG_S;
+  }
 
   /** Starts following; returns a note to show once when the kernel log cannot be read. */
   async start(): Promise<string | undefined> {
@@ -46,12 +50,12 @@ export class KernelWatch {
   }
 
   begin(key: string): void {
-    this.windows.push({ key, start: this.target.kernelTime() - OBSERVATION_LAG_S, end: undefined });
+    this.windows.push({ key, start: this.target.kernelTime() - this.lag, end: undefined });
     if (this.early.length > 0) this.onEvents(key, this.early.splice(0));
   }
 
   finish(key: string): void {
-    const now = this.target.kernelTime() - OBSERVATION_LAG_S;
+    const now = this.target.kernelTime() - this.lag;
     for (let i = this.windows.length - 1; i >= 0; i--) {
       if (this.windows[i]!.key === key && this.windows[i]!.end === undefined) {
         this.windows[i]!.end = now;

@@ -54,6 +54,8 @@ export interface Target {
   readDir(path: string): Promise<string[] | undefined>;
   /** The target kernel's clock (seconds since boot, the kernel log's timebase), estimated now. */
   kernelTime(): number;
+  /** How late svmtest typically sees a test's output lines on this target (seconds). */
+  readonly observationLag?: number;
   /** Follows the kernel log from now on; rejects with a KernelLogUnavailable error when not permitted. */
   watchKernelLog(onRecord: (record: KernelRecord) => void): Promise<KernelLogWatch>;
   identity(): Promise<TargetIdentity>;

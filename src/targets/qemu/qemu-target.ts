@@ -58,6 +58,8 @@ interface Guest {
  */
 export class QemuTarget implements Target {
   readonly kind = 'qemu' as const;
+  // Output files are polled every POLL_MS through 9p: a test's lines arrive up to ~50 ms late.
+  readonly observationLag = 0.05;
   readonly description: string;
   private guest: Guest | undefined;
   private booting: Promise<Guest> | undefined;
@@ -272,6 +274,7 @@ export class QemuTarget implements Target {
   private startWatchdog(guest: Guest): void {
     let last = '';
     let lastChange = Date.now();
+    const samples: Array<{ at: number; offset: number }> = [];
     guest.watchdog = setInterval(() => {
       let beat = '';
       try {
@@ -282,6 +285,15 @@ export class QemuTarget implements Target {
       if (beat !== last) {
         last = beat;
         lastChange = Date.now();
+        // Guest uptime seen now: a lower bound of the clock offset. The best of the last few
+        // seconds follows an emulated guest's clock as it drifts from the host's.
+        const uptime = Number.parseFloat(beat);
+        if (beat.endsWith('\n') && Number.isFinite(uptime)) {
+          const now = monotonicSeconds();
+          samples.push({ at: now, offset: uptime - now });
+          while (samples.length > 0 && samples[0]!.at < now - 3) samples.shift();
+          guest.offset = Math.max(...samples.map((s) => s.offset));
+        }
       } else if (guest.alive && Date.now() - lastChange > this.options.watchdogS * 1000) {
         this.options.note(`guest watchdog: no progress for ${this.options.watchdogS} s; killing QEMU`);
         // What the console showed last is the only record of a hang: hand it on as a kernel event.
@@ -292,7 +304,7 @@ export class QemuTarget implements Target {
         }
         void this.stopGuest(guest, 'GUEST_HANG');
       }
-    }, 500);
+    }, 100);
     guest.watchdog.unref();
   }
 
