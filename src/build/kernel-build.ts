@@ -213,16 +213,25 @@ export async function buildKernel(spec: KernelSpec, variant: VariantBuild, conte
   writeFileSync(log, '');
 
   started = performance.now();
-  context.step(`config: ${spec.baseConfig} + ${spec.fragments.length} fragments + ${Object.keys(variant.kconfig).length} variant options`);
-  await baseConfigInto(spec, worktree, out, log, context);
-  // Appended settings override earlier ones; olddefconfig then resolves dependencies.
-  writeFileSync(join(out, '.config'), `${readFileSync(join(out, '.config'), 'utf8')}\n${fragmentText(options)}`);
-  await runMake(worktree, [`O=${out}`, 'olddefconfig'], log, context);
+  // The config depends only on these inputs and the tree: when they did not change since the
+  // last build in this directory, keep .config as it is, so make rebuilds only what changed.
+  const configKey = sha(baseCommit, seriesHash, baseConfigText, fragments, fragmentText(options));
+  const configKeyFile = join(out, '.svmtest-config-key');
+  const configFresh = existsSync(join(out, '.config')) && existsSync(configKeyFile) && readFileSync(configKeyFile, 'utf8') === configKey;
+  if (!configFresh) {
+    context.step(`config: ${spec.baseConfig} + ${spec.fragments.length} fragments + ${Object.keys(variant.kconfig).length} variant options`);
+    await baseConfigInto(spec, worktree, out, log, context);
+    // Appended settings override earlier ones; olddefconfig then resolves dependencies.
+    writeFileSync(join(out, '.config'), `${readFileSync(join(out, '.config'), 'utf8')}\n${fragmentText(options)}`);
+    await runMake(worktree, [`O=${out}`, 'olddefconfig'], log, context);
+  }
   const result = parseKconfig(readFileSync(join(out, '.config'), 'utf8'));
   const problems = verifyKconfig(options, result, worktree);
   if (problems.length > 0) {
+    rmSync(configKeyFile, { force: true });
     throw new InfraError(`the kernel config lost requested options:\n${problems.map((p) => `  ${describeProblem(p)}`).join('\n')}`);
   }
+  writeFileSync(configKeyFile, configKey);
   timings.config = performance.now() - started;
 
   started = performance.now();
