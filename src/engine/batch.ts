@@ -108,7 +108,6 @@ export async function runBatch(target: Target, planned: PlannedSuite, names: rea
       finish(timedOut, { name: timedOut, status: 'timeout', durationMs: Math.round(performance.now() - openSince), message: `killed by svmtest after ${seconds} s (timeout)` });
     }
     if (interrupted) return;
-    const before = finishedHere;
     await stream.end(exit);
     // ctest's stream reports results only at the end: a test it left open died with ctest itself.
     const leftOpen = stream.current ?? open;
@@ -117,7 +116,7 @@ export async function runBatch(target: Target, planned: PlannedSuite, names: rea
       const how = describeExit(exit);
       finish(leftOpen, { name: leftOpen, status, durationMs: Math.round(performance.now() - openSince), message: `the test process ${how} during this test` });
     }
-    if (finishedHere === 0 || (finishedHere === before && before === 0)) {
+    if (finishedHere === 0) {
       fruitless++;
       if (fruitless >= MAX_FRUITLESS_SPAWNS || exit.exitCode === 127) {
         const how = describeExit(exit);

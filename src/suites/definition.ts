@@ -2,6 +2,7 @@ import { existsSync, readdirSync } from 'node:fs';
 import { z } from 'zod';
 import { loadYamlFile } from '../config/yaml-file.js';
 import { InputError } from '../model/errors.js';
+import { globToRegExp } from '../model/selection.js';
 
 const stringList = z.array(z.string().min(1));
 
@@ -91,7 +92,11 @@ export function timeoutFor(suite: SuiteDefinition, testName: string, override?: 
   return rule ? rule.timeout : suite.timeout;
 }
 
+const compiledGlobs = new Map<string, RegExp>();
+
+/** The same glob rules as --filter; compiled once, since plans match every test against every rule. */
 export function globMatch(glob: string, text: string): boolean {
-  const escaped = glob.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.');
-  return new RegExp(`^${escaped}$`).test(text);
+  let re = compiledGlobs.get(glob);
+  if (!re) compiledGlobs.set(glob, (re = globToRegExp(glob)));
+  return re.test(text);
 }
