@@ -27,22 +27,27 @@ for w in $(cat /proc/cmdline); do
     svmtest.boot=*) BOOT=${w#svmtest.boot=} ;;
   esac
 done
-mkdir -p /newroot /lower /rw
+mkdir -p /newroot /lower /rw /staging
 if ! mount -t 9p -o trans=virtio,version=9p2000.L,msize=262144,cache=loose,ro hostroot /lower; then
   say "SVMTEST-BOOT-FAILED cannot mount the host root over 9p"
+  reboot -f
+fi
+# The run directory first, at a staging point: it names the host paths the run needs.
+if ! mount -t 9p -o trans=virtio,version=9p2000.L,msize=262144 svmrun /staging; then
+  say "SVMTEST-BOOT-FAILED cannot mount the run directory $RUN"
   reboot -f
 fi
 # The host root, read-only, under a writable tmpfs overlay: the guest can write anywhere, the host sees none of it.
 mount -t tmpfs tmpfs /rw
 mkdir -p /rw/upper /rw/work
-FRESH="/run /var/tmp"
+FRESH="/run"
 if ! mount -t overlay overlay -o lowerdir=/lower,upperdir=/rw/upper,workdir=/rw/work /newroot 2>/dev/null; then
   say "no overlayfs: the root stays read-only"
-  mount --move /lower /newroot 2>/dev/null || mount -o bind /lower /newroot
-  FRESH="/tmp $FRESH"
+  mount -o bind /lower /newroot
+  FRESH="/tmp /var/tmp $FRESH"
 fi
-# Under the overlay the host's /tmp stays visible (test programs and kernels may live there)
-# while writes land in the guest's tmpfs; /run and /var/tmp start empty.
+# Under the overlay the host's /tmp and /var/tmp stay visible (checkouts, test programs and kernels
+# live there) while writes land in the guest's tmpfs; /run starts empty, as on any boot.
 for d in $FRESH; do mount -t tmpfs tmpfs "/newroot$d"; done
 mount -t proc proc /newroot/proc
 mount -t sysfs sys /newroot/sys
@@ -50,12 +55,22 @@ mount -t devtmpfs dev /newroot/dev
 mkdir -p /newroot/dev/shm /newroot/dev/pts
 mount -t tmpfs tmpfs /newroot/dev/shm
 mount -t devpts devpts /newroot/dev/pts
+# Host paths the run needs that a fresh tmpfs hides come back, read-only, at the same path.
+if [ -f "/staging/.agent/boot-$BOOT/expose" ]; then
+  while IFS= read -r p; do
+    for d in $FRESH /dev/shm; do
+      case "$p" in
+        "$d"/*) [ -e "/lower$p" ] && mkdir -p "/newroot$p" 2>/dev/null && mount -o bind "/lower$p" "/newroot$p" ;;
+      esac
+    done
+  done < "/staging/.agent/boot-$BOOT/expose"
+fi
 if grep -q 'svmtest.modules=1' /proc/cmdline; then
   mkdir -p /newroot/lib/modules 2>/dev/null
   mount -t 9p -o trans=virtio,version=9p2000.L,msize=262144,cache=loose,ro modules /newroot/lib/modules
 fi
 mkdir -p "/newroot$RUN" 2>/dev/null
-if ! mount -t 9p -o trans=virtio,version=9p2000.L,msize=262144 svmrun "/newroot$RUN"; then
+if ! mount --move /staging "/newroot$RUN"; then
   say "SVMTEST-BOOT-FAILED cannot mount the run directory $RUN"
   reboot -f
 fi

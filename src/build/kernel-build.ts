@@ -1,3 +1,4 @@
+import { artifactFiles, recordLatest } from './artifacts.js';
 import { execa } from 'execa';
 import { createHash } from 'node:crypto';
 import { copyFileSync, createWriteStream, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -194,12 +195,17 @@ export async function buildKernel(spec: KernelSpec, variant: VariantBuild, conte
     toolchain: tools,
     localChanges: await worktreeDiff(worktree),
   });
-  const artifactDir = join(context.cacheDir, 'artifacts', `${variant.name}-${preliminary.slice(0, 16)}`);
-  const manifestFile = join(artifactDir, 'manifest.json');
+  const files = artifactFiles(context.cacheDir, `${variant.name}-${preliminary.slice(0, 16)}`);
+  const artifactDir = files.dir;
+  const manifestFile = files.manifest;
+  const artifactsOf = (release: string, modules: boolean, cacheHit: boolean): KernelArtifacts => ({
+    dir: artifactDir, kernel: files.kernel, ...(modules ? { modules: files.modules } : {}), config: files.config, release, manifest: manifestFile, cacheHit,
+  });
   if (existsSync(manifestFile)) {
     const manifest = JSON.parse(readFileSync(manifestFile, 'utf8')) as { release: string; modules?: string };
     context.step('cache hit');
-    return { dir: artifactDir, kernel: join(artifactDir, 'bzImage'), ...(manifest.modules ? { modules: join(artifactDir, 'modules') } : {}), config: join(artifactDir, 'config'), release: manifest.release, manifest: manifestFile, cacheHit: true };
+    recordLatest(context.cacheDir, variant.name, artifactDir);
+    return artifactsOf(manifest.release, manifest.modules !== undefined, true);
   }
 
   const timings: Record<string, number> = {};
@@ -209,7 +215,7 @@ export async function buildKernel(spec: KernelSpec, variant: VariantBuild, conte
   const out = join(context.cacheDir, 'build', sha(repo).slice(0, 12), variant.name);
   mkdirSync(out, { recursive: true });
   mkdirSync(artifactDir, { recursive: true });
-  const log = join(artifactDir, 'build.log');
+  const log = files.log;
   writeFileSync(log, '');
 
   started = performance.now();
@@ -245,12 +251,12 @@ export async function buildKernel(spec: KernelSpec, variant: VariantBuild, conte
   const release = readFileSync(join(out, 'include', 'config', 'kernel.release'), 'utf8').trim();
   if (modules) {
     started = performance.now();
-    rmSync(join(artifactDir, 'modules'), { recursive: true, force: true });
-    await runMake(worktree, [`O=${out}`, `INSTALL_MOD_PATH=${join(artifactDir, 'modules')}`, 'modules_install'], log, context);
+    rmSync(files.modules, { recursive: true, force: true });
+    await runMake(worktree, [`O=${out}`, `INSTALL_MOD_PATH=${files.modules}`, 'modules_install'], log, context);
     timings.modules = performance.now() - started;
   }
-  copyFileSync(join(out, 'arch', 'x86', 'boot', 'bzImage'), join(artifactDir, 'bzImage'));
-  copyFileSync(join(out, '.config'), join(artifactDir, 'config'));
+  copyFileSync(join(out, 'arch', 'x86', 'boot', 'bzImage'), files.kernel);
+  copyFileSync(join(out, '.config'), files.config);
   if (existsSync(join(out, 'System.map'))) copyFileSync(join(out, 'System.map'), join(artifactDir, 'System.map'));
   const manifest = {
     variant: variant.name,
@@ -258,14 +264,13 @@ export async function buildKernel(spec: KernelSpec, variant: VariantBuild, conte
     inputs: { repo, base: spec.base, baseCommit, series: seriesHash, baseConfig: spec.baseConfig, fragments: spec.fragments, kconfig: Object.fromEntries(options) },
     key: preliminary,
     configHash: sha(readFileSync(join(out, '.config'), 'utf8')),
-    bzImageHash: sha(readFileSync(join(artifactDir, 'bzImage')).toString('base64')),
+    bzImageHash: sha(readFileSync(files.kernel).toString('base64')),
     toolchain: tools,
     timingsMs: Object.fromEntries(Object.entries(timings).map(([k, v]) => [k, Math.round(v)])),
     ...(modules ? { modules: 'modules' } : {}),
     builtAt: new Date().toISOString(),
   };
   writeFileSync(manifestFile, `${JSON.stringify(manifest, null, 1)}\n`);
-  const latest = join(context.cacheDir, 'artifacts', `${variant.name}.latest`);
-  writeFileSync(latest, artifactDir);
-  return { dir: artifactDir, kernel: join(artifactDir, 'bzImage'), ...(modules ? { modules: join(artifactDir, 'modules') } : {}), config: join(artifactDir, 'config'), release, manifest: manifestFile, cacheHit: false };
+  recordLatest(context.cacheDir, variant.name, artifactDir);
+  return artifactsOf(release, modules, false);
 }

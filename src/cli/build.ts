@@ -4,9 +4,9 @@ import { buildComponent } from '../build/userspace.js';
 import { loadConfig, variantOf } from '../config/load.js';
 import { InputError } from '../model/errors.js';
 import { formatDuration } from '../reporters/view.js';
-import { EXIT, type ExitCode } from './exit-codes.js';
-import { note } from './screen.js';
-import { cacheDir } from './session.js';
+import { EXIT, type ExitCode } from '../compare/exit-policy.js';
+import { note, statusLine, writeOut } from './screen.js';
+import { cacheDir } from '../pipeline/paths.js';
 
 export interface BuildCommandOptions {
   config?: string;
@@ -38,13 +38,13 @@ export async function buildCommand(options: BuildCommandOptions): Promise<ExitCo
           if (!live) return;
           const now = Date.now();
           if (now - lastShown > 200) {
-            process.stderr.write(`\r\x1b[2K  ${line.slice(0, (process.stderr.columns ?? 100) - 4)}`);
+            statusLine(`  ${line.slice(0, (process.stderr.columns ?? 100) - 4)}`);
             lastShown = now;
           }
         },
       },
     );
-    if (live) process.stderr.write('\r\x1b[2K');
+    if (live) statusLine('');
     const userspace = [];
     for (const [component, spec] of Object.entries(config.userspace)) {
       userspace.push(await buildComponent(component, spec, name, variant.build.cmake[component] ?? {}, cacheDir(), configDir));
@@ -53,6 +53,6 @@ export async function buildCommand(options: BuildCommandOptions): Promise<ExitCo
     results.push({ variant: name, kernel, userspace, ms });
     note(`[build ${name}] ${kernel.cacheHit ? 'cache hit' : 'built'} in ${formatDuration(Math.round(ms))}: kernel ${kernel.release} → ${kernel.dir}`);
   }
-  if (options.json) process.stdout.write(`${JSON.stringify(results, null, 1)}\n`);
+  if (options.json) writeOut(`${JSON.stringify(results, null, 1)}\n`);
   return EXIT.ok;
 }

@@ -1,7 +1,8 @@
 import { isNode, LineCounter, parseDocument } from 'yaml';
 import { readFileSync } from 'node:fs';
 import { loadConfig } from '../config/load.js';
-import { EXIT, type ExitCode } from './exit-codes.js';
+import { writeOut } from './screen.js';
+import { EXIT, type ExitCode } from '../compare/exit-policy.js';
 
 function leaves(value: unknown, path: string[] = []): Array<[string[], unknown]> {
   if (value && typeof value === 'object' && !Array.isArray(value) && Object.keys(value).length > 0) {
@@ -21,10 +22,10 @@ export async function configCommand(options: { config?: string; print?: boolean;
     return { key: path.join('.'), value, source };
   });
   if (options.json) {
-    process.stdout.write(`${JSON.stringify(rows, null, 1)}\n`);
+    writeOut(`${JSON.stringify(rows, null, 1)}\n`);
     return EXIT.ok;
   }
   const width = Math.max(...rows.map((r) => r.key.length));
-  for (const r of rows) process.stdout.write(`${r.key.padEnd(width)}  ${JSON.stringify(r.value)}  # ${r.source}\n`);
+  for (const r of rows) writeOut(`${r.key.padEnd(width)}  ${JSON.stringify(r.value)}  # ${r.source}\n`);
   return EXIT.ok;
 }

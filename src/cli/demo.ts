@@ -1,125 +1,43 @@
-import { execa } from 'execa';
-import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { stringify } from 'yaml';
-import { configSchema } from '../config/schema.js';
-import { loadYamlFile } from '../config/yaml-file.js';
-import { InfraError } from '../model/errors.js';
-import { ciPipeline, printStages, type Stage } from './ci.js';
-import { EXIT, type ExitCode } from './exit-codes.js';
-import { note } from './screen.js';
-import { cacheDir } from './session.js';
+import { EXIT, type ExitCode } from '../compare/exit-policy.js';
+import { ci, type Stage } from '../pipeline/ci.js';
+import { demoConfig, ensureDemoPrerequisites } from '../pipeline/demo.js';
+import { watchInterrupts } from '../pipeline/interrupts.js';
+import { printStages } from './ci.js';
+import { openProgress } from './progress.js';
+import { note, processScreen } from './screen.js';
 
-const PACKAGE_ROOT = new URL('../../', import.meta.url).pathname;
-const DEMO_CONFIG = join(PACKAGE_ROOT, 'config', 'examples', 'demo.yaml');
-const DEMO_SOURCE = join(PACKAGE_ROOT, 'demo', 'svm_demo_tests.cc');
-const FETCH_KERNEL = join(PACKAGE_ROOT, 'scripts', 'fetch-debian-kernel.sh');
-/** Shared with the project's own QEMU tests, so a checkout downloads the kernel once. */
-export const DEMO_KERNEL_DIR = join(PACKAGE_ROOT, '.cache', 'debian-kernel');
-
-export interface DemoOptions {
+export interface DemoFlags {
   installDeps?: boolean;
   out?: string;
-  accel?: string;
+  accel?: 'auto' | 'kvm' | 'tcg';
 }
 
-interface Prerequisite {
-  readonly what: string;
-  readonly present: () => boolean;
-  readonly apt?: string;
-}
-
-async function onPath(program: string): Promise<boolean> {
-  const r = await execa('sh', ['-c', 'command -v "$1"', 'sh', program], { reject: false });
-  return r.exitCode === 0;
-}
-
-async function prerequisites(): Promise<Prerequisite[]> {
-  const [qemu, cpio, gxx] = await Promise.all([onPath('qemu-system-x86_64'), onPath('cpio'), onPath('g++')]);
-  return [
-    { what: 'QEMU (qemu-system-x86_64)', present: () => qemu, apt: 'qemu-system-x86' },
-    { what: 'a static busybox', present: () => existsSync('/bin/busybox') || existsSync('/usr/bin/busybox'), apt: 'busybox-static' },
-    { what: 'cpio', present: () => cpio, apt: 'cpio' },
-    { what: 'kmod (depmod)', present: () => existsSync('/sbin/depmod') || existsSync('/usr/sbin/depmod'), apt: 'kmod' },
-    { what: 'g++', present: () => gxx, apt: 'g++' },
-    { what: 'googletest (libgtest-dev)', present: () => existsSync('/usr/include/gtest/gtest.h'), apt: 'libgtest-dev' },
-    { what: `Debian's kernel in ${DEMO_KERNEL_DIR}`, present: () => existsSync(join(DEMO_KERNEL_DIR, 'vmlinuz')) },
-  ];
-}
-
-async function ensurePrerequisites(install: boolean): Promise<void> {
-  let missing = (await prerequisites()).filter((p) => !p.present());
-  if (missing.length === 0) return;
-  const apt = missing.flatMap((p) => (p.apt ? [p.apt] : []));
-  const kernel = missing.some((p) => !p.apt);
-  const commands = [
-    ...(apt.length > 0 ? [`sudo apt-get install -y --no-install-recommends ${apt.join(' ')}`] : []),
-    ...(kernel ? [`bash ${FETCH_KERNEL} ${DEMO_KERNEL_DIR}`] : []),
-  ];
-  if (!install) {
-    throw new InfraError(`svmtest demo needs ${missing.map((p) => p.what).join(', ')}. Install with:\n  ${commands.join('\n  ')}\n(or run svmtest demo --install-deps to have it done)`);
-  }
-  note(`installing: ${commands.join(' && ')}`);
-  const root = process.getuid?.() === 0;
-  if (apt.length > 0) {
-    const sudo = root ? [] : ['sudo'];
-    const run = async (argv: string[]) => {
-      const [file, ...args] = [...sudo, ...argv];
-      const r = await execa(file!, args, { reject: false, stdio: 'inherit', env: { DEBIAN_FRONTEND: 'noninteractive' } });
-      if (r.exitCode !== 0) throw new InfraError(`${argv.join(' ')} failed (exit ${r.exitCode})`);
-    };
-    await run(['apt-get', 'update', '-qq']);
-    await run(['apt-get', 'install', '-y', '-qq', '--no-install-recommends', ...apt]);
-  }
-  if (kernel) {
-    const r = await execa('bash', [FETCH_KERNEL, DEMO_KERNEL_DIR], { reject: false, stdio: 'inherit' });
-    if (r.exitCode !== 0) throw new InfraError(`fetching Debian's kernel failed (exit ${r.exitCode})`);
-  }
-  missing = (await prerequisites()).filter((p) => !p.present());
-  if (missing.length > 0) throw new InfraError(`still missing after installing: ${missing.map((p) => p.what).join(', ')}`);
-}
-
-/** The demo suite is a real gtest program, compiled once into the cache. */
-async function demoProgram(): Promise<string> {
-  const hash = createHash('sha1').update(readFileSync(DEMO_SOURCE)).digest('hex').slice(0, 12);
-  const dir = join(cacheDir(), 'demo');
-  const out = join(dir, `svm_demo_tests-${hash}`);
-  if (existsSync(out)) return out;
-  mkdirSync(dir, { recursive: true });
-  const r = await execa('g++', ['-O1', '-o', `${out}.tmp`, DEMO_SOURCE, '-lgtest', '-lgtest_main', '-pthread'], { reject: false });
-  if (r.exitCode !== 0) throw new InfraError(`compiling the demo suite failed: ${r.stderr.split('\n').slice(-5).join('\n')}`);
-  renameSync(`${out}.tmp`, out);
-  return out;
-}
-
-export async function demoCommand(options: DemoOptions): Promise<ExitCode> {
+export async function demoCommand(flags: DemoFlags): Promise<ExitCode> {
   note('svmtest demo — a DEMONSTRATION of the pipeline on this machine, not a GPU result:');
   note("  both variants boot Debian's kernel in QEMU with amdgpu.ko loaded (a real /dev/kfd, CPU-only, no GPU);");
   note('  the candidate only differs in amdgpu.noretry=0, which the bundled demo suite can see.');
-  const stages: Stage[] = [];
-  let started = performance.now();
-  await ensurePrerequisites(options.installDeps ?? false);
-  const program = await demoProgram();
-  stages.push({ name: 'build', ms: performance.now() - started });
-
-  // The embedded config, completed with what only this machine knows: the kernel and the suite.
-  const { value: config } = loadYamlFile(DEMO_CONFIG, configSchema);
-  const work = join(cacheDir(), 'demo');
-  const suiteFile = join(work, 'svm-demo.yaml');
-  writeFileSync(suiteFile, stringify({ name: 'svm-demo', kind: 'gtest', description: 'svmtest demo suite (real gtest tests of the guest kernel)', command: [program], timeout: 60 }));
-  const resolved = {
-    ...config,
-    expectations: join(PACKAGE_ROOT, 'config', 'examples', 'demo-expectations'),
-    qemu: { ...config.qemu, kernel: join(DEMO_KERNEL_DIR, 'vmlinuz'), modules: join(DEMO_KERNEL_DIR, 'modules'), ...(options.accel ? { accel: options.accel as 'auto' } : {}) },
-    run: { ...config.run, suiteFiles: [suiteFile] },
-  };
-  const configFile = join(work, 'demo-config.yaml');
-  writeFileSync(configFile, stringify(resolved));
-  started = performance.now();
-  const { code, outDir } = await ciPipeline(configFile, configSchema.parse(resolved), { suite: [], suiteFile: [], filter: [], failOn: 'never', reporter: 'terminal,junit,markdown,github', ...(options.out ? { out: options.out } : {}) }, stages);
-  printStages(stages);
-  note(`reports in ${outDir}`);
-  note('(a demonstration of the pipeline, not a GPU result)');
-  return code === EXIT.infra ? code : EXIT.ok;
+  const started = performance.now();
+  await ensureDemoPrerequisites(flags.installDeps ?? false, note);
+  const config = await demoConfig(flags.accel);
+  const build: Stage = { name: 'build', ms: performance.now() - started };
+  const interrupts = watchInterrupts(note, () => process.exit(EXIT.interrupted));
+  try {
+    const { code, outDir, stages } = await ci({
+      request: { config },
+      ...(flags.out ? { out: flags.out } : {}),
+      failOn: 'never',
+      reporter: 'terminal,junit,markdown,github',
+      screen: processScreen(),
+      openProgress,
+      note,
+      signal: interrupts.signal,
+      now: () => new Date(),
+    });
+    printStages([build, ...stages]);
+    note(`reports in ${outDir}`);
+    note('(a demonstration of the pipeline, not a GPU result)');
+    return code === EXIT.infra || code === EXIT.interrupted ? code : EXIT.ok;
+  } finally {
+    interrupts.dispose();
+  }
 }

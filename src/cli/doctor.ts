@@ -5,7 +5,8 @@ import { resolveSuite } from '../suites/resolve.js';
 import { HostTarget } from '../targets/host.js';
 import { discoverGpus } from '../targets/topology.js';
 import { readKernelConfig } from '../engine/preflight.js';
-import { EXIT, type ExitCode } from './exit-codes.js';
+import { writeOut } from './screen.js';
+import { EXIT, type ExitCode } from '../compare/exit-policy.js';
 import { vfioChecks } from './vfio-checks.js';
 
 export interface DoctorCheck {
@@ -77,13 +78,13 @@ export async function doctorChecks(options: DoctorOptions): Promise<DoctorCheck[
 export async function doctorCommand(options: DoctorOptions): Promise<ExitCode> {
   const checks = await doctorChecks(options);
   if (options.json) {
-    process.stdout.write(`${JSON.stringify(checks, null, 1)}\n`);
+    writeOut(`${JSON.stringify(checks, null, 1)}\n`);
     return EXIT.ok;
   }
   const width = Math.max(...checks.map((c) => c.area.length));
   for (const c of checks) {
-    process.stdout.write(`${c.ok ? 'ok     ' : 'missing'}  ${c.area.padEnd(width)}  ${c.found}\n`);
-    if (c.fix) process.stdout.write(`${' '.repeat(width + 11)}fix: ${c.fix}\n`);
+    writeOut(`${c.ok ? 'ok     ' : 'missing'}  ${c.area.padEnd(width)}  ${c.found}\n`);
+    if (c.fix) writeOut(`${' '.repeat(width + 11)}fix: ${c.fix}\n`);
   }
   return EXIT.ok;
 }

@@ -1,9 +1,19 @@
-import { Command, Option } from 'commander';
+import { Command, InvalidArgumentError, Option } from 'commander';
+import { InputError } from '../model/errors.js';
+import { parseShard } from '../model/selection.js';
 import { toolVersion } from '../model/version.js';
+import { FLAG_RANGES } from './number-flag.js';
 import { action, exitCodeForError } from './run-command.js';
 
 // Commands load their modules on first use, so `svmtest --version` and `--help` stay fast.
 const collect = (value: string, previous: string[] = []) => [...previous, value];
+const shardFlag = (value: string) => {
+  try {
+    return parseShard(value);
+  } catch (error) {
+    throw new InvalidArgumentError((error as InputError).message.replace(/^--shard "[^"]*": /, ''));
+  }
+};
 
 const program = new Command('svmtest')
   .description('A/B test runner for amdgpu SVM: the drm_gpusvm path (candidate) against legacy amdkfd SVM (baseline), test by test.')
@@ -36,6 +46,7 @@ program
   .option('-r, --reporter <list>', 'comma-separated reporters: terminal, junit, markdown, json, github (comparison.json is always saved)', 'terminal')
   .option('-o, --out <dir>', 'directory for comparison.json and report files (default: reports/<time>-compare)')
   .addOption(new Option('--fail-on <what>', 'which verdicts make the exit code 1').choices(['regression', 'unexpected', 'never']).default('regression'))
+  .option('--allow-same-variant', 'compare two runs of the same variant on the same kernel anyway (every report then says so first)')
   .action(action(async (baseline: string, candidate: string, opts) => (await import('./compare.js')).compareCommand(baseline, candidate, opts)));
 
 program
@@ -50,17 +61,17 @@ function targetOptions(command: Command): Command {
   return command
     .option('-c, --config <file>', 'configuration file (default: ./svmtest.yaml, else the built-in config/default.yaml)')
     .option('--variant <name>', 'variant under test (legacy, gpusvm, …); its preflight expectations are checked')
-    .addOption(new Option('--target <kind>', 'where the kernel under test runs').choices(['host', 'qemu']).default('host'))
+    .option('--target <kind>', 'where the kernel under test runs: host or qemu (default: run.target in the config, host)')
     .option('--kernel <file>', 'qemu: kernel image to boot (default: qemu.kernel in the config)')
     .option('--modules <dir>', 'qemu: directory holding lib/modules/<release> for that kernel')
     .addOption(new Option('--accel <kind>', 'qemu: accelerator; auto tries KVM and falls back to TCG').choices(['auto', 'kvm', 'tcg']))
-    .option('--guest-watchdog <seconds>', 'qemu: declare the guest hung after this long without a heartbeat')
-    .option('--max-reboots <n>', 'qemu: reboots after guest crashes before the run is given up as incomplete')
+    .option('--guest-watchdog <seconds>', 'qemu: declare the guest hung after this long without a heartbeat', FLAG_RANGES.watchdog)
+    .option('--max-reboots <n>', 'qemu: reboots after guest crashes before the run is given up as incomplete', FLAG_RANGES.reboots)
     .option('-s, --suite <name>', 'built-in suite to run (kfdtest, rocrtst, hip-tests); repeatable', collect, [])
     .option('--suite-file <file>', 'a suite defined in any YAML file (see suites/README.md); repeatable', collect, [])
     .option('--profile <name>', 'test selection: svm (the SVM-relevant tests) or full')
     .option('-f, --filter <glob>', 'only tests whose suite/name matches; a leading - excludes; repeatable', collect, [])
-    .option('--shard <i/n>', 'run only shard i of n (a stable partition of the selected tests)')
+    .option('--shard <i/n>', 'run only shard i of n (a stable partition of the selected tests)', shardFlag)
     .option('--durations <run>', 'balance shards by the test durations of an earlier run.json')
     .option('--rocm <dir>', 'installed ROCm prefix (default: $ROCM_PATH, else /opt/rocm)')
     .option('--sysfs-root <dir>', 'read the KFD topology and other /sys files from a copied tree');
@@ -72,11 +83,11 @@ targetOptions(
     .description('run suites on the machine under test and write run.json (journaled; resumable)'),
 )
   .option('-o, --out <dir>', 'run directory (default: reports/<time>-<variant>)')
-  .option('--resume <dir>', 'continue an interrupted or crashed run without re-running finished tests')
-  .option('--retries <n>', 're-run a failing, crashing or timing-out test up to n times (pass after fail = flaky)')
-  .option('--timeout <seconds>', 'per-test timeout, overriding the suites\' own')
-  .option('--run-timeout <seconds>', 'stop the whole run after this long (remaining tests: notrun; exit 3)')
-  .option('-j, --jobs <n>', 'run on up to n GPUs at once, one worker per GPU')
+  .option('--resume <dir>', 'continue an interrupted or crashed run with its own options, never re-running finished tests')
+  .option('--retries <n>', 're-run a failing, crashing or timing-out test up to n times (pass after fail = flaky)', FLAG_RANGES.retries)
+  .option('--timeout <seconds>', "per-test timeout, overriding the suites' own", FLAG_RANGES.testTimeout)
+  .option('--run-timeout <seconds>', 'stop the whole run after this long (remaining tests: notrun; exit 3)', FLAG_RANGES.runTimeout)
+  .option('-j, --jobs <n>', 'run on up to n GPUs at once, one worker per GPU', FLAG_RANGES.jobs)
   .option('--isolate', 'one process per test instead of batches')
   .addOption(new Option('--kernel-events <policy>', 'a passing test during which the kernel oopsed, faulted or reset the GPU').choices(['fail', 'warn', 'ignore']))
   .option('-e, --expectations <dir>', 'expectation files; failures they list do not make the exit code 1')
@@ -104,10 +115,10 @@ program
   .option('--suite-file <file>', 'a suite defined in any YAML file; repeatable', collect, [])
   .option('--profile <name>', 'test selection: svm or full')
   .option('-f, --filter <glob>', 'only tests whose suite/name matches; a leading - excludes; repeatable', collect, [])
-  .option('--shard <i/n>', 'run only shard i of n on this machine (merge the shards with svmtest merge)')
+  .option('--shard <i/n>', 'run only shard i of n on this machine (merge the shards with svmtest merge)', shardFlag)
   .option('--durations <run>', 'balance shards by the test durations of an earlier run.json')
-  .option('--retries <n>', 're-run failing tests up to n times')
-  .option('-j, --jobs <n>', 'run on up to n GPUs at once')
+  .option('--retries <n>', 're-run failing tests up to n times', FLAG_RANGES.retries)
+  .option('-j, --jobs <n>', 'run on up to n GPUs at once', FLAG_RANGES.jobs)
   .option('--kernel <file>', 'qemu: kernel image to boot')
   .option('--modules <dir>', 'qemu: directory holding lib/modules/<release>')
   .addOption(new Option('--accel <kind>', 'qemu: accelerator').choices(['auto', 'kvm', 'tcg']))

@@ -4,7 +4,7 @@ import { InputError } from '../model/errors.js';
 import { discoverGpus } from '../targets/topology.js';
 import { HostTarget } from '../targets/host.js';
 import { doctorChecks } from './doctor.js';
-import { EXIT, type ExitCode } from './exit-codes.js';
+import { EXIT, type ExitCode } from '../compare/exit-policy.js';
 import { note } from './screen.js';
 
 /** `svmtest init`: a starter svmtest.yaml from what doctor finds on this machine. */

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { join, resolve } from 'node:path';
 import { mergeRuns } from '../engine/merge.js';
 import { readRun, writeRun } from '../model/run-file.js';
-import { EXIT, type ExitCode } from './exit-codes.js';
+import { EXIT, type ExitCode } from '../compare/exit-policy.js';
 import { note } from './screen.js';
 
 export async function mergeCommand(paths: string[], options: { out: string }): Promise<ExitCode> {

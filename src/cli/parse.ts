@@ -1,12 +1,12 @@
-import { readFileSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { importRun, type ImportedReport } from '../engine/import-results.js';
 import { InputError } from '../model/errors.js';
+import { readInputText } from '../model/json-file.js';
 import { writeRun } from '../model/run-file.js';
 import { toolVersion } from '../model/version.js';
 import { parseResults } from '../parsers/formats.js';
-import { EXIT, type ExitCode } from './exit-codes.js';
-import { timestampDir } from './reporting.js';
+import { EXIT, type ExitCode } from '../compare/exit-policy.js';
+import { timestampDir } from '../pipeline/run-dir.js';
 import { note } from './screen.js';
 
 export interface ParseCommandOptions {
@@ -21,17 +21,9 @@ export interface ParseCommandOptions {
 const KNOWN_SKIP_PATTERNS: Record<string, RegExp> = { 'hip-tests': /HIP_SKIP_THIS_TEST/ };
 
 function readText(file: string): string {
-  let size: number;
-  try {
-    const stat = statSync(file);
-    if (stat.isDirectory()) throw new InputError(`${file}: is a directory; expected a test output file`);
-    size = stat.size;
-  } catch (error) {
-    if (error instanceof InputError) throw error;
-    throw new InputError(`${file}: no such file`);
-  }
-  if (size === 0) throw new InputError(`${file}: is empty; expected test output`);
-  return readFileSync(file, 'utf8');
+  const text = readInputText(file, 'a test output file');
+  if (text === '') throw new InputError(`${file}: is empty; expected test output`);
+  return text;
 }
 
 function skipPattern(suite: string, skipRegex: string | undefined): RegExp | undefined {

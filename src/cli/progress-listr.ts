@@ -1,6 +1,8 @@
 import { Listr } from 'listr2';
 import type { ProgressSink } from '../engine/progress.js';
 import { counts, type SuiteState } from './progress.js';
+import { neutralizeLine } from '../model/untrusted-text.js';
+import { note } from './screen.js';
 
 /** listr2 in a terminal: one task per suite with passed/failed/remaining and an ETA. */
 export function terminalProgress(): { sink: ProgressSink; close: () => Promise<void> } {
@@ -51,7 +53,7 @@ export function terminalProgress(): { sink: ProgressSink; close: () => Promise<v
       },
       testStart(suite, name) {
         const s = suites.get(suite);
-        if (s) s.update?.(`${counts(suite, s)} — ${name}`);
+        if (s) s.update?.(`${counts(suite, s)} — ${neutralizeLine(name)}`);
       },
       testEnd(suite, _name, status, _ms, attempt) {
         const s = suites.get(suite);
@@ -67,7 +69,7 @@ export function terminalProgress(): { sink: ProgressSink; close: () => Promise<v
         s.update?.(counts(suite, s));
         s.finish?.();
       },
-      note: (message) => process.stderr.write(`${message}\n`),
+      note,
     },
   };
 }

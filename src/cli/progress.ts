@@ -1,6 +1,8 @@
 import type { ProgressSink } from '../engine/progress.js';
 import type { Status } from '../model/status.js';
+import { neutralizeLine } from '../model/untrusted-text.js';
 import { formatDuration } from '../reporters/view.js';
+import { note } from './screen.js';
 
 export interface SuiteState {
   total: number;
@@ -31,12 +33,12 @@ export function plainProgress(write: (line: string) => void): ProgressSink {
       const s = suites.get(suite);
       if (!s) return;
       if (attempt > 1) {
-        write(`[${suite}] retry ${attempt - 1}: ${status.toUpperCase()} ${name} (${formatDuration(durationMs)})`);
+        write(`[${suite}] retry ${attempt - 1}: ${status.toUpperCase()} ${neutralizeLine(name)} (${formatDuration(durationMs)})`);
         return;
       }
       s.done++;
       if (status !== 'pass' && status !== 'skip') s.failed++;
-      if (status !== 'pass') write(`[${suite}] ${status.toUpperCase()} ${name} (${formatDuration(durationMs)}) — ${s.done}/${s.total}`);
+      if (status !== 'pass') write(`[${suite}] ${status.toUpperCase()} ${neutralizeLine(name)} (${formatDuration(durationMs)}) — ${s.done}/${s.total}`);
       else if (s.done % 100 === 0) write(`[${suite}] ${s.done}/${s.total} done`);
     },
     suiteEnd(suite) {
@@ -47,3 +49,9 @@ export function plainProgress(write: (line: string) => void): ProgressSink {
   };
 }
 
+
+/** listr2 in a terminal; plain lines in CI logs and pipes (no spinners there). */
+export async function openProgress(): Promise<{ sink: ProgressSink; close: () => Promise<void> }> {
+  if (process.stderr.isTTY === true && !process.env.CI) return (await import('./progress-listr.js')).terminalProgress();
+  return { sink: plainProgress(note), close: async () => undefined };
+}

@@ -1,5 +1,5 @@
 import { readResult } from '../model/run-file.js';
-import { EXIT, type ExitCode } from './exit-codes.js';
+import { EXIT, type ExitCode } from '../compare/exit-policy.js';
 import { renderReports } from './reporting.js';
 
 export interface ReportCommandOptions {

@@ -1,6 +1,7 @@
 import { CommanderError } from 'commander';
 import { describeCause, SvmtestError } from '../model/errors.js';
-import { EXIT, type ExitCode } from './exit-codes.js';
+import { EXIT, type ExitCode } from '../compare/exit-policy.js';
+import { writeErr } from './screen.js';
 
 function codeFor(error: SvmtestError): ExitCode {
   switch (error.kind) {
@@ -25,13 +26,19 @@ export function exitCodeForError(error: unknown): ExitCode {
   if (error instanceof CommanderError) {
     return error.exitCode === 0 ? EXIT.ok : EXIT.usage;
   }
+  const code = (error as NodeJS.ErrnoException | undefined)?.code;
+  if (code === 'ENOSPC' || code === 'EDQUOT') {
+    const path = (error as NodeJS.ErrnoException).path;
+    writeErr(`svmtest: disk full${path ? `: cannot write ${path}` : ''} (${code})\n`);
+    return EXIT.infra;
+  }
   if (error instanceof SvmtestError) {
-    process.stderr.write(`svmtest: ${error.message}\n`);
-    if (debug && error.stack) process.stderr.write(`${error.stack}\n`);
+    writeErr(`svmtest: ${error.message}\n`);
+    if (debug && error.stack) writeErr(`${error.stack}\n`);
     return codeFor(error);
   }
-  process.stderr.write(`svmtest: internal error: ${describeCause(error)}${debug ? '' : ' (run with --debug for the stack trace)'}\n`);
-  if (debug && error instanceof Error && error.stack) process.stderr.write(`${error.stack}\n`);
+  writeErr(`svmtest: internal error: ${describeCause(error)}${debug ? '' : ' (run with --debug for the stack trace)'}\n`);
+  if (debug && error instanceof Error && error.stack) writeErr(`${error.stack}\n`);
   return EXIT.infra;
 }
 

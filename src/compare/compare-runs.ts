@@ -50,6 +50,8 @@ export interface CompareOptions {
   readonly expectations: Expectations;
   readonly now: Date;
   readonly toolVersion: string;
+  /** Doubts about the comparison that every report must show first. */
+  readonly warnings?: readonly string[];
 }
 
 /** Baseline run × candidate run → comparison.json, one entry per test id seen in either. */
@@ -101,6 +103,7 @@ export function compareRuns(baseline: RunFile, candidate: RunFile, options: Comp
     expectationFiles: [...options.expectations.files],
     counts,
     entries,
+    ...(options.warnings && options.warnings.length > 0 ? { warnings: [...options.warnings] } : {}),
     errors: [
       ...baseline.errors.map((e) => ({ side: 'baseline' as const, stage: e.stage, message: e.message })),
       ...candidate.errors.map((e) => ({ side: 'candidate' as const, stage: e.stage, message: e.message })),

@@ -1,7 +1,7 @@
-import { readFileSync } from 'node:fs';
-import { isNode, LineCounter, parseDocument, type Document } from 'yaml';
+import { isMap, isNode, isScalar, LineCounter, parseDocument, type Document } from 'yaml';
 import type { ZodError, ZodType, ZodTypeDef } from 'zod';
 import { InputError } from '../model/errors.js';
+import { readInputText } from '../model/json-file.js';
 
 export interface LoadedYaml<T> {
   readonly value: T;
@@ -11,7 +11,11 @@ export interface LoadedYaml<T> {
 }
 
 function locator(doc: Document, counter: LineCounter, file: string) {
-  return (path: readonly (string | number)[]): string => {
+  return (path: readonly (string | number)[], key?: string): string => {
+    // An unknown key is found by its own node: the line of the key, not of the map holding it.
+    const parent = key !== undefined ? doc.getIn(path, true) : undefined;
+    const pair = isMap(parent) ? parent.items.find((p) => isScalar(p.key) && String(p.key.value) === key) : undefined;
+    if (pair && isNode(pair.key) && pair.key.range) return `${file}:${counter.linePos(pair.key.range[0]).line}`;
     for (let depth = path.length; depth >= 0; depth--) {
       const node = doc.getIn(path.slice(0, depth), true);
       if (isNode(node) && node.range) return `${file}:${counter.linePos(node.range[0]).line}`;
@@ -20,11 +24,14 @@ function locator(doc: Document, counter: LineCounter, file: string) {
   };
 }
 
-function describeZodIssue(error: ZodError, where: (path: (string | number)[]) => string): string {
+function describeZodIssue(error: ZodError, where: (path: (string | number)[], key?: string) => string): string {
   const issue = error.issues[0]!;
+  if (issue.code === 'unrecognized_keys') {
+    const key = issue.path.length > 0 ? `${issue.path.join('.')}.${issue.keys[0]}` : issue.keys[0];
+    return `${where(issue.path, issue.keys[0])}: ${key}: unknown key "${issue.keys[0]}"`;
+  }
   const key = issue.path.length > 0 ? issue.path.join('.') : '(top level)';
   let what = issue.message;
-  if (issue.code === 'unrecognized_keys') what = `unknown key${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((k) => `"${k}"`).join(', ')}`;
   if (issue.code === 'invalid_type' && issue.received === 'undefined') what = 'is required';
   if (issue.code === 'invalid_enum_value') what = `must be one of ${issue.options.join(', ')} (got "${String(issue.received)}")`;
   return `${where(issue.path)}: ${key}: ${what}`;
@@ -40,17 +47,18 @@ export function parseYaml<T>(text: string, file: string, schema: ZodType<T, ZodT
     throw new InputError(`${file}:${line}: not valid YAML (${error.message.split('\n')[0]})`);
   }
   const where = locator(doc, counter, file);
-  const parsed = schema.safeParse(doc.toJS());
+  let value: unknown;
+  try {
+    // Aliases are expanded with the yaml library's default limit: a billion-laughs document stops here.
+    value = doc.toJS({ maxAliasCount: 100 });
+  } catch (error) {
+    throw new InputError(`${file}: YAML aliases expand too much (${(error as Error).message}); expected a plain configuration`);
+  }
+  const parsed = schema.safeParse(value);
   if (!parsed.success) throw new InputError(describeZodIssue(parsed.error, where));
   return { value: parsed.data, file, where };
 }
 
 export function loadYamlFile<T>(file: string, schema: ZodType<T, ZodTypeDef, unknown>): LoadedYaml<T> {
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch {
-    throw new InputError(`${file}: cannot read the file`);
-  }
-  return parseYaml(text, file, schema);
+  return parseYaml(readInputText(file, 'a YAML file'), file, schema);
 }

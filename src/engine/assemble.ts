@@ -20,6 +20,20 @@ export interface Assembled {
   readonly errors: InfraProblem[];
 }
 
+/** A retry's record holds only that attempt: the test is the earlier attempts plus this one. */
+export function withRetry(earlier: TestResult, retry: TestResult): TestResult {
+  const { message: _previous, log: _previousLog, ...rest } = earlier;
+  return {
+    ...rest,
+    status: retry.status,
+    durationMs: earlier.durationMs + retry.durationMs,
+    attempts: [...earlier.attempts, ...retry.attempts],
+    ...(retry.message !== undefined ? { message: retry.message } : {}),
+    kernelEvents: [...earlier.kernelEvents, ...retry.kernelEvents],
+    ...(retry.log !== undefined ? { log: retry.log } : earlier.log !== undefined ? { log: earlier.log } : {}),
+  };
+}
+
 /** Replays journal records: the last record of a test wins; late kernel events are added to it. */
 export function replayJournal(records: readonly JournalRecord[]): Assembled {
   let run: RunInfo | undefined;
@@ -28,7 +42,11 @@ export function replayJournal(records: readonly JournalRecord[]): Assembled {
   const errors: InfraProblem[] = [];
   for (const record of records) {
     if (record.type === 'run') run ??= record.run;
-    else if (record.type === 'test') tests.set(testId(record.test), record.test);
+    else if (record.type === 'test') {
+      const id = testId(record.test);
+      const earlier = (record.attempt ?? 1) > 1 ? tests.get(id) : undefined;
+      tests.set(id, earlier ? withRetry(earlier, record.test) : record.test);
+    }
     else if (record.type === 'error') errors.push(record.error);
     else if (record.type === 'events') {
       const id = testId(record);

@@ -54,16 +54,24 @@ export async function planSuites(
   selection: Selection,
 ): Promise<PlannedSuite[]> {
   const planned: PlannedSuite[] = [];
+  const unmatched = new Set(selection.filters.filter((f) => !f.startsWith('-')));
+  let example: string | undefined;
+  let selectedCount = 0;
   for (const definition of definitions) {
     const suite = await resolveSuite(target, definition, context);
     const adapter = adapterFor(definition.kind);
     const listed = await adapter.list(target, suite);
     const skipRules = await loadSkipRules(target, definition, context, gpus);
+    if (!example && listed[0]) example = `${definition.name}/${listed[0].name.split('.')[0]}.*`;
+    for (const filter of unmatched) {
+      if (listed.some((test) => matchesAnyFilter(testId({ suite: definition.name, name: test.name }), [filter]))) unmatched.delete(filter);
+    }
     const tests: PlannedTest[] = [];
     const selected = listed.filter((test) => {
       const id = testId({ suite: definition.name, name: test.name });
       return inProfile(definition, selection.profile, test.name) && (selection.filters.length === 0 || matchesAnyFilter(id, selection.filters));
     });
+    selectedCount += selected.length;
     const balanced = selection.shard && selection.durations
       ? balancedShards(selected.map((t) => testId({ suite: definition.name, name: t.name })), selection.shard.total, selection.durations)
       : undefined;
@@ -76,6 +84,10 @@ export async function planSuites(
       else tests.push({ name: test.name, action: 'run' });
     }
     planned.push({ suite, adapter, tests });
+  }
+  const selectsNothing = unmatched.size > 0 ? [...unmatched] : selection.filters.length > 0 && selectedCount === 0 ? [...selection.filters] : [];
+  if (selectsNothing.length > 0) {
+    throw new InputError(`--filter ${selectsNothing.map((f) => `"${f}"`).join(' ')} selects no test of ${definitions.map((d) => d.name).join(', ')}; filters match suite/name, e.g. ${example ?? 'kfdtest/KFDSVMRangeTest.*'}`);
   }
   return planned;
 }

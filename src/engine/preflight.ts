@@ -1,9 +1,6 @@
 import { gunzipSync } from 'node:zlib';
-import type { Variant } from '../config/schema.js';
-import { parseKconfig } from '../parsers/kconfig.js';
-
-export { parseKconfig };
 import type { Gpu, PreflightCheck } from '../model/run.js';
+import { parseKconfig } from '../parsers/kconfig.js';
 import { globMatch } from '../suites/definition.js';
 import type { Target, TargetIdentity } from '../targets/target.js';
 
@@ -16,14 +13,17 @@ export interface KernelConfigSource {
 }
 
 
-/** The running kernel's config: /proc/config.gz, else /boot/config-<release>, else the build's .config. */
-export async function readKernelConfig(target: Target, release: string, buildConfig?: string): Promise<KernelConfigSource | undefined> {
+/** The config of a kernel svmtest booted itself, read from the host file it was built with. */
+export interface BootedKernelConfig {
+  readonly text: string;
+  /** Where it came from, e.g. "host file /cache/artifacts/gpusvm-…/config (the booted kernel's build config)". */
+  readonly source: string;
+}
+
+/** The running kernel's config: /proc/config.gz, else /boot/config-<release>, else the booted kernel's build config. */
+export async function readKernelConfig(target: Target, release: string, booted?: BootedKernelConfig): Promise<KernelConfigSource | undefined> {
   // Asked at once: on an emulated guest every read is a round trip.
-  const [gz, boot, built] = await Promise.all([
-    target.readFileBytes('/proc/config.gz'),
-    target.readFile(`/boot/config-${release}`),
-    buildConfig ? target.readFile(buildConfig) : Promise.resolve(undefined),
-  ]);
+  const [gz, boot] = await Promise.all([target.readFileBytes('/proc/config.gz'), target.readFile(`/boot/config-${release}`)]);
   if (gz && gz.length > 0) {
     try {
       return { values: parseKconfig(gunzipSync(gz).toString('utf8')), source: '/proc/config.gz' };
@@ -32,7 +32,7 @@ export async function readKernelConfig(target: Target, release: string, buildCon
     }
   }
   if (boot) return { values: parseKconfig(boot), source: `/boot/config-${release}` };
-  if (built && buildConfig) return { values: parseKconfig(built), source: buildConfig };
+  if (booted) return { values: parseKconfig(booted.text), source: booted.source };
   return undefined;
 }
 
@@ -40,21 +40,31 @@ function check(name: string, ok: boolean, expected: string, found: string): Pref
   return { name, ok, expected, found };
 }
 
+/** What a variant's preflight proves (the variant's `expect`, and the environment its tests get). */
+export interface PreflightExpectations {
+  readonly kernelRelease?: string;
+  readonly kconfig: Readonly<Record<string, string>>;
+  readonly kallsyms: Readonly<Record<string, boolean>>;
+  readonly kfd: boolean;
+  readonly gpus: readonly string[];
+  readonly xnack: 'on' | 'off' | 'any';
+  readonly env: Readonly<Record<string, string>>;
+}
+
 export interface PreflightInput {
   readonly target: Target;
   readonly identity: TargetIdentity;
-  readonly variantName: string;
-  readonly variant: Variant | undefined;
+  /** undefined: no variant named, nothing to prove. */
+  readonly expect: PreflightExpectations | undefined;
   readonly gpus: readonly Gpu[];
   readonly config: KernelConfigSource | undefined;
 }
 
 /** Proves the machine runs the variant it is said to run; each check says what it expected and found. */
 export async function runPreflight(input: PreflightInput): Promise<PreflightCheck[]> {
-  const { target, identity, variant, gpus, config } = input;
+  const { target, identity, expect, gpus, config } = input;
   const checks: PreflightCheck[] = [];
-  if (!variant) return checks;
-  const expect = variant.expect;
+  if (!expect) return checks;
 
   if (expect.kernelRelease) {
     checks.push(check('kernel-release', globMatch(expect.kernelRelease, identity.kernelRelease), expect.kernelRelease, identity.kernelRelease));
@@ -66,7 +76,7 @@ export async function runPreflight(input: PreflightInput): Promise<PreflightChec
         `kernel-config CONFIG_${option}`,
         found === wanted,
         `CONFIG_${option}=${wanted}`,
-        found === undefined ? 'kernel config not readable (/proc/config.gz, /boot/config-<release>)' : `CONFIG_${option}=${found} (${config!.source})`,
+        found === undefined ? 'kernel config not readable (/proc/config.gz, /boot/config-<release>, or the booted kernel\'s build config)' : `CONFIG_${option}=${found} (${config!.source})`,
       ),
     );
   }
@@ -95,10 +105,10 @@ export async function runPreflight(input: PreflightInput): Promise<PreflightChec
   }
   if (expect.xnack !== 'any') {
     const noretry = (await target.readFile('/sys/module/amdgpu/parameters/noretry'))?.trim();
-    const envOn = variant.env.HSA_XNACK === '1';
+    const envOn = expect.env.HSA_XNACK === '1';
     const capable = gpus.length > 0 && gpus.every((g) => g.xnack === true);
     const on = noretry === '0' && envOn && capable;
-    const found = `amdgpu.noretry=${noretry ?? '(amdgpu not loaded)'}, HSA_XNACK=${variant.env.HSA_XNACK ?? '(unset)'}, GPUs ${gpus.length > 0 ? gpus.map((g) => `${g.gfx}${g.xnack ? '' : ' (no XNACK)'}`).join(', ') : 'none'}`;
+    const found = `amdgpu.noretry=${noretry ?? '(amdgpu not loaded)'}, HSA_XNACK=${expect.env.HSA_XNACK ?? '(unset)'}, GPUs ${gpus.length > 0 ? gpus.map((g) => `${g.gfx}${g.xnack ? '' : ' (no XNACK)'}`).join(', ') : 'none'}`;
     checks.push(check('xnack', expect.xnack === 'on' ? on : !on, `XNACK ${expect.xnack}`, found));
   }
   return checks;

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
-import { closeSync, mkdirSync, openSync, writeSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync } from 'node:fs';
 import { join } from 'node:path';
+import { writeAll, writeFailure } from '../model/json-file.js';
 
 const MAX_NAME = 120;
 
@@ -24,12 +25,14 @@ export class TestLog {
   private fd: number | undefined;
   private written = 0;
   private truncated = false;
+  private broken = false;
   private buffer: string[] = [];
   private buffered = 0;
 
   constructor(
     private readonly file: string,
     private readonly cap: number,
+    private readonly onFailure: (error: Error) => void,
   ) {}
 
   write(line: string): void {
@@ -48,11 +51,18 @@ export class TestLog {
   }
 
   private flush(): void {
-    if (this.buffer.length === 0) return;
-    this.fd ??= openSync(this.file, 'a');
-    writeSync(this.fd, `${this.buffer.join('\n')}\n`);
+    if (this.buffer.length === 0 || this.broken) return;
+    const text = `${this.buffer.join('\n')}\n`;
     this.buffer = [];
     this.buffered = 0;
+    try {
+      this.fd ??= openSync(this.file, 'a');
+      writeAll(this.fd, Buffer.from(text));
+    } catch (error) {
+      // Output arrives from event handlers: a full disk is reported to the run, never thrown here.
+      this.broken = true;
+      this.onFailure(writeFailure(this.file, error));
+    }
   }
 
   close(): void {
@@ -68,11 +78,23 @@ export class TestLog {
 
 export class TestLogs {
   private readonly made = new Set<string>();
+  private failure: Error | undefined;
 
   constructor(
     private readonly runDir: string,
     private readonly cap = DEFAULT_LOG_CAP,
+    private readonly onFailure: (error: Error) => void = () => undefined,
   ) {}
+
+  get failed(): Error | undefined {
+    return this.failure;
+  }
+
+  private fail(error: Error): void {
+    if (this.failure) return;
+    this.failure = error;
+    this.onFailure(error);
+  }
 
   /** Path relative to the run directory, as stored in run.json. */
   relativePath(suite: string, name: string, attempt: number): string {
@@ -83,9 +105,21 @@ export class TestLogs {
     const path = this.relativePath(suite, name, attempt);
     const dir = join(this.runDir, 'logs', safeFileName(suite));
     if (!this.made.has(dir)) {
-      mkdirSync(dir, { recursive: true });
-      this.made.add(dir);
+      try {
+        mkdirSync(dir, { recursive: true });
+        this.made.add(dir);
+      } catch (error) {
+        this.fail(writeFailure(dir, error));
+      }
     }
-    return { log: new TestLog(join(this.runDir, path), this.cap), path };
+    return { log: new TestLog(join(this.runDir, path), this.cap, (error) => this.fail(error)), path };
+  }
+
+  /** Output a parser handed over whole (ctest's JUnit) after the test ended. */
+  writeWhole(suite: string, name: string, attempt: number, output: string): string {
+    const opened = this.open(suite, name, attempt);
+    for (const line of output.split('\n')) opened.log.write(line);
+    opened.log.close();
+    return opened.path;
   }
 }

@@ -76,5 +76,7 @@ export interface ComparisonFile {
   readonly expectationFiles: readonly string[];
   readonly counts: Readonly<Record<Verdict, number>>;
   readonly entries: readonly ComparisonEntry[];
+  /** Doubts about the comparison itself, shown first by every report (e.g. the same variant on both sides). */
+  readonly warnings?: readonly string[];
   readonly errors: readonly ComparisonProblem[];
 }

@@ -2,7 +2,8 @@ import { existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { InputError } from './errors.js';
 import { readJsonFile, writeJsonAtomic } from './json-file.js';
-import { RUN_SCHEMA_VERSION, type RunFile } from './run.js';
+import { RUN_SCHEMA_VERSION, testId, type RunFile } from './run.js';
+import { neutralizeLine } from './untrusted-text.js';
 import { validateAgainst } from './schema.js';
 import type { ComparisonFile } from './comparison.js';
 import { COMPARISON_SCHEMA_VERSION } from './comparison.js';
@@ -14,7 +15,9 @@ function checkVersion(data: unknown, file: string, expected: number, what: strin
   const version = (data as { schemaVersion?: unknown }).schemaVersion;
   if (version === undefined) throw new InputError(`${file}: schemaVersion is missing; expected ${what} with schemaVersion ${expected}`);
   if (version !== expected) {
-    throw new InputError(`${file}: schemaVersion is ${JSON.stringify(version)}, this svmtest reads ${what} version ${expected}`);
+    // Only a number is quoted back: the file may not be ours to show.
+    const found = typeof version === 'number' ? String(version) : `a ${typeof version}`;
+    throw new InputError(`${file}: schemaVersion is ${found}, this svmtest reads ${what} version ${expected}`);
   }
 }
 
@@ -25,7 +28,19 @@ export function readRun(path: string): RunFile {
   }
   checkVersion(data, file, RUN_SCHEMA_VERSION, 'a run.json');
   validateAgainst('run.schema.json', data, file);
-  return data as RunFile;
+  const run = data as RunFile;
+  rejectDuplicateTests(run, file);
+  return run;
+}
+
+/** A run holds each test once: two results for one id would get two contradictory verdicts. */
+function rejectDuplicateTests(run: RunFile, file: string): void {
+  const seen = new Set<string>();
+  run.tests.forEach((test, i) => {
+    const id = testId(test);
+    if (seen.has(id)) throw new InputError(`${file}: tests[${i}] (${neutralizeLine(id)}) appears twice; a run holds each test once`);
+    seen.add(id);
+  });
 }
 
 export function readComparison(path: string): ComparisonFile {

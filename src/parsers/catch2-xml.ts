@@ -1,3 +1,4 @@
+import { durationMs } from './duration.js';
 import type { Status } from '../model/status.js';
 import { trimMessage } from './text.js';
 import type { ParseOptions, ParsedReport, ParsedTest } from './types.js';
@@ -40,11 +41,11 @@ export function parseCatch2Xml(content: string, options: ParseOptions = {}): Par
       status = 'skip';
       message = output.split('\n').find((l) => options.skipPattern?.test(l))?.trim() ?? 'skipped';
     }
-    const seconds = Number.parseFloat(attr(overall, 'durationInSeconds') ?? '');
+    const ms = durationMs(attr(overall, 'durationInSeconds'), 's', `test case ${attr(testCase, 'name') ?? ''}`);
     return {
       name: attr(testCase, 'name') ?? '',
       status,
-      ...(Number.isFinite(seconds) ? { durationMs: Math.round(seconds * 1000) } : {}),
+      ...(ms !== undefined ? { durationMs: ms } : {}),
       ...(message !== undefined ? { message } : {}),
       ...(output.trim() !== '' ? { output } : {}),
     };

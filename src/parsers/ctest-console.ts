@@ -1,3 +1,4 @@
+import { durationMsOrNone } from './duration.js';
 import type { Status } from '../model/status.js';
 import { cleanLines, firstFailureBlock } from './text.js';
 import type { ParsedReport, ParsedTest } from './types.js';
@@ -49,7 +50,7 @@ export function parseCtestConsole(text: string): ParsedReport {
     const result = RESULT_LINE.exec(line);
     if (result) {
       const [, number, name, outcome, seconds] = result;
-      current = { name: name!.trim(), status: statusFromResult(outcome!), durationMs: Math.round(Number(seconds) * 1000), result: outcome!.replace(/^\*\*\*/, '').trim(), output: [] };
+      current = { name: name!.trim(), status: statusFromResult(outcome!), durationMs: durationMsOrNone(seconds, 's') ?? 0, result: outcome!.replace(/^\*\*\*/, '').trim(), output: [] };
       if (!byNumber.has(number!)) order.push(current);
       byNumber.set(number!, current);
       sawResults = true;

@@ -1,3 +1,4 @@
+import { durationMsOrNone } from './duration.js';
 import type { Status } from '../model/status.js';
 import { cleanLine, firstFailureBlock, splitLines, trimMessage } from './text.js';
 import type { ParsedReport, ParsedTest } from './types.js';
@@ -38,7 +39,8 @@ function finish(test: OpenTest, status: Status, durationMs: number | undefined):
 function parseNameAndTime(rest: string): { name: string; durationMs?: number } | undefined {
   const m = NAME_AND_TIME.exec(rest.trim());
   if (!m) return undefined;
-  return m[2] !== undefined ? { name: m[1]!, durationMs: Number(m[2]) } : { name: m[1]! };
+  const ms = durationMsOrNone(m[2], 'ms');
+  return ms !== undefined ? { name: m[1]!, durationMs: ms } : { name: m[1]! };
 }
 
 export interface GtestStreamEvents {

@@ -1,3 +1,4 @@
+import { durationMs } from './duration.js';
 import { InputError } from '../model/errors.js';
 import type { Status } from '../model/status.js';
 import { trimText } from './text.js';
@@ -13,10 +14,8 @@ interface GtestJsonCase {
   skipped?: Array<{ message?: unknown }>;
 }
 
-function parseTime(value: unknown): number | undefined {
-  if (typeof value !== 'string') return undefined;
-  const seconds = Number.parseFloat(value.replace(/s$/, ''));
-  return Number.isFinite(seconds) ? Math.round(seconds * 1000) : undefined;
+function parseTime(value: unknown, where: string): number | undefined {
+  return typeof value === 'string' ? durationMs(value, 's', where) : undefined;
 }
 
 function statusOf(test: GtestJsonCase): Status {
@@ -45,7 +44,7 @@ export function parseGtestJson(data: unknown): ParsedReport {
         : status === 'skip' && typeof test.skipped?.[0]?.message === 'string' ? trimText(test.skipped[0].message)
         : status === 'notrun' ? 'disabled'
         : undefined;
-      const durationMs = parseTime(test.time);
+      const durationMs = parseTime(test.time, `test ${String(test.classname ?? '')}.${String(test.name ?? '')}`);
       tests.push({
         name: `${classname}.${String(test.name)}`,
         status,

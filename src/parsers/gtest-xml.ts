@@ -1,13 +1,9 @@
 import type { Status } from '../model/status.js';
+import { durationMs as toMs } from './duration.js';
 import { trimText } from './text.js';
 import type { ParsedReport, ParsedTest } from './types.js';
 import { attr, children, parseXml, text, type XmlNode } from './xml.js';
 
-function secondsToMs(value: string | undefined): number | undefined {
-  if (value === undefined) return undefined;
-  const seconds = Number.parseFloat(value);
-  return Number.isFinite(seconds) ? Math.round(seconds * 1000) : undefined;
-}
 
 function failureText(node: XmlNode): string {
   return text(node).trim() !== '' ? text(node) : attr(node, 'message') ?? '';
@@ -38,9 +34,10 @@ export function parseGtestXml(content: string): ParsedReport {
         : status === 'skip' && skipped ? trimText(failureText(skipped))
         : status === 'notrun' ? 'disabled'
         : undefined;
-      const durationMs = secondsToMs(attr(testcase, 'time'));
+      const fullName = classname ? `${classname}.${name}` : name;
+      const durationMs = toMs(attr(testcase, 'time'), 's', `test ${fullName}`);
       tests.push({
-        name: classname ? `${classname}.${name}` : name,
+        name: fullName,
         status,
         ...(durationMs !== undefined ? { durationMs } : {}),
         ...(message !== undefined ? { message } : {}),

@@ -1,3 +1,4 @@
+import { durationMs } from './duration.js';
 import type { Status } from '../model/status.js';
 import { firstFailureBlock, splitLines, trimText } from './text.js';
 import type { ParseOptions, ParsedReport, ParsedTest } from './types.js';
@@ -48,11 +49,11 @@ export function parseJunit(content: string, flavour: JunitFlavour, options: Pars
   const tests: ParsedTest[] = cases.map(({ testcase }) => {
     const output = text(child(testcase, 'system-out'));
     const { status, message } = statusOf(testcase, output, options);
-    const seconds = Number.parseFloat(attr(testcase, 'time') ?? '');
+    const ms = durationMs(attr(testcase, 'time'), 's', `test ${attr(testcase, 'name') ?? ''}`);
     return {
       name: nameOf(testcase, flavour),
       status,
-      ...(Number.isFinite(seconds) ? { durationMs: Math.round(seconds * 1000) } : {}),
+      ...(ms !== undefined ? { durationMs: ms } : {}),
       ...(message !== undefined ? { message } : {}),
       ...(output.trim() !== '' ? { output } : {}),
     };

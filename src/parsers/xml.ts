@@ -9,6 +9,9 @@ export interface XmlNode {
   text: string;
 }
 
+/** Deeper than any real report: a hostile document nested 10⁵ deep stops here, not in a stack overflow. */
+export const MAX_XML_DEPTH = 256;
+
 export interface XmlStreamOptions {
   /** Called when an element closes, with its parent; return true to drop it from the tree. */
   readonly onClose?: (node: XmlNode, parent: XmlNode) => boolean;
@@ -35,6 +38,7 @@ export function parseXml(input: string, what: string, options: XmlStreamOptions 
     failure ??= error.message;
   });
   parser.on('opentag', (tag) => {
+    if (stack.length > MAX_XML_DEPTH) throw new Error(`${parser.line}:${parser.column}: elements nested deeper than ${MAX_XML_DEPTH} levels`);
     const node: XmlNode = { name: tag.name, attributes: tag.attributes as Record<string, string>, children: [], text: '' };
     top.children.push(node);
     stack.push(node);

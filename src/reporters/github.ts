@@ -1,12 +1,16 @@
+import { isFailing } from '../model/status.js';
+import { neutralize } from '../model/untrusted-text.js';
 import type { Reporter } from './types.js';
 import { describeEvents, firstLine, notableEntries, VERDICT_LABEL } from './view.js';
-import { isFailing } from '../model/status.js';
 
-/** Workflow-command data must have %, CR and LF escaped, properties also : and , */
-function escapeData(text: string): string {
-  return text.replace(/%/g, '%25').replace(/\r/g, '%0D').replace(/\n/g, '%0A');
+/**
+ * Workflow-command data must have %, CR and LF escaped, properties also : and , — after which
+ * nothing in it can end the command or start another; control characters are made visible first.
+ */
+export function escapeData(text: string): string {
+  return neutralize(text).replace(/%/g, '%25').replace(/\r/g, '%0D').replace(/\n/g, '%0A');
 }
-function escapeProperty(text: string): string {
+export function escapeProperty(text: string): string {
   return escapeData(text).replace(/:/g, '%3A').replace(/,/g, '%2C');
 }
 
@@ -19,6 +23,7 @@ export const githubReporter: Reporter = {
     if (screen.env.GITHUB_ACTIONS !== 'true') return [];
     const lines: string[] = [];
     if (result.kind === 'comparison') {
+      for (const w of result.comparison.warnings ?? []) lines.push(`::warning title=${escapeProperty('svmtest comparison')}::${escapeData(w)}`);
       for (const e of result.comparison.errors) lines.push(`::error title=${escapeProperty(`svmtest ${e.side} ${e.stage}`)}::${escapeData(e.message)}`);
       for (const entry of notableEntries(result.comparison.entries).slice(0, MAX_ANNOTATIONS)) {
         const level = entry.verdict === 'fixed' ? 'notice' : entry.verdict === 'flaky' ? 'warning' : 'error';
@@ -32,7 +37,7 @@ export const githubReporter: Reporter = {
         lines.push(`::error title=${escapeProperty(`${t.status}: ${t.suite}/${t.name}`)}::${escapeData(firstLine(t.message, 500) || t.status)}`);
       }
     }
-    if (lines.length > 0) screen.write(`${lines.join('\n')}\n`);
+    for (const line of lines) screen.command(line);
     return [];
   },
 };

@@ -1,6 +1,6 @@
-import { writeFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import junitModule, { type Builder } from 'junit-report-builder';
+import { writeFileAtomic } from '../model/json-file.js';
 import type { ComparisonEntry, ComparisonFile } from '../model/comparison.js';
 import type { RunFile, TestResult } from '../model/run.js';
 import type { Reporter } from './types.js';
@@ -9,13 +9,33 @@ import { describeEvents, VERDICT_LABEL } from './view.js';
 // A CommonJS module whose typings describe an ES default export: at run time the import is the builder itself.
 const junitBuilder = junitModule as unknown as Builder;
 
+// XML 1.0 allows tab, LF, CR and U+0020–U+D7FF, U+E000–U+FFFD, astral planes: everything else
+// (other controls, lone surrogates, U+FFFE/U+FFFF) is made visible instead of breaking the file.
+const NOT_XML = /[^\t\n\r\u0020-\ud7ff\ue000-\ufffd\u{10000}-\u{10ffff}]/gu;
+
+/** Untrusted text for an XML attribute or element. */
+export function xmlText(text: string): string {
+  return text.replace(NOT_XML, (c) => `\\u{${c.codePointAt(0)!.toString(16)}}`);
+}
+
+/**
+ * Untrusted text for a CDATA section. The builder splits only the first `]]>`; every later one is
+ * split here, so the section ends nowhere but where the builder ends it (tested by a real parser).
+ */
+export function cdataText(text: string): string {
+  const safe = xmlText(text);
+  const first = safe.indexOf(']]>');
+  if (first < 0) return safe;
+  return safe.slice(0, first + 3) + safe.slice(first + 3).replaceAll(']]>', ']]]]><![CDATA[>');
+}
+
 function eventsText(events: TestResult['kernelEvents'] | undefined): string {
-  return (events ?? []).map((e) => `[${e.kind}] ${e.lines.join('\n')}`).join('\n\n');
+  return cdataText((events ?? []).map((e) => `[${e.kind}] ${e.lines.join('\n')}`).join('\n\n'));
 }
 
 function addComparisonCase(suite: ReturnType<Builder['testSuite']>, entry: ComparisonEntry): void {
   const side = entry.candidate ?? entry.baseline!;
-  const testCase = suite.testCase().className(entry.suite).name(entry.name).time(side.durationMs / 1000);
+  const testCase = suite.testCase().className(xmlText(entry.suite)).name(xmlText(entry.name)).time(side.durationMs / 1000);
   if (entry.verdict !== 'pass') {
     testCase.property('verdict', entry.verdict);
     if (entry.baseline) testCase.property('baseline', entry.baseline.status);
@@ -27,7 +47,7 @@ function addComparisonCase(suite: ReturnType<Builder['testSuite']>, entry: Compa
     case 'regression':
     case 'new-fail':
     case 'unexpected-pass':
-      testCase.failure(`${VERDICT_LABEL[entry.verdict]}: ${(detail.split('\n')[0] ?? '').slice(0, 300)}`, entry.verdict).stacktrace(detail);
+      testCase.failure(xmlText(`${VERDICT_LABEL[entry.verdict]}: ${(detail.split('\n')[0] ?? '').slice(0, 300)}`), entry.verdict).stacktrace(cdataText(detail));
       break;
     case 'missing':
       if (entry.excluded) testCase.skipped();
@@ -41,7 +61,7 @@ function addComparisonCase(suite: ReturnType<Builder['testSuite']>, entry: Compa
     default:
       break;
   }
-  if (entry.verdict === 'flaky') testCase.standardOutput(`flaky: ${detail}`);
+  if (entry.verdict === 'flaky') testCase.standardOutput(cdataText(`flaky: ${detail}`));
   const kernel = eventsText(entry.candidate?.kernelEvents);
   if (kernel) testCase.standardError(kernel);
 }
@@ -55,7 +75,8 @@ function buildComparison(comparison: ComparisonFile): string {
     else bySuite.set(e.suite, [e]);
   }
   for (const [name, entries] of bySuite) {
-    const suite = builder.testSuite().name(`${name} (${comparison.candidate.variant} vs ${comparison.baseline.variant})`);
+    const suite = builder.testSuite().name(xmlText(`${name} (${comparison.candidate.variant} vs ${comparison.baseline.variant})`));
+    for (const warning of comparison.warnings ?? []) suite.property('warning', xmlText(warning));
     for (const entry of entries) addComparisonCase(suite, entry);
   }
   return builder.build();
@@ -70,11 +91,11 @@ function buildRun(run: RunFile): string {
     else bySuite.set(t.suite, [t]);
   }
   for (const [name, tests] of bySuite) {
-    const suite = builder.testSuite().name(`${name} (${run.run.variant})`);
+    const suite = builder.testSuite().name(xmlText(`${name} (${run.run.variant})`));
     for (const t of tests) {
-      const testCase = suite.testCase().className(t.suite).name(t.name).time(t.durationMs / 1000);
-      if (t.status === 'fail' || t.status === 'timeout') testCase.failure(t.message ?? t.status, t.status);
-      else if (t.status === 'crash') testCase.error(t.message ?? 'crashed', 'crash');
+      const testCase = suite.testCase().className(xmlText(t.suite)).name(xmlText(t.name)).time(t.durationMs / 1000);
+      if (t.status === 'fail' || t.status === 'timeout') testCase.failure(xmlText(t.message ?? t.status), t.status);
+      else if (t.status === 'crash') testCase.error(xmlText(t.message ?? 'crashed'), 'crash');
       else if (t.status === 'skip' || t.status === 'notrun') testCase.skipped();
       if (t.attempts.length > 1) testCase.property('attempts', t.attempts.map((a) => a.status).join(','));
       const kernel = eventsText(t.kernelEvents);
@@ -93,9 +114,8 @@ export const junitReporter: Reporter = {
       screen.write(`${xml}\n`);
       return [];
     }
-    mkdirSync(outDir, { recursive: true });
     const file = join(outDir, 'junit.xml');
-    writeFileSync(file, `${xml}\n`);
+    writeFileAtomic(file, `${xml}\n`);
     return [file];
   },
 };

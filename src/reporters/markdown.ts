@@ -1,21 +1,44 @@
-import { appendFileSync, mkdirSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { appendFileSync, statSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { writeFileAtomic } from '../model/json-file.js';
 import type { ComparisonFile } from '../model/comparison.js';
 import type { RunFile } from '../model/run.js';
 import { isFailing } from '../model/status.js';
+import { neutralize } from '../model/untrusted-text.js';
 import type { Reporter } from './types.js';
 import { describeEvents, firstLine, notableEntries, statusCounts, VERDICT_LABEL, verdictCounts } from './view.js';
 
-// GitHub's step summary takes at most 1 MiB; stay well under it with a bounded list.
+// GitHub's step summary takes at most 1 MiB per step: a bounded list, bounded cells, and a cut with a note.
 const LIST_LIMIT = 200;
+const CELL_LIMIT = 400;
+export const STEP_SUMMARY_LIMIT = 1024 * 1024;
 
-/** Markdown-escape text placed in a table cell or inline. */
+/** Markdown-escape untrusted text placed in a table cell or inline: one line, bounded, no markup. */
 export function escapeMarkdown(text: string): string {
-  return text.replace(/[\\`*_{}[\]<>()#+!|~]/g, '\\$&').replace(/\r?\n/g, ' ');
+  const line = text.replace(/\r\n|[\r\n\u2028\u2029]/g, ' ');
+  const bounded = line.length > CELL_LIMIT ? `${line.slice(0, CELL_LIMIT - 1)}…` : line;
+  return neutralize(bounded).replace(/[\\`*_{}[\]<>()#+!|~]/g, '\\$&');
+}
+
+/** The text cut at a line boundary to fit `budget` bytes, with a note saying where the rest is. */
+export function fitSummary(text: string, budget: number, fullReport: string): string {
+  if (Buffer.byteLength(text) <= budget) return text;
+  const note = `\n> Summary cut at ${Math.floor(budget / 1024)} KiB (GitHub's step-summary limit); the full report is ${escapeMarkdown(fullReport)}\n`;
+  const cut = Buffer.from(text).subarray(0, Math.max(0, budget - Buffer.byteLength(note))).toString('utf8');
+  return `${cut.slice(0, cut.lastIndexOf('\n') + 1)}${note}`;
+}
+
+function sizeOf(file: string): number {
+  try {
+    return statSync(file).size;
+  } catch {
+    return 0;
+  }
 }
 
 function comparisonMarkdown(c: ComparisonFile): string {
   const lines = [
+    ...(c.warnings ?? []).flatMap((w) => [`> **Warning:** ${escapeMarkdown(w)}`, '']),
     `## svmtest: ${escapeMarkdown(c.candidate.variant)} vs ${escapeMarkdown(c.baseline.variant)}`,
     '',
     `Baseline **${escapeMarkdown(c.baseline.variant)}** (${c.baseline.testCount} tests${c.baseline.kernelRelease ? `, kernel ${escapeMarkdown(c.baseline.kernelRelease)}` : ''}) · ` +
@@ -62,15 +85,18 @@ export const markdownReporter: Reporter = {
   render(result, { screen, outDir }) {
     const text = result.kind === 'comparison' ? comparisonMarkdown(result.comparison) : runMarkdown(result.run);
     const written: string[] = [];
+    let fullReport = result.kind === 'comparison' ? 'comparison.json' : 'run.json';
     if (outDir) {
-      mkdirSync(outDir, { recursive: true });
       const file = join(outDir, 'summary.md');
-      writeFileSync(file, text);
+      writeFileAtomic(file, text);
       written.push(file);
+      fullReport = resolve(file);
     }
     const stepSummary = screen.env.GITHUB_STEP_SUMMARY;
     if (stepSummary) {
-      appendFileSync(stepSummary, text);
+      // The limit is per step: what earlier commands of the step appended counts too.
+      const budget = Math.max(0, STEP_SUMMARY_LIMIT - sizeOf(stepSummary) - 1024);
+      appendFileSync(stepSummary, fitSummary(text, budget, fullReport));
       written.push(stepSummary);
     }
     if (written.length === 0) screen.write(text);

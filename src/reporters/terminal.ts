@@ -3,7 +3,8 @@ import type { ComparisonFile, Verdict } from '../model/comparison.js';
 import type { RunFile } from '../model/run.js';
 import { isFailing } from '../model/status.js';
 import type { Reporter, Screen } from './types.js';
-import { describeEvents, firstLine, isBad, notableEntries, statusCounts, VERDICT_LABEL, verdictCounts } from './view.js';
+import { neutralizeLine } from '../model/untrusted-text.js';
+import { describeEvents, firstLine, isBad, notableEntries, statusCounts, testLabel, VERDICT_LABEL, verdictCounts } from './view.js';
 
 const LIST_LIMIT = 50;
 
@@ -22,8 +23,9 @@ function renderComparison(comparison: ComparisonFile, screen: Screen): void {
   const c = paint(screen);
   const out: string[] = [];
   const { baseline, candidate } = comparison;
-  out.push(c.bold(`svmtest: ${baseline.variant} (baseline, ${baseline.testCount} tests) vs ${candidate.variant} (candidate, ${candidate.testCount} tests)`));
-  for (const e of comparison.errors) out.push(c.red(`  infrastructure error in ${e.side} (${e.stage}): ${firstLine(e.message)}`));
+  for (const warning of comparison.warnings ?? []) out.push(c.yellow.bold(`WARNING: ${neutralizeLine(warning)}`));
+  out.push(c.bold(`svmtest: ${neutralizeLine(baseline.variant)} (baseline, ${baseline.testCount} tests) vs ${neutralizeLine(candidate.variant)} (candidate, ${candidate.testCount} tests)`));
+  for (const e of comparison.errors) out.push(c.red(`  infrastructure error in ${e.side} (${neutralizeLine(e.stage)}): ${firstLine(e.message)}`));
   const counts = verdictCounts(comparison.counts);
   const width = Math.max(...counts.map(([v]) => VERDICT_LABEL[v].length), 8);
   for (const [verdict, n] of counts) out.push(`  ${verdictColor(c, verdict)(VERDICT_LABEL[verdict].padEnd(width))} ${String(n).padStart(7)}`);
@@ -36,12 +38,12 @@ function renderComparison(comparison: ComparisonFile, screen: Screen): void {
     const side = entry.candidate ?? entry.baseline;
     const from = entry.baseline ? entry.baseline.status : 'absent';
     const to = entry.candidate ? entry.candidate.status : 'absent';
-    out.push(`${verdictColor(c, entry.verdict)(VERDICT_LABEL[entry.verdict].toUpperCase())} ${entry.suite}/${entry.name} ${c.dim(`(${from} → ${to})`)}`);
+    out.push(`${verdictColor(c, entry.verdict)(VERDICT_LABEL[entry.verdict].toUpperCase())} ${testLabel(entry)} ${c.dim(`(${from} → ${to})`)}`);
     const message = firstLine(entry.candidate?.message ?? (isFailing(side!.status) ? side!.message : undefined));
     if (message) out.push(`    ${message}`);
     const events = describeEvents(entry.candidate?.kernelEvents);
     if (events) out.push(c.magenta(`    kernel: ${events} — ${firstLine(entry.candidate!.kernelEvents![0]!.summary, 120)}`));
-    if (entry.note) out.push(c.dim(`    ${entry.note}`));
+    if (entry.note) out.push(c.dim(`    ${firstLine(entry.note, 300)}`));
   }
   if (notable.length > LIST_LIMIT) out.push(c.dim(`… and ${notable.length - LIST_LIMIT} more (see the JSON or Markdown report)`));
   screen.write(`${out.join('\n')}\n`);
@@ -49,15 +51,15 @@ function renderComparison(comparison: ComparisonFile, screen: Screen): void {
 
 function renderRun(run: RunFile, screen: Screen): void {
   const c = paint(screen);
-  const out: string[] = [c.bold(`svmtest: run ${run.run.id} — variant ${run.run.variant} on ${run.run.target}, ${run.run.status}`)];
+  const out: string[] = [c.bold(`svmtest: run ${neutralizeLine(run.run.id)} — variant ${neutralizeLine(run.run.variant)} on ${run.run.target}, ${run.run.status}`)];
   for (const check of run.run.preflight ?? []) {
-    if (!check.ok) out.push(c.red(`  preflight ${check.name}: expected ${check.expected}, found ${check.found}`));
+    if (!check.ok) out.push(c.red(`  preflight ${neutralizeLine(check.name)}: expected ${firstLine(check.expected, 300)}, found ${firstLine(check.found, 300)}`));
   }
-  for (const e of run.errors) out.push(c.red(`  infrastructure error (${e.stage}): ${firstLine(e.message)}`));
+  for (const e of run.errors) out.push(c.red(`  infrastructure error (${neutralizeLine(e.stage)}): ${firstLine(e.message)}`));
   out.push(`  ${statusCounts(run.tests).map(([s, n]) => `${n} ${s}`).join(', ') || 'no tests'}`);
   const failing = run.tests.filter((t) => isFailing(t.status));
   for (const t of failing.slice(0, LIST_LIMIT)) {
-    out.push(`${c.red(t.status.toUpperCase())} ${t.suite}/${t.name}`);
+    out.push(`${c.red(t.status.toUpperCase())} ${testLabel(t)}`);
     const message = firstLine(t.message);
     if (message) out.push(`    ${message}`);
     const events = describeEvents(t.kernelEvents);

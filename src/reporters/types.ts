@@ -5,7 +5,10 @@ export type SavedResult = { kind: 'run'; run: RunFile } | { kind: 'comparison'; 
 
 /** The terminal and environment a reporter writes to: passed in, never read from globals. */
 export interface Screen {
+  /** Text for the reader; the screen makes escapes visible and defuses workflow commands. */
   readonly write: (text: string) => void;
+  /** One of svmtest's own GitHub workflow commands, written as is (its data already escaped). */
+  readonly command: (line: string) => void;
   readonly color: boolean;
   readonly width: number;
   readonly env: Readonly<Record<string, string | undefined>>;

@@ -3,6 +3,7 @@ import { REGRESSION_VERDICTS, VERDICTS } from '../model/comparison.js';
 import type { KernelEvent } from '../model/kernel-event.js';
 import type { TestResult } from '../model/run.js';
 import { STATUSES, type Status } from '../model/status.js';
+import { neutralizeLine } from '../model/untrusted-text.js';
 import type { SavedResult } from './types.js';
 
 // Shared, presentation-only helpers: reporters show verdicts, they never decide them.
@@ -35,9 +36,15 @@ export function isBad(verdict: Verdict): boolean {
   return REGRESSION_VERDICTS.has(verdict) || verdict === 'unexpected-pass';
 }
 
+/** The first non-empty line of untrusted text, bounded and safe to print. */
 export function firstLine(text: string | undefined, max = 160): string {
   const line = (text ?? '').split('\n').find((l) => l.trim() !== '')?.trim() ?? '';
-  return line.length > max ? `${line.slice(0, max - 1)}…` : line;
+  return neutralizeLine(line.length > max ? `${line.slice(0, max - 1)}…` : line);
+}
+
+/** `suite/name` of a test (untrusted), safe to print on one line. */
+export function testLabel(test: { suite: string; name: string }): string {
+  return neutralizeLine(`${test.suite}/${test.name}`);
 }
 
 export function describeEvents(events: readonly KernelEvent[] | undefined): string {

@@ -15,6 +15,7 @@ import {
   type Target,
   type TargetIdentity,
 } from './target.js';
+import { processReaper } from './reaper.js';
 
 function monotonicSeconds(): number {
   // libuv's hrtime is CLOCK_MONOTONIC, the kernel log's timebase (seconds since boot, no suspend).
@@ -37,7 +38,7 @@ function exitInfo(result: { exitCode?: number | undefined; signal?: string | und
 function startProcess(spec: CommandSpec, lines: boolean): ResultPromise {
   const [file, ...args] = spec.argv;
   if (!file) throw new Error('empty command');
-  return execa(file, args, {
+  const child = execa(file, args, {
     ...(spec.cwd ? { cwd: spec.cwd } : {}),
     env: { ...spec.env },
     extendEnv: true,
@@ -48,6 +49,11 @@ function startProcess(spec: CommandSpec, lines: boolean): ResultPromise {
     stripFinalNewline: false,
     encoding: 'utf8',
   });
+  // The group outlives nothing: if svmtest dies, the reaper kills it.
+  const group = child.pid ? -child.pid : undefined;
+  processReaper.track(group);
+  void child.finally(() => processReaper.untrack(group)).catch(() => undefined);
+  return child;
 }
 
 /** The machine svmtest runs on. */
@@ -147,6 +153,7 @@ export class HostTarget implements Target {
     }
     // /dev/kmsg yields one record per read; cat streams them and is simply killed at the end.
     const child = execa('cat', ['/dev/kmsg'], { reject: false, buffer: false, stdin: 'ignore', encoding: 'utf8' });
+    processReaper.track(child.pid);
     const reader = createInterface({ input: child.stdout!, crlfDelay: Infinity });
     reader.on('line', (line) => {
       const record = parseKernelLine(line);
@@ -157,6 +164,7 @@ export class HostTarget implements Target {
       stop: async () => {
         child.kill('SIGTERM');
         await child;
+        processReaper.untrack(child.pid);
       },
     };
   }

@@ -8,7 +8,7 @@ import type { RunFile } from '../../src/model/run.js';
 import { svmtest, tempDir } from '../helpers/cli.js';
 import { debianKernel } from '../helpers/kernel.js';
 import { REPO_ROOT } from '../helpers/paths.js';
-import { gtestProgram } from '../helpers/programs.js';
+import { gtestProgram, SETUP_TIMEOUT_MS } from '../helpers/programs.js';
 import { writeConfig, writeSuiteFile } from '../helpers/suite-files.js';
 
 let program: string;
@@ -18,7 +18,7 @@ beforeAll(async () => {
   program = await gtestProgram();
   dir = tempDir('svmtest-ci-');
   debianKernel(); // the demo boots it: fail here, clearly, if it was not fetched
-});
+}, SETUP_TIMEOUT_MS);
 
 const readJson = <T>(file: string) => JSON.parse(readFileSync(file, 'utf8')) as T;
 

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { RunFile, TestResult } from '../../src/model/run.js';
 import { svmtest, tempDir } from '../helpers/cli.js';
-import { gtestProgram } from '../helpers/programs.js';
+import { gtestProgram, SETUP_TIMEOUT_MS } from '../helpers/programs.js';
 import { writeConfig, writeSuiteFile } from '../helpers/suite-files.js';
 
 let program: string;
@@ -16,7 +16,7 @@ beforeAll(async () => {
   dir = tempDir('svmtest-engine-');
   suiteFile = writeSuiteFile(dir, { name: 'fixture', kind: 'gtest', command: [program], timeout: 20 });
   config = writeConfig(dir);
-});
+}, SETUP_TIMEOUT_MS);
 
 function readRunFile(out: string): RunFile {
   return JSON.parse(readFileSync(join(out, 'run.json'), 'utf8')) as RunFile;
@@ -105,8 +105,13 @@ describe('svmtest run --target host on a real gtest program', () => {
     // compare sees it as flaky against a baseline where it passed
     const baselineOut = join(dir, 'flaky-base');
     await svmtest(['run', '-c', config, '--suite-file', suiteFile, '-o', baselineOut, '-f', 'fixture/Flaky*']);
-    const cmp = await svmtest(['compare', baselineOut, out, '-o', join(dir, 'flaky-cmp'), '-r', 'json']);
-    expect(JSON.parse(cmp.stdout).counts.flaky).toBe(1);
+    // Both are host runs of the same (default) variant: only allowed when asked, and then said first.
+    const refused = await svmtest(['compare', baselineOut, out, '-o', join(dir, 'flaky-cmp'), '-r', 'json']);
+    expect(refused.exitCode).toBe(2);
+    const cmp = await svmtest(['compare', baselineOut, out, '-o', join(dir, 'flaky-cmp'), '-r', 'json', '--allow-same-variant']);
+    const comparison = JSON.parse(cmp.stdout) as { counts: { flaky: number }; warnings: string[] };
+    expect(comparison.counts.flaky).toBe(1);
+    expect(comparison.warnings[0]).toMatch(/--allow-same-variant: both runs are variant "default"/);
   });
 
   it.runIf(canWriteKmsg)('a kernel record lands on the test that logged it; --kernel-events decides the status', async () => {

@@ -5,7 +5,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
 import { svmtest, tempDir } from '../helpers/cli.js';
 import { REPO_ROOT } from '../helpers/paths.js';
-import { gtestProgram } from '../helpers/programs.js';
+import { gtestProgram, SETUP_TIMEOUT_MS } from '../helpers/programs.js';
 import { writeSuiteFile } from '../helpers/suite-files.js';
 
 // A real kernel (Debian's linux-source-6.1, tinyconfig + the project's QEMU fragment), a real
@@ -16,6 +16,7 @@ const env = { GIT_AUTHOR_NAME: 't', GIT_AUTHOR_EMAIL: 't@t', GIT_COMMITTER_NAME:
 let dir: string;
 let config: string;
 let cache: string;
+let program: string;
 
 async function makeSeries(out: string): Promise<void> {
   const wt = join(dir, 'series-wt');
@@ -44,6 +45,7 @@ config SVMTEST_DEMO_NEEDS_MISSING
 
 beforeAll(async () => {
   if (!existsSync(join(LINUX, '.git'))) throw new Error(`no kernel source at ${LINUX}: run bash scripts/fetch-linux-source.sh .cache/linux-source`);
+  program = await gtestProgram();
   dir = tempDir('svmtest-kbuild-');
   cache = join(dir, 'cache');
   await makeSeries(join(dir, 'series.mbox'));
@@ -60,7 +62,7 @@ beforeAll(async () => {
     qemu: { memory: 512, accel: 'tcg', bootTimeout: 120 },
     run: { retries: 0, killGrace: 1 },
   }));
-}, 600_000);
+}, SETUP_TIMEOUT_MS);
 
 describe('svmtest build on a real kernel', () => {
   it('a requested option whose dependency is missing fails the build, naming both', async () => {
@@ -86,7 +88,6 @@ describe('svmtest build on a real kernel', () => {
     expect(Date.now() - started).toBeLessThan(5000);
     expect((JSON.parse(again.stdout) as Array<{ kernel: { cacheHit: boolean } }>).every((b) => b.kernel.cacheHit)).toBe(true);
 
-    const program = await gtestProgram();
     const suite = writeSuiteFile(dir, { name: 'fixture', kind: 'gtest', command: [program] });
     for (const [variant, kernel] of [['legacy', legacy], ['gpusvm', gpusvm]] as const) {
       const out = join(dir, `boot-${variant}`);

@@ -4,7 +4,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import type { RunFile } from '../../src/model/run.js';
 import { svmtest, tempDir } from '../helpers/cli.js';
 import { debianKernel } from '../helpers/kernel.js';
-import { gtestProgram } from '../helpers/programs.js';
+import { gtestProgram, SETUP_TIMEOUT_MS } from '../helpers/programs.js';
 import { writeConfig, writeSuiteFile } from '../helpers/suite-files.js';
 
 // Real QEMU (TCG here), Debian's real kernel, the project's real gtest program inside the guest.
@@ -22,7 +22,7 @@ beforeAll(async () => {
   dir = tempDir('svmtest-qemu-');
   suite = writeSuiteFile(dir, { name: 'fixture', kind: 'gtest', command: [program], timeout: 120, env: { SVMTEST_ALLOW_GUEST_PANIC: '1' } });
   config = writeConfig(dir, {}, { qemu: { memory: 1024, bootTimeout: 240, modprobe: [] } });
-}, 600_000);
+}, SETUP_TIMEOUT_MS);
 
 const readRunFile = (out: string) => JSON.parse(readFileSync(join(out, 'run.json'), 'utf8')) as RunFile;
 const statuses = (run: RunFile) => run.tests.map((t) => [t.name, t.status] as const).sort();

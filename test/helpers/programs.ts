@@ -5,6 +5,8 @@ import { join } from 'node:path';
 import { REPO_ROOT } from './paths.js';
 
 // Real test programs, compiled from test/fixtures/programs on first use and cached by source hash.
+// Compiling is setup: call these from beforeAll with SETUP_TIMEOUT_MS, never inside a timed test.
+export const SETUP_TIMEOUT_MS = 600_000;
 const PROGRAMS = join(REPO_ROOT, 'test', 'fixtures', 'programs');
 const BUILD = join(REPO_ROOT, 'test', '.tmp', 'programs');
 

@@ -2,7 +2,7 @@ import { readFileSync, writeFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { svmtest, tempDir } from '../helpers/cli.js';
-import { REPO_ROOT, SHARED_FIXTURES, sharedFixturesPresent } from '../helpers/paths.js';
+import { REPO_ROOT, REAL_FIXTURES } from '../helpers/paths.js';
 
 const EXAMPLES = join(REPO_ROOT, 'config', 'examples');
 
@@ -74,12 +74,12 @@ describe('svmtest CLI (built)', () => {
   });
 });
 
-describe.runIf(sharedFixturesPresent())('svmtest parse', () => {
+describe('svmtest parse', () => {
   it('merges outputs of several suites into one valid run', async () => {
     const out = tempDir();
     const r = await svmtest([
-      'parse', join(SHARED_FIXTURES, 'gtest-1.12/sample.xml'), join(SHARED_FIXTURES, 'ctest-3.25-catch2-2.13/ctest-junit.xml'),
-      join(SHARED_FIXTURES, 'ctest-3.25-catch2-2.13/ctest-console.txt'),
+      'parse', join(REAL_FIXTURES, 'gtest-1.12/sample.xml'), join(REAL_FIXTURES, 'ctest-3.25-catch2-2.13/ctest-junit.xml'),
+      join(REAL_FIXTURES, 'ctest-3.25-catch2-2.13/ctest-console.txt'),
       '--suite', 'kfdtest', '--suite', 'hip-tests', '--suite', 'hip-tests', '--variant', 'legacy', '-o', out,
     ]);
     expect(r.stderr).toMatch(/ctest-junit, 5 tests/);
@@ -101,7 +101,7 @@ describe.runIf(sharedFixturesPresent())('svmtest parse', () => {
       expect(r.exitCode).toBe(2);
       expect(r.stderr).toMatch(message);
     }
-    const forced = await svmtest(['parse', join(SHARED_FIXTURES, 'gtest-1.12/console.txt'), '--suite', 'x', '--format', 'gtest-xml', '-o', dir]);
+    const forced = await svmtest(['parse', join(REAL_FIXTURES, 'gtest-1.12/console.txt'), '--suite', 'x', '--format', 'gtest-xml', '-o', dir]);
     expect(forced.exitCode).toBe(2);
     expect(forced.stderr).toMatch(/console.txt: line 1: not XML/);
   });

@@ -5,9 +5,9 @@ import { parseResults } from '../../src/parsers/formats.js';
 import { parseKernelLog } from '../../src/parsers/kernel-log.js';
 import { parseRocminfo } from '../../src/parsers/rocminfo.js';
 import { parseCtestList, parseCtestShowOnly, parseGtestList, parseGtestListJson, parseNameList } from '../../src/parsers/test-lists.js';
-import { REPO_ROOT, SHARED_FIXTURES, sharedFixturesPresent } from '../helpers/paths.js';
+import { REPO_ROOT, REAL_FIXTURES } from '../helpers/paths.js';
 
-// Every file under shared/fixtures is parsed and compared with test/golden/<same path>.json.
+// Every real output under test/fixtures/real is parsed and compared with test/golden/<same path>.json.
 // Regenerate (after reviewing the change!) with UPDATE_GOLDEN=1.
 const GOLDEN_DIR = join(REPO_ROOT, 'test', 'golden');
 const UPDATE = process.env.UPDATE_GOLDEN === '1';
@@ -39,11 +39,11 @@ function walk(dir: string): string[] {
     });
 }
 
-describe.runIf(sharedFixturesPresent())('golden: every shared fixture parses to its committed JSON', () => {
-  const files = sharedFixturesPresent() ? walk(SHARED_FIXTURES) : [];
+describe('golden: every real output parses to its committed JSON', () => {
+  const files = walk(REAL_FIXTURES);
   it('finds the fixtures', () => expect(files.length).toBeGreaterThan(20));
   for (const file of files) {
-    const rel = relative(SHARED_FIXTURES, file);
+    const rel = relative(REAL_FIXTURES, file);
     it(rel, () => {
       const reader = READERS.find(([pattern]) => pattern.test(`/${rel}`))![1];
       const actual = reader(readFileSync(file, 'utf8'));

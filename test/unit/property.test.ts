@@ -6,7 +6,7 @@ import { parseKernelLog } from '../../src/parsers/kernel-log.js';
 import { parseCtestShowOnly, parseGtestList, parseGtestListJson } from '../../src/parsers/test-lists.js';
 import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { SHARED_FIXTURES, sharedFixturesPresent } from '../helpers/paths.js';
+import { REAL_FIXTURES } from '../helpers/paths.js';
 
 // The only thing allowed to escape a parser is the tool's own input error.
 function onlyInputErrors(fn: () => unknown): void {
@@ -17,11 +17,10 @@ function onlyInputErrors(fn: () => unknown): void {
   }
 }
 
+// Seeded from the real outputs kept in the repository: a missing folder fails here, it never skips.
 const seeds: string[] = [];
-if (sharedFixturesPresent()) {
-  for (const dir of ['gtest-1.12', 'ctest-3.25-catch2-2.13', 'kfdtest-logs', 'hip-tests-logs', 'dmesg']) {
-    for (const f of readdirSync(join(SHARED_FIXTURES, dir))) seeds.push(readFileSync(join(SHARED_FIXTURES, dir, f), 'utf8'));
-  }
+for (const dir of ['gtest-1.12', 'ctest-3.25-catch2-2.13', 'kfdtest-logs', 'hip-tests-logs', 'dmesg']) {
+  for (const f of readdirSync(join(REAL_FIXTURES, dir))) seeds.push(readFileSync(join(REAL_FIXTURES, dir, f), 'utf8'));
 }
 seeds.push('[ RUN      ] A.B\n[       OK ] A.B (1 ms)\n', '<testsuites><testsuite><testcase name="x"/></testsuite></testsuites>');
 

@@ -1,12 +1,13 @@
-import { execa, type ResultPromise } from 'execa';
-import { appendFileSync, copyFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
 import { InfraError } from '../../model/errors.js';
-import { parseKernelLine, type KernelRecord } from '../../parsers/kernel-record.js';
-import { cleanLine } from '../../parsers/text.js';
+import type { KernelRecord } from '../../parsers/kernel-record.js';
 import type { CommandSpec, ExecResult, ExitInfo, KernelLogWatch, LineHandlers, RunningCommand, Target, TargetIdentity } from '../target.js';
-import { AgentRequest } from './agent-request.js';
+import { AgentChannel } from './agent-channel.js';
+import type { AgentRequest } from './agent-request.js';
+import { Guest, GuestBootError } from './guest.js';
+import { GuestConsole } from './guest-console.js';
+import { monotonicSeconds, watchHeartbeat, type HeartbeatWatch } from './heartbeat-watchdog.js';
 import { AGENT_SCRIPT, buildInitramfs } from './initramfs.js';
 import { qemuArgv } from './qemu-command.js';
 
@@ -16,6 +17,9 @@ export interface QemuTargetOptions {
   readonly modulesDir?: string;
   readonly release?: string;
   readonly runDir: string;
+  /** Where in the run directory the console log and the agent's files go. */
+  readonly consoleLog: string;
+  readonly agentDir: string;
   readonly cacheDir: string;
   readonly accel: 'kvm' | 'tcg';
   readonly memoryMiB: number;
@@ -24,32 +28,15 @@ export interface QemuTargetOptions {
   readonly modprobe: readonly string[];
   readonly vfio: readonly string[];
   readonly network: boolean;
+  /** Host paths the run needs at the same path in the guest (the guest mounts fresh tmpfs on some). */
+  readonly expose: readonly string[];
   readonly bootTimeoutS: number;
   readonly watchdogS: number;
   readonly maxReboots: number;
   readonly note: (message: string) => void;
 }
 
-const POLL_MS = 20;
-const CONSOLE_TAIL = 40;
-
-function monotonicSeconds(): number {
-  return Number(process.hrtime.bigint()) / 1e9;
-}
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-interface Guest {
-  readonly boot: number;
-  readonly dir: string;
-  readonly qemu: ResultPromise;
-  readonly exited: Promise<void>;
-  alive: boolean;
-  /** Why the guest is gone: a kernel panic, a hang the watchdog caught, or our own shutdown. */
-  death?: string;
-  offset: number;
-  watchdog?: NodeJS.Timeout;
-}
+const FILE_TIMEOUT_MS = 60_000;
 
 /**
  * A kernel under test booted in QEMU, reached through a shell agent in the guest. The guest
@@ -58,22 +45,20 @@ interface Guest {
  */
 export class QemuTarget implements Target {
   readonly kind = 'qemu' as const;
-  // Output files are polled every POLL_MS through 9p: a test's lines arrive up to ~50 ms late.
   readonly observationLag = 0.05;
   readonly description: string;
   private guest: Guest | undefined;
+  private watchdog: HeartbeatWatch | undefined;
   private booting: Promise<Guest> | undefined;
   private boots = 0;
-  private requests = 0;
   private fatalReason: string | undefined;
-  private readonly consoleTail: string[] = [];
-  private readonly kernelListeners = new Set<(record: KernelRecord) => void>();
-  private readonly consoleLog: string;
   private closed = false;
+  private readonly console: GuestConsole;
+  private readonly channel = new AgentChannel();
 
   constructor(private readonly options: QemuTargetOptions) {
     this.description = `QEMU guest (${options.accel.toUpperCase()}, kernel ${options.release ?? options.kernel})`;
-    this.consoleLog = join(options.runDir, 'console.log');
+    this.console = new GuestConsole(options.consoleLog);
   }
 
   get bootCount(): number {
@@ -100,22 +85,11 @@ export class QemuTarget implements Target {
         handlers.onLine('stderr', (error as Error).message);
         return { exitCode: 127, signal: null };
       }
-      request = AgentRequest.create(join(guest.dir, 'req'), ++this.requests, spec);
-      if (pendingKill) request.kill(pendingKill);
-      for (;;) {
-        request.drain(handlers.onLine);
-        const status = request.status();
-        if (status) {
-          request.drain(handlers.onLine, true);
-          request.remove();
-          return status;
-        }
-        if (!guest.alive) {
-          request.drain(handlers.onLine, true);
-          return { exitCode: null, signal: guest.death ?? 'GUEST_DIED' };
-        }
-        await sleep(POLL_MS);
-      }
+      const onRequest = (r: AgentRequest) => {
+        request = r;
+        if (pendingKill) r.kill(pendingKill);
+      };
+      return (await this.channel.call(guest, spec, { handlers, onRequest })).exit;
     })();
     return {
       done,
@@ -137,27 +111,17 @@ export class QemuTarget implements Target {
   }
 
   async readFile(path: string): Promise<string | undefined> {
-    const result = await this.exec({ argv: ['cat', path] }, { timeoutMs: 60_000 });
-    return result.exitCode === 0 ? result.stdout : undefined;
+    return (await this.readFileBytes(path))?.toString('utf8');
   }
 
   async readFileBytes(path: string): Promise<Buffer | undefined> {
     const guest = await this.ensureGuest();
-    const request = AgentRequest.create(join(guest.dir, 'req'), ++this.requests, { argv: ['cat', path] });
-    for (let waited = 0; waited < 60_000 && guest.alive; waited += POLL_MS) {
-      const status = request.status();
-      if (status) {
-        const bytes = status.exitCode === 0 ? request.rawStdout() : undefined;
-        request.remove();
-        return bytes;
-      }
-      await sleep(POLL_MS);
-    }
-    return undefined;
+    const { exit, stdout } = await this.channel.call(guest, { argv: ['cat', path] }, { bytes: true, timeoutMs: FILE_TIMEOUT_MS });
+    return exit.exitCode === 0 ? stdout ?? Buffer.alloc(0) : undefined;
   }
 
   async readDir(path: string): Promise<string[] | undefined> {
-    const result = await this.exec({ argv: ['ls', '-1', path] }, { timeoutMs: 60_000 });
+    const result = await this.exec({ argv: ['ls', '-1', path] }, { timeoutMs: FILE_TIMEOUT_MS });
     return result.exitCode === 0 ? result.stdout.split('\n').filter(Boolean).sort() : undefined;
   }
 
@@ -167,25 +131,26 @@ export class QemuTarget implements Target {
 
   async watchKernelLog(onRecord: (record: KernelRecord) => void): Promise<KernelLogWatch> {
     // The serial console carries every kernel record (loglevel=7), even the panic that kills the agent.
-    this.kernelListeners.add(onRecord);
-    return { stop: async () => void this.kernelListeners.delete(onRecord) };
+    const unsubscribe = this.console.subscribe(onRecord);
+    return { stop: async () => void unsubscribe() };
   }
 
   async identity(): Promise<TargetIdentity> {
     // One command, not three: every command is a round trip to an emulated guest.
-    const result = await this.exec({ argv: ['uname', '-n', '-r', '-v'] }, { timeoutMs: 60_000 });
+    const result = await this.exec({ argv: ['uname', '-n', '-r', '-v'] }, { timeoutMs: FILE_TIMEOUT_MS });
     const [hostname, release, ...version] = result.stdout.trim().split(' ');
     return { kernelRelease: release ?? 'unknown', kernelVersion: version.join(' ') || 'unknown', hostname: hostname ?? 'guest' };
   }
 
   async close(): Promise<void> {
     this.closed = true;
-    if (this.guest?.alive) await this.stopGuest(this.guest, 'shut down by svmtest');
+    this.watchdog?.stop();
+    if (this.guest?.alive) await this.guest.stop('shut down by svmtest');
   }
 
   /** The console lines before the guest died, for messages about boots and crashes. */
-  tail(lines = CONSOLE_TAIL): string {
-    return this.consoleTail.slice(-lines).join('\n');
+  tail(lines = 40): string {
+    return this.console.tail(lines).join('\n');
   }
 
   private async ensureGuest(): Promise<Guest> {
@@ -197,123 +162,51 @@ export class QemuTarget implements Target {
   }
 
   private async bootGuest(): Promise<Guest> {
-    if (this.boots > this.options.maxReboots) {
-      this.fatalReason = `the guest died ${this.boots} times; giving up after --max-reboots ${this.options.maxReboots}`;
+    const { options } = this;
+    if (this.boots > options.maxReboots) {
+      this.fatalReason = `the guest died ${this.boots} times; giving up after --max-reboots ${options.maxReboots}`;
       throw new InfraError(this.fatalReason);
     }
     const boot = ++this.boots;
-    if (boot > 1) this.options.note(`booting the guest again (reboot ${boot - 1} of at most ${this.options.maxReboots})`);
-    const agentDir = join(this.options.runDir, '.agent');
-    const dir = join(agentDir, `boot-${boot}`);
+    if (boot > 1) options.note(`booting the guest again (reboot ${boot - 1} of at most ${options.maxReboots})`);
+    const dir = join(options.agentDir, `boot-${boot}`);
     mkdirSync(join(dir, 'req'), { recursive: true });
-    copyFileSync(AGENT_SCRIPT, join(agentDir, 'agent.sh'));
-    writeFileSync(join(dir, 'modprobe'), this.options.modprobe.join('\n'));
+    copyFileSync(AGENT_SCRIPT, join(options.agentDir, 'agent.sh'));
+    writeFileSync(join(dir, 'modprobe'), options.modprobe.join('\n'));
+    // One path per line; a path with a newline cannot be named this way and stays hidden.
+    writeFileSync(join(dir, 'expose'), options.expose.filter((p) => !p.includes('\n')).map((p) => `${p}\n`).join(''));
     const initramfs = await buildInitramfs({
-      cacheDir: this.options.cacheDir,
-      ...(this.options.modulesDir ? { modulesDir: this.options.modulesDir } : {}),
-      ...(this.options.release ? { release: this.options.release } : {}),
+      cacheDir: options.cacheDir,
+      ...(options.modulesDir ? { modulesDir: options.modulesDir } : {}),
+      ...(options.release ? { release: options.release } : {}),
     });
-    const modulesTree = this.options.modulesDir && this.options.release ? join(this.options.modulesDir, 'lib', 'modules') : undefined;
-    const argv = qemuArgv({
-      kernel: this.options.kernel,
-      initramfs,
-      runDir: this.options.runDir,
-      ...(modulesTree ? { modulesTree } : {}),
-      accel: this.options.accel,
-      memoryMiB: this.options.memoryMiB,
-      cpus: this.options.cpus,
-      boot,
-      cmdline: this.options.cmdline,
-      vfio: this.options.vfio,
-      network: this.options.network,
-    });
-    appendFileSync(this.consoleLog, `\n===== svmtest: boot ${boot}: qemu-system-x86_64 ${argv.join(' ')}\n`);
-    const qemu = execa('qemu-system-x86_64', argv, { reject: false, stdin: 'ignore', buffer: false, encoding: 'utf8' });
-    let bootFailure: string | undefined;
-    const reader = createInterface({ input: qemu.stdout!, crlfDelay: Infinity });
-    reader.on('line', (raw) => {
-      appendFileSync(this.consoleLog, `${raw}\n`);
-      const line = cleanLine(raw);
-      this.consoleTail.push(line);
-      if (this.consoleTail.length > 200) this.consoleTail.splice(0, this.consoleTail.length - 200);
-      if (line.includes('SVMTEST-BOOT-FAILED')) bootFailure = line;
-      const record = parseKernelLine(line, true);
-      if (record) for (const listener of this.kernelListeners) listener(record);
-    });
-    let stderr = '';
-    qemu.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-    const consoleClosed = new Promise<void>((resolve) => reader.once('close', () => resolve()));
-    const state: { guest?: Guest } = {};
-    const exited = (async () => {
-      await qemu;
-      await consoleClosed;
-      const g = state.guest!;
-      g.alive = false;
-      g.death ??= /Kernel panic/.test(this.tail(60)) ? 'KERNEL_PANIC' : 'GUEST_DIED';
-      if (g.watchdog) clearInterval(g.watchdog);
-    })();
-    const guest: Guest = { boot, dir, qemu, alive: true, offset: 0, exited };
-    state.guest = guest;
-    const deadline = Date.now() + this.options.bootTimeoutS * 1000;
-    while (!readFileSync(join(dir, 'ready'), { flag: 'a+' }).toString().endsWith('\n')) {
-      if (!guest.alive || bootFailure || Date.now() > deadline) {
-        const why = bootFailure ?? (!guest.alive ? `QEMU exited (${stderr.trim().split('\n').slice(-2).join(' | ') || 'see console.log'})` : `no guest agent after ${this.options.bootTimeoutS} s`);
-        if (guest.alive) await this.stopGuest(guest, 'boot failed');
-        this.fatalReason = `the guest did not boot: ${why}\n--- console (last lines) ---\n${this.tail(25)}`;
-        throw new InfraError(this.fatalReason);
-      }
-      await sleep(POLL_MS);
+    const modulesTree = options.modulesDir && options.release ? join(options.modulesDir, 'lib', 'modules') : undefined;
+    const argv = qemuArgv({ ...options, initramfs, ...(modulesTree ? { modulesTree } : {}), boot });
+    this.console.mark(`boot ${boot}: qemu-system-x86_64 ${argv.join(' ')}`);
+    let guest: Guest;
+    try {
+      guest = await Guest.boot({ argv, dir, console: this.console, bootTimeoutS: options.bootTimeoutS });
+    } catch (error) {
+      if (!(error instanceof GuestBootError)) throw error;
+      this.fatalReason = `the guest did not boot: ${error.message}\n--- console (last lines) ---\n${this.tail(25)}`;
+      throw new InfraError(this.fatalReason);
     }
-    const uptime = Number(readFileSync(join(dir, 'ready'), 'utf8').split(/\s+/)[0]);
-    guest.offset = uptime - monotonicSeconds();
-    this.startWatchdog(guest);
+    this.watchdog?.stop();
+    this.watchdog = watchHeartbeat(join(dir, 'heartbeat'), options.watchdogS, (offset) => (guest.offset = offset), () => this.hang(guest));
+    void guest.exited.then(() => this.watchdog?.stop());
     this.guest = guest;
     return guest;
   }
 
-  private startWatchdog(guest: Guest): void {
-    let last = '';
-    let lastChange = Date.now();
-    const samples: Array<{ at: number; offset: number }> = [];
-    guest.watchdog = setInterval(() => {
-      let beat = '';
-      try {
-        beat = readFileSync(join(guest.dir, 'heartbeat'), 'utf8');
-      } catch {
-        // not written yet
-      }
-      if (beat !== last) {
-        last = beat;
-        lastChange = Date.now();
-        // Guest uptime seen now: a lower bound of the clock offset. The best of the last few
-        // seconds follows an emulated guest's clock as it drifts from the host's.
-        const uptime = Number.parseFloat(beat);
-        if (beat.endsWith('\n') && Number.isFinite(uptime)) {
-          const now = monotonicSeconds();
-          samples.push({ at: now, offset: uptime - now });
-          while (samples.length > 0 && samples[0]!.at < now - 3) samples.shift();
-          guest.offset = Math.max(...samples.map((s) => s.offset));
-        }
-      } else if (guest.alive && Date.now() - lastChange > this.options.watchdogS * 1000) {
-        this.options.note(`guest watchdog: no progress for ${this.options.watchdogS} s; killing QEMU`);
-        // What the console showed last is the only record of a hang: hand it on as a kernel event.
-        const text = `svmtest: guest hang: no progress from the guest agent for ${this.options.watchdogS} s`;
-        const raw = [text, ...this.consoleTail.slice(-20).map((l) => `  console: ${l}`)];
-        for (const listener of this.kernelListeners) {
-          for (const line of raw) listener({ timestamp: this.kernelTime(), text: line, raw: line });
-        }
-        void this.stopGuest(guest, 'GUEST_HANG');
-      }
-    }, 100);
-    guest.watchdog.unref();
-  }
-
-  private async stopGuest(guest: Guest, reason: string): Promise<void> {
-    guest.death ??= reason;
-    if (guest.watchdog) clearInterval(guest.watchdog);
-    guest.qemu.kill('SIGTERM');
-    const killer = setTimeout(() => guest.qemu.kill('SIGKILL'), 3000);
-    await guest.exited;
-    clearTimeout(killer);
+  private hang(guest: Guest): void {
+    if (!guest.alive) return;
+    const seconds = this.options.watchdogS;
+    this.options.note(`guest watchdog: no progress for ${seconds} s; killing QEMU`);
+    // What the console showed last is the only record of a hang: hand it on as a kernel event.
+    const text = `svmtest: guest hang: no progress from the guest agent for ${seconds} s`;
+    for (const line of [text, ...this.console.tail(20).map((l) => `  console: ${l}`)]) {
+      this.console.emit({ timestamp: this.kernelTime(), text: line, raw: line });
+    }
+    void guest.stop('GUEST_HANG');
   }
 }

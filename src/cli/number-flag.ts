@@ -1,0 +1,32 @@
+import { InvalidArgumentError } from 'commander';
+
+export interface NumberRange {
+  readonly integer?: boolean;
+  readonly min: number;
+  /** min itself is not allowed (a timeout of 0 means nothing). */
+  readonly minExclusive?: boolean;
+  readonly max: number;
+}
+
+/** The one parser of numeric flags: commander calls it while parsing, before anything starts. */
+export function numberFlag(range: NumberRange): (value: string) => number {
+  const { integer = false, min, minExclusive = false, max } = range;
+  const what = `${integer ? 'a whole number' : 'a number'} ${minExclusive ? `greater than ${min}` : `from ${min}`} ${minExclusive ? 'and at most' : 'to'} ${max}`;
+  return (value: string) => {
+    const n = value.trim() === '' ? NaN : Number(value);
+    const ok = Number.isFinite(n) && (minExclusive ? n > min : n >= min) && n <= max && (!integer || Number.isInteger(n));
+    if (!ok) throw new InvalidArgumentError(`expected ${what}`);
+    return n;
+  };
+}
+
+const DAY_S = 86_400;
+
+export const FLAG_RANGES = {
+  retries: numberFlag({ integer: true, min: 0, max: 100 }),
+  testTimeout: numberFlag({ min: 0, minExclusive: true, max: DAY_S }),
+  runTimeout: numberFlag({ min: 0, minExclusive: true, max: 30 * DAY_S }),
+  jobs: numberFlag({ integer: true, min: 1, max: 256 }),
+  watchdog: numberFlag({ min: 0, minExclusive: true, max: DAY_S }),
+  reboots: numberFlag({ integer: true, min: 0, max: 100 }),
+} as const;

@@ -1,0 +1,152 @@
+import type { KernelEvent } from '../model/kernel-event.js';
+import { splitTestId, testId, type InfraProblem, type RunInfo, type TestResult } from '../model/run.js';
+import type { Status } from '../model/status.js';
+import type { ParsedTest } from '../parsers/types.js';
+import { withRetry } from './assemble.js';
+import { Journal } from './journal.js';
+import type { ProgressSink } from './progress.js';
+import { TestLogs, type TestLog } from './test-logs.js';
+
+export interface RecorderOptions {
+  readonly journalFile: string;
+  /** The run directory: logs go under logs/ in it and are stored relative to it. */
+  readonly runDir: string;
+  readonly logCap?: number;
+  /** Tests already finished in an earlier, interrupted run of the same directory (--resume). */
+  readonly finished: ReadonlyMap<string, TestResult>;
+  readonly earlierErrors: readonly InfraProblem[];
+  readonly progress: ProgressSink;
+  /** Told once when results can no longer be saved (disk full): the run must stop. */
+  readonly onStorageFailure: (error: Error) => void;
+}
+
+interface Live {
+  log?: TestLog;
+  logPath?: string;
+  events: KernelEvent[];
+  skipRegex?: RegExp;
+  skipMatched: boolean;
+  started: number;
+}
+
+/**
+ * Everything that happens to a test is written down here, at once: its output to its log, its
+ * result and retries to the journal, and the kernel events logged while it ran.
+ */
+export class Recorder {
+  private readonly journal: Journal;
+  private readonly logs: TestLogs;
+  private readonly results: Map<string, TestResult>;
+  private readonly live = new Map<string, Live>();
+  readonly errors: InfraProblem[];
+
+  constructor(private readonly options: RecorderOptions) {
+    this.journal = new Journal(options.journalFile, options.onStorageFailure);
+    this.logs = new TestLogs(options.runDir, options.logCap, options.onStorageFailure);
+    this.results = new Map(options.finished);
+    this.errors = [...options.earlierErrors];
+  }
+
+  /** A new run starts its journal with the run record; a resumed one already has it. */
+  startRun(info: RunInfo, resumed: boolean): void {
+    if (!resumed) this.journal.append({ type: 'run', run: info });
+  }
+
+  get storageFailure(): Error | undefined {
+    return this.journal.failed ?? this.logs.failed;
+  }
+
+  has(id: string): boolean {
+    return this.results.has(id);
+  }
+
+  result(id: string): TestResult | undefined {
+    return this.results.get(id);
+  }
+
+  begin(suite: string, name: string, attempt: number, skipRegex: RegExp | undefined): void {
+    const opened = this.logs.open(suite, name, attempt);
+    this.live.set(testId({ suite, name }), { log: opened.log, logPath: opened.path, events: [], ...(skipRegex ? { skipRegex } : {}), skipMatched: false, started: performance.now() });
+    this.options.progress.testStart(suite, name);
+  }
+
+  output(suite: string, name: string, line: string): void {
+    const state = this.live.get(testId({ suite, name }));
+    if (!state) return;
+    state.log?.write(line);
+    if (state.skipRegex?.test(line)) state.skipMatched = true;
+  }
+
+  /** Kernel events for a test: kept with it while it runs, journaled on their own once it has finished. */
+  kernelEvents(id: string, events: readonly KernelEvent[]): void {
+    const current = this.live.get(id);
+    if (current) {
+      current.events.push(...events);
+      return;
+    }
+    const { suite, name } = splitTestId(id)!;
+    this.journal.append({ type: 'events', suite, name, events });
+    const done = this.results.get(id);
+    if (done) this.results.set(id, { ...done, kernelEvents: [...done.kernelEvents, ...events] });
+  }
+
+  finish(suite: string, name: string, parsed: ParsedTest, attempt: number): void {
+    const id = testId({ suite, name });
+    const state = this.live.get(id);
+    this.live.delete(id);
+    state?.log?.close();
+    let logPath = state?.log?.hasContent ? state.logPath : undefined;
+    if (!logPath && parsed.output) logPath = this.logs.writeWhole(suite, name, attempt, parsed.output);
+    let status: Status = parsed.status;
+    let message = parsed.message;
+    if (status === 'pass' && state?.skipMatched) {
+      status = 'skip';
+      message = `output matched ${state.skipRegex!.source}`;
+    }
+    const durationMs = parsed.durationMs ?? Math.round(performance.now() - (state?.started ?? performance.now()));
+    const attemptResult: TestResult = {
+      suite,
+      name,
+      status,
+      durationMs,
+      attempts: [{ status, durationMs, ...(message !== undefined ? { message } : {}) }],
+      ...(message !== undefined ? { message } : {}),
+      kernelEvents: state?.events ?? [],
+      ...(logPath ? { log: logPath } : {}),
+    };
+    const previous = attempt > 1 ? this.results.get(id) : undefined;
+    this.results.set(id, previous ? withRetry(previous, attemptResult) : attemptResult);
+    // The journal gets only this attempt: a test retried n times costs n records, not n² attempts.
+    this.journal.append(attempt > 1 ? { type: 'test', test: attemptResult, attempt } : { type: 'test', test: attemptResult });
+    this.options.progress.testEnd(suite, name, status, durationMs, attempt);
+  }
+
+  /** A test the plan decided not to run (skip list, DISABLED_): recorded without running. */
+  planned(suite: string, name: string, status: Status, reason: string | undefined): void {
+    const test: TestResult = { suite, name, status, durationMs: 0, attempts: [{ status, durationMs: 0 }], ...(reason ? { message: reason } : {}), kernelEvents: [] };
+    this.results.set(testId(test), test);
+    this.journal.append({ type: 'test', test });
+  }
+
+  error(problem: InfraProblem): void {
+    this.errors.push(problem);
+    this.journal.append({ type: 'error', error: problem });
+  }
+
+  /** The results of the planned tests in plan order (unfinished: notrun), then any finished earlier but no longer planned. */
+  collect(planned: ReadonlyArray<{ suite: string; name: string }>, unfinished: string): TestResult[] {
+    const rest = new Map(this.results);
+    const all = planned.map(({ suite, name }) => {
+      const id = testId({ suite, name });
+      const done = rest.get(id);
+      rest.delete(id);
+      return done ?? { suite, name, status: 'notrun' as const, durationMs: 0, attempts: [], message: unfinished, kernelEvents: [] };
+    });
+    return [...all, ...rest.values()];
+  }
+
+  close(): void {
+    for (const state of this.live.values()) state.log?.close();
+    this.journal.close();
+  }
+}

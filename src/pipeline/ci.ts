@@ -1,0 +1,93 @@
+import { randomUUID } from 'node:crypto';
+import { existsSync, mkdirSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { comparisonExitCode, EXIT, type ExitCode, type FailOn } from '../compare/exit-policy.js';
+import { loadConfig } from '../config/load.js';
+import type { ProgressSink } from '../engine/progress.js';
+import { InputError } from '../model/errors.js';
+import type { Screen } from '../reporters/types.js';
+import { compareSaved } from './compare.js';
+import { renderReports } from './render-reports.js';
+import { timestampDir } from './run-dir.js';
+import type { RunRequest } from './run-request.js';
+import { runVariant } from './run-variant.js';
+
+export interface Stage {
+  readonly name: string;
+  readonly ms: number;
+}
+
+export interface CiOptions {
+  /** Run options shared by both variants (the variant itself comes from the config). */
+  readonly request: RunRequest;
+  readonly out?: string;
+  readonly failOn: FailOn;
+  readonly reporter: string;
+  readonly screen: Screen;
+  readonly openProgress: () => Promise<{ sink: ProgressSink; close: () => Promise<void> }>;
+  readonly note: (message: string) => void;
+  readonly signal: AbortSignal;
+  readonly now: () => Date;
+}
+
+export interface CiResult {
+  readonly code: ExitCode;
+  readonly outDir: string;
+  readonly stages: readonly Stage[];
+}
+
+/**
+ * Each variant: boot/deploy, preflight, run → compare → reports. One directory per invocation;
+ * a variant whose infrastructure failed gives exit 3 and no verdict.
+ */
+export async function ci(options: CiOptions): Promise<CiResult> {
+  const loaded = loadConfig(options.request.config);
+  const { config, file } = loaded;
+  if (config.baseline === config.candidate) {
+    throw new InputError(`${file}: baseline and candidate are both "${config.baseline}"; a comparison of a variant with itself proves nothing — name two variants (e.g. baseline: legacy, candidate: gpusvm)`);
+  }
+  const outDir = resolve(options.out ?? timestampDir(config.run.out, randomUUID().slice(0, 8), options.now()));
+  mkdirSync(outDir, { recursive: true });
+  const stages: Stage[] = [];
+  const failed: string[] = [];
+  for (const variant of [config.baseline, config.candidate]) {
+    options.note(`\n== ${variant} ${variant === config.baseline ? '(baseline)' : '(candidate)'} on ${options.request.target ?? config.run.target} ==`);
+    const progress = await options.openProgress();
+    let result;
+    try {
+      result = await runVariant({
+        request: { target: config.run.target, ...options.request, variant },
+        loaded,
+        out: join(outDir, variant),
+        progress: progress.sink,
+        note: options.note,
+        signal: options.signal,
+        now: options.now,
+        onTiming: (stage, ms) => stages.push({ name: `${stage} ${variant}`, ms }),
+      });
+    } finally {
+      await progress.close();
+    }
+    const { run } = result;
+    for (const check of run.run.preflight ?? []) if (!check.ok) options.note(`preflight failed — ${check.name}: expected ${check.expected}, found ${check.found}`);
+    if (run.run.status === 'interrupted') return { code: EXIT.interrupted, outDir, stages };
+    if (run.run.status !== 'complete' || run.errors.length > 0) failed.push(variant);
+  }
+  if (failed.length > 0) {
+    options.note(`\nsvmtest ci: no verdict — the infrastructure failed for ${failed.join(' and ')} (see ${failed.map((v) => join(outDir, v, 'run.json')).join(', ')}); these are not test regressions.`);
+    return { code: EXIT.infra, outDir, stages };
+  }
+  const started = performance.now();
+  const expectations = config.expectations ? resolve(dirname(file), config.expectations) : undefined;
+  options.note(`\n== verdict: ${config.candidate} against ${config.baseline} ==`);
+  const comparison = compareSaved({
+    baseline: join(outDir, config.baseline),
+    candidate: join(outDir, config.candidate),
+    ...(expectations && existsSync(expectations) ? { expectations } : {}),
+    out: outDir,
+    now: options.now(),
+  });
+  for (const written of await renderReports({ kind: 'comparison', comparison }, options.reporter, outDir, options.screen)) options.note(`wrote ${written}`);
+  stages.push({ name: 'compare and report', ms: performance.now() - started });
+  return { code: comparisonExitCode(comparison, options.failOn), outDir, stages };
+}

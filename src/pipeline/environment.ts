@@ -1,0 +1,45 @@
+import { readFileSync } from 'node:fs';
+import { readKernelConfig, REPORTED_KCONFIG, runPreflight, type BootedKernelConfig, type PreflightExpectations } from '../engine/preflight.js';
+import type { Variant } from '../config/schema.js';
+import type { Environment, Gpu, PreflightCheck } from '../model/run.js';
+import type { Target } from '../targets/target.js';
+
+export function expectationsOf(variant: Variant | undefined): PreflightExpectations | undefined {
+  return variant ? { ...variant.expect, env: variant.env } : undefined;
+}
+
+/** The booted kernel's build config, read on the host: the guest need not see the file. */
+function bootedConfig(file: string | undefined): BootedKernelConfig | undefined {
+  if (!file) return undefined;
+  try {
+    return { text: readFileSync(file, 'utf8'), source: `host file ${file} (the booted kernel's build config)` };
+  } catch {
+    return undefined;
+  }
+}
+
+/** What the machine under test is (kernel, config, GPUs, ROCm), and the preflight proof that it is the variant named. */
+export async function environmentOf(
+  target: Target,
+  gpus: readonly Gpu[],
+  rocm: string,
+  variant: Variant | undefined,
+  kernelConfigFile: string | undefined,
+): Promise<{ environment: Environment; checks: PreflightCheck[] }> {
+  const identity = await target.identity();
+  const [config, rocmText] = await Promise.all([readKernelConfig(target, identity.kernelRelease, bootedConfig(kernelConfigFile)), target.readFile(`${rocm}/.info/version`)]);
+  const kernelConfig = config ? Object.fromEntries(REPORTED_KCONFIG.map((o) => [`CONFIG_${o}`, config.values.get(o) ?? 'n'])) : undefined;
+  const rocmVersion = rocmText?.trim();
+  const checks = await runPreflight({ target, identity, expect: expectationsOf(variant), gpus, config });
+  return {
+    environment: {
+      kernelRelease: identity.kernelRelease,
+      kernelVersion: identity.kernelVersion,
+      ...(kernelConfig ? { kernelConfig, kernelConfigSource: config!.source } : {}),
+      gpus,
+      ...(rocmVersion ? { rocmVersion } : {}),
+      hostname: identity.hostname,
+    },
+    checks,
+  };
+}

@@ -1,0 +1,37 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { loadConfig } from '../config/load.js';
+import { planSuites, type PlannedSuite, type Selection } from '../engine/plan.js';
+import type { Gpu } from '../model/run.js';
+import { discoverGpus } from '../targets/topology.js';
+import { prepareRun } from './prepare-run.js';
+import { runDirAt } from './run-dir.js';
+import type { RunRequest } from './run-request.js';
+import { Teardowns } from './teardown.js';
+
+export interface TestList {
+  readonly target: string;
+  readonly gpus: readonly Gpu[];
+  readonly selection: Selection;
+  readonly plan: readonly PlannedSuite[];
+}
+
+/** What a run with this request would run, worked out on its target (a QEMU guest boots for it). */
+export async function listTests(request: RunRequest, note: (message: string) => void): Promise<TestList> {
+  const teardowns = new Teardowns();
+  try {
+    // The target keeps its files (a guest's console and agent) in a scratch run directory.
+    const scratch = mkdtempSync(join(tmpdir(), 'svmtest-list-'));
+    teardowns.add('scratch directory', () => rmSync(scratch, { recursive: true, force: true }));
+    const prepared = await prepareRun(request, loadConfig(request.config), runDirAt(scratch), note);
+    const { target } = await prepared.open();
+    teardowns.add('target', () => target.close());
+    const gpus = await discoverGpus(target);
+    const context = { rocm: prepared.rocm, ...(gpus[0] ? { gfx: gpus[0].gfx } : {}), ...(prepared.variant ? { env: prepared.variant.env } : {}) };
+    const plan = await planSuites(target, prepared.suites, context, gpus, prepared.selection);
+    return { target: target.description, gpus, selection: prepared.selection, plan };
+  } finally {
+    await teardowns.runAll(note);
+  }
+}

@@ -1,0 +1,161 @@
+import { randomUUID } from 'node:crypto';
+import { existsSync, mkdirSync } from 'node:fs';
+import { replayJournal, type Assembled } from '../engine/assemble.js';
+import { runEngine } from '../engine/engine.js';
+import { readJournal, repairJournal } from '../engine/journal.js';
+import { planSuites, type PlannedSuite } from '../engine/plan.js';
+import type { ProgressSink } from '../engine/progress.js';
+import { InfraError, InputError } from '../model/errors.js';
+import { RUN_SCHEMA_VERSION, type PreflightCheck, type RunFile, type RunInfo } from '../model/run.js';
+import { writeRun } from '../model/run-file.js';
+import { toolVersion } from '../model/version.js';
+import { loadConfig, type LoadedConfig } from '../config/load.js';
+import { discoverGpus } from '../targets/topology.js';
+import { environmentOf } from './environment.js';
+import { prepareRun, type PreparedRun } from './prepare-run.js';
+import { runDirAt, timestampDir, type RunDir } from './run-dir.js';
+import { acquireRunLock } from './run-lock.js';
+import { loadRequest, resumeRequest, saveRequest, type RunRequest } from './run-request.js';
+import { Teardowns } from './teardown.js';
+
+export interface RunVariantOptions {
+  /** The flags given; on --resume, the rest comes from the run directory. */
+  readonly request: RunRequest;
+  /** The config already loaded by the caller (ci), so a command loads it once. */
+  readonly loaded?: LoadedConfig;
+  readonly out?: string;
+  readonly resume?: string;
+  readonly progress: ProgressSink;
+  readonly note: (message: string) => void;
+  /** Aborted on Ctrl-C: the run stops, writes run.json as interrupted, and can be resumed. */
+  readonly signal: AbortSignal;
+  readonly now: () => Date;
+  /** Told how long booting/deploying and running took (ci prints it per stage). */
+  readonly onTiming?: (stage: 'boot' | 'run', ms: number) => void;
+}
+
+export interface VariantRun {
+  readonly run: RunFile;
+  readonly dir: RunDir;
+  /** The request the run was made with (on resume: the saved one with the flags given now). */
+  readonly request: RunRequest;
+}
+
+interface Start {
+  readonly dir: RunDir;
+  readonly request: RunRequest;
+  readonly loaded: LoadedConfig;
+  readonly earlier?: Assembled;
+}
+
+/** A fresh run directory, or the one to resume with its saved request and journal; the config loaded once. */
+function start(options: RunVariantOptions, teardowns: Teardowns): Start {
+  const resuming = options.resume !== undefined;
+  const fresh = resuming ? undefined : options.loaded ?? loadConfig(options.request.config);
+  const dir = runDirAt(options.resume ?? options.out ?? timestampDir(fresh!.config.run.out, options.request.variant ?? 'default', options.now()));
+  if (resuming && !existsSync(dir.root)) throw new InputError(`--resume ${dir.root}: no such run directory`);
+  mkdirSync(dir.root, { recursive: true });
+  teardowns.add('run-directory lock', acquireRunLock(dir.lock, dir.root));
+  if (!resuming) {
+    if (existsSync(dir.journal)) throw new InputError(`--out ${dir.root}: already holds a run; use --resume ${dir.root} to continue it, or another --out`);
+    saveRequest(dir.request, options.request);
+    return { dir, request: options.request, loaded: fresh! };
+  }
+  const saved = loadRequest(dir.request);
+  if (!saved) throw new InputError(`--resume ${dir.root}: no request.json; expected a run directory written by svmtest run`);
+  const request = resumeRequest(saved, options.request, dir.root);
+  const loaded = loadConfig(request.config);
+  if (!existsSync(dir.journal)) return { dir, request, loaded }; // killed before its first record: start it again
+  const read = readJournal(dir.journal);
+  repairJournal(dir.journal, read);
+  if (read.dropped > 0) options.note(`${dir.journal}: ${read.dropped} damaged records could not be read and are run again`);
+  const earlier = replayJournal(read.records);
+  // A journal without its run record (torn at once) holds nothing to keep: the run starts over.
+  return earlier.run ? { dir, request, loaded, earlier } : { dir, request, loaded };
+}
+
+function runInfo(prepared: PreparedRun, targetKind: RunInfo['target'], earlier: Assembled | undefined, now: Date): Omit<RunInfo, 'environment' | 'preflight'> {
+  return {
+    id: earlier?.run?.id ?? randomUUID(),
+    variant: prepared.variantName,
+    target: targetKind,
+    startedAt: earlier?.run?.startedAt ?? now.toISOString(),
+    status: 'incomplete',
+    ...(prepared.selection.shard ? { shard: prepared.selection.shard } : {}),
+    selection: {
+      suites: prepared.suites.map((s) => s.name),
+      ...(prepared.selection.filters.length > 0 ? { filters: [...prepared.selection.filters] } : {}),
+      ...(prepared.selection.profile ? { profile: prepared.selection.profile } : {}),
+    },
+    toolVersion: toolVersion(),
+  };
+}
+
+/**
+ * Runs one variant on its target and saves the run: the run directory, its lock, resume,
+ * preflight, the plan, the engine, run.json — and every resource released on every exit path.
+ */
+export async function runVariant(options: RunVariantOptions): Promise<VariantRun> {
+  const teardowns = new Teardowns();
+  try {
+    const { dir, request, loaded, earlier } = start(options, teardowns);
+    if (earlier) options.note(`resuming run ${earlier.run!.id}: ${earlier.tests.size} tests already finished`);
+    const prepared = await prepareRun(request, loaded, dir, options.note);
+    const bootStarted = performance.now();
+    const { target, kernelConfigFile } = await prepared.open();
+    teardowns.add('target', () => target.close());
+    options.onTiming?.('boot', performance.now() - bootStarted);
+
+    const gpus = await discoverGpus(target);
+    const { environment, checks } = await environmentOf(target, gpus, prepared.rocm, prepared.variant, kernelConfigFile);
+    let plan: PlannedSuite[] = [];
+    try {
+      plan = await planSuites(target, prepared.suites, { rocm: prepared.rocm, ...(gpus[0] ? { gfx: gpus[0].gfx } : {}), ...(prepared.variant ? { env: prepared.variant.env } : {}) }, gpus, prepared.selection);
+      checks.push({ name: 'suites', ok: true, expected: 'suite binaries found', found: plan.map((p) => `${p.suite.definition.name}: ${p.suite.dir ?? p.suite.command[0]}`).join(', ') });
+    } catch (error) {
+      if (!(error instanceof InfraError)) throw error;
+      checks.push({ name: 'suites', ok: false, expected: 'suite binaries found and listable', found: error.message });
+    }
+    const info: RunInfo = { ...runInfo(prepared, target.kind, earlier, options.now()), environment, preflight: checks };
+    const failed = checks.filter((c: PreflightCheck) => !c.ok);
+    if (failed.length > 0) {
+      const run: RunFile = {
+        schemaVersion: RUN_SCHEMA_VERSION,
+        run: { ...info, finishedAt: options.now().toISOString() },
+        tests: [],
+        errors: failed.map((c) => ({ stage: 'preflight', message: `${c.name}: expected ${c.expected}, found ${c.found}` })),
+      };
+      writeRun(dir.runFile, run);
+      return { run, dir, request };
+    }
+
+    const runStarted = performance.now();
+    const { run, storageFailure } = await runEngine({
+      target,
+      paths: { runDir: dir.root, journal: dir.journal, scratch: dir.scratch },
+      info,
+      plan,
+      gpus,
+      jobs: prepared.jobs,
+      retries: prepared.retries,
+      isolate: prepared.isolate,
+      ...(prepared.testTimeout !== undefined ? { testTimeout: prepared.testTimeout } : {}),
+      ...(prepared.runTimeout !== undefined ? { runTimeout: prepared.runTimeout } : {}),
+      kernelEvents: prepared.kernelEvents,
+      graceMs: prepared.config.run.killGrace * 1000,
+      logCap: prepared.config.run.logCap,
+      finished: earlier?.tests ?? new Map(),
+      earlierErrors: earlier?.errors ?? [],
+      resumed: earlier !== undefined,
+      progress: options.progress,
+      signal: options.signal,
+      now: options.now,
+    });
+    options.onTiming?.('run', performance.now() - runStarted);
+    writeRun(dir.runFile, run);
+    if (storageFailure) throw storageFailure;
+    return { run, dir, request };
+  } finally {
+    await teardowns.runAll(options.note);
+  }
+}

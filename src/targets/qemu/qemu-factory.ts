@@ -1,0 +1,72 @@
+import { existsSync, readdirSync, statSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { InfraError, InputError } from '../../model/errors.js';
+import type { TargetFactory } from '../registry.js';
+import { chooseAccel } from './accel.js';
+import { modulesWithIndex } from './module-tree.js';
+import { QemuTarget } from './qemu-target.js';
+
+/** The release of a kernel module tree: DIR/lib/modules/<release>, when there is exactly one. */
+function releaseOf(modulesDir: string): string | undefined {
+  try {
+    const releases = readdirSync(join(modulesDir, 'lib', 'modules'));
+    return releases.length === 1 ? releases[0] : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function onPath(program: string): boolean {
+  return (process.env.PATH ?? '').split(':').some((dir) => dir && existsSync(join(dir, program)));
+}
+
+/** The kernel's own config beside its image (config, config-<release>, .config): read on the host. */
+function configBeside(kernel: string, release: string | undefined): string | undefined {
+  const dir = dirname(kernel);
+  return [join(dir, 'config'), release ? join(dir, `config-${release}`) : '', join(dir, '.config')].find((p) => p && existsSync(p));
+}
+
+export const qemuFactory: TargetFactory = {
+  name: 'qemu',
+  description: 'the kernel under test booted in a QEMU guest that shares the host root read-only',
+  async prepare(settings) {
+    const { qemu } = settings;
+    if (!qemu.kernel) throw new InputError('--target qemu needs a kernel: --kernel FILE, qemu.kernel in the config, or a `svmtest build` of the variant');
+    const kernel = resolve(qemu.kernel);
+    if (!existsSync(kernel) || !statSync(kernel).isFile()) throw new InputError(`--kernel ${kernel}: no such file`);
+    let modulesDir = qemu.modules ? resolve(qemu.modules) : undefined;
+    if (modulesDir && !existsSync(join(modulesDir, 'lib', 'modules'))) throw new InputError(`--modules ${modulesDir}: expected a directory holding lib/modules/<release>`);
+    const release = modulesDir ? releaseOf(modulesDir) : undefined;
+    if (!onPath('qemu-system-x86_64')) throw new InfraError('qemu-system-x86_64 not found: sudo apt-get install -y --no-install-recommends qemu-system-x86');
+    // A plain `dpkg -x` of a kernel package has no modules.dep: index a cached copy, never the user's tree.
+    if (modulesDir && release) modulesDir = await modulesWithIndex(modulesDir, release, settings.cacheDir, settings.note);
+    const kernelConfigFile = configBeside(kernel, release);
+    return async () => {
+      const choice = await chooseAccel(qemu.accel, { kernel, cacheDir: settings.cacheDir, ...(modulesDir ? { modulesDir } : {}), ...(release ? { release } : {}) });
+      settings.note(`QEMU: ${choice.why}`);
+      const target = new QemuTarget({
+        kernel,
+        ...(modulesDir ? { modulesDir } : {}),
+        ...(release ? { release } : {}),
+        runDir: settings.files.runDir,
+        consoleLog: settings.files.console,
+        agentDir: settings.files.agent,
+        cacheDir: settings.cacheDir,
+        accel: choice.accel,
+        memoryMiB: qemu.memoryMiB,
+        cpus: qemu.cpus,
+        cmdline: qemu.cmdline,
+        modprobe: qemu.modprobe,
+        vfio: qemu.vfio,
+        network: qemu.network,
+        expose: settings.expose,
+        bootTimeoutS: qemu.bootTimeoutS,
+        watchdogS: qemu.watchdogS,
+        maxReboots: qemu.maxReboots,
+        note: settings.note,
+      });
+      await target.start();
+      return { target, ...(kernelConfigFile ? { kernelConfigFile } : {}) };
+    };
+  },
+};
