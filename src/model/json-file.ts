@@ -33,7 +33,7 @@ export function readInputText(file: string, what: string): string {
 }
 
 /** Where JSON.parse stopped, as line:column, without quoting the text (it may not be ours to show). */
-function jsonErrorPosition(text: string, error: unknown): string {
+export function jsonErrorPosition(text: string, error: unknown): string {
   const m = /position (\d+)/.exec((error as Error).message);
   if (!m) return /end of JSON/.test((error as Error).message) ? 'it ends early' : 'not valid JSON';
   const before = text.slice(0, Number(m[1]));

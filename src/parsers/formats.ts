@@ -1,4 +1,5 @@
 import { InputError } from '../model/errors.js';
+import { jsonErrorPosition } from '../model/json-file.js';
 import { parseCatch2Console } from './catch2-console.js';
 import { parseCatch2Xml } from './catch2-xml.js';
 import { parseCtestConsole } from './ctest-console.js';
@@ -21,7 +22,7 @@ function parseJson(text: string): unknown {
   try {
     return JSON.parse(text) as unknown;
   } catch (error) {
-    throw new InputError(`not valid JSON (${(error as Error).message})`);
+    throw new InputError(`not valid JSON (${jsonErrorPosition(text, error)})`);
   }
 }
 

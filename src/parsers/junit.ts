@@ -49,9 +49,10 @@ export function parseJunit(content: string, flavour: JunitFlavour, options: Pars
   const tests: ParsedTest[] = cases.map(({ testcase }) => {
     const output = text(child(testcase, 'system-out'));
     const { status, message } = statusOf(testcase, output, options);
-    const ms = durationMs(attr(testcase, 'time'), 's', `test ${attr(testcase, 'name') ?? ''}`);
+    const name = nameOf(testcase, flavour);
+    const ms = durationMs(attr(testcase, 'time'), 's', `test ${name}`);
     return {
-      name: nameOf(testcase, flavour),
+      name,
       status,
       ...(ms !== undefined ? { durationMs: ms } : {}),
       ...(message !== undefined ? { message } : {}),

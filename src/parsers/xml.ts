@@ -25,8 +25,8 @@ export interface XmlStreamOptions {
 export function parseXml(input: string, what: string, options: XmlStreamOptions = {}): XmlNode {
   const start = /\S/.exec(input);
   if (!start || input[start.index] !== '<') {
-    const firstLine = input.slice(start?.index ?? 0).split('\n', 1)[0]!.slice(0, 40);
-    throw new InputError(`line 1: not XML (starts with "${firstLine}"); expected ${what}`);
+    // The text is not quoted back: it may be any file, not ours to show.
+    throw new InputError(`line ${input.slice(0, start?.index ?? 0).split('\n').length}: not XML (no element at the start); expected ${what}`);
   }
   const onClose = options.onClose;
   const document: XmlNode = { name: '#document', attributes: {}, children: [], text: '' };

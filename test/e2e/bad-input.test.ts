@@ -1,0 +1,155 @@
+import { execa } from 'execa';
+import { mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import type { RunFile } from '../../src/model/run.js';
+import { svmtest, tempDir } from '../helpers/cli.js';
+import { gtestProgram, SETUP_TIMEOUT_MS } from '../helpers/programs.js';
+import { makeRun, result } from '../helpers/runs.js';
+import { writeConfig, writeSuiteFile } from '../helpers/suite-files.js';
+
+// Bad input is an input error: exit 2 and one line naming the file, line or flag — never a stack
+// trace, never "internal error" (exit 3), never the content of a file that is not a run file.
+let dir: string;
+let config: string;
+let suite: string;
+
+beforeAll(async () => {
+  const program = await gtestProgram();
+  dir = tempDir('svmtest-badinput-');
+  config = writeConfig(dir);
+  suite = writeSuiteFile(dir, { name: 'fixture', kind: 'gtest', command: [program] });
+}, SETUP_TIMEOUT_MS);
+
+function expectInputError(r: { exitCode?: number; stderr: string }, pattern: RegExp): void {
+  expect(r.exitCode, r.stderr).toBe(2);
+  expect(r.stderr.trim().split('\n'), r.stderr).toHaveLength(1);
+  expect(r.stderr).toMatch(pattern);
+  expect(r.stderr).not.toMatch(/internal error|\n\s+at /);
+}
+
+function writeRunFile(name: string, run: RunFile): string {
+  const file = join(dir, name);
+  writeFileSync(file, JSON.stringify(run));
+  return file;
+}
+
+const BOMB = ['a: &a ["x","x","x","x","x","x","x","x","x"]', ...'bcdefghi'.split('').map((k, i) => `${k}: &${k} [${Array(9).fill(`*${'abcdefghi'[i]}`).join(',')}]`)].join('\n');
+
+describe('bad input exits 2 with one line', () => {
+  it('a YAML alias bomb in a config or suite file names the file', async () => {
+    const bomb = join(dir, 'bomb.yaml');
+    writeFileSync(bomb, `${BOMB}\n`);
+    expectInputError(await svmtest(['list', '-c', bomb, '--suite-file', suite]), new RegExp(`${bomb}: YAML aliases expand too much`));
+    expectInputError(await svmtest(['list', '-c', config, '--suite-file', bomb]), new RegExp(`${bomb}: YAML aliases expand too much`));
+  });
+
+  it('XML nested 10⁵ deep is refused, not a stack overflow', async () => {
+    const deep = join(dir, 'deep.xml');
+    writeFileSync(deep, `<testsuites>${'<testsuite>'.repeat(100_000)}${'</testsuite>'.repeat(100_000)}</testsuites>`);
+    expectInputError(await svmtest(['parse', deep, '--suite', 'x', '-o', join(dir, 'deep-out')]), /deep\.xml: line 1: not well-formed XML \(.*nested deeper than 256 levels\)/);
+  });
+
+  it('inputs too large to hold are refused by size before reading', async () => {
+    const big = join(dir, 'big.json');
+    await execa('truncate', ['-s', '300M', big]); // sparse: nothing is written, nothing must be read
+    const started = Date.now();
+    expectInputError(await svmtest(['compare', big, big]), /big\.json: is 300 MiB, more than the 256 MiB svmtest reads/);
+    expect(Date.now() - started).toBeLessThan(5000);
+    const text = join(dir, 'big.txt');
+    writeFileSync(text, '[ RUN      ] A.B\n'.repeat(200_000));
+    expectInputError(await svmtest(['parse', text, '--suite', 'x'], { env: { SVMTEST_MAX_INPUT_MIB: '1' } }), /big\.txt: is 3 MiB, more than the 1 MiB/);
+  });
+
+  it('a run.json that is a directory, FIFO or device is refused (a link to /dev/zero does not grow)', async () => {
+    const good = writeRunFile('good.json', makeRun('legacy', [result('s', 'A.b', 'pass')]));
+    mkdirSync(join(dir, 'emptydir'));
+    expectInputError(await svmtest(['compare', join(dir, 'emptydir'), good]), /emptydir\/run\.json: no such file/);
+    await execa('mkfifo', [join(dir, 'fifo.json')]);
+    expectInputError(await svmtest(['compare', join(dir, 'fifo.json'), good]), /fifo\.json: is not a regular file/);
+    symlinkSync('/dev/zero', join(dir, 'zero.json'));
+    expectInputError(await svmtest(['compare', join(dir, 'zero.json'), good]), /zero\.json: is not a regular file/);
+  });
+
+  it('an error never shows the content of a file that is not a run file', async () => {
+    const secret = join(dir, 'shadow');
+    writeFileSync(secret, 'root:$6$TOPSECRETHASH:19000:0:99999:7:::\n');
+    symlinkSync(secret, join(dir, 'shadow-run.json'));
+    const good = writeRunFile('good2.json', makeRun('legacy', [result('s', 'A.b', 'pass')]));
+    for (const r of [
+      await svmtest(['compare', join(dir, 'shadow-run.json'), good]),
+      await svmtest(['parse', secret, '--suite', 'x', '--format', 'gtest-xml']),
+      await svmtest(['parse', secret, '--suite', 'x', '--format', 'gtest-json']),
+      await svmtest(['report', join(dir, 'shadow-run.json')]),
+    ]) {
+      expect(r.exitCode).toBe(2);
+      expect(r.stderr).not.toMatch(/TOPSECRET|root:/);
+    }
+  });
+
+  it('--variant __proto__ or constructor lists the known variants', async () => {
+    for (const name of ['__proto__', 'constructor', 'hasOwnProperty']) {
+      expectInputError(await svmtest(['list', '--variant', name, '--suite-file', suite]), new RegExp(`--variant "${name}": not defined in .*default\\.yaml; known variants: legacy, gpusvm`));
+    }
+  });
+
+  it('numbers out of range are refused while the flags are read', async () => {
+    const cases: Array<[string[], RegExp]> = [
+      [['--retries', '1e9'], /--retries <n>' argument '1e9' is invalid. expected a whole number from 0 to 100/],
+      [['--timeout', '0'], /--timeout <seconds>' argument '0' is invalid. expected a number greater than 0/],
+      [['--run-timeout', '-5'], /--run-timeout <seconds>' argument '-5' is invalid/],
+      [['--jobs', '0'], /--jobs <n>' argument '0' is invalid/],
+      [['--max-reboots', 'NaN'], /--max-reboots <n>' argument 'NaN' is invalid/],
+    ];
+    for (const [flags, pattern] of cases) expectInputError(await svmtest(['run', '-c', config, '--suite-file', suite, '-o', join(dir, 'never'), ...flags]), pattern);
+  });
+
+  it('non-finite durations in a report are an input error naming the test', async () => {
+    const xml = join(dir, 'inf.xml');
+    writeFileSync(xml, '<testsuites><testsuite name="S"><testcase name="t" classname="S" time="1e400"/></testsuite></testsuites>');
+    expectInputError(await svmtest(['parse', xml, '--suite', 'x', '-o', join(dir, 'inf')]), /inf\.xml: test S\.t: duration "1e400" is not a finite number of seconds/);
+    const json = join(dir, 'nan.json');
+    writeFileSync(json, JSON.stringify({ testsuites: [{ name: 'S', testsuite: [{ name: 't', classname: 'S', status: 'RUN', result: 'COMPLETED', time: 'NaNs' }] }] }));
+    expectInputError(await svmtest(['parse', json, '--suite', 'x', '-o', join(dir, 'nan')]), /nan\.json: test S\.t: duration "NaNs"/);
+  });
+
+  it('a --filter that selects nothing names the filter and shows the suite/Test.* form', async () => {
+    const r = await svmtest(['run', '-c', config, '--suite-file', suite, '-o', join(dir, 'nothing'), '-f', 'KFDSVM*']);
+    expectInputError(r, /--filter "KFDSVM\*" selects no test of fixture; filters match suite\/name, e.g\. fixture\/Basic\.\*/);
+    expectInputError(await svmtest(['list', '-c', config, '--suite-file', suite, '-f', '-fixture/*']), /--filter "-fixture\/\*" selects no test/);
+  });
+
+  it('a run.json holding one test twice is refused, naming it', async () => {
+    const dup = writeRunFile('dup.json', makeRun('gpusvm', [result('s', 'A.b', 'pass'), result('s', 'A.b', 'fail')]));
+    const base = writeRunFile('base.json', makeRun('legacy', [result('s', 'A.b', 'pass')]));
+    expectInputError(await svmtest(['compare', base, dup]), /dup\.json: tests\[1\] \(s\/A\.b\) appears twice/);
+  });
+});
+
+describe('verdicts cannot lie', () => {
+  it('two runs with the same proof are refused; --allow-same-variant says so at the top of every report', async () => {
+    const env = { kernelRelease: '6.18.0', kernelVersion: '#1 SMP', kernelConfig: { CONFIG_DRM_AMDGPU_SVM: 'y' }, gpus: [] };
+    const a = writeRunFile('same-a.json', makeRun('gpusvm', [result('s', 'A.b', 'pass')], { environment: env }));
+    const b = writeRunFile('same-b.json', makeRun('gpusvm', [result('s', 'A.b', 'fail')], { environment: env }));
+    expectInputError(await svmtest(['compare', a, b]), /both runs are variant "gpusvm" on kernel 6\.18\.0 \(#1 SMP\) with the same kernel config.*--allow-same-variant/);
+    const out = join(dir, 'same-cmp');
+    const r = await svmtest(['compare', a, b, '--allow-same-variant', '-o', out, '-r', 'terminal,markdown,junit']);
+    expect(r.exitCode).toBe(1);
+    expect(r.stdout.split('\n')[0]).toMatch(/^WARNING: --allow-same-variant: both runs are variant "gpusvm"/);
+    expect(readFileSync(join(out, 'summary.md'), 'utf8').split('\n')[0]).toMatch(/^> \*\*Warning:\*\* --allow-same-variant/);
+    expect(readFileSync(join(out, 'junit.xml'), 'utf8')).toMatch(/<property name="warning" value="--allow-same-variant/);
+    // Another kernel build of the same variant is a real comparison.
+    const c = writeRunFile('same-c.json', makeRun('gpusvm', [result('s', 'A.b', 'fail')], { environment: { ...env, kernelVersion: '#2 SMP' } }));
+    expect((await svmtest(['compare', a, c, '-o', join(dir, 'other-build')])).exitCode).toBe(1);
+  });
+
+  it('ci with the same baseline and candidate is refused before anything runs', async () => {
+    const same = join(dir, 'same-ci.yaml');
+    writeFileSync(same, `baseline: gpusvm\ncandidate: gpusvm\nvariants: { gpusvm: {} }\n`);
+    const out = join(dir, 'same-ci-out');
+    const started = Date.now();
+    expectInputError(await svmtest(['ci', '-c', same, '--suite-file', suite, '-o', out]), /baseline and candidate are both "gpusvm"/);
+    expect(Date.now() - started).toBeLessThan(5000);
+    expect(() => readFileSync(join(out, 'gpusvm', 'journal.jsonl'))).toThrow();
+  });
+});
