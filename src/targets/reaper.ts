@@ -3,6 +3,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 // A `kill -9` of svmtest runs no cleanup of its own: a small shell reaper, started with svmtest
 // and fed the process groups it starts, sees its stdin close when svmtest dies and kills them.
 // It ignores Ctrl-C (that reaches the whole foreground group) and only ever acts on EOF.
+// (dash's kill takes no `--`: a group is given as its negative id directly.)
 const REAPER_SCRIPT = `
 trap '' INT TERM HUP QUIT
 live=" "
@@ -13,9 +14,9 @@ while IFS= read -r line; do
   esac
 done
 [ "$live" = " " ] && exit 0
-for x in $live; do kill -TERM -- "$x" 2>/dev/null; done
+for x in $live; do kill -TERM "$x" 2>/dev/null; done
 sleep 2
-for x in $live; do kill -KILL -- "$x" 2>/dev/null; done
+for x in $live; do kill -KILL "$x" 2>/dev/null; done
 `;
 
 /** A process id, or a process group as its negative id, as kill(1) takes them. */
