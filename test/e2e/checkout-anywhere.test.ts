@@ -81,6 +81,9 @@ describe('a checkout under /var/tmp', () => {
     expect(r.stderr).toMatch(/has no modules\.dep: indexing a copy with depmod/);
     const run = JSON.parse(readFileSync(join(out, 'run.json'), 'utf8')) as RunFile;
     expect(run.run.preflight!.find((c) => c.name === '/dev/kfd')).toMatchObject({ ok: true });
+    // The booted kernel's config is read on the host, and the run says where it came from.
+    expect(run.run.environment.kernelConfigSource).toBe(`host file ${join(kernel.kernel, '..', 'config')} (the booted kernel's build config)`);
+    expect(run.run.environment.kernelConfig?.CONFIG_DRM_AMDGPU).toBe('m');
     expect(existsSync(join(tree, 'modules.dep'))).toBe(false);
   }, 300_000);
 });
