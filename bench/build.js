@@ -1,7 +1,7 @@
 // Kernel build benchmark: a cache hit end to end, and an incremental rebuild after editing one
 // .c file against `make` alone doing the same incremental build. Uses Debian's linux-source-6.1.
 import { execa } from 'execa';
-import { appendFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { appendFileSync, existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
 import { fmtMs, row } from './measure.js';
@@ -13,10 +13,13 @@ export async function buildBench(root, bin) {
   mkdirSync(data, { recursive: true });
   const cache = join(data, 'cache');
   const config = join(data, 'build.yaml');
-  writeFileSync(config, stringify({
-    kernel: { repo: linux, base: 'base', baseConfig: 'tinyconfig', fragments: [join(root, 'config', 'kernel', 'qemu-guest.config')], modules: false },
-    variants: { legacy: { build: { series: false } } },
-  }));
+  writeFileSync(
+    config,
+    stringify({
+      kernel: { repo: linux, base: 'base', baseConfig: 'tinyconfig', fragments: [join(root, 'config', 'kernel', 'qemu-guest.config')], modules: false },
+      variants: { legacy: { build: { series: false } } },
+    }),
+  );
   const env = { SVMTEST_CACHE: cache, CI: '1' };
   const build = async () => {
     const start = performance.now();
@@ -42,7 +45,12 @@ export async function buildBench(root, bin) {
     row(['what', 'time', 'figure', 'goal']),
     row(['---', '---:', '---:', '---:']),
     row(['first build (or earlier cache)', fmtMs(first.ms), first.result.kernel.cacheHit ? 'cache hit' : 'full build', '']),
-    row(['`svmtest build` again, nothing changed', fmtMs(hit.ms), hit.result.kernel.cacheHit ? 'cache hit' : 'rebuilt', `≤ 2000 ms ${hit.ms <= 2000 ? '✓' : '✗'}`]),
+    row([
+      '`svmtest build` again, nothing changed',
+      fmtMs(hit.ms),
+      hit.result.kernel.cacheHit ? 'cache hit' : 'rebuilt',
+      `≤ 2000 ms ${hit.ms <= 2000 ? '✓' : '✗'}`,
+    ]),
     row(['after editing one .c file: `svmtest build`', fmtMs(incremental.ms), `${ratio.toFixed(2)}× make alone`, `≤ 1.1× ${ratio <= 1.1 ? '✓' : '✗'}`]),
     row(['the same incremental build with `make` alone', fmtMs(makeAlone), '', '']),
   ].join('\n');

@@ -33,13 +33,21 @@ export async function engineBench(bin, dataDir) {
     rmSync(d, { recursive: true, force: true });
     return d;
   };
-  const batch = await timeCommand(process.execPath, () => [bin, 'run', '-c', config, '--suite-file', suite, '-o', runDir('batch')], { node: true, repeat: 3, okCodes: [0] });
+  const batch = await timeCommand(process.execPath, () => [bin, 'run', '-c', config, '--suite-file', suite, '-o', runDir('batch')], {
+    node: true,
+    repeat: 3,
+    okCodes: [0],
+  });
   const isolated = await timeCommand(
     process.execPath,
     [bin, 'run', '-c', config, '--suite-file', suite, '--isolate', '-f', 'trivial/Trivial0.*', '-o', runDir('isolated')],
     { node: true, repeat: 1, okCodes: [0] },
   );
-  const batchSubset = await timeCommand(process.execPath, [bin, 'run', '-c', config, '--suite-file', suite, '-f', 'trivial/Trivial0.*', '-o', runDir('subset')], { node: true, repeat: 1, okCodes: [0] });
+  const batchSubset = await timeCommand(
+    process.execPath,
+    [bin, 'run', '-c', config, '--suite-file', suite, '-f', 'trivial/Trivial0.*', '-o', runDir('subset')],
+    { node: true, repeat: 1, okCodes: [0] },
+  );
   const perTest = (isolated.ms - batchSubset.ms) / (COUNT / 20);
   const ratio = (batch.ms - cliStart.ms) / direct.ms;
   // The marginal cost of a test in batch mode: 2,000 tests against 100 of the same program.
@@ -53,6 +61,11 @@ export async function engineBench(bin, dataDir) {
     row(['svmtest CLI start (`--version`)', fmtMs(cliStart.ms), '', '']),
     row(['`svmtest run` batch mode', fmtMs(batch.ms), `${ratio.toFixed(2)}× the binary (CLI start excluded)`, `≤ 1.3× ${ratio <= 1.3 ? '✓' : '✗'}`]),
     row(['batch mode, marginal cost per test', '', `${(marginal * 1000).toFixed(0)} µs per test (binary: ${((direct.ms / COUNT) * 1000).toFixed(0)} µs)`, '']),
-    row([`\`svmtest run --isolate\`, ${COUNT / 20} tests`, fmtMs(isolated.ms), `+${perTest.toFixed(1)} ms per test over batch`, `≤ 15 ms ${perTest <= 15 ? '✓' : '✗'}`]),
+    row([
+      `\`svmtest run --isolate\`, ${COUNT / 20} tests`,
+      fmtMs(isolated.ms),
+      `+${perTest.toFixed(1)} ms per test over batch`,
+      `≤ 15 ms ${perTest <= 15 ? '✓' : '✗'}`,
+    ]),
   ].join('\n');
 }

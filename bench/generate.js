@@ -13,7 +13,10 @@ export function testNames(count) {
 const failing = (i) => i % 97 === 0;
 
 export function gtestXml(count) {
-  const parts = ['<?xml version="1.0" encoding="UTF-8"?>', `<testsuites tests="${count}" failures="0" disabled="0" errors="0" time="1" timestamp="2026-11-25T13:01:23.435" name="AllTests">`];
+  const parts = [
+    '<?xml version="1.0" encoding="UTF-8"?>',
+    `<testsuites tests="${count}" failures="0" disabled="0" errors="0" time="1" timestamp="2026-11-25T13:01:23.435" name="AllTests">`,
+  ];
   const names = testNames(count);
   let current;
   names.forEach((full, i) => {
@@ -24,10 +27,18 @@ export function gtestXml(count) {
       current = suite;
     }
     if (failing(i)) {
-      parts.push(`    <testcase name="${name}" file="t.cc" line="${i}" status="run" result="completed" time="0.003" timestamp="2026-11-25T13:01:23.436" classname="${suite}">`,
-        `      <failure message="t.cc:${i}&#x0A;Value of: ret&#x0A;  Actual: 1&#x0A;Expected: 0" type=""><![CDATA[t.cc:${i}`, 'Value of: ret', '  Actual: 1', 'Expected: 0]]></failure>', '    </testcase>');
+      parts.push(
+        `    <testcase name="${name}" file="t.cc" line="${i}" status="run" result="completed" time="0.003" timestamp="2026-11-25T13:01:23.436" classname="${suite}">`,
+        `      <failure message="t.cc:${i}&#x0A;Value of: ret&#x0A;  Actual: 1&#x0A;Expected: 0" type=""><![CDATA[t.cc:${i}`,
+        'Value of: ret',
+        '  Actual: 1',
+        'Expected: 0]]></failure>',
+        '    </testcase>',
+      );
     } else {
-      parts.push(`    <testcase name="${name}" file="t.cc" line="${i}" status="run" result="completed" time="0.001" timestamp="2026-11-25T13:01:23.436" classname="${suite}" />`);
+      parts.push(
+        `    <testcase name="${name}" file="t.cc" line="${i}" status="run" result="completed" time="0.001" timestamp="2026-11-25T13:01:23.436" classname="${suite}" />`,
+      );
     }
   });
   parts.push('  </testsuite>', '</testsuites>', '');
@@ -35,7 +46,11 @@ export function gtestXml(count) {
 }
 
 export function gtestConsole(count) {
-  const parts = ['Running main() from gtest_main.cc', `[==========] Running ${count} tests from 8 test suites.`, '[----------] Global test environment set-up.'];
+  const parts = [
+    'Running main() from gtest_main.cc',
+    `[==========] Running ${count} tests from 8 test suites.`,
+    '[----------] Global test environment set-up.',
+  ];
   testNames(count).forEach((name, i) => {
     parts.push(`2026-09-16T04:30:59.3133754Z [ RUN      ] ${name}`);
     if (i % 10 === 0) parts.push('[          ] allocating 64 MiB of SVM range', '[          ] migrating to VRAM');
@@ -50,7 +65,10 @@ export function runJson(count, variant, flipEvery) {
   const tests = testNames(count).map((name, i) => {
     const status = flipEvery && i % flipEvery === 0 ? 'fail' : 'pass';
     return {
-      suite: 'kfdtest', name, status, durationMs: 1,
+      suite: 'kfdtest',
+      name,
+      status,
+      durationMs: 1,
       attempts: [{ status, durationMs: 1, ...(status === 'fail' ? { message: 'Value of: ret\n  Actual: 1' } : {}) }],
       ...(status === 'fail' ? { message: 'Value of: ret\n  Actual: 1' } : {}),
       kernelEvents: [],
@@ -58,8 +76,18 @@ export function runJson(count, variant, flipEvery) {
   });
   return {
     schemaVersion: 1,
-    run: { id: `bench-${variant}`, variant, target: 'host', startedAt: '2026-11-25T00:00:00.000Z', finishedAt: '2026-11-25T01:00:00.000Z', status: 'complete', environment: { gpus: [{ node: 1, gfx: 'gfx942', name: 'MI300X', xnack: true }] }, toolVersion: '0.1.0' },
-    tests, errors: [],
+    run: {
+      id: `bench-${variant}`,
+      variant,
+      target: 'host',
+      startedAt: '2026-11-25T00:00:00.000Z',
+      finishedAt: '2026-11-25T01:00:00.000Z',
+      status: 'complete',
+      environment: { gpus: [{ node: 1, gfx: 'gfx942', name: 'MI300X', xnack: true }] },
+      toolVersion: '0.1.0',
+    },
+    tests,
+    errors: [],
   };
 }
 

@@ -12,7 +12,12 @@ export async function timeCommand(file, args, { repeat = 3, node = false, okCode
     const argList = typeof args === 'function' ? args(i) : args;
     const argv = node ? ['--import', new URL('./rss-hook.js', import.meta.url).pathname, ...argList] : argList;
     const start = performance.now();
-    const result = await execa(node ? process.execPath : file, argv, { reject: false, env: { SVMTEST_BENCH_RSS: rssFile, NO_COLOR: '1' }, stdout: 'ignore', stderr: 'pipe' });
+    const result = await execa(node ? process.execPath : file, argv, {
+      reject: false,
+      env: { SVMTEST_BENCH_RSS: rssFile, NO_COLOR: '1' },
+      stdout: 'ignore',
+      stderr: 'pipe',
+    });
     const elapsed = performance.now() - start;
     if (!okCodes.includes(result.exitCode)) throw new Error(`${file} ${argv.join(' ')} exited ${result.exitCode}: ${result.stderr}`);
     best = Math.min(best, elapsed);

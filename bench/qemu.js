@@ -24,7 +24,19 @@ async function fixtureProgram() {
 /** A bare boot: our initramfs in probe mode prints a marker as soon as userspace runs, then powers off. */
 async function bareBoot(kernel, modules, release) {
   const initramfs = await buildInitramfs({ cacheDir: join(DATA, 'cache'), modulesDir: modules, release });
-  const argv = qemuArgv({ kernel, initramfs, runDir: '/', accel: 'tcg', memoryMiB: 1024, cpus: 2, boot: 0, cmdline: [], vfio: [], network: false, probe: true });
+  const argv = qemuArgv({
+    kernel,
+    initramfs,
+    runDir: '/',
+    accel: 'tcg',
+    memoryMiB: 1024,
+    cpus: 2,
+    boot: 0,
+    cmdline: [],
+    vfio: [],
+    network: false,
+    probe: true,
+  });
   const start = performance.now();
   const qemu = execa('qemu-system-x86_64', argv, { reject: false, buffer: false });
   const ms = await new Promise((resolve) => {
@@ -57,12 +69,39 @@ export async function qemuBench() {
   mkdirSync(out, { recursive: true });
   const runlog = join(out, 'runlog.txt');
   const suite = join(DATA, 'suite.yaml');
-  writeFileSync(suite, stringify({ name: 'fixture', kind: 'gtest', command: [program], env: { SVMTEST_ALLOW_GUEST_PANIC: '1', SVMTEST_FIXTURE_RUNLOG: runlog } }));
+  writeFileSync(
+    suite,
+    stringify({ name: 'fixture', kind: 'gtest', command: [program], env: { SVMTEST_ALLOW_GUEST_PANIC: '1', SVMTEST_FIXTURE_RUNLOG: runlog } }),
+  );
   const config = join(DATA, 'config.yaml');
   writeFileSync(config, stringify({ run: { retries: 0 }, qemu: { memory: 1024, accel: 'tcg' } }));
   const start = performance.now();
-  const run = execa(process.execPath, [BIN, 'run', '-c', config, '--suite-file', suite, '-o', out, '--target', 'qemu', '--kernel', kernel, '--modules', modules,
-    '-f', 'fixture/Basic.Passes', '-f', 'fixture/Guest.Panic', '-f', 'fixture/Gen*'], { reject: false });
+  const run = execa(
+    process.execPath,
+    [
+      BIN,
+      'run',
+      '-c',
+      config,
+      '--suite-file',
+      suite,
+      '-o',
+      out,
+      '--target',
+      'qemu',
+      '--kernel',
+      kernel,
+      '--modules',
+      modules,
+      '-f',
+      'fixture/Basic.Passes',
+      '-f',
+      'fixture/Guest.Panic',
+      '-f',
+      'fixture/Gen*',
+    ],
+    { reject: false },
+  );
   const readLog = () => (existsSync(runlog) ? readFileSync(runlog, 'utf8') : '');
   const firstTest = (await waitFor(() => readLog().includes('Basic.Passes'))) - start;
   const consoleLog = join(out, 'console.log');
@@ -77,7 +116,12 @@ export async function qemuBench() {
     row(['what', 'time', 'ratio', 'goal']),
     row(['---', '---:', '---:', '---:']),
     row(['bare `qemu-system-x86_64 -kernel … -initrd …` to a userspace marker (cold boot)', fmtMs(cold), '', '']),
-    row(['`svmtest run --target qemu` start to the first test starting', fmtMs(firstTest), `${startRatio.toFixed(2)}× cold boot`, `≤ 1.3 ${startRatio <= 1.3 ? '✓' : '✗'}`]),
+    row([
+      '`svmtest run --target qemu` start to the first test starting',
+      fmtMs(firstTest),
+      `${startRatio.toFixed(2)}× cold boot`,
+      `≤ 1.3 ${startRatio <= 1.3 ? '✓' : '✗'}`,
+    ]),
     row(['guest panic to the next test starting', fmtMs(nextTest), `${panicRatio.toFixed(2)}× cold boot`, `≤ 1.5 ${panicRatio <= 1.5 ? '✓' : '✗'}`]),
   ].join('\n');
 }

@@ -25,7 +25,13 @@ async function core() {
     ['parse gtest XML', ['parse', files.xml, '--suite', 'kfdtest', '-o', join(out, 'xml')], files.xml, 1500, [0]],
     ['parse gtest console', ['parse', files.console, '--suite', 'kfdtest', '-o', join(out, 'console')], files.console, 1500, [0]],
     ['compare two runs (1% differ)', ['compare', files.baseline, files.candidate, '-o', join(out, 'cmp')], files.candidate, 1500, [1]],
-    ['compare + junit + markdown reports', ['compare', files.baseline, files.candidate, '-o', join(out, 'cmp2'), '-r', 'terminal,junit,markdown'], files.candidate, null, [1]],
+    [
+      'compare + junit + markdown reports',
+      ['compare', files.baseline, files.candidate, '-o', join(out, 'cmp2'), '-r', 'terminal,junit,markdown'],
+      files.candidate,
+      null,
+      [1],
+    ],
   ];
   for (const [label, args, input, goal, okCodes] of cases) {
     const t = await timeCommand(process.execPath, [BIN, ...args], { node: true, okCodes });

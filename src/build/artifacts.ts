@@ -15,7 +15,14 @@ export interface ArtifactFiles {
 
 export function artifactFiles(cacheDir: string, key: string): ArtifactFiles {
   const dir = join(cacheDir, 'artifacts', key);
-  return { dir, kernel: join(dir, 'bzImage'), config: join(dir, 'config'), modules: join(dir, 'modules'), manifest: join(dir, 'manifest.json'), log: join(dir, 'build.log') };
+  return {
+    dir,
+    kernel: join(dir, 'bzImage'),
+    config: join(dir, 'config'),
+    modules: join(dir, 'modules'),
+    manifest: join(dir, 'manifest.json'),
+    log: join(dir, 'build.log'),
+  };
 }
 
 function latestPointer(cacheDir: string, variant: string): string {

@@ -12,7 +12,13 @@ export async function git(cwd: string, args: readonly string[], options: { input
   const result = await execa('git', ['-C', cwd, ...args], {
     reject: false,
     ...(options.input !== undefined ? { input: options.input } : {}),
-    env: { GIT_TERMINAL_PROMPT: '0', GIT_COMMITTER_NAME: 'svmtest', GIT_COMMITTER_EMAIL: 'svmtest@localhost', GIT_AUTHOR_NAME: 'svmtest', GIT_AUTHOR_EMAIL: 'svmtest@localhost' },
+    env: {
+      GIT_TERMINAL_PROMPT: '0',
+      GIT_COMMITTER_NAME: 'svmtest',
+      GIT_COMMITTER_EMAIL: 'svmtest@localhost',
+      GIT_AUTHOR_NAME: 'svmtest',
+      GIT_AUTHOR_EMAIL: 'svmtest@localhost',
+    },
   });
   const out = { exitCode: result.exitCode ?? 1, stdout: String(result.stdout ?? ''), stderr: String(result.stderr ?? '') };
   if (out.exitCode !== 0 && !options.allowFail) {

@@ -1,16 +1,12 @@
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { parseKconfig } from '../parsers/kconfig.js';
 
 export type KconfigValue = string; // y, m, n, or a string/number value
 
-/** Fragment lines (CONFIG_X=y / # CONFIG_X is not set) → requested values. */
-export function parseFragment(text: string): Map<string, KconfigValue> {
-  return parseKconfig(text);
-}
-
 export function fragmentText(options: ReadonlyMap<string, KconfigValue>): string {
-  return [...options].map(([k, v]) => (v === 'n' ? `# CONFIG_${k} is not set` : `CONFIG_${k}=${/^[ymn]$|^-?\d+$|^0x/.test(v) ? v : `"${v}"`}`)).join('\n') + '\n';
+  return (
+    [...options].map(([k, v]) => (v === 'n' ? `# CONFIG_${k} is not set` : `CONFIG_${k}=${/^[ymn]$|^-?\d+$|^0x/.test(v) ? v : `"${v}"`}`)).join('\n') + '\n'
+  );
 }
 
 export interface KconfigProblem {
@@ -67,10 +63,19 @@ export function unmetSymbols(expression: string, config: ReadonlyMap<string, str
 export function verifyKconfig(requested: ReadonlyMap<string, KconfigValue>, result: ReadonlyMap<string, string>, sourceDir: string): KconfigProblem[] {
   const mismatched = [...requested].filter(([option, value]) => (result.get(option) ?? 'n') !== value);
   if (mismatched.length === 0) return [];
-  const deps = dependencies(sourceDir, mismatched.map(([o]) => o));
+  const deps = dependencies(
+    sourceDir,
+    mismatched.map(([o]) => o),
+  );
   return mismatched.map(([option, value]) => {
     const dependsOn = deps.get(option);
-    return { option, requested: value, got: result.get(option) ?? 'n', ...(dependsOn ? { dependsOn } : {}), unmet: dependsOn ? unmetSymbols(dependsOn, result) : [] };
+    return {
+      option,
+      requested: value,
+      got: result.get(option) ?? 'n',
+      ...(dependsOn ? { dependsOn } : {}),
+      unmet: dependsOn ? unmetSymbols(dependsOn, result) : [],
+    };
   });
 }
 

@@ -1,15 +1,17 @@
-import { artifactFiles, recordLatest } from './artifacts.js';
 import { execa } from 'execa';
-import { createHash } from 'node:crypto';
-import { copyFileSync, createWriteStream, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
-import { gunzipSync } from 'node:zlib';
+import { join } from 'node:path';
 import { InfraError, InputError } from '../model/errors.js';
 import { parseKconfig } from '../parsers/kconfig.js';
+import { artifactFiles, recordLatest } from './artifacts.js';
+import { baseConfigInto, baseConfigText, requestedOptions } from './base-config.js';
 import { git } from './git.js';
-import { describeProblem, fragmentText, parseFragment, verifyKconfig } from './kconfig.js';
-import { applySeries, loadSeries, type SeriesEntry } from './series.js';
+import { sha } from './hash.js';
+import { describeProblem, fragmentText, verifyKconfig } from './kconfig.js';
+import { runMake } from './make.js';
+import { loadSeries, type SeriesEntry } from './series.js';
+import { prepareWorktree, repository, worktreeDiff } from './worktree.js';
 
 export interface KernelSpec {
   readonly repo: string;
@@ -46,12 +48,6 @@ export interface BuildContext {
   readonly logLine: (line: string) => void;
 }
 
-const sha = (...parts: string[]) => {
-  const h = createHash('sha256');
-  for (const p of parts) h.update(p).update('\0');
-  return h.digest('hex');
-};
-
 async function toolchain(): Promise<string> {
   const [gcc, make] = await Promise.all([execa('gcc', ['--version'], { reject: false }), execa('make', ['--version'], { reject: false })]);
   return `${String(gcc.stdout).split('\n')[0]} | ${String(make.stdout).split('\n')[0]}`;
@@ -72,108 +68,6 @@ export function cacheKey(inputs: CacheKeyInputs): string {
   return sha(inputs.baseCommit, inputs.series, inputs.baseConfig, inputs.config, inputs.targets, inputs.toolchain, inputs.localChanges);
 }
 
-/** A local repository, or a URL cloned once into the cache. */
-async function repository(spec: KernelSpec, context: BuildContext): Promise<string> {
-  if (/^(https?|git|ssh):\/\/|^[\w.-]+@[\w.-]+:/.test(spec.repo)) {
-    const dir = join(context.cacheDir, 'repos', sha(spec.repo).slice(0, 16));
-    if (!existsSync(join(dir, '.git'))) {
-      context.step(`cloning ${spec.repo}`);
-      mkdirSync(dirname(dir), { recursive: true });
-      const r = await execa('git', ['clone', '--no-checkout', spec.repo, dir], { reject: false });
-      if (r.exitCode !== 0) throw new InfraError(`cloning ${spec.repo} failed: ${String(r.stderr).trim().split('\n').slice(-2).join(' | ')}`);
-    }
-    return dir;
-  }
-  const dir = resolve(context.configDir, spec.repo.replace(/^~(?=\/)/, process.env.HOME ?? '~'));
-  if (!existsSync(join(dir, '.git')) && !existsSync(join(dir, 'HEAD'))) throw new InputError(`kernel.repo ${spec.repo}: not a git repository (${dir})`);
-  return dir;
-}
-
-/** Text of everything that decides the worktree's content beyond base and series: local edits. */
-async function worktreeDiff(worktree: string): Promise<string> {
-  if (!existsSync(worktree)) return '';
-  const diff = await git(worktree, ['diff', 'HEAD'], { allowFail: true });
-  const untracked = await git(worktree, ['ls-files', '--others', '--exclude-standard'], { allowFail: true });
-  // A clean worktree must key like no worktree at all, or the first rebuild would never hit.
-  return diff.stdout.trim() === '' && untracked.stdout.trim() === '' ? '' : `${diff.stdout}\n${untracked.stdout}`;
-}
-
-/**
- * The variant's worktree at base (+ series): the user's checkout is never touched. Kept between
- * builds so make stays incremental; re-created only when base or series change.
- */
-async function prepareWorktree(repo: string, worktree: string, baseCommit: string, seriesHash: string, series: Parameters<typeof applySeries>[1] | undefined, context: BuildContext): Promise<void> {
-  const stateFile = `${worktree}.state`;
-  const wanted = `${baseCommit} ${seriesHash}`;
-  if (existsSync(worktree) && existsSync(stateFile) && readFileSync(stateFile, 'utf8') === wanted) return;
-  context.step(`worktree at ${baseCommit.slice(0, 12)}${series ? ' + series' : ''}`);
-  if (existsSync(worktree)) {
-    await git(repo, ['worktree', 'remove', '--force', worktree], { allowFail: true });
-    rmSync(worktree, { recursive: true, force: true });
-  }
-  await git(repo, ['worktree', 'prune']);
-  mkdirSync(dirname(worktree), { recursive: true });
-  await git(repo, ['worktree', 'add', '--detach', '--force', worktree, baseCommit]);
-  rmSync(stateFile, { force: true });
-  if (series) await applySeries(worktree, series);
-  writeFileSync(stateFile, wanted);
-}
-
-async function runMake(source: string, args: readonly string[], log: string, context: BuildContext): Promise<void> {
-  const stream = createWriteStream(log, { flags: 'a' });
-  stream.write(`\n$ make ${args.join(' ')}\n`);
-  const child = execa('make', ['-C', source, ...args], { reject: false, all: true, buffer: false, stdin: 'ignore' });
-  const tail: string[] = [];
-  child.all?.on('data', (chunk: Buffer) => {
-    stream.write(chunk);
-    for (const line of chunk.toString().split('\n')) {
-      if (line.trim() === '') continue;
-      tail.push(line);
-      if (tail.length > 400) tail.shift();
-      context.logLine(line);
-    }
-  });
-  const result = await child;
-  await new Promise((r) => stream.end(r));
-  if (result.exitCode !== 0) {
-    // The compiler's error, not 500 lines of make.
-    const relevant = tail.filter((l) => /error|Error|undefined reference|No rule to make|fatal/.test(l)).slice(-12);
-    throw new InfraError(`make ${args.filter((a) => !a.startsWith('-j')).join(' ')} failed (full log: ${log}):\n${(relevant.length > 0 ? relevant : tail.slice(-12)).join('\n')}`);
-  }
-}
-
-async function baseConfigInto(spec: KernelSpec, source: string, out: string, log: string, context: BuildContext): Promise<void> {
-  const named = ['defconfig', 'tinyconfig', 'allnoconfig', 'allmodconfig', 'kvm_guest.config'];
-  if (named.includes(spec.baseConfig)) return runMake(source, [`O=${out}`, spec.baseConfig], log, context);
-  let text: string | undefined;
-  if (spec.baseConfig === 'running') {
-    text = existsSync('/proc/config.gz') ? gunzipSync(readFileSync('/proc/config.gz')).toString() : undefined;
-    const release = readFileSync('/proc/sys/kernel/osrelease', 'utf8').trim();
-    text ??= existsSync(`/boot/config-${release}`) ? readFileSync(`/boot/config-${release}`, 'utf8') : undefined;
-    if (!text) throw new InfraError('kernel.baseConfig running: this kernel exposes no config (/proc/config.gz, /boot/config-<release>)');
-  } else {
-    const file = resolve(context.configDir, spec.baseConfig);
-    if (!existsSync(file)) throw new InputError(`kernel.baseConfig ${spec.baseConfig}: expected defconfig, tinyconfig, allnoconfig, running, or a config file`);
-    text = readFileSync(file, 'utf8');
-  }
-  writeFileSync(join(out, '.config'), text);
-}
-
-/** What the variant asks for: fragments in order, then its own options. */
-function requestedOptions(spec: KernelSpec, variant: VariantBuild, configDir: string): { options: Map<string, string>; text: string } {
-  const options = new Map<string, string>();
-  let text = '';
-  for (const fragment of spec.fragments) {
-    const file = resolve(configDir, fragment);
-    if (!existsSync(file)) throw new InputError(`kernel.fragments: ${fragment}: no such file`);
-    const content = readFileSync(file, 'utf8');
-    text += content;
-    for (const [k, v] of parseFragment(content)) options.set(k, v);
-  }
-  for (const [k, v] of Object.entries(variant.kconfig)) options.set(k.replace(/^CONFIG_/, ''), v);
-  return { options, text };
-}
-
 /** `svmtest build` for one variant: worktree, series, config (verified), make, artifacts, cache. */
 export async function buildKernel(spec: KernelSpec, variant: VariantBuild, context: BuildContext): Promise<KernelArtifacts> {
   const repo = await repository(spec, context);
@@ -184,12 +78,12 @@ export async function buildKernel(spec: KernelSpec, variant: VariantBuild, conte
   const worktree = join(context.cacheDir, 'worktrees', sha(repo).slice(0, 12), variant.name);
   const { options, text: fragments } = requestedOptions(spec, variant, context.configDir);
   const tools = await toolchain();
-  const baseConfigText = ['defconfig', 'tinyconfig', 'allnoconfig', 'allmodconfig', 'running'].includes(spec.baseConfig) ? spec.baseConfig : readFileSync(resolve(context.configDir, spec.baseConfig), 'utf8');
+  const baseText = baseConfigText(spec, context.configDir);
   // Everything that decides the output; the worktree's own edits included, so touching a file rebuilds.
   const preliminary = cacheKey({
     baseCommit,
     series: seriesHash,
-    baseConfig: baseConfigText,
+    baseConfig: baseText,
     config: fragments + fragmentText(options),
     targets: `${spec.targets.join(' ')} modules=${spec.modules}`,
     toolchain: tools,
@@ -199,7 +93,13 @@ export async function buildKernel(spec: KernelSpec, variant: VariantBuild, conte
   const artifactDir = files.dir;
   const manifestFile = files.manifest;
   const artifactsOf = (release: string, modules: boolean, cacheHit: boolean): KernelArtifacts => ({
-    dir: artifactDir, kernel: files.kernel, ...(modules ? { modules: files.modules } : {}), config: files.config, release, manifest: manifestFile, cacheHit,
+    dir: artifactDir,
+    kernel: files.kernel,
+    ...(modules ? { modules: files.modules } : {}),
+    config: files.config,
+    release,
+    manifest: manifestFile,
+    cacheHit,
   });
   if (existsSync(manifestFile)) {
     const manifest = JSON.parse(readFileSync(manifestFile, 'utf8')) as { release: string; modules?: string };
@@ -221,7 +121,7 @@ export async function buildKernel(spec: KernelSpec, variant: VariantBuild, conte
   started = performance.now();
   // The config depends only on these inputs and the tree: when they did not change since the
   // last build in this directory, keep .config as it is, so make rebuilds only what changed.
-  const configKey = sha(baseCommit, seriesHash, baseConfigText, fragments, fragmentText(options));
+  const configKey = sha(baseCommit, seriesHash, baseText, fragments, fragmentText(options));
   const configKeyFile = join(out, '.svmtest-config-key');
   const configFresh = existsSync(join(out, '.config')) && existsSync(configKeyFile) && readFileSync(configKeyFile, 'utf8') === configKey;
   if (!configFresh) {
@@ -261,7 +161,15 @@ export async function buildKernel(spec: KernelSpec, variant: VariantBuild, conte
   const manifest = {
     variant: variant.name,
     release,
-    inputs: { repo, base: spec.base, baseCommit, series: seriesHash, baseConfig: spec.baseConfig, fragments: spec.fragments, kconfig: Object.fromEntries(options) },
+    inputs: {
+      repo,
+      base: spec.base,
+      baseCommit,
+      series: seriesHash,
+      baseConfig: spec.baseConfig,
+      fragments: spec.fragments,
+      kconfig: Object.fromEntries(options),
+    },
     key: preliminary,
     configHash: sha(readFileSync(join(out, '.config'), 'utf8')),
     bzImageHash: sha(readFileSync(files.kernel).toString('base64')),

@@ -23,7 +23,9 @@ async function b4Mbox(messageId: string): Promise<string> {
   }
   const mbx = readdirSync(out).filter((f) => f.endsWith('.mbx') || f.endsWith('.mbox'));
   if (result.exitCode !== 0 || mbx.length === 0) {
-    throw new InfraError(`series b4: ${messageId}: b4 could not fetch it (${String(result.stderr).trim().split('\n').slice(-2).join(' | ') || 'no mbox written'}); without network access, download the series once and give it as mbox:`);
+    throw new InfraError(
+      `series b4: ${messageId}: b4 could not fetch it (${String(result.stderr).trim().split('\n').slice(-2).join(' | ') || 'no mbox written'}); without network access, download the series once and give it as mbox:`,
+    );
   }
   return readFileSync(join(out, mbx[0]!), 'utf8');
 }
@@ -40,7 +42,8 @@ export async function loadSeries(entries: readonly SeriesEntry[], repo: string, 
       mboxes.push(await b4Mbox(entry.b4));
     } else {
       const out = await git(repo, ['format-patch', '--stdout', entry.git], { allowFail: true });
-      if (out.exitCode !== 0 || out.stdout.trim() === '') throw new InputError(`series git ${entry.git}: not a commit range in ${repo} (${out.stderr.trim().split('\n')[0] ?? 'empty'})`);
+      if (out.exitCode !== 0 || out.stdout.trim() === '')
+        throw new InputError(`series git ${entry.git}: not a commit range in ${repo} (${out.stderr.trim().split('\n')[0] ?? 'empty'})`);
       mboxes.push(out.stdout);
     }
   }
@@ -69,10 +72,13 @@ export async function applySeries(worktree: string, series: SeriesPatches): Prom
       const failedAt = /Patch failed at (\d+) (.*)/.exec(text);
       const number = applied + (failedAt ? Number(failedAt[1]) : 1);
       const subject = failedAt?.[2]?.trim() ?? all[number - 1] ?? '(unknown subject)';
-      const conflicts = [...new Set([...text.matchAll(/(?:CONFLICT \(content\): Merge conflict in |error: patch failed: |error: )([^\s:]+)/g)].map((m) => m[1]!))]
-        .filter((f) => !/^(could|Failed|sha1|patch|Did)$/.test(f));
+      const conflicts = [
+        ...new Set([...text.matchAll(/(?:CONFLICT \(content\): Merge conflict in |error: patch failed: |error: )([^\s:]+)/g)].map((m) => m[1]!)),
+      ].filter((f) => !/^(could|Failed|sha1|patch|Did)$/.test(f));
       await git(worktree, ['am', '--abort'], { allowFail: true });
-      throw new InfraError(`patch ${number}/${all.length} "${subject}" does not apply to the pinned base${conflicts.length > 0 ? `; conflicting files: ${conflicts.join(', ')}` : ''}`);
+      throw new InfraError(
+        `patch ${number}/${all.length} "${subject}" does not apply to the pinned base${conflicts.length > 0 ? `; conflicting files: ${conflicts.join(', ')}` : ''}`,
+      );
     }
     applied += subjects(mbox).length;
   }

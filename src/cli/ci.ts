@@ -6,7 +6,8 @@ import { openProgress } from './progress.js';
 import { requestOf, type TargetFlags } from './run.js';
 import { note, processScreen } from './screen.js';
 
-export interface CiFlags extends Pick<TargetFlags, 'config' | 'suite' | 'suiteFile' | 'profile' | 'filter' | 'shard' | 'durations' | 'kernel' | 'modules' | 'accel'> {
+export interface CiFlags
+  extends Pick<TargetFlags, 'config' | 'suite' | 'suiteFile' | 'profile' | 'filter' | 'shard' | 'durations' | 'kernel' | 'modules' | 'accel'> {
   out?: string;
   retries?: number;
   jobs?: number;

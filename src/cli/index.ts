@@ -1,5 +1,5 @@
 import { Command, InvalidArgumentError, Option } from 'commander';
-import { InputError } from '../model/errors.js';
+import type { InputError } from '../model/errors.js';
 import { parseShard } from '../model/selection.js';
 import { toolVersion } from '../model/version.js';
 import { FLAG_RANGES } from './number-flag.js';
@@ -30,9 +30,19 @@ program
   .argument('<files...>', 'output files to import (formats are detected from content)')
   .requiredOption('-s, --suite <name>', 'suite the tests belong to; once for all files, or once per file in order', collect)
   .option('--variant <name>', 'variant to record in the run (e.g. legacy, gpusvm)', 'imported')
-  .addOption(new Option('--format <format>', 'force an input format instead of detecting it').choices([
-    'gtest-console', 'gtest-xml', 'gtest-json', 'ctest-junit', 'ctest-console', 'catch2-junit', 'catch2-xml', 'catch2-console', 'junit',
-  ]))
+  .addOption(
+    new Option('--format <format>', 'force an input format instead of detecting it').choices([
+      'gtest-console',
+      'gtest-xml',
+      'gtest-json',
+      'ctest-junit',
+      'ctest-console',
+      'catch2-junit',
+      'catch2-xml',
+      'catch2-console',
+      'junit',
+    ]),
+  )
   .option('--skip-regex <regex>', 'output matching this marks a test as skipped (default for hip-tests: HIP_SKIP_THIS_TEST)')
   .option('-o, --out <path>', 'run directory or .json file to write (default: reports/<time>-parse/run.json)')
   .action(action(async (files: string[], opts) => (await import('./parse.js')).parseCommand(files, opts)));
@@ -77,11 +87,7 @@ function targetOptions(command: Command): Command {
     .option('--sysfs-root <dir>', 'read the KFD topology and other /sys files from a copied tree');
 }
 
-targetOptions(
-  program
-    .command('run')
-    .description('run suites on the machine under test and write run.json (journaled; resumable)'),
-)
+targetOptions(program.command('run').description('run suites on the machine under test and write run.json (journaled; resumable)'))
   .option('-o, --out <dir>', 'run directory (default: reports/<time>-<variant>)')
   .option('--resume <dir>', 'continue an interrupted or crashed run with its own options, never re-running finished tests')
   .option('--retries <n>', 're-run a failing, crashing or timing-out test up to n times (pass after fail = flaky)', FLAG_RANGES.retries)
@@ -89,7 +95,9 @@ targetOptions(
   .option('--run-timeout <seconds>', 'stop the whole run after this long (remaining tests: notrun; exit 3)', FLAG_RANGES.runTimeout)
   .option('-j, --jobs <n>', 'run on up to n GPUs at once, one worker per GPU', FLAG_RANGES.jobs)
   .option('--isolate', 'one process per test instead of batches')
-  .addOption(new Option('--kernel-events <policy>', 'a passing test during which the kernel oopsed, faulted or reset the GPU').choices(['fail', 'warn', 'ignore']))
+  .addOption(
+    new Option('--kernel-events <policy>', 'a passing test during which the kernel oopsed, faulted or reset the GPU').choices(['fail', 'warn', 'ignore']),
+  )
   .option('-e, --expectations <dir>', 'expectation files; failures they list do not make the exit code 1')
   .option('-r, --reporter <list>', 'reporters for the run: terminal, junit, markdown, json, github', 'terminal')
   .action(action(async (opts) => (await import('./run.js')).runCommand(opts)));

@@ -1,48 +1,15 @@
-import { existsSync, writeFileSync } from 'node:fs';
-import { stringify } from 'yaml';
-import { InputError } from '../model/errors.js';
-import { discoverGpus } from '../targets/topology.js';
-import { HostTarget } from '../targets/host.js';
-import { doctorChecks } from './doctor.js';
+import { existsSync } from 'node:fs';
 import { EXIT, type ExitCode } from '../compare/exit-policy.js';
+import { InputError } from '../model/errors.js';
+import { writeFileAtomic } from '../model/json-file.js';
+import { starterConfig } from '../pipeline/init-config.js';
 import { note } from './screen.js';
 
 /** `svmtest init`: a starter svmtest.yaml from what doctor finds on this machine. */
 export async function initCommand(options: { out: string; force?: boolean; sysfsRoot?: string }): Promise<ExitCode> {
   if (existsSync(options.out) && !options.force) throw new InputError(`${options.out}: already exists; use --force to overwrite it`);
-  const checks = await doctorChecks({ ...(options.sysfsRoot ? { sysfsRoot: options.sysfsRoot } : {}) });
-  const gpus = await discoverGpus(new HostTarget(options.sysfsRoot ?? ''));
-  const gfx = [...new Set(gpus.map((g) => g.gfx))];
-  const rocm = checks.find((c) => c.area === 'ROCm');
-  const suites = checks.filter((c) => c.area.startsWith('suite ') && c.ok).map((c) => c.area.slice(6));
-  const hasGpu = gpus.length > 0;
-  const config = {
-    ...(rocm?.ok ? { rocm: { path: rocm.found.split(' ')[0] } } : {}),
-    baseline: 'legacy',
-    candidate: 'gpusvm',
-    variants: {
-      legacy: { expect: { kconfig: { HSA_AMD_SVM: 'y', DRM_AMDGPU_SVM: 'n' }, kallsyms: { amdgpu_svm_init: false }, gpus: gfx } },
-      gpusvm: {
-        env: { HSA_XNACK: '1' },
-        cmdline: ['amdgpu.noretry=0'],
-        expect: { kconfig: { DRM_AMDGPU_SVM: 'y' }, kallsyms: { amdgpu_svm_init: true }, gpus: gfx, xnack: gpus.every((g) => g.xnack) && hasGpu ? 'on' : 'any' },
-      },
-    },
-    run: {
-      suites: suites.length > 0 ? suites : ['kfdtest', 'rocrtst', 'hip-tests'],
-      profile: 'svm',
-      retries: 1,
-      jobs: Math.max(1, gpus.length),
-      target: hasGpu ? 'host' : 'qemu',
-    },
-  };
-  const header = [
-    '# svmtest configuration written by `svmtest init` from what this machine has:',
-    ...checks.map((c) => `#   ${c.ok ? 'ok     ' : 'missing'} ${c.area}: ${c.found}`),
-    '# Every key and its default: config/default.yaml. Check the result with `svmtest config --print`.',
-    '',
-  ].join('\n');
-  writeFileSync(options.out, `${header}${stringify(config, { aliasDuplicateObjects: false })}`);
+  const { text, hasGpu } = await starterConfig(options.sysfsRoot ? { sysfsRoot: options.sysfsRoot } : {});
+  writeFileAtomic(options.out, text);
   note(`wrote ${options.out}${hasGpu ? '' : ' (no GPU found: runs default to the QEMU target; set qemu.kernel or use svmtest demo)'}`);
   return EXIT.ok;
 }

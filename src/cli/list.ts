@@ -21,7 +21,8 @@ export async function listCommand(flags: TargetFlags & { json?: boolean }): Prom
   for (const p of plan) {
     const run = p.tests.filter((t) => t.action === 'run').length;
     writeOut(`# ${p.suite.definition.name} (${p.suite.dir ?? p.suite.command[0]}): ${run} to run, ${p.tests.length - run} skipped or not run\n`);
-    for (const t of p.tests) writeOut(`${p.suite.definition.name}/${neutralizeLine(t.name)}${t.action === 'run' ? '' : `\t${t.action}: ${neutralizeLine(t.reason ?? '')}`}\n`);
+    for (const t of p.tests)
+      writeOut(`${p.suite.definition.name}/${neutralizeLine(t.name)}${t.action === 'run' ? '' : `\t${t.action}: ${neutralizeLine(t.reason ?? '')}`}\n`);
   }
   return EXIT.ok;
 }

@@ -1,6 +1,6 @@
 import { Listr } from 'listr2';
-import type { ProgressSink } from '../engine/progress.js';
-import { counts, type SuiteState } from './progress.js';
+import type { ProgressSink } from '../model/progress.js';
+import { counts, type SuiteState } from './progress-counts.js';
 import { neutralizeLine } from '../model/untrusted-text.js';
 import { note } from './screen.js';
 

@@ -1,24 +1,9 @@
-import type { ProgressSink } from '../engine/progress.js';
+import type { ProgressSink } from '../model/progress.js';
 import type { Status } from '../model/status.js';
+import { counts, type SuiteState } from './progress-counts.js';
 import { neutralizeLine } from '../model/untrusted-text.js';
 import { formatDuration } from '../reporters/view.js';
 import { note } from './screen.js';
-
-export interface SuiteState {
-  total: number;
-  done: number;
-  failed: number;
-  started: number;
-  ended?: boolean;
-  finish?: () => void;
-  update?: (title: string) => void;
-}
-
-export function counts(name: string, s: SuiteState): string {
-  const elapsed = performance.now() - s.started;
-  const eta = s.done > 0 && s.done < s.total ? `, ETA ${formatDuration(Math.round((elapsed / s.done) * (s.total - s.done)))}` : '';
-  return `${name}: ${s.done}/${s.total} done, ${s.failed} failed, ${s.total - s.done} remaining${eta}`;
-}
 
 /** Plain lines for CI logs and pipes: one per finished test that did not pass, one per suite. */
 export function plainProgress(write: (line: string) => void): ProgressSink {
@@ -48,7 +33,6 @@ export function plainProgress(write: (line: string) => void): ProgressSink {
     note: (message) => write(message),
   };
 }
-
 
 /** listr2 in a terminal; plain lines in CI logs and pipes (no spinners there). */
 export async function openProgress(): Promise<{ sink: ProgressSink; close: () => Promise<void> }> {

@@ -75,7 +75,7 @@ export function requestOf(flags: TargetFlags & Partial<RunFlags>): RunRequest {
 export async function runCommand(flags: RunFlags): Promise<ExitCode> {
   const progress = await openProgress();
   const interrupts = watchInterrupts(note, () => process.exit(EXIT.interrupted));
-  let result;
+  let result: Awaited<ReturnType<typeof runVariant>>;
   try {
     result = await runVariant({
       request: requestOf(flags),

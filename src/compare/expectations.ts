@@ -33,7 +33,10 @@ function parseFails(file: ExpectationText, into: Map<string, { status: Status; s
     const where = `${file.name}:${number}`;
     if (comma < 0) throw new InputError(`${where}: expected "suite/test,Status" (e.g. kfdtest/KFDSVMRangeTest.MigrateTest/1,Fail), got "${line}"`);
     const id = line.slice(0, comma).trim();
-    const statusText = line.slice(comma + 1).trim().toLowerCase();
+    const statusText = line
+      .slice(comma + 1)
+      .trim()
+      .toLowerCase();
     const status = FAIL_STATUSES[statusText];
     if (!splitTestId(id)) throw new InputError(`${where}: "${id}" is not a test id; expected suite/test`);
     if (!status || !FAILING_STATUSES.has(status)) {

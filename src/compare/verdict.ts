@@ -34,7 +34,8 @@ export function decideVerdict(baseline: Side | undefined, candidate: Side | unde
     if (expected && expected.status === candidate.status) return { verdict: 'expected-fail', note: `listed in ${expected.source}` };
     const flake = matchFlake(expectations, candidate);
     if (flake) return { verdict: 'flaky', note: `matches ${flake.source}` };
-    if (!baselineRan) return { verdict: 'new-fail', ...(expected ? { note: `listed as ${expected.status} in ${expected.source}, got ${candidate.status}` } : {}) };
+    if (!baselineRan)
+      return { verdict: 'new-fail', ...(expected ? { note: `listed as ${expected.status} in ${expected.source}, got ${candidate.status}` } : {}) };
     if (baselineFailed) return { verdict: 'still-failing' };
     return { verdict: 'regression', ...(expected ? { note: `listed as ${expected.status} in ${expected.source}, got ${candidate.status}` } : {}) };
   }

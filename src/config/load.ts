@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { InputError } from '../model/errors.js';
 import { configSchema, type Config, type Variant } from './schema.js';
-import { loadYamlFile } from './yaml-file.js';
+import { loadYamlFile } from '../model/yaml-file.js';
 
 export const BUILTIN_CONFIG = new URL('../../config/default.yaml', import.meta.url).pathname;
 

@@ -140,7 +140,11 @@ export const configSchema = z
         /** Seconds to wait after SIGTERM before SIGKILL when a test times out. */
         killGrace: z.number().positive().default(5),
         /** Bytes of output kept per test. */
-        logCap: z.number().int().positive().default(1024 * 1024),
+        logCap: z
+          .number()
+          .int()
+          .positive()
+          .default(1024 * 1024),
         out: z.string().default('reports'),
         /** Where variants run: host (this machine) or qemu (the kernel booted in a guest). */
         target: z.enum(['host', 'qemu', 'ssh']).default('host'),

@@ -1,5 +1,6 @@
 import { SEVERE_EVENT_KINDS, type KernelEvent } from '../model/kernel-event.js';
 import { RUN_SCHEMA_VERSION, testId, type InfraProblem, type RunFile, type RunInfo, type RunStatus, type TestResult } from '../model/run.js';
+import { withRetry } from '../results/with-retry.js';
 import type { JournalRecord } from './journal.js';
 
 export type KernelEventPolicy = 'fail' | 'warn' | 'ignore';
@@ -20,20 +21,6 @@ export interface Assembled {
   readonly errors: InfraProblem[];
 }
 
-/** A retry's record holds only that attempt: the test is the earlier attempts plus this one. */
-export function withRetry(earlier: TestResult, retry: TestResult): TestResult {
-  const { message: _previous, log: _previousLog, ...rest } = earlier;
-  return {
-    ...rest,
-    status: retry.status,
-    durationMs: earlier.durationMs + retry.durationMs,
-    attempts: [...earlier.attempts, ...retry.attempts],
-    ...(retry.message !== undefined ? { message: retry.message } : {}),
-    kernelEvents: [...earlier.kernelEvents, ...retry.kernelEvents],
-    ...(retry.log !== undefined ? { log: retry.log } : earlier.log !== undefined ? { log: earlier.log } : {}),
-  };
-}
-
 /** Replays journal records: the last record of a test wins; late kernel events are added to it. */
 export function replayJournal(records: readonly JournalRecord[]): Assembled {
   let run: RunInfo | undefined;
@@ -46,8 +33,7 @@ export function replayJournal(records: readonly JournalRecord[]): Assembled {
       const id = testId(record.test);
       const earlier = (record.attempt ?? 1) > 1 ? tests.get(id) : undefined;
       tests.set(id, earlier ? withRetry(earlier, record.test) : record.test);
-    }
-    else if (record.type === 'error') errors.push(record.error);
+    } else if (record.type === 'error') errors.push(record.error);
     else if (record.type === 'events') {
       const id = testId(record);
       const test = tests.get(id);

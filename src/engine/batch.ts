@@ -1,16 +1,13 @@
-import type { ParsedTest } from '../parsers/types.js';
+import type { ParsedTest, TestListener } from '../parsers/types.js';
 import type { Status } from '../model/status.js';
 import type { PlannedSuite } from './plan.js';
 import type { WorkerSlot } from '../suites/adapter.js';
 import { describeExit, type Target } from '../targets/target.js';
 
-export interface BatchHooks {
+/** The test events of a batch (a result: by the test's own report, or svmtest's judgement: crash, timeout), and its supervision. */
+export interface BatchHooks extends TestListener {
   /** Seconds this test may take. */
   timeoutFor(name: string): number;
-  started(name: string): void;
-  output(name: string, line: string): void;
-  /** A test finished (by its own report, or by svmtest's judgement: crash, timeout). */
-  finished(name: string, result: ParsedTest): void;
   /** The binary could not run these tests at all. */
   failedToRun(names: readonly string[], why: string): void;
   readonly signal: AbortSignal;
@@ -19,7 +16,6 @@ export interface BatchHooks {
 }
 
 const MAX_FRUITLESS_SPAWNS = 2;
-
 
 function chunkByChars(names: readonly string[], maxChars: number): string[] {
   const chunk: string[] = [];
@@ -59,7 +55,7 @@ export async function runBatch(target: Target, planned: PlannedSuite, names: rea
       remaining.delete(name);
       finishedHere++;
       if (open === name) open = undefined;
-      hooks.finished(name, result);
+      hooks.onResult(result);
     };
 
     const stream = prepared.stream(target, {
@@ -67,7 +63,7 @@ export async function runBatch(target: Target, planned: PlannedSuite, names: rea
         if (!wanted.has(name) || !remaining.has(name)) return;
         open = name;
         openSince = performance.now();
-        hooks.started(name);
+        hooks.onStart(name);
         if (timer) clearTimeout(timer);
         const seconds = hooks.timeoutFor(name);
         timer = setTimeout(() => {
@@ -77,7 +73,7 @@ export async function runBatch(target: Target, planned: PlannedSuite, names: rea
         }, seconds * 1000);
       },
       onOutput(line) {
-        if (open !== undefined) hooks.output(open, line);
+        if (open !== undefined) hooks.onOutput(line, open);
       },
       onResult(test) {
         if (!wanted.has(test.name)) return; // a name we did not ask for is output, not a result
@@ -105,7 +101,12 @@ export async function runBatch(target: Target, planned: PlannedSuite, names: rea
     if (killTimer) clearTimeout(killTimer);
     if (timedOut && remaining.has(timedOut)) {
       const seconds = hooks.timeoutFor(timedOut);
-      finish(timedOut, { name: timedOut, status: 'timeout', durationMs: Math.round(performance.now() - openSince), message: `killed by svmtest after ${seconds} s (timeout)` });
+      finish(timedOut, {
+        name: timedOut,
+        status: 'timeout',
+        durationMs: Math.round(performance.now() - openSince),
+        message: `killed by svmtest after ${seconds} s (timeout)`,
+      });
     }
     if (interrupted) return;
     await stream.end(exit);

@@ -1,10 +1,10 @@
 import { mkdirSync } from 'node:fs';
-import { type Gpu, type InfraProblem, type RunFile, type RunInfo, type RunStatus, type TestResult } from '../model/run.js';
+import type { Gpu, InfraProblem, RunFile, RunInfo, RunStatus, TestResult } from '../model/run.js';
 import type { Target } from '../targets/target.js';
 import { assembleRun, type KernelEventPolicy } from './assemble.js';
 import { KernelWatch } from './kernel-watch.js';
 import type { PlannedSuite } from './plan.js';
-import type { ProgressSink } from './progress.js';
+import type { ProgressSink } from '../model/progress.js';
 import { Recorder } from './recorder.js';
 import { Scheduler } from './scheduler.js';
 

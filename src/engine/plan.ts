@@ -1,8 +1,8 @@
 import type { Gpu, Shard } from '../model/run.js';
 import { testId } from '../model/run.js';
-import { balancedShards, inShard, matchesAnyFilter } from '../model/selection.js';
+import { balancedShards, globMatch, inShard, matchesAnyFilter } from '../model/selection.js';
 import type { ResolvedSuite, SuiteAdapter } from '../suites/adapter.js';
-import { globMatch, type SuiteDefinition } from '../suites/definition.js';
+import type { SuiteDefinition } from '../suites/definition.js';
 import { adapterFor } from '../suites/registry.js';
 import { resolveSuite, type SuiteContext } from '../suites/resolve.js';
 import { loadSkipRules } from '../suites/skip-sources.js';
@@ -72,9 +72,14 @@ export async function planSuites(
       return inProfile(definition, selection.profile, test.name) && (selection.filters.length === 0 || matchesAnyFilter(id, selection.filters));
     });
     selectedCount += selected.length;
-    const balanced = selection.shard && selection.durations
-      ? balancedShards(selected.map((t) => testId({ suite: definition.name, name: t.name })), selection.shard.total, selection.durations)
-      : undefined;
+    const balanced =
+      selection.shard && selection.durations
+        ? balancedShards(
+            selected.map((t) => testId({ suite: definition.name, name: t.name })),
+            selection.shard.total,
+            selection.durations,
+          )
+        : undefined;
     for (const test of selected) {
       const id = testId({ suite: definition.name, name: test.name });
       if (selection.shard && (balanced ? balanced.get(id) !== selection.shard.index : !inShard(id, selection.shard))) continue;
@@ -87,7 +92,9 @@ export async function planSuites(
   }
   const selectsNothing = unmatched.size > 0 ? [...unmatched] : selection.filters.length > 0 && selectedCount === 0 ? [...selection.filters] : [];
   if (selectsNothing.length > 0) {
-    throw new InputError(`--filter ${selectsNothing.map((f) => `"${f}"`).join(' ')} selects no test of ${definitions.map((d) => d.name).join(', ')}; filters match suite/name, e.g. ${example ?? 'kfdtest/KFDSVMRangeTest.*'}`);
+    throw new InputError(
+      `--filter ${selectsNothing.map((f) => `"${f}"`).join(' ')} selects no test of ${definitions.map((d) => d.name).join(', ')}; filters match suite/name, e.g. ${example ?? 'kfdtest/KFDSVMRangeTest.*'}`,
+    );
   }
   return planned;
 }

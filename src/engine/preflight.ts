@@ -1,7 +1,7 @@
 import { gunzipSync } from 'node:zlib';
 import type { Gpu, PreflightCheck } from '../model/run.js';
 import { parseKconfig } from '../parsers/kconfig.js';
-import { globMatch } from '../suites/definition.js';
+import { globMatch } from '../model/selection.js';
 import type { Target, TargetIdentity } from '../targets/target.js';
 
 /** Options reported in run.json whatever the variant expects: they say which SVM path is live. */
@@ -11,7 +11,6 @@ export interface KernelConfigSource {
   readonly values: ReadonlyMap<string, string>;
   readonly source: string;
 }
-
 
 /** The config of a kernel svmtest booted itself, read from the host file it was built with. */
 export interface BootedKernelConfig {
@@ -70,13 +69,15 @@ export async function runPreflight(input: PreflightInput): Promise<PreflightChec
     checks.push(check('kernel-release', globMatch(expect.kernelRelease, identity.kernelRelease), expect.kernelRelease, identity.kernelRelease));
   }
   for (const [option, wanted] of Object.entries(expect.kconfig)) {
-    const found = config ? config.values.get(option) ?? 'n' : undefined;
+    const found = config ? (config.values.get(option) ?? 'n') : undefined;
     checks.push(
       check(
         `kernel-config CONFIG_${option}`,
         found === wanted,
         `CONFIG_${option}=${wanted}`,
-        found === undefined ? 'kernel config not readable (/proc/config.gz, /boot/config-<release>, or the booted kernel\'s build config)' : `CONFIG_${option}=${found} (${config!.source})`,
+        found === undefined
+          ? "kernel config not readable (/proc/config.gz, /boot/config-<release>, or the booted kernel's build config)"
+          : `CONFIG_${option}=${found} (${config!.source})`,
       ),
     );
   }
@@ -97,11 +98,20 @@ export async function runPreflight(input: PreflightInput): Promise<PreflightChec
   }
   if (expect.kfd) {
     const opened = await target.exec({ argv: ['dd', 'if=/dev/kfd', 'of=/dev/null', 'count=0', 'status=none'] }, { timeoutMs: 30_000 });
-    checks.push(check('/dev/kfd', opened.exitCode === 0, '/dev/kfd opens', opened.exitCode === 0 ? 'opens' : opened.stderr.trim() || `dd exited ${opened.exitCode}`));
+    checks.push(
+      check('/dev/kfd', opened.exitCode === 0, '/dev/kfd opens', opened.exitCode === 0 ? 'opens' : opened.stderr.trim() || `dd exited ${opened.exitCode}`),
+    );
   }
   for (const gfx of expect.gpus) {
     const present = gpus.filter((g) => g.gfx === gfx);
-    checks.push(check(`gpu ${gfx}`, present.length > 0, `a ${gfx} GPU`, gpus.length > 0 ? gpus.map((g) => `${g.gfx} (node ${g.node})`).join(', ') : 'no GPU in the KFD topology'));
+    checks.push(
+      check(
+        `gpu ${gfx}`,
+        present.length > 0,
+        `a ${gfx} GPU`,
+        gpus.length > 0 ? gpus.map((g) => `${g.gfx} (node ${g.node})`).join(', ') : 'no GPU in the KFD topology',
+      ),
+    );
   }
   if (expect.xnack !== 'any') {
     const noretry = (await target.readFile('/sys/module/amdgpu/parameters/noretry'))?.trim();

@@ -2,9 +2,9 @@ import type { KernelEvent } from '../model/kernel-event.js';
 import { splitTestId, testId, type InfraProblem, type RunInfo, type TestResult } from '../model/run.js';
 import type { Status } from '../model/status.js';
 import type { ParsedTest } from '../parsers/types.js';
-import { withRetry } from './assemble.js';
+import { withRetry } from '../results/with-retry.js';
 import { Journal } from './journal.js';
-import type { ProgressSink } from './progress.js';
+import type { ProgressSink } from '../model/progress.js';
 import { TestLogs, type TestLog } from './test-logs.js';
 
 export interface RecorderOptions {
@@ -66,7 +66,14 @@ export class Recorder {
 
   begin(suite: string, name: string, attempt: number, skipRegex: RegExp | undefined): void {
     const opened = this.logs.open(suite, name, attempt);
-    this.live.set(testId({ suite, name }), { log: opened.log, logPath: opened.path, events: [], ...(skipRegex ? { skipRegex } : {}), skipMatched: false, started: performance.now() });
+    this.live.set(testId({ suite, name }), {
+      log: opened.log,
+      logPath: opened.path,
+      events: [],
+      ...(skipRegex ? { skipRegex } : {}),
+      skipMatched: false,
+      started: performance.now(),
+    });
     this.options.progress.testStart(suite, name);
   }
 
@@ -123,7 +130,15 @@ export class Recorder {
 
   /** A test the plan decided not to run (skip list, DISABLED_): recorded without running. */
   planned(suite: string, name: string, status: Status, reason: string | undefined): void {
-    const test: TestResult = { suite, name, status, durationMs: 0, attempts: [{ status, durationMs: 0 }], ...(reason ? { message: reason } : {}), kernelEvents: [] };
+    const test: TestResult = {
+      suite,
+      name,
+      status,
+      durationMs: 0,
+      attempts: [{ status, durationMs: 0 }],
+      ...(reason ? { message: reason } : {}),
+      kernelEvents: [],
+    };
     this.results.set(testId(test), test);
     this.journal.append({ type: 'test', test });
   }

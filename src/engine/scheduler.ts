@@ -7,7 +7,7 @@ import type { Target } from '../targets/target.js';
 import { runBatch } from './batch.js';
 import type { KernelWatch } from './kernel-watch.js';
 import type { PlannedSuite } from './plan.js';
-import type { ProgressSink } from './progress.js';
+import type { ProgressSink } from '../model/progress.js';
 import type { Recorder } from './recorder.js';
 
 export interface SchedulerOptions {
@@ -46,7 +46,7 @@ function partition(names: readonly string[], parts: number, isolate: boolean): s
   if (isolate) return names.map((n) => [n]);
   if (parts <= 1) return names.length > 0 ? [[...names]] : [];
   const chunks: string[][] = Array.from({ length: parts * 2 }, () => []);
-  names.forEach((n, i) => chunks[i % chunks.length]!.push(n));
+  for (const [i, n] of names.entries()) chunks[i % chunks.length]!.push(n);
   return chunks.filter((c) => c.length > 0);
 }
 
@@ -111,14 +111,14 @@ export class Scheduler {
     const kernel = this.kernel;
     await runBatch(target, planned, names, slot, {
       timeoutFor: (name) => timeoutFor(definition, name, testTimeout),
-      started(name) {
+      onStart(name) {
         recorder.begin(suite, name, attempt, skipRegex);
         kernel.begin(testId({ suite, name }));
       },
-      output: (name, line) => recorder.output(suite, name, line),
-      finished(name, result) {
-        kernel.finish(testId({ suite, name }));
-        recorder.finish(suite, name, result, attempt);
+      onOutput: (line, name) => recorder.output(suite, name, line),
+      onResult(result) {
+        kernel.finish(testId({ suite, name: result.name }));
+        recorder.finish(suite, result.name, result, attempt);
       },
       failedToRun(failed, why) {
         if (target.fatal?.()) return; // the guest is gone for good: these stay unrun (resumable)

@@ -10,7 +10,10 @@ const MAX_NAME = 120;
  * dot, bounded length, and a short hash so distinct names never collide after sanitising.
  */
 export function safeFileName(name: string): string {
-  let safe = name.replace(/[^A-Za-z0-9._-]+/g, '_').replace(/\.{2,}/g, '_').replace(/^[._-]+/, '');
+  let safe = name
+    .replace(/[^A-Za-z0-9._-]+/g, '_')
+    .replace(/\.{2,}/g, '_')
+    .replace(/^[._-]+/, '');
   if (safe.length > MAX_NAME) safe = safe.slice(0, MAX_NAME);
   const hash = createHash('sha1').update(name).digest('hex').slice(0, 8);
   return `${safe || 'test'}-${hash}`;

@@ -22,12 +22,7 @@ export type Verdict = (typeof VERDICTS)[number];
 /** Verdicts that make `--fail-on regression` fail. */
 export const REGRESSION_VERDICTS: ReadonlySet<Verdict> = new Set(['regression', 'new-fail', 'missing']);
 /** Verdicts that make `--fail-on unexpected` fail: anything the expectations did not predict. */
-export const UNEXPECTED_VERDICTS: ReadonlySet<Verdict> = new Set([
-  'regression',
-  'new-fail',
-  'missing',
-  'unexpected-pass',
-]);
+export const UNEXPECTED_VERDICTS: ReadonlySet<Verdict> = new Set(['regression', 'new-fail', 'missing', 'unexpected-pass']);
 
 export interface RunRef {
   readonly id: string;

@@ -13,7 +13,7 @@ export function maxInputBytes(): number {
  * directory — a symlink to /dev/zero would grow without end) of a size that can be held.
  */
 export function readInputText(file: string, what: string): string {
-  let stat;
+  let stat: ReturnType<typeof statSync>;
   try {
     stat = statSync(file);
   } catch {
@@ -23,7 +23,9 @@ export function readInputText(file: string, what: string): string {
   if (!stat.isFile()) throw new InputError(`${file}: is not a regular file (a device, FIFO or socket); expected ${what}`);
   const limit = maxInputBytes();
   if (stat.size > limit) {
-    throw new InputError(`${file}: is ${Math.round(stat.size / 1024 / 1024)} MiB, more than the ${limit / 1024 / 1024} MiB svmtest reads (SVMTEST_MAX_INPUT_MIB raises it); expected ${what}`);
+    throw new InputError(
+      `${file}: is ${Math.round(stat.size / 1024 / 1024)} MiB, more than the ${limit / 1024 / 1024} MiB svmtest reads (SVMTEST_MAX_INPUT_MIB raises it); expected ${what}`,
+    );
   }
   try {
     return readFileSync(file, 'utf8');

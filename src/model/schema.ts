@@ -35,9 +35,10 @@ function describe(error: ErrorObject, data: unknown): string {
   if (error.keyword === 'additionalProperties') what = `has unknown field "${String(params.additionalProperty)}"`;
   if (error.keyword === 'required') what = `is missing the field "${String(params.missingProperty)}"`;
   const testMatch = /^\/tests\/(\d+)/.exec(error.instancePath);
-  const test = testMatch && Array.isArray((data as { tests?: unknown[] }).tests)
-    ? (data as { tests: Array<{ suite?: unknown; name?: unknown }> }).tests[Number(testMatch[1])]
-    : undefined;
+  const test =
+    testMatch && Array.isArray((data as { tests?: unknown[] }).tests)
+      ? (data as { tests: Array<{ suite?: unknown; name?: unknown }> }).tests[Number(testMatch[1])]
+      : undefined;
   const named = test && typeof test.name === 'string' ? ` (test ${String(test.suite)}/${test.name})` : '';
   return `${where}${named} ${what}`;
 }

@@ -2,17 +2,33 @@ import { createHash } from 'node:crypto';
 import { InputError } from './errors.js';
 import type { Shard } from './run.js';
 
-/** `--filter` globs: `*` any run of characters, `?` one; a leading `-` excludes. Matched against `suite/name`. */
-export function globToRegExp(glob: string): RegExp {
-  const escaped = glob.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.');
+/** Globs everywhere (filters, profiles, skip lists, timeouts): `*` any run of characters, `?` one. */
+function globToRegExp(glob: string): RegExp {
+  const escaped = glob
+    .replace(/[.+^${}()|[\]\\]/g, '\\$&')
+    .replace(/\*/g, '.*')
+    .replace(/\?/g, '.');
   return new RegExp(`^${escaped}$`);
 }
 
+const compiledGlobs = new Map<string, RegExp>();
+
+/** The one glob matcher; each glob is compiled once, since plans match every test against every rule. */
+export function globMatch(glob: string, text: string): boolean {
+  let re = compiledGlobs.get(glob);
+  if (!re) {
+    re = globToRegExp(glob);
+    compiledGlobs.set(glob, re);
+  }
+  return re.test(text);
+}
+
+/** `--filter` globs against `suite/name`; a leading `-` excludes. */
 export function matchesAnyFilter(id: string, filters: readonly string[]): boolean {
   const positive = filters.filter((f) => !f.startsWith('-'));
   const negative = filters.filter((f) => f.startsWith('-')).map((f) => f.slice(1));
-  if (negative.some((f) => globToRegExp(f).test(id))) return false;
-  return positive.length === 0 || positive.some((f) => globToRegExp(f).test(id));
+  if (negative.some((f) => globMatch(f, id))) return false;
+  return positive.length === 0 || positive.some((f) => globMatch(f, id));
 }
 
 export function parseShard(text: string): Shard {
@@ -44,7 +60,10 @@ export function inShard(id: string, shard: Shard): boolean {
  * Tests without a recorded duration count as the median.
  */
 export function balancedShards(ids: readonly string[], total: number, durations: ReadonlyMap<string, number>): Map<string, number> {
-  const known = ids.map((id) => durations.get(id)).filter((d): d is number => d !== undefined).sort((a, b) => a - b);
+  const known = ids
+    .map((id) => durations.get(id))
+    .filter((d): d is number => d !== undefined)
+    .sort((a, b) => a - b);
   const median = known.length > 0 ? known[Math.floor(known.length / 2)]! : 1;
   const sorted = [...new Set(ids)].sort((a, b) => (durations.get(b) ?? median) - (durations.get(a) ?? median) || (a < b ? -1 : a > b ? 1 : 0));
   const load = new Array<number>(total).fill(0);

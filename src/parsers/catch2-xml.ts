@@ -39,7 +39,11 @@ export function parseCatch2Xml(content: string, options: ParseOptions = {}): Par
     let message = failures.length > 0 ? trimMessage(failures[0]!.split('\n')) : undefined;
     if (status === 'pass' && (skips > 0 || options.skipPattern?.test(output))) {
       status = 'skip';
-      message = output.split('\n').find((l) => options.skipPattern?.test(l))?.trim() ?? 'skipped';
+      message =
+        output
+          .split('\n')
+          .find((l) => options.skipPattern?.test(l))
+          ?.trim() ?? 'skipped';
     }
     const ms = durationMs(attr(overall, 'durationInSeconds'), 's', `test case ${attr(testCase, 'name') ?? ''}`);
     return {

@@ -11,7 +11,10 @@ const LIST_HEADER = /^The following tests (FAILED|did not run):/;
 const START_LINE = /^\s*Start\s+\d+: /;
 
 function statusFromResult(result: string): Status {
-  const r = result.replace(/^\*\*\*/, '').trim().toLowerCase();
+  const r = result
+    .replace(/^\*\*\*/, '')
+    .trim()
+    .toLowerCase();
   if (r === 'passed') return 'pass';
   if (r.startsWith('timeout')) return 'timeout';
   if (r.startsWith('skipped')) return 'skip';
@@ -50,7 +53,13 @@ export function parseCtestConsole(text: string): ParsedReport {
     const result = RESULT_LINE.exec(line);
     if (result) {
       const [, number, name, outcome, seconds] = result;
-      current = { name: name!.trim(), status: statusFromResult(outcome!), durationMs: durationMsOrNone(seconds, 's') ?? 0, result: outcome!.replace(/^\*\*\*/, '').trim(), output: [] };
+      current = {
+        name: name!.trim(),
+        status: statusFromResult(outcome!),
+        durationMs: durationMsOrNone(seconds, 's') ?? 0,
+        result: outcome!.replace(/^\*\*\*/, '').trim(),
+        output: [],
+      };
       if (!byNumber.has(number!)) order.push(current);
       byNumber.set(number!, current);
       sawResults = true;
@@ -89,9 +98,7 @@ export function parseCtestConsole(text: string): ParsedReport {
   const tests: ParsedTest[] = order.map((e) => {
     const output = firstFailureBlock(e.output);
     const message =
-      e.status === 'pass' ? undefined
-      : e.status === 'fail' ? output ?? e.result
-      : e.result && output ? `${e.result}\n${output}` : e.result ?? output;
+      e.status === 'pass' ? undefined : e.status === 'fail' ? (output ?? e.result) : e.result && output ? `${e.result}\n${output}` : (e.result ?? output);
     return {
       name: e.name,
       status: e.status,

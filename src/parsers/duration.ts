@@ -8,7 +8,8 @@ export function durationMs(value: string | undefined, unit: 's' | 'ms', where: s
   if (value === undefined || value.trim() === '') return undefined;
   const number = Number(value.trim().replace(/s$/, ''));
   const ms = unit === 's' ? Math.round(number * 1000) : Math.round(number);
-  if (!Number.isFinite(ms) || ms < 0) throw new InputError(`${where}: duration "${value.slice(0, 40)}" is not a finite number of ${unit === 's' ? 'seconds' : 'milliseconds'}`);
+  if (!Number.isFinite(ms) || ms < 0)
+    throw new InputError(`${where}: duration "${value.slice(0, 40)}" is not a finite number of ${unit === 's' ? 'seconds' : 'milliseconds'}`);
   return ms;
 }
 

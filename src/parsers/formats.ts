@@ -59,13 +59,15 @@ export const RESULT_FORMATS: readonly ResultFormat[] = [
   {
     name: 'gtest-console',
     description: 'googletest console output (modern, or the old gtest bundled with kfdtest/rocrtst)',
-    detect: (head) => /^(?:\S+ )?(?:\x1b\[[\d;]*m)?\[(?: RUN {6}| {7}OK|  FAILED  )\]/m.test(head) || /^\[(?:==========|----------)\]/m.test(head),
+    detect: (head) => /^(?:\S+ )?(?:\x1b\[[\d;]*m)?\[(?: RUN {6}| {7}OK| {2}FAILED {2})\]/m.test(head) || /^\[(?:==========|----------)\]/m.test(head),
     parse: (text) => parseGtestConsole(text),
   },
   {
     name: 'ctest-console',
     description: 'ctest console output',
-    detect: (head) => /Test\s+#\d+: .*(?:Passed|\*\*\*\w)/.test(head) || /^\s+\d+ - .+ \((?:Failed|SEGFAULT|Timeout|Subprocess aborted|Not Run|ILLEGAL|Skipped)\)\s*$/m.test(head),
+    detect: (head) =>
+      /Test\s+#\d+: .*(?:Passed|\*\*\*\w)/.test(head) ||
+      /^\s+\d+ - .+ \((?:Failed|SEGFAULT|Timeout|Subprocess aborted|Not Run|ILLEGAL|Skipped)\)\s*$/m.test(head),
     parse: (text) => parseCtestConsole(text),
   },
   {

@@ -1,7 +1,7 @@
 import { durationMsOrNone } from './duration.js';
 import type { Status } from '../model/status.js';
 import { cleanLine, firstFailureBlock, splitLines, trimMessage } from './text.js';
-import type { ParsedReport, ParsedTest } from './types.js';
+import type { ParsedReport, ParsedTest, TestListener } from './types.js';
 
 // Every gtest marker is ten characters between brackets: "[ RUN      ]", "[       OK ]", "[          ]" …
 const MARKER = /^\[(.{10})\] ?(.*)$/;
@@ -43,10 +43,8 @@ function parseNameAndTime(rest: string): { name: string; durationMs?: number } |
   return ms !== undefined ? { name: m[1]!, durationMs: ms } : { name: m[1]! };
 }
 
-export interface GtestStreamEvents {
-  onStart?(name: string): void;
-  onResult(test: ParsedTest): void;
-}
+/** What the console stream reports: starts (when seen) and results. */
+export type GtestStreamEvents = Pick<TestListener, 'onResult'> & Partial<Pick<TestListener, 'onStart'>>;
 
 /**
  * gtest console output, modern and the old bundled gtest of kfdtest/rocrtst, line by line, so

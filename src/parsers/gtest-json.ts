@@ -40,10 +40,13 @@ export function parseGtestJson(data: unknown): ParsedReport {
       const status = statusOf(test);
       const failure = test.failures?.[0]?.failure;
       const message =
-        status === 'fail' && typeof failure === 'string' ? trimText(failure)
-        : status === 'skip' && typeof test.skipped?.[0]?.message === 'string' ? trimText(test.skipped[0].message)
-        : status === 'notrun' ? 'disabled'
-        : undefined;
+        status === 'fail' && typeof failure === 'string'
+          ? trimText(failure)
+          : status === 'skip' && typeof test.skipped?.[0]?.message === 'string'
+            ? trimText(test.skipped[0].message)
+            : status === 'notrun'
+              ? 'disabled'
+              : undefined;
       const durationMs = parseTime(test.time, `test ${String(test.classname ?? '')}.${String(test.name ?? '')}`);
       tests.push({
         name: `${classname}.${String(test.name)}`,

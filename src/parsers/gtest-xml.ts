@@ -4,9 +4,8 @@ import { trimText } from './text.js';
 import type { ParsedReport, ParsedTest } from './types.js';
 import { attr, children, parseXml, text, type XmlNode } from './xml.js';
 
-
 function failureText(node: XmlNode): string {
-  return text(node).trim() !== '' ? text(node) : attr(node, 'message') ?? '';
+  return text(node).trim() !== '' ? text(node) : (attr(node, 'message') ?? '');
 }
 
 function gtestStatus(testcase: XmlNode): Status {
@@ -30,10 +29,13 @@ export function parseGtestXml(content: string): ParsedReport {
       const failures = [...children(testcase, 'failure'), ...children(testcase, 'error')];
       const skipped = children(testcase, 'skipped')[0];
       const message =
-        status === 'fail' ? trimText(failureText(failures[0]!))
-        : status === 'skip' && skipped ? trimText(failureText(skipped))
-        : status === 'notrun' ? 'disabled'
-        : undefined;
+        status === 'fail'
+          ? trimText(failureText(failures[0]!))
+          : status === 'skip' && skipped
+            ? trimText(failureText(skipped))
+            : status === 'notrun'
+              ? 'disabled'
+              : undefined;
       const fullName = classname ? `${classname}.${name}` : name;
       const durationMs = toMs(attr(testcase, 'time'), 's', `test ${fullName}`);
       tests.push({

@@ -15,7 +15,7 @@ function collectCases(node: XmlNode, out: Array<{ suite: XmlNode; testcase: XmlN
 
 function bodyOf(node: XmlNode): string {
   const body = text(node).trim();
-  return body !== '' ? text(node) : attr(node, 'message') ?? '';
+  return body !== '' ? text(node) : (attr(node, 'message') ?? '');
 }
 
 function statusOf(testcase: XmlNode, output: string, options: ParseOptions): { status: Status; message?: string } {

@@ -6,7 +6,8 @@ const CUT_HERE = /-{6,}\[ cut here \]-{6,}/;
 const END_TRACE = /---\[ end (trace|Kernel panic)/;
 const KASAN_RULE = /^={40,}$/;
 const PAGE_FAULT = /\[(?:gfx|mm|vm)hub\d*\] (?:no-)?(?:retry )?page fault|GPU fault detected:|VM fault \(0x/;
-const FAULT_CONTINUATION = /^(?:\s|[A-Z0-9_]+_(?:FAULT|STATUS|ADDR)\w*:?|for process|in page|Faulty|MORE_FAULTS|WALKER_ERROR|PERMISSION_FAULTS|MAPPING_ERROR|RW:)/;
+const FAULT_CONTINUATION =
+  /^(?:\s|[A-Z0-9_]+_(?:FAULT|STATUS|ADDR)\w*:?|for process|in page|Faulty|MORE_FAULTS|WALKER_ERROR|PERMISSION_FAULTS|MAPPING_ERROR|RW:)/;
 const AMDGPU_PREFIX = /^(.*?\bamdgpu:)\s?(.*)$/;
 const RING_TIMEOUT = /ring \S+ timeout|amdgpu_job_timedout|\bjob timed ?out\b/i;
 const GPU_RESET = /GPU reset|gpu_recover|GPU recovery|MODE[12] reset|BACO reset|ASIC reset|reset (?:succeeded|failed)/i;
@@ -18,7 +19,8 @@ const OOPS = /BUG: unable to handle|Oops: |general protection fault|BUG: kernel 
 const BUG = /kernel BUG at|^BUG: /;
 const WARNING = /^WARNING: (?:CPU: \d+|at )/;
 const KASAN = /BUG: KASAN:|KASAN: /;
-const TRACE_PART = /^(?:\s|Call Trace:|<\/?(?:TASK|IRQ|NMI)>|RIP:|RSP:|RAX:|RDX:|RBP:|R\d\d?:|FS:|CS:|CR2:|Code:|Modules linked in:|CPU: |Hardware name:|Workqueue:|task:|"echo 0|\? |irq event stamp:|hardirqs|softirqs|Tainted:|Stack:|---\[|Kernel Offset:|note: |Memory state|The buggy address|Allocated by|Freed by|Last potentially|Second to last)/;
+const TRACE_PART =
+  /^(?:\s|Call Trace:|<\/?(?:TASK|IRQ|NMI)>|RIP:|RSP:|RAX:|RDX:|RBP:|R\d\d?:|FS:|CS:|CR2:|Code:|Modules linked in:|CPU: |Hardware name:|Workqueue:|task:|"echo 0|\? |irq event stamp:|hardirqs|softirqs|Tainted:|Stack:|---\[|Kernel Offset:|note: |Memory state|The buggy address|Allocated by|Freed by|Last potentially|Second to last)/;
 const OTHER_ERROR = /\*ERROR\*|\b(?:amdgpu|amdkfd|kfd|drm|hmm|ttm)\b.*\b(?:failed|failure|error|fail)\b/i;
 const SUPPRESSED = /callbacks suppressed$/;
 // "prog[123]: segfault at 0 ip … error 6 in prog[…]": the kernel reporting a user process that crashed.

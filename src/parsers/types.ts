@@ -19,3 +19,14 @@ export interface ParseOptions {
   /** A test whose output matches this is a skip (hip-tests print HIP_SKIP_THIS_TEST). */
   readonly skipPattern?: RegExp;
 }
+
+/**
+ * The one listener interface for tests as they happen: a console stream parser, a suite
+ * adapter's batch and the engine's batch runner all speak it.
+ */
+export interface TestListener {
+  onStart(name: string): void;
+  /** A line printed while `name` (the test now open) runs. */
+  onOutput(line: string, name: string): void;
+  onResult(test: ParsedTest): void;
+}

@@ -3,7 +3,7 @@ import { existsSync, mkdirSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { comparisonExitCode, EXIT, type ExitCode, type FailOn } from '../compare/exit-policy.js';
 import { loadConfig } from '../config/load.js';
-import type { ProgressSink } from '../engine/progress.js';
+import type { ProgressSink } from '../model/progress.js';
 import { InputError } from '../model/errors.js';
 import type { Screen } from '../reporters/types.js';
 import { compareSaved } from './compare.js';
@@ -44,7 +44,9 @@ export async function ci(options: CiOptions): Promise<CiResult> {
   const loaded = loadConfig(options.request.config);
   const { config, file } = loaded;
   if (config.baseline === config.candidate) {
-    throw new InputError(`${file}: baseline and candidate are both "${config.baseline}"; a comparison of a variant with itself proves nothing — name two variants (e.g. baseline: legacy, candidate: gpusvm)`);
+    throw new InputError(
+      `${file}: baseline and candidate are both "${config.baseline}"; a comparison of a variant with itself proves nothing — name two variants (e.g. baseline: legacy, candidate: gpusvm)`,
+    );
   }
   const outDir = resolve(options.out ?? timestampDir(config.run.out, randomUUID().slice(0, 8), options.now()));
   mkdirSync(outDir, { recursive: true });
@@ -53,7 +55,7 @@ export async function ci(options: CiOptions): Promise<CiResult> {
   for (const variant of [config.baseline, config.candidate]) {
     options.note(`\n== ${variant} ${variant === config.baseline ? '(baseline)' : '(candidate)'} on ${options.request.target ?? config.run.target} ==`);
     const progress = await options.openProgress();
-    let result;
+    let result: Awaited<ReturnType<typeof runVariant>>;
     try {
       result = await runVariant({
         request: { target: config.run.target, ...options.request, variant },
@@ -69,12 +71,15 @@ export async function ci(options: CiOptions): Promise<CiResult> {
       await progress.close();
     }
     const { run } = result;
-    for (const check of run.run.preflight ?? []) if (!check.ok) options.note(`preflight failed — ${check.name}: expected ${check.expected}, found ${check.found}`);
+    for (const check of run.run.preflight ?? [])
+      if (!check.ok) options.note(`preflight failed — ${check.name}: expected ${check.expected}, found ${check.found}`);
     if (run.run.status === 'interrupted') return { code: EXIT.interrupted, outDir, stages };
     if (run.run.status !== 'complete' || run.errors.length > 0) failed.push(variant);
   }
   if (failed.length > 0) {
-    options.note(`\nsvmtest ci: no verdict — the infrastructure failed for ${failed.join(' and ')} (see ${failed.map((v) => join(outDir, v, 'run.json')).join(', ')}); these are not test regressions.`);
+    options.note(
+      `\nsvmtest ci: no verdict — the infrastructure failed for ${failed.join(' and ')} (see ${failed.map((v) => join(outDir, v, 'run.json')).join(', ')}); these are not test regressions.`,
+    );
     return { code: EXIT.infra, outDir, stages };
   }
   const started = performance.now();

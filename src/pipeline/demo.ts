@@ -4,7 +4,7 @@ import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from '
 import { join } from 'node:path';
 import { stringify } from 'yaml';
 import { configSchema } from '../config/schema.js';
-import { loadYamlFile } from '../config/yaml-file.js';
+import { loadYamlFile } from '../model/yaml-file.js';
 import { InfraError } from '../model/errors.js';
 import { cacheDir, PACKAGE_ROOT } from './paths.js';
 
@@ -49,7 +49,9 @@ export async function ensureDemoPrerequisites(install: boolean, note: (message: 
     ...(kernel ? [`bash ${FETCH_KERNEL} ${DEMO_KERNEL_DIR}`] : []),
   ];
   if (!install) {
-    throw new InfraError(`svmtest demo needs ${missing.map((p) => p.what).join(', ')}. Install with:\n  ${commands.join('\n  ')}\n(or run svmtest demo --install-deps to have it done)`);
+    throw new InfraError(
+      `svmtest demo needs ${missing.map((p) => p.what).join(', ')}. Install with:\n  ${commands.join('\n  ')}\n(or run svmtest demo --install-deps to have it done)`,
+    );
   }
   note(`installing: ${commands.join(' && ')}`);
   if (apt.length > 0) {
@@ -92,7 +94,10 @@ export async function demoConfig(accel: string | undefined): Promise<string> {
   const { value: config } = loadYamlFile(DEMO_CONFIG, configSchema);
   const work = join(cacheDir(), 'demo');
   const suiteFile = join(work, 'svm-demo.yaml');
-  writeFileSync(suiteFile, stringify({ name: 'svm-demo', kind: 'gtest', description: 'svmtest demo suite (real gtest tests of the guest kernel)', command: [program], timeout: 60 }));
+  writeFileSync(
+    suiteFile,
+    stringify({ name: 'svm-demo', kind: 'gtest', description: 'svmtest demo suite (real gtest tests of the guest kernel)', command: [program], timeout: 60 }),
+  );
   const resolved = {
     ...config,
     expectations: join(PACKAGE_ROOT, 'config', 'examples', 'demo-expectations'),

@@ -27,7 +27,10 @@ export async function environmentOf(
   kernelConfigFile: string | undefined,
 ): Promise<{ environment: Environment; checks: PreflightCheck[] }> {
   const identity = await target.identity();
-  const [config, rocmText] = await Promise.all([readKernelConfig(target, identity.kernelRelease, bootedConfig(kernelConfigFile)), target.readFile(`${rocm}/.info/version`)]);
+  const [config, rocmText] = await Promise.all([
+    readKernelConfig(target, identity.kernelRelease, bootedConfig(kernelConfigFile)),
+    target.readFile(`${rocm}/.info/version`),
+  ]);
   const kernelConfig = config ? Object.fromEntries(REPORTED_KCONFIG.map((o) => [`CONFIG_${o}`, config.values.get(o) ?? 'n'])) : undefined;
   const rocmVersion = rocmText?.trim();
   const checks = await runPreflight({ target, identity, expect: expectationsOf(variant), gpus, config });

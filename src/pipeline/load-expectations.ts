@@ -9,7 +9,10 @@ import type { RunFile } from '../model/run.js';
 export function loadExpectations(dir: string | undefined, candidate: RunFile): Expectations {
   if (!dir) return NO_EXPECTATIONS;
   if (!existsSync(dir) || !statSync(dir).isDirectory()) throw new InputError(`--expectations ${dir}: not a directory`);
-  const wanted = expectationFileNames(candidate.run.variant, candidate.run.environment.gpus.map((g) => g.gfx));
+  const wanted = expectationFileNames(
+    candidate.run.variant,
+    candidate.run.environment.gpus.map((g) => g.gfx),
+  );
   const present = new Set(readdirSync(dir));
   const files = wanted.filter((name) => present.has(name)).map((name) => ({ name, text: readInputText(join(dir, name), 'an expectation file') }));
   return parseExpectations(files);

@@ -7,7 +7,8 @@ import { InputError } from '../model/errors.js';
 import { testId } from '../model/run.js';
 import { readRun } from '../model/run-file.js';
 import { resolveSuites, type SuiteDefinition } from '../suites/definition.js';
-import { targetFactory, type OpenedTarget, type QemuSettings } from '../targets/registry.js';
+import type { OpenedTarget, QemuSettings } from '../targets/factory.js';
+import { targetFactory } from '../targets/registry.js';
 import { cacheDir, PACKAGE_ROOT } from './paths.js';
 import type { RunDir } from './run-dir.js';
 import type { KernelEventPolicy, RunRequest } from './run-request.js';
@@ -40,7 +41,14 @@ function durationsFrom(file: string): Map<string, number> {
 /** Host paths the machine under test must see where they are on the host (the QEMU guest hides some). */
 function hostPathsOf(suites: readonly SuiteDefinition[], configFile: string, rocm: string): string[] {
   const files = suites.flatMap((s) => [s.file, ...(s.command ?? []).slice(0, 1), ...(s.binary ?? [])]);
-  const dirs = [PACKAGE_ROOT, cacheDir(), process.cwd(), dirname(resolve(configFile)), rocm, ...suites.flatMap((s) => (typeof s.dir === 'string' ? [s.dir] : (s.dir ?? [])))];
+  const dirs = [
+    PACKAGE_ROOT,
+    cacheDir(),
+    process.cwd(),
+    dirname(resolve(configFile)),
+    rocm,
+    ...suites.flatMap((s) => (typeof s.dir === 'string' ? [s.dir] : (s.dir ?? []))),
+  ];
   // A path with placeholders ({build}/bin/{gfx}) is exposed up to the directory before the first one.
   const cut = (p: string) => (p.includes('{') ? dirname(p.split('{')[0]! + 'x') : p);
   const paths = [...files.map((f) => (f.includes('{') ? cut(f) : dirname(f))), ...dirs.map(cut)].filter((p) => isAbsolute(p));
@@ -77,7 +85,7 @@ export async function prepareRun(request: RunRequest, loaded: LoadedConfig, runD
   const factory = await targetFactory(targetName);
   // Explicit suites or suite files replace the configured list.
   const explicit = (request.suites?.length ?? 0) > 0 || (request.suiteFiles?.length ?? 0) > 0;
-  const suites = resolveSuites(explicit ? request.suites ?? [] : config.run.suites, explicit ? request.suiteFiles ?? [] : config.run.suiteFiles);
+  const suites = resolveSuites(explicit ? (request.suites ?? []) : config.run.suites, explicit ? (request.suiteFiles ?? []) : config.run.suiteFiles);
   if (suites.length === 0) throw new InputError('no suites selected; give --suite NAME or --suite-file FILE');
   const rocm = request.rocm ?? config.rocm.path ?? process.env.ROCM_PATH ?? '/opt/rocm';
   const selection: Selection = {

@@ -37,6 +37,9 @@ export function runDirAt(root: string): RunDir {
 
 /** `reports/20261125T101500Z-<label>`: a fresh run directory's default name. */
 export function timestampDir(base: string, label: string, now: Date): string {
-  const stamp = now.toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z');
+  const stamp = now
+    .toISOString()
+    .replace(/[-:]/g, '')
+    .replace(/\.\d+Z$/, 'Z');
   return resolve(base, `${stamp}-${label}`);
 }

@@ -48,7 +48,9 @@ export function acquireRunLock(file: string, dir: string): () => void {
       if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
       const holder = readHolder(file);
       if (holder && isAlive(holder)) {
-        throw new InputError(`${dir}: in use by svmtest process ${holder.pid}${holder.host !== me.host ? ` on ${holder.host}` : ''}; wait for it, or give another --out`);
+        throw new InputError(
+          `${dir}: in use by svmtest process ${holder.pid}${holder.host !== me.host ? ` on ${holder.host}` : ''}; wait for it, or give another --out`,
+        );
       }
       rmSync(file, { force: true }); // stale: its process is gone
       continue;

@@ -87,7 +87,9 @@ export function resumeRequest(saved: RunRequest, given: RunRequest, dir: string)
     const before = saved[key];
     if (JSON.stringify(before) !== JSON.stringify(value)) {
       const was = before === undefined ? 'not given' : JSON.stringify(before);
-      throw new InputError(`--resume ${dir}: ${flagOf(key)} ${JSON.stringify(value)} contradicts the run being resumed (${was}); resume with the same options, or start a new run with another --out`);
+      throw new InputError(
+        `--resume ${dir}: ${flagOf(key)} ${JSON.stringify(value)} contradicts the run being resumed (${was}); resume with the same options, or start a new run with another --out`,
+      );
     }
   }
   return { ...saved, ...now };

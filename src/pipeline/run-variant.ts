@@ -4,7 +4,7 @@ import { replayJournal, type Assembled } from '../engine/assemble.js';
 import { runEngine } from '../engine/engine.js';
 import { readJournal, repairJournal } from '../engine/journal.js';
 import { planSuites, type PlannedSuite } from '../engine/plan.js';
-import type { ProgressSink } from '../engine/progress.js';
+import type { ProgressSink } from '../model/progress.js';
 import { InfraError, InputError } from '../model/errors.js';
 import { RUN_SCHEMA_VERSION, type PreflightCheck, type RunFile, type RunInfo } from '../model/run.js';
 import { writeRun } from '../model/run-file.js';
@@ -51,7 +51,7 @@ interface Start {
 /** A fresh run directory, or the one to resume with its saved request and journal; the config loaded once. */
 function start(options: RunVariantOptions, teardowns: Teardowns): Start {
   const resuming = options.resume !== undefined;
-  const fresh = resuming ? undefined : options.loaded ?? loadConfig(options.request.config);
+  const fresh = resuming ? undefined : (options.loaded ?? loadConfig(options.request.config));
   const dir = runDirAt(options.resume ?? options.out ?? timestampDir(fresh!.config.run.out, options.request.variant ?? 'default', options.now()));
   if (resuming && !existsSync(dir.root)) throw new InputError(`--resume ${dir.root}: no such run directory`);
   mkdirSync(dir.root, { recursive: true });
@@ -110,8 +110,19 @@ export async function runVariant(options: RunVariantOptions): Promise<VariantRun
     const { environment, checks } = await environmentOf(target, gpus, prepared.rocm, prepared.variant, kernelConfigFile);
     let plan: PlannedSuite[] = [];
     try {
-      plan = await planSuites(target, prepared.suites, { rocm: prepared.rocm, ...(gpus[0] ? { gfx: gpus[0].gfx } : {}), ...(prepared.variant ? { env: prepared.variant.env } : {}) }, gpus, prepared.selection);
-      checks.push({ name: 'suites', ok: true, expected: 'suite binaries found', found: plan.map((p) => `${p.suite.definition.name}: ${p.suite.dir ?? p.suite.command[0]}`).join(', ') });
+      plan = await planSuites(
+        target,
+        prepared.suites,
+        { rocm: prepared.rocm, ...(gpus[0] ? { gfx: gpus[0].gfx } : {}), ...(prepared.variant ? { env: prepared.variant.env } : {}) },
+        gpus,
+        prepared.selection,
+      );
+      checks.push({
+        name: 'suites',
+        ok: true,
+        expected: 'suite binaries found',
+        found: plan.map((p) => `${p.suite.definition.name}: ${p.suite.dir ?? p.suite.command[0]}`).join(', '),
+      });
     } catch (error) {
       if (!(error instanceof InfraError)) throw error;
       checks.push({ name: 'suites', ok: false, expected: 'suite binaries found and listable', found: error.message });

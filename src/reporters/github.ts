@@ -29,7 +29,9 @@ export const githubReporter: Reporter = {
         const level = entry.verdict === 'fixed' ? 'notice' : entry.verdict === 'flaky' ? 'warning' : 'error';
         const events = describeEvents(entry.candidate?.kernelEvents);
         const body = [firstLine(entry.candidate?.message ?? entry.note, 500), events ? `kernel: ${events}` : ''].filter(Boolean).join('\n');
-        lines.push(`::${level} title=${escapeProperty(`${VERDICT_LABEL[entry.verdict]}: ${entry.suite}/${entry.name}`)}::${escapeData(body || VERDICT_LABEL[entry.verdict])}`);
+        lines.push(
+          `::${level} title=${escapeProperty(`${VERDICT_LABEL[entry.verdict]}: ${entry.suite}/${entry.name}`)}::${escapeData(body || VERDICT_LABEL[entry.verdict])}`,
+        );
       }
     } else {
       for (const e of result.run.errors) lines.push(`::error title=${escapeProperty(`svmtest ${e.stage}`)}::${escapeData(e.message)}`);

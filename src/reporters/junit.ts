@@ -35,7 +35,11 @@ function eventsText(events: TestResult['kernelEvents'] | undefined): string {
 
 function addComparisonCase(suite: ReturnType<Builder['testSuite']>, entry: ComparisonEntry): void {
   const side = entry.candidate ?? entry.baseline!;
-  const testCase = suite.testCase().className(xmlText(entry.suite)).name(xmlText(entry.name)).time(side.durationMs / 1000);
+  const testCase = suite
+    .testCase()
+    .className(xmlText(entry.suite))
+    .name(xmlText(entry.name))
+    .time(side.durationMs / 1000);
   if (entry.verdict !== 'pass') {
     testCase.property('verdict', entry.verdict);
     if (entry.baseline) testCase.property('baseline', entry.baseline.status);
@@ -93,7 +97,11 @@ function buildRun(run: RunFile): string {
   for (const [name, tests] of bySuite) {
     const suite = builder.testSuite().name(xmlText(`${name} (${run.run.variant})`));
     for (const t of tests) {
-      const testCase = suite.testCase().className(xmlText(t.suite)).name(xmlText(t.name)).time(t.durationMs / 1000);
+      const testCase = suite
+        .testCase()
+        .className(xmlText(t.suite))
+        .name(xmlText(t.name))
+        .time(t.durationMs / 1000);
       if (t.status === 'fail' || t.status === 'timeout') testCase.failure(xmlText(t.message ?? t.status), t.status);
       else if (t.status === 'crash') testCase.error(xmlText(t.message ?? 'crashed'), 'crash');
       else if (t.status === 'skip' || t.status === 'notrun') testCase.skipped();

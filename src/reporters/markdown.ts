@@ -24,7 +24,9 @@ export function escapeMarkdown(text: string): string {
 export function fitSummary(text: string, budget: number, fullReport: string): string {
   if (Buffer.byteLength(text) <= budget) return text;
   const note = `\n> Summary cut at ${Math.floor(budget / 1024)} KiB (GitHub's step-summary limit); the full report is ${escapeMarkdown(fullReport)}\n`;
-  const cut = Buffer.from(text).subarray(0, Math.max(0, budget - Buffer.byteLength(note))).toString('utf8');
+  const cut = Buffer.from(text)
+    .subarray(0, Math.max(0, budget - Buffer.byteLength(note)))
+    .toString('utf8');
   return `${cut.slice(0, cut.lastIndexOf('\n') + 1)}${note}`;
 }
 
@@ -45,7 +47,8 @@ function comparisonMarkdown(c: ComparisonFile): string {
       `candidate **${escapeMarkdown(c.candidate.variant)}** (${c.candidate.testCount} tests${c.candidate.kernelRelease ? `, kernel ${escapeMarkdown(c.candidate.kernelRelease)}` : ''})`,
     '',
   ];
-  for (const e of c.errors) lines.push(`> **Infrastructure error** in ${e.side} (${escapeMarkdown(e.stage)}): ${escapeMarkdown(firstLine(e.message, 300))}`, '');
+  for (const e of c.errors)
+    lines.push(`> **Infrastructure error** in ${e.side} (${escapeMarkdown(e.stage)}): ${escapeMarkdown(firstLine(e.message, 300))}`, '');
   lines.push('| verdict | tests |', '|---|---:|');
   for (const [verdict, n] of verdictCounts(c.counts)) lines.push(`| ${VERDICT_LABEL[verdict]} | ${n} |`);
   const notable = notableEntries(c.entries);
@@ -65,7 +68,9 @@ function runMarkdown(r: RunFile): string {
   const lines = [
     `## svmtest run: ${escapeMarkdown(r.run.variant)} (${r.run.target}, ${r.run.status})`,
     '',
-    statusCounts(r.tests).map(([s, n]) => `${n} ${s}`).join(' · ') || 'no tests',
+    statusCounts(r.tests)
+      .map(([s, n]) => `${n} ${s}`)
+      .join(' · ') || 'no tests',
     '',
   ];
   for (const e of r.errors) lines.push(`> **Infrastructure error** (${escapeMarkdown(e.stage)}): ${escapeMarkdown(firstLine(e.message, 300))}`, '');
@@ -73,7 +78,9 @@ function runMarkdown(r: RunFile): string {
   if (failing.length > 0) {
     lines.push('| status | test | first failure | kernel |', '|---|---|---|---|');
     for (const t of failing.slice(0, LIST_LIMIT)) {
-      lines.push(`| ${t.status} | ${escapeMarkdown(`${t.suite}/${t.name}`)} | ${escapeMarkdown(firstLine(t.message, 200))} | ${escapeMarkdown(describeEvents(t.kernelEvents))} |`);
+      lines.push(
+        `| ${t.status} | ${escapeMarkdown(`${t.suite}/${t.name}`)} | ${escapeMarkdown(firstLine(t.message, 200))} | ${escapeMarkdown(describeEvents(t.kernelEvents))} |`,
+      );
     }
   }
   return `${lines.join('\n')}\n`;
@@ -81,7 +88,7 @@ function runMarkdown(r: RunFile): string {
 
 export const markdownReporter: Reporter = {
   name: 'markdown',
-  description: "a Markdown summary (summary.md in --out; appended to $GITHUB_STEP_SUMMARY when set)",
+  description: 'a Markdown summary (summary.md in --out; appended to $GITHUB_STEP_SUMMARY when set)',
   render(result, { screen, outDir }) {
     const text = result.kind === 'comparison' ? comparisonMarkdown(result.comparison) : runMarkdown(result.run);
     const written: string[] = [];

@@ -9,9 +9,17 @@ interface Entry {
 }
 
 export const REPORTERS: readonly Entry[] = [
-  { name: 'terminal', description: 'summary table and the regressions with messages and kernel events', load: async () => (await import('./terminal.js')).terminalReporter },
+  {
+    name: 'terminal',
+    description: 'summary table and the regressions with messages and kernel events',
+    load: async () => (await import('./terminal.js')).terminalReporter,
+  },
   { name: 'junit', description: 'junit.xml, one testcase per test', load: async () => (await import('./junit.js')).junitReporter },
-  { name: 'markdown', description: 'summary.md; appended to $GITHUB_STEP_SUMMARY when set', load: async () => (await import('./markdown.js')).markdownReporter },
+  {
+    name: 'markdown',
+    description: 'summary.md; appended to $GITHUB_STEP_SUMMARY when set',
+    load: async () => (await import('./markdown.js')).markdownReporter,
+  },
   { name: 'json', description: 'the result as JSON on standard output', load: async () => (await import('./json.js')).jsonReporter },
   { name: 'github', description: 'GitHub Actions annotations when GITHUB_ACTIONS=true', load: async () => (await import('./github.js')).githubReporter },
 ];

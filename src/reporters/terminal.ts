@@ -1,10 +1,10 @@
 import { Chalk, type ChalkInstance } from 'chalk';
-import type { ComparisonFile, Verdict } from '../model/comparison.js';
+import { UNEXPECTED_VERDICTS, type ComparisonFile, type Verdict } from '../model/comparison.js';
 import type { RunFile } from '../model/run.js';
 import { isFailing } from '../model/status.js';
 import type { Reporter, Screen } from './types.js';
 import { neutralizeLine } from '../model/untrusted-text.js';
-import { describeEvents, firstLine, isBad, notableEntries, statusCounts, testLabel, VERDICT_LABEL, verdictCounts } from './view.js';
+import { describeEvents, firstLine, notableEntries, statusCounts, testLabel, VERDICT_LABEL, verdictCounts } from './view.js';
 
 const LIST_LIMIT = 50;
 
@@ -13,7 +13,7 @@ function paint(screen: Screen): ChalkInstance {
 }
 
 function verdictColor(c: ChalkInstance, verdict: Verdict): (s: string) => string {
-  if (isBad(verdict)) return c.red;
+  if (UNEXPECTED_VERDICTS.has(verdict)) return c.red;
   if (verdict === 'flaky' || verdict === 'still-failing' || verdict === 'expected-fail') return c.yellow;
   if (verdict === 'fixed' || verdict === 'new-pass' || verdict === 'pass') return c.green;
   return c.dim;
@@ -24,7 +24,11 @@ function renderComparison(comparison: ComparisonFile, screen: Screen): void {
   const out: string[] = [];
   const { baseline, candidate } = comparison;
   for (const warning of comparison.warnings ?? []) out.push(c.yellow.bold(`WARNING: ${neutralizeLine(warning)}`));
-  out.push(c.bold(`svmtest: ${neutralizeLine(baseline.variant)} (baseline, ${baseline.testCount} tests) vs ${neutralizeLine(candidate.variant)} (candidate, ${candidate.testCount} tests)`));
+  out.push(
+    c.bold(
+      `svmtest: ${neutralizeLine(baseline.variant)} (baseline, ${baseline.testCount} tests) vs ${neutralizeLine(candidate.variant)} (candidate, ${candidate.testCount} tests)`,
+    ),
+  );
   for (const e of comparison.errors) out.push(c.red(`  infrastructure error in ${e.side} (${neutralizeLine(e.stage)}): ${firstLine(e.message)}`));
   const counts = verdictCounts(comparison.counts);
   const width = Math.max(...counts.map(([v]) => VERDICT_LABEL[v].length), 8);
@@ -51,12 +55,21 @@ function renderComparison(comparison: ComparisonFile, screen: Screen): void {
 
 function renderRun(run: RunFile, screen: Screen): void {
   const c = paint(screen);
-  const out: string[] = [c.bold(`svmtest: run ${neutralizeLine(run.run.id)} — variant ${neutralizeLine(run.run.variant)} on ${run.run.target}, ${run.run.status}`)];
+  const out: string[] = [
+    c.bold(`svmtest: run ${neutralizeLine(run.run.id)} — variant ${neutralizeLine(run.run.variant)} on ${run.run.target}, ${run.run.status}`),
+  ];
   for (const check of run.run.preflight ?? []) {
-    if (!check.ok) out.push(c.red(`  preflight ${neutralizeLine(check.name)}: expected ${firstLine(check.expected, 300)}, found ${firstLine(check.found, 300)}`));
+    if (!check.ok)
+      out.push(c.red(`  preflight ${neutralizeLine(check.name)}: expected ${firstLine(check.expected, 300)}, found ${firstLine(check.found, 300)}`));
   }
   for (const e of run.errors) out.push(c.red(`  infrastructure error (${neutralizeLine(e.stage)}): ${firstLine(e.message)}`));
-  out.push(`  ${statusCounts(run.tests).map(([s, n]) => `${n} ${s}`).join(', ') || 'no tests'}`);
+  out.push(
+    `  ${
+      statusCounts(run.tests)
+        .map(([s, n]) => `${n} ${s}`)
+        .join(', ') || 'no tests'
+    }`,
+  );
   const failing = run.tests.filter((t) => isFailing(t.status));
   for (const t of failing.slice(0, LIST_LIMIT)) {
     out.push(`${c.red(t.status.toUpperCase())} ${testLabel(t)}`);

@@ -1,5 +1,5 @@
 import type { ComparisonEntry, Verdict } from '../model/comparison.js';
-import { REGRESSION_VERDICTS, VERDICTS } from '../model/comparison.js';
+import { VERDICTS } from '../model/comparison.js';
 import type { KernelEvent } from '../model/kernel-event.js';
 import type { TestResult } from '../model/run.js';
 import { STATUSES, type Status } from '../model/status.js';
@@ -27,18 +27,16 @@ export const NOTABLE_VERDICTS: readonly Verdict[] = ['regression', 'new-fail', '
 
 export function notableEntries(entries: readonly ComparisonEntry[]): ComparisonEntry[] {
   const rank = new Map(NOTABLE_VERDICTS.map((v, i) => [v, i]));
-  return entries
-    .filter((e) => rank.has(e.verdict) && !e.excluded)
-    .sort((a, b) => rank.get(a.verdict)! - rank.get(b.verdict)!);
-}
-
-export function isBad(verdict: Verdict): boolean {
-  return REGRESSION_VERDICTS.has(verdict) || verdict === 'unexpected-pass';
+  return entries.filter((e) => rank.has(e.verdict) && !e.excluded).sort((a, b) => rank.get(a.verdict)! - rank.get(b.verdict)!);
 }
 
 /** The first non-empty line of untrusted text, bounded and safe to print. */
 export function firstLine(text: string | undefined, max = 160): string {
-  const line = (text ?? '').split('\n').find((l) => l.trim() !== '')?.trim() ?? '';
+  const line =
+    (text ?? '')
+      .split('\n')
+      .find((l) => l.trim() !== '')
+      ?.trim() ?? '';
   return neutralizeLine(line.length > max ? `${line.slice(0, max - 1)}…` : line);
 }
 

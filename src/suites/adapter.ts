@@ -1,5 +1,5 @@
 import type { CommandSpec, Target } from '../targets/target.js';
-import type { ParsedTest } from '../parsers/types.js';
+import type { TestListener } from '../parsers/types.js';
 import type { ListedTest } from '../parsers/test-lists.js';
 import type { SuiteDefinition } from './definition.js';
 
@@ -21,13 +21,6 @@ export interface WorkerSlot {
   readonly args: readonly string[];
 }
 
-/** Live events while a batch runs; the engine supervises timeouts and kernel events with them. */
-export interface BatchListener {
-  onStart(name: string): void;
-  onOutput(line: string): void;
-  onResult(test: ParsedTest): void;
-}
-
 export interface BatchStream {
   push(stream: 'stdout' | 'stderr', line: string): void;
   /** The process ended: report what it left unfinished. */
@@ -37,7 +30,7 @@ export interface BatchStream {
 
 export interface PreparedBatch {
   readonly spec: CommandSpec;
-  stream(target: Target, listener: BatchListener): BatchStream;
+  stream(target: Target, listener: TestListener): BatchStream;
 }
 
 export interface SuiteAdapter {

@@ -1,12 +1,12 @@
 import { join } from 'node:path';
-import { mergeReports } from '../engine/import-results.js';
+import { combineSameRun } from '../results/import-results.js';
 import { InfraError } from '../model/errors.js';
 import { parseCtestConsole } from '../parsers/ctest-console.js';
 import { parseJunit } from '../parsers/junit.js';
 import { parseCtestShowOnly, type ListedTest } from '../parsers/test-lists.js';
-import type { ParsedReport } from '../parsers/types.js';
 import type { Target } from '../targets/target.js';
-import type { BatchListener, BatchStream, PreparedBatch, ResolvedSuite, SuiteAdapter, WorkerSlot } from './adapter.js';
+import type { ParsedReport, TestListener } from '../parsers/types.js';
+import type { BatchStream, PreparedBatch, ResolvedSuite, SuiteAdapter, WorkerSlot } from './adapter.js';
 
 const START_LINE = /^\s*Start\s+\d+: (.+?)\s*$/;
 let batchCounter = 0;
@@ -26,7 +26,9 @@ export const ctestAdapter: SuiteAdapter = {
   async list(target: Target, suite: ResolvedSuite): Promise<ListedTest[]> {
     const result = await target.exec({ argv: ['ctest', '--test-dir', suite.dir!, '--show-only=json-v1'], env: suite.env }, { timeoutMs: 120_000 });
     if (result.exitCode !== 0) {
-      throw new InfraError(`suite ${suite.definition.name}: ctest --show-only in ${suite.dir} failed (exit ${result.exitCode ?? result.signal}): ${result.stderr.trim().split('\n').slice(-2).join(' | ')}`);
+      throw new InfraError(
+        `suite ${suite.definition.name}: ctest --show-only in ${suite.dir} failed (exit ${result.exitCode ?? result.signal}): ${result.stderr.trim().split('\n').slice(-2).join(' | ')}`,
+      );
     }
     try {
       return [...parseCtestShowOnly(JSON.parse(result.stdout)).tests];
@@ -40,8 +42,16 @@ export const ctestAdapter: SuiteAdapter = {
     return {
       spec: {
         argv: [
-          'ctest', '--test-dir', suite.dir!, '--output-junit', junit, '--output-on-failure',
-          '--timeout', String(suite.definition.timeout), '-R', `^(${tests.map(escapeRegex).join('|')})$`,
+          'ctest',
+          '--test-dir',
+          suite.dir!,
+          '--output-junit',
+          junit,
+          '--output-on-failure',
+          '--timeout',
+          String(suite.definition.timeout),
+          '-R',
+          `^(${tests.map(escapeRegex).join('|')})$`,
         ],
         env: { ...suite.env, ...slot.env },
       },
@@ -50,48 +60,36 @@ export const ctestAdapter: SuiteAdapter = {
   },
 };
 
-function ctestStream(target: Target, suite: ResolvedSuite, listener: BatchListener, junit: string): BatchStream {
-    const lines: string[] = [];
-    let current: string | undefined;
-    const skipPattern = suite.definition.skipRegex ? new RegExp(suite.definition.skipRegex) : undefined;
-    return {
-      push(stream, line) {
-        lines.push(line);
-        const start = START_LINE.exec(line);
-        if (start && stream === 'stdout') {
-          current = start[1]!;
-          listener.onStart(current);
-        } else if (current !== undefined) listener.onOutput(line);
-      },
-      async end() {
-        // ctest writes results per test to the console and the JUnit file at the end: join both.
-        const reports: Array<{ source: string; suite: string; report: ParsedReport }> = [];
-        const junitText = await target.readFile(junit);
-        if (junitText) {
-          try {
-            reports.push({ source: 'junit', suite: suite.definition.name, report: parseJunit(junitText, 'ctest-junit', skipPattern ? { skipPattern } : {}) });
-          } catch {
-            // a half-written file after a kill: the console still has the results
-          }
+function ctestStream(target: Target, suite: ResolvedSuite, listener: TestListener, junit: string): BatchStream {
+  const lines: string[] = [];
+  let current: string | undefined;
+  const skipPattern = suite.definition.skipRegex ? new RegExp(suite.definition.skipRegex) : undefined;
+  return {
+    push(stream, line) {
+      lines.push(line);
+      const start = START_LINE.exec(line);
+      if (start && stream === 'stdout') {
+        current = start[1]!;
+        listener.onStart(current);
+      } else if (current !== undefined) listener.onOutput(line, current);
+    },
+    async end() {
+      // ctest writes results per test to the console and the JUnit file at the end: join both.
+      const reports: ParsedReport[] = [];
+      const junitText = await target.readFile(junit);
+      if (junitText) {
+        try {
+          reports.push(parseJunit(junitText, 'ctest-junit', skipPattern ? { skipPattern } : {}));
+        } catch {
+          // a half-written file after a kill: the console still has the results
         }
-        reports.push({ source: 'console', suite: suite.definition.name, report: parseCtestConsole(lines.join('\n')) });
-        const seen = new Set<string>();
-        for (const test of mergeReports(reports)) {
-          if (seen.has(test.name)) continue;
-          seen.add(test.name);
-          const junitTest = reports[0]?.source === 'junit' ? reports[0].report.tests.find((t) => t.name === test.name) : undefined;
-          listener.onResult({
-            name: test.name,
-            status: test.status,
-            durationMs: test.durationMs,
-            ...(test.message !== undefined ? { message: test.message } : {}),
-            ...(junitTest?.output !== undefined ? { output: junitTest.output } : {}),
-          });
-        }
-        current = undefined;
-      },
-      get current() {
-        return current;
-      },
-    };
+      }
+      reports.push(parseCtestConsole(lines.join('\n')));
+      for (const test of combineSameRun(reports)) listener.onResult(test);
+      current = undefined;
+    },
+    get current() {
+      return current;
+    },
+  };
 }

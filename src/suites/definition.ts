@@ -1,8 +1,8 @@
 import { existsSync, readdirSync } from 'node:fs';
 import { z } from 'zod';
-import { loadYamlFile } from '../config/yaml-file.js';
+import { loadYamlFile } from '../model/yaml-file.js';
 import { InputError } from '../model/errors.js';
-import { globToRegExp } from '../model/selection.js';
+import { globMatch } from '../model/selection.js';
 
 const stringList = z.array(z.string().min(1));
 
@@ -25,7 +25,10 @@ export const suiteSchema = z
     cwd: z.string().optional(),
     env: z.record(z.string()).default({}),
     /** Per-GPU worker settings; {node} is the KFD node id, {index} the GPU's index among GPUs. */
-    gpu: z.object({ env: z.record(z.string()).default({}), args: stringList.default([]) }).strict().default({}),
+    gpu: z
+      .object({ env: z.record(z.string()).default({}), args: stringList.default([]) })
+      .strict()
+      .default({}),
     /** Seconds per test. */
     timeout: z.number().positive().default(300),
     timeouts: z.array(timeoutRule).default([]),
@@ -90,13 +93,4 @@ export function timeoutFor(suite: SuiteDefinition, testName: string, override?: 
   if (override !== undefined) return override;
   const rule = suite.timeouts.find((r) => globMatch(r.pattern, testName));
   return rule ? rule.timeout : suite.timeout;
-}
-
-const compiledGlobs = new Map<string, RegExp>();
-
-/** The same glob rules as --filter; compiled once, since plans match every test against every rule. */
-export function globMatch(glob: string, text: string): boolean {
-  let re = compiledGlobs.get(glob);
-  if (!re) compiledGlobs.set(glob, (re = globToRegExp(glob)));
-  return re.test(text);
 }

@@ -2,7 +2,8 @@ import { InfraError } from '../model/errors.js';
 import { GtestConsoleStream } from '../parsers/gtest-console.js';
 import { parseGtestList, type ListedTest } from '../parsers/test-lists.js';
 import { describeExit, type Target } from '../targets/target.js';
-import type { BatchListener, BatchStream, PreparedBatch, ResolvedSuite, SuiteAdapter, WorkerSlot } from './adapter.js';
+import type { TestListener } from '../parsers/types.js';
+import type { BatchStream, PreparedBatch, ResolvedSuite, SuiteAdapter, WorkerSlot } from './adapter.js';
 
 // Linux caps one argument at 128 KiB (MAX_ARG_STRLEN); the filter is one argument.
 const MAX_FILTER_CHARS = 120_000;
@@ -12,10 +13,15 @@ export const gtestAdapter: SuiteAdapter = {
   maxBatchChars: MAX_FILTER_CHARS,
 
   async list(target: Target, suite: ResolvedSuite): Promise<ListedTest[]> {
-    const result = await target.exec({ argv: [...suite.command, '--gtest_list_tests'], env: suite.env, ...(suite.cwd ? { cwd: suite.cwd } : {}) }, { timeoutMs: 120_000 });
+    const result = await target.exec(
+      { argv: [...suite.command, '--gtest_list_tests'], env: suite.env, ...(suite.cwd ? { cwd: suite.cwd } : {}) },
+      { timeoutMs: 120_000 },
+    );
     if (result.exitCode !== 0) {
       const why = (result.stderr || result.stdout).trim().split('\n').slice(-3).join(' | ');
-      throw new InfraError(`suite ${suite.definition.name}: listing tests with ${suite.command[0]} --gtest_list_tests failed (exit ${result.exitCode ?? result.signal}): ${why}`);
+      throw new InfraError(
+        `suite ${suite.definition.name}: listing tests with ${suite.command[0]} --gtest_list_tests failed (exit ${result.exitCode ?? result.signal}): ${why}`,
+      );
     }
     return [...parseGtestList(result.stdout).tests];
   },
@@ -34,18 +40,18 @@ export const gtestAdapter: SuiteAdapter = {
   },
 };
 
-function gtestStream(listener: BatchListener): BatchStream {
-    const parser = new GtestConsoleStream({ onStart: (name) => listener.onStart(name), onResult: (test) => listener.onResult(test) });
-    return {
-      push(stream, line) {
-        if (parser.current !== undefined) listener.onOutput(line);
-        if (stream === 'stdout') parser.push(line);
-      },
-      async end(exit) {
-        parser.end(`[svmtest: the test process ${describeExit(exit)} during this test]`);
-      },
-      get current() {
-        return parser.current;
-      },
-    };
+function gtestStream(listener: TestListener): BatchStream {
+  const parser = new GtestConsoleStream({ onStart: (name) => listener.onStart(name), onResult: (test) => listener.onResult(test) });
+  return {
+    push(stream, line) {
+      if (parser.current !== undefined) listener.onOutput(line, parser.current);
+      if (stream === 'stdout') parser.push(line);
+    },
+    async end(exit) {
+      parser.end(`[svmtest: the test process ${describeExit(exit)} during this test]`);
+    },
+    get current() {
+      return parser.current;
+    },
+  };
 }

@@ -40,7 +40,10 @@ export async function resolveSuite(target: Target, suite: SuiteDefinition, conte
   if (suite.kind === 'ctest') {
     const candidates = typeof suite.dir === 'string' ? [suite.dir] : suite.dir!;
     const dir = await firstExisting(target, candidates, values);
-    if (!dir) throw new InfraError(`suite ${suite.name}: no ctest build directory found on ${target.description} (tried ${candidates.map((c) => expand(c, values)).join(', ')})`);
+    if (!dir)
+      throw new InfraError(
+        `suite ${suite.name}: no ctest build directory found on ${target.description} (tried ${candidates.map((c) => expand(c, values)).join(', ')})`,
+      );
     return { definition: suite, command: ['ctest'], dir, env };
   }
   let command: string[];
@@ -52,7 +55,9 @@ export async function resolveSuite(target: Target, suite: SuiteDefinition, conte
   } else {
     const binary = await firstExisting(target, suite.binary!, values);
     if (!binary) {
-      throw new InfraError(`suite ${suite.name}: binary not found on ${target.description} (tried ${suite.binary!.map((c) => expand(c, values)).join(', ')}); install ROCm's test packages, set --rocm / $ROCM_PATH, or run svmtest build`);
+      throw new InfraError(
+        `suite ${suite.name}: binary not found on ${target.description} (tried ${suite.binary!.map((c) => expand(c, values)).join(', ')}); install ROCm's test packages, set --rocm / $ROCM_PATH, or run svmtest build`,
+      );
     }
     command = [binary];
   }

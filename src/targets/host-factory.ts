@@ -1,5 +1,5 @@
 import { HostTarget } from './host.js';
-import type { TargetFactory } from './registry.js';
+import type { TargetFactory } from './factory.js';
 
 export const hostFactory: TargetFactory = {
   name: 'host',

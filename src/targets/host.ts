@@ -67,7 +67,7 @@ export class HostTarget implements Target {
     let child: ResultPromise;
     try {
       child = startProcess(spec, true);
-    } catch (error) {
+    } catch {
       return { done: Promise.resolve({ exitCode: 127, signal: null }), kill: () => undefined };
     }
     const closed: Array<Promise<void>> = [];
@@ -105,7 +105,7 @@ export class HostTarget implements Target {
       ...exitInfo(result),
       ...(failedToStart ? { exitCode: 127 } : {}),
       stdout: String(result.stdout ?? ''),
-      stderr: failedToStart ? result.shortMessage ?? '' : String(result.stderr ?? ''),
+      stderr: failedToStart ? (result.shortMessage ?? '') : String(result.stderr ?? ''),
     };
   }
 

@@ -34,7 +34,10 @@ function writeRunFile(name: string, run: RunFile): string {
   return file;
 }
 
-const BOMB = ['a: &a ["x","x","x","x","x","x","x","x","x"]', ...'bcdefghi'.split('').map((k, i) => `${k}: &${k} [${Array(9).fill(`*${'abcdefghi'[i]}`).join(',')}]`)].join('\n');
+const BOMB = [
+  'a: &a ["x","x","x","x","x","x","x","x","x"]',
+  ...'bcdefghi'.split('').map((k, i) => `${k}: &${k} [${Array(9).fill(`*${'abcdefghi'[i]}`).join(',')}]`),
+].join('\n');
 
 describe('bad input exits 2 with one line', () => {
   it('a YAML alias bomb in a config or suite file names the file', async () => {
@@ -47,7 +50,10 @@ describe('bad input exits 2 with one line', () => {
   it('XML nested 10⁵ deep is refused, not a stack overflow', async () => {
     const deep = join(dir, 'deep.xml');
     writeFileSync(deep, `<testsuites>${'<testsuite>'.repeat(100_000)}${'</testsuite>'.repeat(100_000)}</testsuites>`);
-    expectInputError(await svmtest(['parse', deep, '--suite', 'x', '-o', join(dir, 'deep-out')]), /deep\.xml: line 1: not well-formed XML \(.*nested deeper than 256 levels\)/);
+    expectInputError(
+      await svmtest(['parse', deep, '--suite', 'x', '-o', join(dir, 'deep-out')]),
+      /deep\.xml: line 1: not well-formed XML \(.*nested deeper than 256 levels\)/,
+    );
   });
 
   it('inputs too large to hold are refused by size before reading', async () => {
@@ -89,7 +95,10 @@ describe('bad input exits 2 with one line', () => {
 
   it('--variant __proto__ or constructor lists the known variants', async () => {
     for (const name of ['__proto__', 'constructor', 'hasOwnProperty']) {
-      expectInputError(await svmtest(['list', '--variant', name, '--suite-file', suite]), new RegExp(`--variant "${name}": not defined in .*default\\.yaml; known variants: legacy, gpusvm`));
+      expectInputError(
+        await svmtest(['list', '--variant', name, '--suite-file', suite]),
+        new RegExp(`--variant "${name}": not defined in .*default\\.yaml; known variants: legacy, gpusvm`),
+      );
     }
   });
 
@@ -101,15 +110,22 @@ describe('bad input exits 2 with one line', () => {
       [['--jobs', '0'], /--jobs <n>' argument '0' is invalid/],
       [['--max-reboots', 'NaN'], /--max-reboots <n>' argument 'NaN' is invalid/],
     ];
-    for (const [flags, pattern] of cases) expectInputError(await svmtest(['run', '-c', config, '--suite-file', suite, '-o', join(dir, 'never'), ...flags]), pattern);
+    for (const [flags, pattern] of cases)
+      expectInputError(await svmtest(['run', '-c', config, '--suite-file', suite, '-o', join(dir, 'never'), ...flags]), pattern);
   });
 
   it('non-finite durations in a report are an input error naming the test', async () => {
     const xml = join(dir, 'inf.xml');
     writeFileSync(xml, '<testsuites><testsuite name="S"><testcase name="t" classname="S" time="1e400"/></testsuite></testsuites>');
-    expectInputError(await svmtest(['parse', xml, '--suite', 'x', '-o', join(dir, 'inf')]), /inf\.xml: test S\.t: duration "1e400" is not a finite number of seconds/);
+    expectInputError(
+      await svmtest(['parse', xml, '--suite', 'x', '-o', join(dir, 'inf')]),
+      /inf\.xml: test S\.t: duration "1e400" is not a finite number of seconds/,
+    );
     const json = join(dir, 'nan.json');
-    writeFileSync(json, JSON.stringify({ testsuites: [{ name: 'S', testsuite: [{ name: 't', classname: 'S', status: 'RUN', result: 'COMPLETED', time: 'NaNs' }] }] }));
+    writeFileSync(
+      json,
+      JSON.stringify({ testsuites: [{ name: 'S', testsuite: [{ name: 't', classname: 'S', status: 'RUN', result: 'COMPLETED', time: 'NaNs' }] }] }),
+    );
     expectInputError(await svmtest(['parse', json, '--suite', 'x', '-o', join(dir, 'nan')]), /nan\.json: test S\.t: duration "NaNs"/);
   });
 
@@ -131,7 +147,10 @@ describe('verdicts cannot lie', () => {
     const env = { kernelRelease: '6.18.0', kernelVersion: '#1 SMP', kernelConfig: { CONFIG_DRM_AMDGPU_SVM: 'y' }, gpus: [] };
     const a = writeRunFile('same-a.json', makeRun('gpusvm', [result('s', 'A.b', 'pass')], { environment: env }));
     const b = writeRunFile('same-b.json', makeRun('gpusvm', [result('s', 'A.b', 'fail')], { environment: env }));
-    expectInputError(await svmtest(['compare', a, b]), /both runs are variant "gpusvm" on kernel 6\.18\.0 \(#1 SMP\) with the same kernel config.*--allow-same-variant/);
+    expectInputError(
+      await svmtest(['compare', a, b]),
+      /both runs are variant "gpusvm" on kernel 6\.18\.0 \(#1 SMP\) with the same kernel config.*--allow-same-variant/,
+    );
     const out = join(dir, 'same-cmp');
     const r = await svmtest(['compare', a, b, '--allow-same-variant', '-o', out, '-r', 'terminal,markdown,junit']);
     expect(r.exitCode).toBe(1);

@@ -60,23 +60,60 @@ describe('a checkout under /var/tmp', () => {
     const suite = join(checkout, 'suite.yaml');
     writeFileSync(suite, stringify({ name: 'fixture', kind: 'gtest', command: [program], timeout: 120 }));
     const out = join(checkout, 'reports', 'qemu');
-    const r = await svmtestIn(['run', '--target', 'qemu', '--kernel', kernel.kernel, '--modules', kernel.modules, '--suite-file', suite, '-o', out, '-f', 'fixture/Basic.*']);
+    const r = await svmtestIn([
+      'run',
+      '--target',
+      'qemu',
+      '--kernel',
+      kernel.kernel,
+      '--modules',
+      kernel.modules,
+      '--suite-file',
+      suite,
+      '-o',
+      out,
+      '-f',
+      'fixture/Basic.*',
+    ]);
     expect(r.exitCode, r.stderr).toBe(1); // Basic.Fails fails
     const run = JSON.parse(readFileSync(join(out, 'run.json'), 'utf8')) as RunFile;
-    expect(Object.fromEntries(run.tests.map((t) => [t.name, t.status]))).toMatchObject({ 'Basic.Passes': 'pass', 'Basic.Fails': 'fail', 'Basic.Skips': 'skip' });
+    expect(Object.fromEntries(run.tests.map((t) => [t.name, t.status]))).toMatchObject({
+      'Basic.Passes': 'pass',
+      'Basic.Fails': 'fail',
+      'Basic.Skips': 'skip',
+    });
   }, 300_000);
 
   it('--modules without modules.dep (a plain dpkg -x) is indexed in a cached copy; the given tree is not written', async () => {
     const plain = join(checkout, 'plain-modules');
     await linkTree(kernel.modules, plain);
     const tree = join(plain, 'lib', 'modules', kernel.release);
-    for (const f of readdirSync(tree).filter((f) => f.startsWith('modules.') && f !== 'modules.order' && !f.startsWith('modules.builtin'))) rmSync(join(tree, f));
+    for (const f of readdirSync(tree).filter((f) => f.startsWith('modules.') && f !== 'modules.order' && !f.startsWith('modules.builtin')))
+      rmSync(join(tree, f));
     const config = join(checkout, 'kfd.yaml');
     writeFileSync(config, stringify({ qemu: { modprobe: ['amdgpu'], memory: 1024, bootTimeout: 240 }, variants: { cpukfd: { expect: { kfd: true } } } }));
     const suite = join(checkout, 'suite-kfd.yaml');
     writeFileSync(suite, stringify({ name: 'fixture', kind: 'gtest', command: [program], timeout: 120 }));
     const out = join(checkout, 'reports', 'plain-modules');
-    const r = await svmtestIn(['run', '-c', config, '--variant', 'cpukfd', '--target', 'qemu', '--kernel', kernel.kernel, '--modules', plain, '--suite-file', suite, '-o', out, '-f', 'fixture/Guest.Kfd']);
+    const r = await svmtestIn([
+      'run',
+      '-c',
+      config,
+      '--variant',
+      'cpukfd',
+      '--target',
+      'qemu',
+      '--kernel',
+      kernel.kernel,
+      '--modules',
+      plain,
+      '--suite-file',
+      suite,
+      '-o',
+      out,
+      '-f',
+      'fixture/Guest.Kfd',
+    ]);
     expect(r.exitCode, r.stderr).toBe(0);
     expect(r.stderr).toMatch(/has no modules\.dep: indexing a copy with depmod/);
     const run = JSON.parse(readFileSync(join(out, 'run.json'), 'utf8')) as RunFile;

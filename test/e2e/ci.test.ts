@@ -2,7 +2,7 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { configSchema } from '../../src/config/schema.js';
-import { loadYamlFile } from '../../src/config/yaml-file.js';
+import { loadYamlFile } from '../../src/model/yaml-file.js';
 import type { ComparisonFile } from '../../src/model/comparison.js';
 import type { RunFile } from '../../src/model/run.js';
 import { svmtest, tempDir } from '../helpers/cli.js';
@@ -35,7 +35,8 @@ describe('svmtest demo (the README quick start): the whole pipeline in QEMU', ()
     expect(verdict('DemoSvm.FaultPathSurvives')).toMatchObject({ verdict: 'regression', candidate: { status: 'crash' } });
     expect(verdict('DemoSvm.RetryFaultsEnabledForXnack')).toMatchObject({ verdict: 'fixed' });
     expect(verdict('DemoKfd.DevKfdOpens')?.verdict).toBe('pass');
-    for (const file of ['junit.xml', 'summary.md', 'legacy/run.json', 'gpusvm/run.json', 'legacy/console.log']) expect(existsSync(join(out, file)), file).toBe(true);
+    for (const file of ['junit.xml', 'summary.md', 'legacy/run.json', 'gpusvm/run.json', 'legacy/console.log'])
+      expect(existsSync(join(out, file)), file).toBe(true);
     const candidate = readJson<RunFile>(join(out, 'gpusvm', 'run.json'));
     expect(candidate.run.target).toBe('qemu');
     expect(candidate.run.preflight!.find((c) => c.name === '/dev/kfd')?.ok).toBe(true);
@@ -46,12 +47,16 @@ describe('svmtest demo (the README quick start): the whole pipeline in QEMU', ()
 describe('svmtest ci on the host', () => {
   it('an infrastructure failure in one variant gives exit 3 and no verdict', async () => {
     const suite = writeSuiteFile(dir, { name: 'fixture', kind: 'gtest', command: [program] });
-    const config = writeConfig(dir, { suiteFiles: [suite], suites: [], profile: 'full' }, {
-      variants: {
-        legacy: { expect: { kfd: false } },
-        gpusvm: { expect: { kfd: false, kconfig: { DRM_AMDGPU_SVM: 'y' } } },
+    const config = writeConfig(
+      dir,
+      { suiteFiles: [suite], suites: [], profile: 'full' },
+      {
+        variants: {
+          legacy: { expect: { kfd: false } },
+          gpusvm: { expect: { kfd: false, kconfig: { DRM_AMDGPU_SVM: 'y' } } },
+        },
       },
-    });
+    );
     const out = join(dir, 'infra');
     const r = await svmtest(['ci', '-c', config, '-o', out, '-f', 'fixture/Basic.Passes']);
     expect(r.exitCode).toBe(3);
@@ -69,7 +74,10 @@ describe('svmtest ci on the host', () => {
     for (const i of [1, 2, 3]) await run(`shard${i}`, '--shard', `${i}/3`);
     const merged = await svmtest(['merge', join(dir, 'shard1'), join(dir, 'shard2'), join(dir, 'shard3'), '-o', join(dir, 'merged')]);
     expect(merged.exitCode, merged.stderr).toBe(0);
-    const statuses = (out: string) => readJson<RunFile>(join(dir, out, 'run.json')).tests.map((t) => `${t.name}=${t.status}`).sort();
+    const statuses = (out: string) =>
+      readJson<RunFile>(join(dir, out, 'run.json'))
+        .tests.map((t) => `${t.name}=${t.status}`)
+        .sort();
     expect(statuses('merged')).toEqual(statuses('whole'));
     const overlap = await svmtest(['merge', join(dir, 'shard1'), join(dir, 'whole'), '-o', join(dir, 'bad')]);
     expect(overlap.exitCode).toBe(2);
@@ -78,11 +86,17 @@ describe('svmtest ci on the host', () => {
     expect(partial.exitCode).toBe(3);
     expect(partial.stderr).toMatch(/missing shards: 2 of 3/);
     // Shards balanced by the durations of an earlier run are still a partition.
-    const balanced = await Promise.all([1, 2, 3].map(async (i) => {
-      const r = await svmtest(['list', '-c', config, '--suite-file', suite, ...filters, '--shard', `${i}/3`, '--durations', join(dir, 'whole'), '--json']);
-      return (JSON.parse(r.stdout).suites[0].tests as Array<{ name: string }>).map((t) => t.name);
-    }));
-    expect(balanced.flat().sort()).toEqual(readJson<RunFile>(join(dir, 'whole', 'run.json')).tests.map((t) => t.name).sort());
+    const balanced = await Promise.all(
+      [1, 2, 3].map(async (i) => {
+        const r = await svmtest(['list', '-c', config, '--suite-file', suite, ...filters, '--shard', `${i}/3`, '--durations', join(dir, 'whole'), '--json']);
+        return (JSON.parse(r.stdout).suites[0].tests as Array<{ name: string }>).map((t) => t.name);
+      }),
+    );
+    expect(balanced.flat().sort()).toEqual(
+      readJson<RunFile>(join(dir, 'whole', 'run.json'))
+        .tests.map((t) => t.name)
+        .sort(),
+    );
   });
 
   it('merge refuses runs of different variants', async () => {
@@ -98,7 +112,12 @@ describe('svmtest ci on the host', () => {
 
 describe('configuration files', () => {
   it('the default config and every example config load and validate', () => {
-    const files = [join(REPO_ROOT, 'config', 'default.yaml'), ...readdirSync(join(REPO_ROOT, 'config', 'examples')).filter((f) => f.endsWith('.yaml')).map((f) => join(REPO_ROOT, 'config', 'examples', f))];
+    const files = [
+      join(REPO_ROOT, 'config', 'default.yaml'),
+      ...readdirSync(join(REPO_ROOT, 'config', 'examples'))
+        .filter((f) => f.endsWith('.yaml'))
+        .map((f) => join(REPO_ROOT, 'config', 'examples', f)),
+    ];
     expect(files.length).toBeGreaterThanOrEqual(5);
     for (const file of files) expect(() => loadYamlFile(file, configSchema), file).not.toThrow();
   });

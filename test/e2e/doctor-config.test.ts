@@ -55,7 +55,10 @@ describe('doctor, config and init', () => {
 
   it('init writes a starter config that loads, from what this machine has', async () => {
     const dir = tempDir();
-    const sys = fakeSysfs(join(dir, 'sys'), [{ version: 90402, name: 'MI300X' }, { version: 90402, name: 'MI300X' }]);
+    const sys = fakeSysfs(join(dir, 'sys'), [
+      { version: 90402, name: 'MI300X' },
+      { version: 90402, name: 'MI300X' },
+    ]);
     const out = join(dir, 'svmtest.yaml');
     const r = await svmtest(['init', '-o', out, '--sysfs-root', sys]);
     expect(r.exitCode, r.stderr).toBe(0);

@@ -40,7 +40,21 @@ const canWriteKmsg = process.getuid?.() === 0 && existsSync('/dev/kmsg');
 describe('svmtest run --target host on a real gtest program', () => {
   it('batch mode: crashes in mid-batch continue with the next test; skips, disabled, params and fake markers are right', async () => {
     const out = join(dir, 'batch');
-    const r = await svmtest(['run', '-c', config, '--suite-file', suiteFile, '-o', out, '-f', '-fixture/Slow*', '-f', '-fixture/Hang*', '-f', '-fixture/Kernel*']);
+    const r = await svmtest([
+      'run',
+      '-c',
+      config,
+      '--suite-file',
+      suiteFile,
+      '-o',
+      out,
+      '-f',
+      '-fixture/Slow*',
+      '-f',
+      '-fixture/Hang*',
+      '-f',
+      '-fixture/Kernel*',
+    ]);
     expect(r.exitCode, r.stderr).toBe(1);
     const run = readRunFile(out);
     expect(run.run.status).toBe('complete');
@@ -70,7 +84,10 @@ describe('svmtest run --target host on a real gtest program', () => {
     const isolated = join(dir, 'iso-isolated');
     await svmtest(['run', '-c', config, '--suite-file', suiteFile, '-o', batch, ...filters]);
     await svmtest(['run', '-c', config, '--suite-file', suiteFile, '-o', isolated, '--isolate', ...filters]);
-    const statuses = (out: string) => readRunFile(out).tests.map((x) => [x.name, x.status]).sort();
+    const statuses = (out: string) =>
+      readRunFile(out)
+        .tests.map((x) => [x.name, x.status])
+        .sort();
     expect(statuses(isolated)).toEqual(statuses(batch));
   });
 
@@ -78,9 +95,12 @@ describe('svmtest run --target host on a real gtest program', () => {
     const out = join(dir, 'hang');
     const childPidFile = join(dir, 'hang-child.pid');
     const started = Date.now();
-    const r = await svmtest(['run', '-c', config, '--suite-file', suiteFile, '-o', out, '--timeout', '1', '-f', 'fixture/Hang*', '-f', 'fixture/Basic.Passes'], {
-      env: { SVMTEST_FIXTURE_CHILDPID: childPidFile },
-    });
+    const r = await svmtest(
+      ['run', '-c', config, '--suite-file', suiteFile, '-o', out, '--timeout', '1', '-f', 'fixture/Hang*', '-f', 'fixture/Basic.Passes'],
+      {
+        env: { SVMTEST_FIXTURE_CHILDPID: childPidFile },
+      },
+    );
     const elapsed = (Date.now() - started) / 1000;
     expect(r.exitCode).toBe(1);
     const t = byName(readRunFile(out));
@@ -116,7 +136,21 @@ describe('svmtest run --target host on a real gtest program', () => {
 
   it.runIf(canWriteKmsg)('a kernel record lands on the test that logged it; --kernel-events decides the status', async () => {
     const out = join(dir, 'kmsg');
-    const r = await svmtest(['run', '-c', config, '--suite-file', suiteFile, '-o', out, '-f', 'fixture/Output.Loud', '-f', 'fixture/Kernel*', '-f', 'fixture/Basic.Passes']);
+    const r = await svmtest([
+      'run',
+      '-c',
+      config,
+      '--suite-file',
+      suiteFile,
+      '-o',
+      out,
+      '-f',
+      'fixture/Output.Loud',
+      '-f',
+      'fixture/Kernel*',
+      '-f',
+      'fixture/Basic.Passes',
+    ]);
     expect(r.exitCode).toBe(1);
     const t = byName(readRunFile(out));
     const fault = t.get('Kernel.PageFault')!;
@@ -142,12 +176,21 @@ describe('svmtest run --target host on a real gtest program', () => {
     const journal = join(out, 'journal.jsonl');
     for (let i = 0; i < 100; i++) {
       await new Promise((resolve) => setTimeout(resolve, 100));
-      if (existsSync(journal) && readFileSync(journal, 'utf8').split('\n').filter((l) => l.includes('"type":"test"')).length >= 3) break;
+      if (
+        existsSync(journal) &&
+        readFileSync(journal, 'utf8')
+          .split('\n')
+          .filter((l) => l.includes('"type":"test"')).length >= 3
+      )
+        break;
     }
     first.kill('SIGKILL');
     await first;
     await new Promise((resolve) => setTimeout(resolve, 500)); // the orphaned gtest dies on its next write
-    const journaled = readFileSync(journal, 'utf8').split('\n').filter((l) => l.includes('"type":"test"')).map((l) => (JSON.parse(l) as { test: TestResult }).test.name);
+    const journaled = readFileSync(journal, 'utf8')
+      .split('\n')
+      .filter((l) => l.includes('"type":"test"'))
+      .map((l) => (JSON.parse(l) as { test: TestResult }).test.name);
     expect(journaled.length).toBeGreaterThanOrEqual(3);
     expect(existsSync(join(out, 'run.json'))).toBe(false);
     const second = await svmtest(['run', '-c', config, '--suite-file', suiteFile, '--resume', out, '-f', 'fixture/Slow*'], { env });
@@ -156,7 +199,10 @@ describe('svmtest run --target host on a real gtest program', () => {
     const run = readRunFile(out);
     expect(run.tests.map((x) => x.name).sort()).toEqual(Array.from({ length: 8 }, (_, i) => `Slow.Step${i}`));
     expect(run.tests.every((x) => x.status === 'pass' && x.attempts.length === 1)).toBe(true);
-    const runs = readFileSync(runlog, 'utf8').trim().split('\n').map((l) => l.split(' ')[0]!);
+    const runs = readFileSync(runlog, 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => l.split(' ')[0]!);
     for (const name of journaled) expect(runs.filter((n) => n === name)).toHaveLength(1);
   });
 

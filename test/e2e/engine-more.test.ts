@@ -59,8 +59,16 @@ describe('list, shards, GPUs, skip lists, preflight and bad suite files', () => 
   });
 
   it('GPU discovery from a copied topology, and --jobs runs one worker per GPU', async () => {
-    const sysfs = fakeSysfs(join(dir, 'sys'), [{ version: 90402, name: 'MI300X' }, { version: 90402, name: 'MI300X' }]);
-    const suite = writeSuiteFile(dir, { name: 'gpus', kind: 'gtest', command: [program], gpu: { args: ['--node={node}'], env: { ROCR_VISIBLE_DEVICES: '{index}' } } });
+    const sysfs = fakeSysfs(join(dir, 'sys'), [
+      { version: 90402, name: 'MI300X' },
+      { version: 90402, name: 'MI300X' },
+    ]);
+    const suite = writeSuiteFile(dir, {
+      name: 'gpus',
+      kind: 'gtest',
+      command: [program],
+      gpu: { args: ['--node={node}'], env: { ROCR_VISIBLE_DEVICES: '{index}' } },
+    });
     const listed = await svmtest(['list', '-c', config, '--suite-file', suite, '--sysfs-root', sysfs, '--json']);
     expect(JSON.parse(listed.stdout).gpus).toEqual([
       { node: 1, gfx: 'gfx942', name: 'MI300X', xnack: true },
@@ -69,7 +77,9 @@ describe('list, shards, GPUs, skip lists, preflight and bad suite files', () => 
     const runlog = join(dir, 'jobs-runlog.txt');
     const out = join(dir, 'jobs');
     const started = Date.now();
-    const r = await svmtest(['run', '-c', config, '--suite-file', suite, '--sysfs-root', sysfs, '-j', '2', '-o', out, '-f', 'gpus/Slow*'], { env: { SVMTEST_FIXTURE_RUNLOG: runlog } });
+    const r = await svmtest(['run', '-c', config, '--suite-file', suite, '--sysfs-root', sysfs, '-j', '2', '-o', out, '-f', 'gpus/Slow*'], {
+      env: { SVMTEST_FIXTURE_RUNLOG: runlog },
+    });
     expect(r.exitCode, r.stderr).toBe(0);
     const lines = readFileSync(runlog, 'utf8').trim().split('\n');
     expect(lines).toHaveLength(8);
@@ -79,21 +89,24 @@ describe('list, shards, GPUs, skip lists, preflight and bad suite files', () => 
     expect(readRunFile(out).run.environment.gpus).toHaveLength(2);
   });
 
-  it("kfdtest.exclude is read by bash: FILTER[<gfx>] and, on in-tree kernels, FILTER[upstream]", async () => {
+  it('kfdtest.exclude is read by bash: FILTER[<gfx>] and, on in-tree kernels, FILTER[upstream]', async () => {
     const sysfs = fakeSysfs(join(dir, 'sys-exclude'), [{ version: 90402, name: 'MI300X' }]);
     const exclude = join(dir, 'kfdtest.exclude');
-    writeFileSync(exclude, [
-      'declare -A FILTER',
-      'BLACKLIST_ALL_ASICS=\\',
-      '"Basic.Fails:"\\',
-      '"Crash.*"',
-      'FILTER[gfx942]=\\',
-      '"-$BLACKLIST_ALL_ASICS:"\\',
-      '"Basic.Skips"',
-      'FILTER[gfx1100]="-Basic.Passes"',
-      'FILTER[upstream]="-Output.Loud"',
-      '',
-    ].join('\n'));
+    writeFileSync(
+      exclude,
+      [
+        'declare -A FILTER',
+        'BLACKLIST_ALL_ASICS=\\',
+        '"Basic.Fails:"\\',
+        '"Crash.*"',
+        'FILTER[gfx942]=\\',
+        '"-$BLACKLIST_ALL_ASICS:"\\',
+        '"Basic.Skips"',
+        'FILTER[gfx1100]="-Basic.Passes"',
+        'FILTER[upstream]="-Output.Loud"',
+        '',
+      ].join('\n'),
+    );
     const suite = writeSuiteFile(dir, { name: 'kfdlike', kind: 'gtest', command: [program], skips: { kfdtestExclude: [exclude] } });
     const r = await svmtest(['list', '-c', config, '--suite-file', suite, '--sysfs-root', sysfs, '--json']);
     expect(r.exitCode, r.stderr).toBe(0);
@@ -126,7 +139,10 @@ describe('list, shards, GPUs, skip lists, preflight and bad suite files', () => 
     const r = await svmtest(['run', '-c', cfg, '--variant', 'plainhost', '--suite-file', suite, '-o', out, '-f', 'fixture/Basic.Passes']);
     expect(r.exitCode, r.stderr).toBe(0);
     const checks = readRunFile(out).run.preflight!;
-    expect(checks.map((c) => [c.name, c.ok])).toEqual([['kallsyms amdgpu_svm_init', true], ['suites', true]]);
+    expect(checks.map((c) => [c.name, c.ok])).toEqual([
+      ['kallsyms amdgpu_svm_init', true],
+      ['suites', true],
+    ]);
     writeConfig(dir); // restore the shared config
   });
 

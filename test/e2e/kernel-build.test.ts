@@ -22,7 +22,9 @@ async function makeSeries(out: string): Promise<void> {
   const wt = join(dir, 'series-wt');
   await execa('git', ['-C', LINUX, 'worktree', 'add', '--detach', '--force', wt, 'base'], { env });
   const kconfig = join(wt, 'init', 'Kconfig');
-  writeFileSync(kconfig, `${readFileSync(kconfig, 'utf8')}
+  writeFileSync(
+    kconfig,
+    `${readFileSync(kconfig, 'utf8')}
 config SVMTEST_DEMO
 	bool "svmtest demo option"
 	default n
@@ -32,10 +34,14 @@ config SVMTEST_DEMO
 config SVMTEST_DEMO_NEEDS_MISSING
 	bool "svmtest option whose dependency can never be met"
 	depends on SVMTEST_DEMO && SVMTEST_NEVER_DEFINED
-`);
+`,
+  );
   await execa('git', ['-C', wt, 'commit', '-q', '-am', 'init: add CONFIG_SVMTEST_DEMO'], { env });
   const main = join(wt, 'init', 'main.c');
-  const text = readFileSync(main, 'utf8').replace(/(static int __ref kernel_init\(void \*unused\)\n\{\n(?:\tint ret;\n)?)/, `$1#ifdef CONFIG_SVMTEST_DEMO\n\tpr_info("svmtest: demo option is on\\n");\n#endif\n`);
+  const text = readFileSync(main, 'utf8').replace(
+    /(static int __ref kernel_init\(void \*unused\)\n\{\n(?:\tint ret;\n)?)/,
+    `$1#ifdef CONFIG_SVMTEST_DEMO\n\tpr_info("svmtest: demo option is on\\n");\n#endif\n`,
+  );
   writeFileSync(main, text);
   await execa('git', ['-C', wt, 'commit', '-q', '-am', 'init: print a line at boot when CONFIG_SVMTEST_DEMO is set'], { env });
   const mbox = (await execa('git', ['-C', wt, 'format-patch', '--stdout', 'base..HEAD'], { env })).stdout;
@@ -50,25 +56,37 @@ beforeAll(async () => {
   cache = join(dir, 'cache');
   await makeSeries(join(dir, 'series.mbox'));
   config = join(dir, 'build.yaml');
-  writeFileSync(config, stringify({
-    kernel: { repo: LINUX, base: 'base', series: [{ mbox: 'series.mbox' }], baseConfig: 'tinyconfig', fragments: [join(REPO_ROOT, 'config', 'kernel', 'qemu-guest.config')], modules: false },
-    baseline: 'legacy',
-    candidate: 'gpusvm',
-    variants: {
-      legacy: { build: { series: false } },
-      gpusvm: { build: { series: true, kconfig: { SVMTEST_DEMO: 'y' } } },
-      broken: { build: { series: true, kconfig: { SVMTEST_DEMO: 'y', SVMTEST_DEMO_NEEDS_MISSING: 'y' } } },
-    },
-    qemu: { memory: 512, accel: 'tcg', bootTimeout: 120 },
-    run: { retries: 0, killGrace: 1 },
-  }));
+  writeFileSync(
+    config,
+    stringify({
+      kernel: {
+        repo: LINUX,
+        base: 'base',
+        series: [{ mbox: 'series.mbox' }],
+        baseConfig: 'tinyconfig',
+        fragments: [join(REPO_ROOT, 'config', 'kernel', 'qemu-guest.config')],
+        modules: false,
+      },
+      baseline: 'legacy',
+      candidate: 'gpusvm',
+      variants: {
+        legacy: { build: { series: false } },
+        gpusvm: { build: { series: true, kconfig: { SVMTEST_DEMO: 'y' } } },
+        broken: { build: { series: true, kconfig: { SVMTEST_DEMO: 'y', SVMTEST_DEMO_NEEDS_MISSING: 'y' } } },
+      },
+      qemu: { memory: 512, accel: 'tcg', bootTimeout: 120 },
+      run: { retries: 0, killGrace: 1 },
+    }),
+  );
 }, SETUP_TIMEOUT_MS);
 
 describe('svmtest build on a real kernel', () => {
   it('a requested option whose dependency is missing fails the build, naming both', async () => {
     const r = await svmtest(['build', '-c', config, '--variant', 'broken'], { env: { SVMTEST_CACHE: cache } });
     expect(r.exitCode).toBe(3);
-    expect(r.stderr).toMatch(/CONFIG_SVMTEST_DEMO_NEEDS_MISSING=y was requested but the resulting config has CONFIG_SVMTEST_DEMO_NEEDS_MISSING=n: it depends on \(SVMTEST_DEMO && SVMTEST_NEVER_DEFINED\), and CONFIG_SVMTEST_NEVER_DEFINED is not set/);
+    expect(r.stderr).toMatch(
+      /CONFIG_SVMTEST_DEMO_NEEDS_MISSING=y was requested but the resulting config has CONFIG_SVMTEST_DEMO_NEEDS_MISSING=n: it depends on \(SVMTEST_DEMO && SVMTEST_NEVER_DEFINED\), and CONFIG_SVMTEST_NEVER_DEFINED is not set/,
+    );
   }, 600_000);
 
   it('builds both variants: the option survived in one and is absent in the other; a second build is a cache hit; each boots in QEMU', async () => {
@@ -89,9 +107,15 @@ describe('svmtest build on a real kernel', () => {
     expect((JSON.parse(again.stdout) as Array<{ kernel: { cacheHit: boolean } }>).every((b) => b.kernel.cacheHit)).toBe(true);
 
     const suite = writeSuiteFile(dir, { name: 'fixture', kind: 'gtest', command: [program] });
-    for (const [variant, kernel] of [['legacy', legacy], ['gpusvm', gpusvm]] as const) {
+    for (const [variant, kernel] of [
+      ['legacy', legacy],
+      ['gpusvm', gpusvm],
+    ] as const) {
       const out = join(dir, `boot-${variant}`);
-      const boot = await svmtest(['run', '-c', config, '--suite-file', suite, '--target', 'qemu', '--kernel', kernel.kernel, '-o', out, '-f', 'fixture/Basic.Passes'], { env: { SVMTEST_CACHE: cache } });
+      const boot = await svmtest(
+        ['run', '-c', config, '--suite-file', suite, '--target', 'qemu', '--kernel', kernel.kernel, '-o', out, '-f', 'fixture/Basic.Passes'],
+        { env: { SVMTEST_CACHE: cache } },
+      );
       const consoleLog = readFileSync(join(out, 'console.log'), 'utf8');
       expect(boot.exitCode, `${boot.stderr}\n${consoleLog.slice(-2000)}`).toBe(0);
       if (variant === 'gpusvm') expect(consoleLog).toMatch(/svmtest: demo option is on/);

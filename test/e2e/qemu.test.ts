@@ -45,7 +45,22 @@ describe('svmtest run --target qemu', () => {
 
   it('a guest kernel panic is a crash with the panic in its kernel events; the guest boots again and the run completes', async () => {
     const out = join(dir, 'panic');
-    const r = await svmtest(['run', '-c', config, '--suite-file', suite, '-o', out, ...kernelArgs, '-f', 'fixture/Basic.Passes', '-f', 'fixture/Guest.Panic', '-f', 'fixture/Gen*']);
+    const r = await svmtest([
+      'run',
+      '-c',
+      config,
+      '--suite-file',
+      suite,
+      '-o',
+      out,
+      ...kernelArgs,
+      '-f',
+      'fixture/Basic.Passes',
+      '-f',
+      'fixture/Guest.Panic',
+      '-f',
+      'fixture/Gen*',
+    ]);
     expect(r.exitCode, r.stderr).toBe(1);
     expect(r.stderr).toMatch(/booting the guest again \(reboot 1 of at most 3\)/);
     const run = readRunFile(out);
@@ -61,7 +76,22 @@ describe('svmtest run --target qemu', () => {
 
   it('a guest that stops making progress trips the watchdog: crash, hang event, reboot, run goes on', async () => {
     const out = join(dir, 'hang');
-    const r = await svmtest(['run', '-c', config, '--suite-file', suite, '-o', out, ...kernelArgs, '--guest-watchdog', '8', '-f', 'fixture/Guest.StopAgent', '-f', 'fixture/Basic.Passes']);
+    const r = await svmtest([
+      'run',
+      '-c',
+      config,
+      '--suite-file',
+      suite,
+      '-o',
+      out,
+      ...kernelArgs,
+      '--guest-watchdog',
+      '8',
+      '-f',
+      'fixture/Guest.StopAgent',
+      '-f',
+      'fixture/Basic.Passes',
+    ]);
     expect(r.stderr).toMatch(/guest watchdog: no progress for 8 s; killing QEMU/);
     const run = readRunFile(out);
     const hung = run.tests.find((t) => t.name === 'Guest.StopAgent')!;
@@ -72,7 +102,22 @@ describe('svmtest run --target qemu', () => {
 
   it('after --max-reboots the remaining tests are notrun and the run is incomplete (exit 3)', async () => {
     const out = join(dir, 'maxreboots');
-    const r = await svmtest(['run', '-c', config, '--suite-file', suite, '-o', out, ...kernelArgs, '--max-reboots', '0', '-f', 'fixture/Guest.Panic', '-f', 'fixture/Gen*']);
+    const r = await svmtest([
+      'run',
+      '-c',
+      config,
+      '--suite-file',
+      suite,
+      '-o',
+      out,
+      ...kernelArgs,
+      '--max-reboots',
+      '0',
+      '-f',
+      'fixture/Guest.Panic',
+      '-f',
+      'fixture/Gen*',
+    ]);
     expect(r.exitCode).toBe(3);
     const run = readRunFile(out);
     expect(run.run.status).toBe('incomplete');
@@ -84,13 +129,41 @@ describe('svmtest run --target qemu', () => {
     const garbage = join(dir, 'garbage-bzImage');
     writeFileSync(garbage, Buffer.alloc(4096, 0x5a));
     const started = Date.now();
-    const r = await svmtest(['run', '-c', config, '--suite-file', suite, '-o', join(dir, 'garbage'), '--target', 'qemu', '--kernel', garbage, '--accel', 'tcg']);
+    const r = await svmtest([
+      'run',
+      '-c',
+      config,
+      '--suite-file',
+      suite,
+      '-o',
+      join(dir, 'garbage'),
+      '--target',
+      'qemu',
+      '--kernel',
+      garbage,
+      '--accel',
+      'tcg',
+    ]);
     expect(r.exitCode).toBe(3);
     expect(r.stderr).toMatch(/the guest did not boot: QEMU exited/);
     expect(Date.now() - started).toBeLessThan(60_000);
     const k = debianKernel();
     const badCmdline = writeConfig(join(dir), {}, { qemu: { memory: 1024, bootTimeout: 60, cmdline: ['root=/dev/nonexistent', 'init=/nonexistent'] } });
-    const r2 = await svmtest(['run', '-c', badCmdline, '--suite-file', suite, '-o', join(dir, 'badinit'), '--target', 'qemu', '--kernel', k.kernel, '--accel', 'tcg']);
+    const r2 = await svmtest([
+      'run',
+      '-c',
+      badCmdline,
+      '--suite-file',
+      suite,
+      '-o',
+      join(dir, 'badinit'),
+      '--target',
+      'qemu',
+      '--kernel',
+      k.kernel,
+      '--accel',
+      'tcg',
+    ]);
     expect(r2.exitCode).toBe(3);
     expect(r2.stderr).toMatch(/the guest did not boot/);
     expect(r2.stderr).toMatch(/--- console \(last lines\) ---/);
@@ -99,7 +172,11 @@ describe('svmtest run --target qemu', () => {
 
   it('with amdgpu loaded in the guest, /dev/kfd appears (CPU-only topology) and preflight reports it', async () => {
     const cfg = join(dir, 'kfd.yaml');
-    writeFileSync(cfg, readFileSync(config, 'utf8').replace('modprobe: []', 'modprobe: [amdgpu]') + 'variants:\n  cpukfd:\n    expect: { kfd: true, kconfig: { DRM_AMDGPU: m }, kallsyms: { amdgpu_svm_init: false } }\n');
+    writeFileSync(
+      cfg,
+      readFileSync(config, 'utf8').replace('modprobe: []', 'modprobe: [amdgpu]') +
+        'variants:\n  cpukfd:\n    expect: { kfd: true, kconfig: { DRM_AMDGPU: m }, kallsyms: { amdgpu_svm_init: false } }\n',
+    );
     const out = join(dir, 'kfd');
     const r = await svmtest(['run', '-c', cfg, '--variant', 'cpukfd', '--suite-file', suite, '-o', out, ...kernelArgs, '-f', 'fixture/Guest.Kfd']);
     expect(r.exitCode, r.stderr).toBe(0);
@@ -109,4 +186,3 @@ describe('svmtest run --target qemu', () => {
     expect(readFileSync(join(out, 'console.log'), 'utf8')).toMatch(/Virtual CRAT table created for CPU/);
   }, 300_000);
 });
-

@@ -26,7 +26,10 @@ afterAll(async () => {
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const readRun = (out: string) => JSON.parse(readFileSync(join(out, 'run.json'), 'utf8')) as RunFile;
-const testRecords = (out: string) => readFileSync(join(out, 'journal.jsonl'), 'utf8').split('\n').filter((l) => l.includes('"type":"test"'));
+const testRecords = (out: string) =>
+  readFileSync(join(out, 'journal.jsonl'), 'utf8')
+    .split('\n')
+    .filter((l) => l.includes('"type":"test"'));
 
 async function waitFor(what: string, check: () => boolean, ms = 15_000): Promise<void> {
   for (const end = Date.now() + ms; Date.now() < end; await sleep(50)) if (check()) return;
@@ -67,7 +70,7 @@ async function tinyDisk(name: string, size: string): Promise<string> {
 }
 
 describe('the run directory', () => {
-  it('a second run on the same directory fails at once naming the PID; a dead holder\'s lock is taken over', async () => {
+  it("a second run on the same directory fails at once naming the PID; a dead holder's lock is taken over", async () => {
     const out = join(dir, 'locked');
     const first = svmtest(['run', '-c', config, '--suite-file', suite, '-o', out, '-f', 'fixture/Slow*', '-f', 'fixture/Hang.Forever', '--timeout', '2']);
     await waitFor('the first run to start', () => existsSync(join(out, 'journal.jsonl')));
@@ -138,16 +141,23 @@ describe('the journal', () => {
     const r = await svmtest(['run', '-c', config, '--suite-file', suite, '-o', out, '-f', 'fixture/Basic.Fails', '--retries', '3']);
     expect(r.exitCode).toBe(1);
     const records = testRecords(out).map((l) => JSON.parse(l) as { attempt?: number; test: RunFile['tests'][number] });
-    expect(records.map((x) => [x.attempt ?? 1, x.test.attempts.length])).toEqual([[1, 1], [2, 1], [3, 1], [4, 1]]);
+    expect(records.map((x) => [x.attempt ?? 1, x.test.attempts.length])).toEqual([
+      [1, 1],
+      [2, 1],
+      [3, 1],
+      [4, 1],
+    ]);
     expect(readRun(out).tests[0]!.attempts.map((a) => a.status)).toEqual(['fail', 'fail', 'fail', 'fail']);
   });
 });
 
 describe('no process outlives svmtest', () => {
-  it('after kill -9 of svmtest, the test\'s process group and the kernel-log reader are gone within seconds', async () => {
+  it("after kill -9 of svmtest, the test's process group and the kernel-log reader are gone within seconds", async () => {
     const out = join(dir, 'orphans');
     const pidFile = join(dir, 'orphan-child.pid');
-    const child = svmtest(['run', '-c', config, '--suite-file', suite, '-o', out, '-f', 'fixture/Hang.Forever'], { env: { SVMTEST_FIXTURE_CHILDPID: pidFile } });
+    const child = svmtest(['run', '-c', config, '--suite-file', suite, '-o', out, '-f', 'fixture/Hang.Forever'], {
+      env: { SVMTEST_FIXTURE_CHILDPID: pidFile },
+    });
     await waitFor('the hanging test', () => existsSync(pidFile) && readFileSync(pidFile, 'utf8').endsWith('\n'));
     const helpers = childrenOf(child.pid!);
     const testChild = Number(readFileSync(pidFile, 'utf8'));
@@ -161,7 +171,9 @@ describe('no process outlives svmtest', () => {
     const slowKill = writeConfig(tempDir('svmtest-grace-'), { killGrace: 120 });
     const out = join(dir, 'second-sigint');
     const pidFile = join(dir, 'ignores-term.pid');
-    const child = svmtest(['run', '-c', slowKill, '--suite-file', suite, '-o', out, '-f', 'fixture/Hang.IgnoresTerm'], { env: { SVMTEST_FIXTURE_CHILDPID: pidFile } });
+    const child = svmtest(['run', '-c', slowKill, '--suite-file', suite, '-o', out, '-f', 'fixture/Hang.IgnoresTerm'], {
+      env: { SVMTEST_FIXTURE_CHILDPID: pidFile },
+    });
     await waitFor('the test', () => existsSync(pidFile) && readFileSync(pidFile, 'utf8').endsWith('\n'));
     const testPid = Number(readFileSync(pidFile, 'utf8'));
     child.kill('SIGINT');

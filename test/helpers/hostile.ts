@@ -24,7 +24,10 @@ export const HOSTILE_NAMES = Object.values(HOSTILE).map((h, i) => `Hostile${i}.$
 /** A comparison whose every test name and message carries hostile text. */
 export function hostileRuns(): { baseline: RunFile; candidate: RunFile } {
   const message = Object.values(HOSTILE).join('\n');
-  const baseline = makeRun('legacy', HOSTILE_NAMES.map((name) => result('suite', name, 'pass')));
+  const baseline = makeRun(
+    'legacy',
+    HOSTILE_NAMES.map((name) => result('suite', name, 'pass')),
+  );
   const candidate = makeRun(
     'gpusvm',
     HOSTILE_NAMES.map((name, i) =>

@@ -5,14 +5,16 @@ const lines = (...l: string[]) => `${l.join('\n')}\n`;
 
 describe('gtest console parser', () => {
   it('keeps parameterised and typed names whole', () => {
-    const r = parseGtestConsole(lines(
-      '[ RUN      ] KFDSVMRangeTest.MigrateTest/1',
-      '[       OK ] KFDSVMRangeTest.MigrateTest/1 (12 ms)',
-      '[ RUN      ] Gen/HugeTest.Case/13',
-      '[  FAILED  ] Gen/HugeTest.Case/13, where GetParam() = 4 (3 ms)',
-      '[ RUN      ] TypedSvm/0.SizeOk',
-      '[       OK ] TypedSvm/0.SizeOk (0 ms)',
-    ));
+    const r = parseGtestConsole(
+      lines(
+        '[ RUN      ] KFDSVMRangeTest.MigrateTest/1',
+        '[       OK ] KFDSVMRangeTest.MigrateTest/1 (12 ms)',
+        '[ RUN      ] Gen/HugeTest.Case/13',
+        '[  FAILED  ] Gen/HugeTest.Case/13, where GetParam() = 4 (3 ms)',
+        '[ RUN      ] TypedSvm/0.SizeOk',
+        '[       OK ] TypedSvm/0.SizeOk (0 ms)',
+      ),
+    );
     expect(r.tests.map((t) => [t.name, t.status, t.durationMs])).toEqual([
       ['KFDSVMRangeTest.MigrateTest/1', 'pass', 12],
       ['Gen/HugeTest.Case/13', 'fail', 3],
@@ -21,11 +23,13 @@ describe('gtest console parser', () => {
   });
 
   it('treats the old bundled gtest "Skipping test:" log line followed by OK as a skip', () => {
-    const r = parseGtestConsole(lines(
-      '[ RUN      ] KFDMemoryTest.MapUnmapToNodes',
-      '[          ] Skipping test: At least two GPUs are required.',
-      '[       OK ] KFDMemoryTest.MapUnmapToNodes (30 ms)',
-    ));
+    const r = parseGtestConsole(
+      lines(
+        '[ RUN      ] KFDMemoryTest.MapUnmapToNodes',
+        '[          ] Skipping test: At least two GPUs are required.',
+        '[       OK ] KFDMemoryTest.MapUnmapToNodes (30 ms)',
+      ),
+    );
     expect(r.tests[0]).toMatchObject({ status: 'skip', message: 'Skipping test: At least two GPUs are required.' });
   });
 
@@ -45,37 +49,46 @@ describe('gtest console parser', () => {
   });
 
   it('marker-like lines printed by a running test create no phantom tests', () => {
-    const r = parseGtestConsole(lines(
-      '[ RUN      ] Printer.Tricky',
-      '[ RUN      ] Phantom.One',
-      '[       OK ] Phantom.One (0 ms)',
-      '[  FAILED  ] Phantom.Two (0 ms)',
-      '[ DISABLED ] Phantom.Three',
-      '[       OK ] Printer.Tricky (5 ms)',
-    ));
+    const r = parseGtestConsole(
+      lines(
+        '[ RUN      ] Printer.Tricky',
+        '[ RUN      ] Phantom.One',
+        '[       OK ] Phantom.One (0 ms)',
+        '[  FAILED  ] Phantom.Two (0 ms)',
+        '[ DISABLED ] Phantom.Three',
+        '[       OK ] Printer.Tricky (5 ms)',
+      ),
+    );
     expect(r.tests.map((t) => t.name)).toEqual(['Printer.Tricky']);
     expect(r.tests[0]!.output).toContain('Phantom.One');
   });
 
   it('a new process banner after an open test means that test crashed; the next process continues', () => {
-    const r = parseGtestConsole(lines(
-      '[ RUN      ] S.Crashes',
-      'Running main() from gtest_main.cc',
-      '[==========] Running 1 test from 1 test suite.',
-      '[ RUN      ] S.After',
-      '[       OK ] S.After (0 ms)',
-    ));
-    expect(r.tests.map((t) => [t.name, t.status])).toEqual([['S.Crashes', 'crash'], ['S.After', 'pass']]);
+    const r = parseGtestConsole(
+      lines(
+        '[ RUN      ] S.Crashes',
+        'Running main() from gtest_main.cc',
+        '[==========] Running 1 test from 1 test suite.',
+        '[ RUN      ] S.After',
+        '[       OK ] S.After (0 ms)',
+      ),
+    );
+    expect(r.tests.map((t) => [t.name, t.status])).toEqual([
+      ['S.Crashes', 'crash'],
+      ['S.After', 'pass'],
+    ]);
   });
 
   it('ignores the summary lists at the end', () => {
-    const r = parseGtestConsole(lines(
-      '[ RUN      ] A.B',
-      '[  FAILED  ] A.B (0 ms)',
-      '[==========] 1 test from 1 test suite ran. (0 ms total)',
-      '[  FAILED  ] 1 test, listed below:',
-      '[  FAILED  ] A.B',
-    ));
+    const r = parseGtestConsole(
+      lines(
+        '[ RUN      ] A.B',
+        '[  FAILED  ] A.B (0 ms)',
+        '[==========] 1 test from 1 test suite ran. (0 ms total)',
+        '[  FAILED  ] 1 test, listed below:',
+        '[  FAILED  ] A.B',
+      ),
+    );
     expect(r.tests).toHaveLength(1);
   });
 });

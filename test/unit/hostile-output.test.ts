@@ -92,7 +92,7 @@ describe('reporters fed hostile names and outputs', () => {
     }
   });
 
-  it('markdown: the step summary stays under GitHub\'s 1 MiB with what was there before, and says where the rest is', async () => {
+  it("markdown: the step summary stays under GitHub's 1 MiB with what was there before, and says where the rest is", async () => {
     const dir = tmp();
     const summary = join(dir, 'step-summary.md');
     writeFileSync(summary, 'x'.repeat(STEP_SUMMARY_LIMIT - 20_000));

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { mergeReports } from '../../src/engine/import-results.js';
+import { mergeReports } from '../../src/results/import-results.js';
 
 const report = (format: string, tests: Array<{ name: string; status: 'pass' | 'fail' | 'timeout' | 'crash' | 'skip' }>) => ({ format, tests });
 

@@ -4,7 +4,9 @@ import { parseKernelLine } from '../../src/parsers/kernel-record.js';
 
 describe('kernel log', () => {
   it('reads /dev/kmsg records with priority and microsecond timestamps, skipping dictionary lines', () => {
-    const events = parseKernelLog('3,812,4778915423,-;amdgpu 0000:03:00.0: amdgpu: [gfxhub] page fault (src_id:0 ring:24 vmid:3 pasid:32769)\n SUBSYSTEM=pci\n');
+    const events = parseKernelLog(
+      '3,812,4778915423,-;amdgpu 0000:03:00.0: amdgpu: [gfxhub] page fault (src_id:0 ring:24 vmid:3 pasid:32769)\n SUBSYSTEM=pci\n',
+    );
     expect(events).toHaveLength(1);
     expect(events[0]).toMatchObject({ kind: 'gpu-page-fault', timestamp: 4778.915423 });
   });
@@ -22,7 +24,10 @@ describe('kernel log', () => {
       '[  10.000009] ---[ end Kernel panic - not syncing: Fatal exception ]---',
     ].join('\n');
     const events = parseKernelLog(text);
-    expect(events.map((e) => [e.kind, e.lines.length])).toEqual([['oops', 7], ['panic', 2]]);
+    expect(events.map((e) => [e.kind, e.lines.length])).toEqual([
+      ['oops', 7],
+      ['panic', 2],
+    ]);
   });
 
   it('classifies hung tasks, RCU stalls, KASAN, ring timeouts, resets and evictions', () => {

@@ -37,11 +37,17 @@ const runs = { numRuns: Number(process.env.FC_RUNS ?? 300) };
 
 describe('parsers never throw anything but an input error', () => {
   it('auto-detection on random strings', () => {
-    fc.assert(fc.property(fc.string({ unit: 'binary', maxLength: 300 }), (text) => onlyInputErrors(() => parseResults(text))), runs);
+    fc.assert(
+      fc.property(fc.string({ unit: 'binary', maxLength: 300 }), (text) => onlyInputErrors(() => parseResults(text))),
+      runs,
+    );
   });
 
   it('auto-detection on mutated real outputs', () => {
-    fc.assert(fc.property(mutated, (text) => onlyInputErrors(() => parseResults(text))), runs);
+    fc.assert(
+      fc.property(mutated, (text) => onlyInputErrors(() => parseResults(text))),
+      runs,
+    );
   });
 
   it('every forced format on mutated real outputs', () => {

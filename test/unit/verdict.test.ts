@@ -28,7 +28,12 @@ describe('decideVerdict (design.md table)', () => {
   });
 
   it('a pass after a failing attempt is flaky', () => {
-    const retried = k('pass', { attempts: [{ status: 'fail', durationMs: 1 }, { status: 'pass', durationMs: 1 }] });
+    const retried = k('pass', {
+      attempts: [
+        { status: 'fail', durationMs: 1 },
+        { status: 'pass', durationMs: 1 },
+      ],
+    });
     expect(verdict(k('pass'), retried)).toBe('flaky');
   });
 
@@ -53,9 +58,15 @@ describe('decideVerdict (design.md table)', () => {
 
   it('selects expectation files by variant and GPU family', () => {
     expect(expectationFileNames('gpusvm', ['gfx942', 'gfx90a', 'gfx942'])).toEqual([
-      'gpusvm-fails.txt', 'gpusvm-flakes.txt', 'gpusvm-skips.txt',
-      'gpusvm-gfx90a-fails.txt', 'gpusvm-gfx90a-flakes.txt', 'gpusvm-gfx90a-skips.txt',
-      'gpusvm-gfx942-fails.txt', 'gpusvm-gfx942-flakes.txt', 'gpusvm-gfx942-skips.txt',
+      'gpusvm-fails.txt',
+      'gpusvm-flakes.txt',
+      'gpusvm-skips.txt',
+      'gpusvm-gfx90a-fails.txt',
+      'gpusvm-gfx90a-flakes.txt',
+      'gpusvm-gfx90a-skips.txt',
+      'gpusvm-gfx942-fails.txt',
+      'gpusvm-gfx942-flakes.txt',
+      'gpusvm-gfx942-skips.txt',
     ]);
   });
 });
@@ -75,7 +86,11 @@ describe('compareRuns', () => {
   });
 
   it('a test absent from an unfiltered candidate is missing and counted', () => {
-    const c = compareRuns(makeRun('legacy', [result('kfdtest', 'A.a', 'pass')]), makeRun('gpusvm', []), { expectations: NO_EXPECTATIONS, now, toolVersion: 't' });
+    const c = compareRuns(makeRun('legacy', [result('kfdtest', 'A.a', 'pass')]), makeRun('gpusvm', []), {
+      expectations: NO_EXPECTATIONS,
+      now,
+      toolVersion: 't',
+    });
     expect(c.counts.missing).toBe(1);
   });
 });

@@ -30,10 +30,28 @@ export async function chooseAccel(
   }
   const bootId = (await readFile('/proc/sys/kernel/random/boot_id', 'utf8').catch(() => 'unknown')).trim();
   const cacheFile = join(probe.cacheDir, `kvm-probe-${bootId}.json`);
-  const cached = await readFile(cacheFile, 'utf8').then((t) => JSON.parse(t) as AccelChoice).catch(() => undefined);
+  const cached = await readFile(cacheFile, 'utf8')
+    .then((t) => JSON.parse(t) as AccelChoice)
+    .catch(() => undefined);
   if (cached) return cached;
-  const initramfs = await buildInitramfs({ cacheDir: probe.cacheDir, ...(probe.modulesDir ? { modulesDir: probe.modulesDir } : {}), ...(probe.release ? { release: probe.release } : {}) });
-  const argv = qemuArgv({ kernel: probe.kernel, initramfs, runDir: '/', accel: 'kvm', memoryMiB: 512, cpus: 1, boot: 0, cmdline: [], vfio: [], network: false, probe: true });
+  const initramfs = await buildInitramfs({
+    cacheDir: probe.cacheDir,
+    ...(probe.modulesDir ? { modulesDir: probe.modulesDir } : {}),
+    ...(probe.release ? { release: probe.release } : {}),
+  });
+  const argv = qemuArgv({
+    kernel: probe.kernel,
+    initramfs,
+    runDir: '/',
+    accel: 'kvm',
+    memoryMiB: 512,
+    cpus: 1,
+    boot: 0,
+    cmdline: [],
+    vfio: [],
+    network: false,
+    probe: true,
+  });
   const qemu = execa('qemu-system-x86_64', argv, { reject: false, stdin: 'ignore', buffer: false, encoding: 'utf8' });
   const ok = await new Promise<boolean>((resolve) => {
     const timer = setTimeout(() => resolve(false), PROBE_TIMEOUT_MS);
@@ -50,7 +68,9 @@ export async function chooseAccel(
   });
   qemu.kill('SIGKILL');
   await qemu;
-  const choice: AccelChoice = ok ? { accel: 'kvm', why: 'KVM works here' } : { accel: 'tcg', why: 'KVM did not boot a test guest here; using TCG (software emulation, slower)' };
+  const choice: AccelChoice = ok
+    ? { accel: 'kvm', why: 'KVM works here' }
+    : { accel: 'tcg', why: 'KVM did not boot a test guest here; using TCG (software emulation, slower)' };
   await mkdir(probe.cacheDir, { recursive: true });
   await writeFile(cacheFile, JSON.stringify(choice));
   return choice;

@@ -4,7 +4,21 @@ import type { CommandSpec, ExitInfo } from '../target.js';
 
 import { InputError } from '../../model/errors.js';
 
-const SIGNALS: Record<number, string> = { 1: 'SIGHUP', 2: 'SIGINT', 3: 'SIGQUIT', 4: 'SIGILL', 5: 'SIGTRAP', 6: 'SIGABRT', 7: 'SIGBUS', 8: 'SIGFPE', 9: 'SIGKILL', 11: 'SIGSEGV', 13: 'SIGPIPE', 14: 'SIGALRM', 15: 'SIGTERM' };
+const SIGNALS: Record<number, string> = {
+  1: 'SIGHUP',
+  2: 'SIGINT',
+  3: 'SIGQUIT',
+  4: 'SIGILL',
+  5: 'SIGTRAP',
+  6: 'SIGABRT',
+  7: 'SIGBUS',
+  8: 'SIGFPE',
+  9: 'SIGKILL',
+  11: 'SIGSEGV',
+  13: 'SIGPIPE',
+  14: 'SIGALRM',
+  15: 'SIGTERM',
+};
 
 export function exitFromStatus(status: number): ExitInfo {
   if (status > 128 && status < 160) return { exitCode: null, signal: SIGNALS[status - 128] ?? `SIG${status - 128}` };
@@ -25,7 +39,8 @@ export class AgentRequest {
     // One argument per line, read back by the agent with `read -r` into "$@": never a shell string.
     const env = Object.entries(spec.env ?? {}).map(([k, v]) => `${k}=${v}`);
     for (const value of [...spec.argv, ...env, spec.cwd ?? '/']) {
-      if (value.includes('\n')) throw new InputError(`the QEMU target cannot pass an argument or environment value containing a newline: ${JSON.stringify(value.slice(0, 60))}`);
+      if (value.includes('\n'))
+        throw new InputError(`the QEMU target cannot pass an argument or environment value containing a newline: ${JSON.stringify(value.slice(0, 60))}`);
     }
     for (const name of Object.keys(spec.env ?? {})) {
       if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(name)) throw new InputError(`environment variable name "${name}": expected letters, digits and _`);

@@ -54,7 +54,11 @@ export class Guest {
     while (!(existsSync(ready) && readFileSync(ready, 'utf8').endsWith('\n'))) {
       const failed = spec.console.failedBoot;
       if (!guest.alive || failed || Date.now() > deadline) {
-        const why = failed ?? (!guest.alive ? `QEMU exited (${guest.stderr.trim().split('\n').slice(-2).join(' | ') || 'see console.log'})` : `no guest agent after ${spec.bootTimeoutS} s`);
+        const why =
+          failed ??
+          (!guest.alive
+            ? `QEMU exited (${guest.stderr.trim().split('\n').slice(-2).join(' | ') || 'see console.log'})`
+            : `no guest agent after ${spec.bootTimeoutS} s`);
         if (guest.alive) await guest.stop('boot failed');
         throw new GuestBootError(why);
       }

@@ -8,7 +8,19 @@ export const INIT_SCRIPT = new URL('../../../assets/qemu/init.sh', import.meta.u
 export const AGENT_SCRIPT = new URL('../../../assets/qemu/agent.sh', import.meta.url).pathname;
 
 /** What the initramfs loads before it can mount the host root (modules in distribution kernels, in order). */
-export const NINEP_MODULES = ['virtio_ring', 'virtio', 'virtio_pci_modern_dev', 'virtio_pci_legacy_dev', 'virtio_pci', '9pnet', '9pnet_virtio', 'netfs', 'fscache', '9p', 'overlay'];
+export const NINEP_MODULES = [
+  'virtio_ring',
+  'virtio',
+  'virtio_pci_modern_dev',
+  'virtio_pci_legacy_dev',
+  'virtio_pci',
+  '9pnet',
+  '9pnet_virtio',
+  'netfs',
+  'fscache',
+  '9p',
+  'overlay',
+];
 
 const BUSYBOX_CANDIDATES = ['/bin/busybox', '/usr/bin/busybox'];
 
@@ -26,7 +38,11 @@ export function moduleIndex(modulesDir: string, release: string): Map<string, st
   for (const line of readFileSync(dep, 'utf8').split('\n')) {
     const path = line.split(':')[0];
     if (!path) continue;
-    const name = path.split('/').pop()!.replace(/\.ko(\.[gx]z|\.zst)?$/, '').replace(/-/g, '_');
+    const name = path
+      .split('/')
+      .pop()!
+      .replace(/\.ko(\.[gx]z|\.zst)?$/, '')
+      .replace(/-/g, '_');
     index.set(name, join(modulesDir, 'lib', 'modules', release, path));
   }
   return index;

@@ -14,8 +14,12 @@ export async function modulesWithIndex(modulesDir: string, release: string, cach
   const tree = join(modulesDir, 'lib', 'modules', release);
   if (existsSync(join(tree, 'modules.dep'))) return modulesDir;
   const depmod = DEPMOD.find((p) => existsSync(p));
-  if (!depmod) throw new InfraError(`--modules ${modulesDir}: ${release} has no modules.dep and depmod is not installed to make one (sudo apt-get install -y kmod)`);
-  const key = createHash('sha256').update(`${tree}\0${statSync(tree).mtimeMs}`).digest('hex').slice(0, 16);
+  if (!depmod)
+    throw new InfraError(`--modules ${modulesDir}: ${release} has no modules.dep and depmod is not installed to make one (sudo apt-get install -y kmod)`);
+  const key = createHash('sha256')
+    .update(`${tree}\0${statSync(tree).mtimeMs}`)
+    .digest('hex')
+    .slice(0, 16);
   const copy = join(cacheDir, `modules-${key}`);
   if (existsSync(join(copy, '.indexed'))) return copy;
   note(`--modules ${modulesDir} has no modules.dep: indexing a copy with depmod in ${copy}`);

@@ -36,20 +36,34 @@ export function qemuArgv(input: QemuCommandInput): string[] {
     ...input.cmdline,
   ];
   const argv = [
-    '-machine', 'q35',
-    '-accel', input.accel,
-    '-cpu', input.accel === 'kvm' ? 'host' : 'max',
-    '-m', String(input.memoryMiB),
-    '-smp', String(input.cpus),
-    '-nodefaults', '-display', 'none', '-serial', 'stdio', '-no-reboot',
-    '-kernel', input.kernel,
-    '-initrd', input.initramfs,
-    '-append', append.join(' '),
+    '-machine',
+    'q35',
+    '-accel',
+    input.accel,
+    '-cpu',
+    input.accel === 'kvm' ? 'host' : 'max',
+    '-m',
+    String(input.memoryMiB),
+    '-smp',
+    String(input.cpus),
+    '-nodefaults',
+    '-display',
+    'none',
+    '-serial',
+    'stdio',
+    '-no-reboot',
+    '-kernel',
+    input.kernel,
+    '-initrd',
+    input.initramfs,
+    '-append',
+    append.join(' '),
   ];
   if (!input.probe) {
     argv.push('-virtfs', 'local,path=/,mount_tag=hostroot,security_model=none,readonly=on,multidevs=remap');
     argv.push('-virtfs', `local,path=${checkPath('run directory', input.runDir)},mount_tag=svmrun,security_model=none,multidevs=remap`);
-    if (input.modulesTree) argv.push('-virtfs', `local,path=${checkPath('modules', input.modulesTree)},mount_tag=modules,security_model=none,readonly=on,multidevs=remap`);
+    if (input.modulesTree)
+      argv.push('-virtfs', `local,path=${checkPath('modules', input.modulesTree)},mount_tag=modules,security_model=none,readonly=on,multidevs=remap`);
   }
   for (const address of input.vfio) {
     if (!PCI_ADDRESS.test(address)) throw new InputError(`qemu.vfio "${address}": expected a PCI address like 0000:03:00.0`);

@@ -1,7 +1,7 @@
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { InfraError, InputError } from '../../model/errors.js';
-import type { TargetFactory } from '../registry.js';
+import type { TargetFactory } from '../factory.js';
 import { chooseAccel } from './accel.js';
 import { modulesWithIndex } from './module-tree.js';
 import { QemuTarget } from './qemu-target.js';
@@ -35,14 +35,20 @@ export const qemuFactory: TargetFactory = {
     const kernel = resolve(qemu.kernel);
     if (!existsSync(kernel) || !statSync(kernel).isFile()) throw new InputError(`--kernel ${kernel}: no such file`);
     let modulesDir = qemu.modules ? resolve(qemu.modules) : undefined;
-    if (modulesDir && !existsSync(join(modulesDir, 'lib', 'modules'))) throw new InputError(`--modules ${modulesDir}: expected a directory holding lib/modules/<release>`);
+    if (modulesDir && !existsSync(join(modulesDir, 'lib', 'modules')))
+      throw new InputError(`--modules ${modulesDir}: expected a directory holding lib/modules/<release>`);
     const release = modulesDir ? releaseOf(modulesDir) : undefined;
     if (!onPath('qemu-system-x86_64')) throw new InfraError('qemu-system-x86_64 not found: sudo apt-get install -y --no-install-recommends qemu-system-x86');
     // A plain `dpkg -x` of a kernel package has no modules.dep: index a cached copy, never the user's tree.
     if (modulesDir && release) modulesDir = await modulesWithIndex(modulesDir, release, settings.cacheDir, settings.note);
     const kernelConfigFile = configBeside(kernel, release);
     return async () => {
-      const choice = await chooseAccel(qemu.accel, { kernel, cacheDir: settings.cacheDir, ...(modulesDir ? { modulesDir } : {}), ...(release ? { release } : {}) });
+      const choice = await chooseAccel(qemu.accel, {
+        kernel,
+        cacheDir: settings.cacheDir,
+        ...(modulesDir ? { modulesDir } : {}),
+        ...(release ? { release } : {}),
+      });
       settings.note(`QEMU: ${choice.why}`);
       const target = new QemuTarget({
         kernel,

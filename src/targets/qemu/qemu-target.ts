@@ -117,7 +117,7 @@ export class QemuTarget implements Target {
   async readFileBytes(path: string): Promise<Buffer | undefined> {
     const guest = await this.ensureGuest();
     const { exit, stdout } = await this.channel.call(guest, { argv: ['cat', path] }, { bytes: true, timeoutMs: FILE_TIMEOUT_MS });
-    return exit.exitCode === 0 ? stdout ?? Buffer.alloc(0) : undefined;
+    return exit.exitCode === 0 ? (stdout ?? Buffer.alloc(0)) : undefined;
   }
 
   async readDir(path: string): Promise<string[] | undefined> {
@@ -174,7 +174,13 @@ export class QemuTarget implements Target {
     copyFileSync(AGENT_SCRIPT, join(options.agentDir, 'agent.sh'));
     writeFileSync(join(dir, 'modprobe'), options.modprobe.join('\n'));
     // One path per line; a path with a newline cannot be named this way and stays hidden.
-    writeFileSync(join(dir, 'expose'), options.expose.filter((p) => !p.includes('\n')).map((p) => `${p}\n`).join(''));
+    writeFileSync(
+      join(dir, 'expose'),
+      options.expose
+        .filter((p) => !p.includes('\n'))
+        .map((p) => `${p}\n`)
+        .join(''),
+    );
     const initramfs = await buildInitramfs({
       cacheDir: options.cacheDir,
       ...(options.modulesDir ? { modulesDir: options.modulesDir } : {}),
@@ -192,7 +198,12 @@ export class QemuTarget implements Target {
       throw new InfraError(this.fatalReason);
     }
     this.watchdog?.stop();
-    this.watchdog = watchHeartbeat(join(dir, 'heartbeat'), options.watchdogS, (offset) => (guest.offset = offset), () => this.hang(guest));
+    this.watchdog = watchHeartbeat(
+      join(dir, 'heartbeat'),
+      options.watchdogS,
+      (offset) => (guest.offset = offset),
+      () => this.hang(guest),
+    );
     void guest.exited.then(() => this.watchdog?.stop());
     this.guest = guest;
     return guest;

@@ -22,7 +22,17 @@ describe('svmtest CLI (built)', () => {
 
   it('compare on the shipped example runs: regressions exit 1 and the reports are written', async () => {
     const out = tempDir();
-    const r = await svmtest(['compare', join(EXAMPLES, 'runs/legacy'), join(EXAMPLES, 'runs/gpusvm'), '-e', join(EXAMPLES, 'expectations'), '-o', out, '-r', 'terminal,junit,markdown']);
+    const r = await svmtest([
+      'compare',
+      join(EXAMPLES, 'runs/legacy'),
+      join(EXAMPLES, 'runs/gpusvm'),
+      '-e',
+      join(EXAMPLES, 'expectations'),
+      '-o',
+      out,
+      '-r',
+      'terminal,junit,markdown',
+    ]);
     expect(r.exitCode).toBe(1);
     expect(r.stdout).toMatch(/REGRESSION kfdtest\/KFDSVMRangeTest.MigrateLargeBufTest\/1 \(pass → fail\)/);
     expect(r.stdout).toMatch(/kernel: gpu-page-fault/);
@@ -55,7 +65,14 @@ describe('svmtest CLI (built)', () => {
       ['empty.json', '', /empty.json: is empty, expected a JSON run.json or comparison.json/],
       ['trunc.json', '{"schemaVersion": 1, "run": {', /trunc.json: is not valid JSON/],
       ['v2.json', '{"schemaVersion": 2}', /v2.json: schemaVersion is 2, this svmtest reads a run.json version 1/],
-      ['badfield.json', JSON.stringify({ ...JSON.parse(readFileSync(join(EXAMPLES, 'runs/legacy/run.json'), 'utf8')), tests: [{ suite: 'k', name: 'A.B', status: 'exploded', durationMs: 1, attempts: [], kernelEvents: [] }] }), /badfield.json: tests\[0\].status \(test k\/A.B\) must be one of pass, fail, skip, crash, timeout, notrun/],
+      [
+        'badfield.json',
+        JSON.stringify({
+          ...JSON.parse(readFileSync(join(EXAMPLES, 'runs/legacy/run.json'), 'utf8')),
+          tests: [{ suite: 'k', name: 'A.B', status: 'exploded', durationMs: 1, attempts: [], kernelEvents: [] }],
+        }),
+        /badfield.json: tests\[0\].status \(test k\/A.B\) must be one of pass, fail, skip, crash, timeout, notrun/,
+      ],
     ];
     for (const [name, content, message] of cases) {
       if (name !== 'missing.json') writeFileSync(join(dir, name), content);
@@ -78,9 +95,20 @@ describe('svmtest parse', () => {
   it('merges outputs of several suites into one valid run', async () => {
     const out = tempDir();
     const r = await svmtest([
-      'parse', join(REAL_FIXTURES, 'gtest-1.12/sample.xml'), join(REAL_FIXTURES, 'ctest-3.25-catch2-2.13/ctest-junit.xml'),
+      'parse',
+      join(REAL_FIXTURES, 'gtest-1.12/sample.xml'),
+      join(REAL_FIXTURES, 'ctest-3.25-catch2-2.13/ctest-junit.xml'),
       join(REAL_FIXTURES, 'ctest-3.25-catch2-2.13/ctest-console.txt'),
-      '--suite', 'kfdtest', '--suite', 'hip-tests', '--suite', 'hip-tests', '--variant', 'legacy', '-o', out,
+      '--suite',
+      'kfdtest',
+      '--suite',
+      'hip-tests',
+      '--suite',
+      'hip-tests',
+      '--variant',
+      'legacy',
+      '-o',
+      out,
     ]);
     expect(r.stderr).toMatch(/ctest-junit, 5 tests/);
     expect(r.exitCode).toBe(0);
@@ -96,7 +124,10 @@ describe('svmtest parse', () => {
     mkdirSync(dir, { recursive: true });
     writeFileSync(join(dir, 'bin.out'), Buffer.from([0x7f, 0x45, 0x4c, 0x46, 0, 0, 1, 2]));
     writeFileSync(join(dir, 'prose.txt'), 'hello world\nnothing to see\n');
-    for (const [file, message] of [['bin.out', /bin.out: is a binary file/], ['prose.txt', /prose.txt: format not recognised; expected one of gtest-json, .* \(use --format to force one\)/]] as const) {
+    for (const [file, message] of [
+      ['bin.out', /bin.out: is a binary file/],
+      ['prose.txt', /prose.txt: format not recognised; expected one of gtest-json, .* \(use --format to force one\)/],
+    ] as const) {
       const r = await svmtest(['parse', join(dir, file), '--suite', 'x']);
       expect(r.exitCode).toBe(2);
       expect(r.stderr).toMatch(message);

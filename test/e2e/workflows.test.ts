@@ -26,7 +26,10 @@ describe('GitHub Actions files', () => {
 
   it('the nightly shards every variant on every GPU family, uploads each run, then merges and compares', () => {
     const wf = parse(readFileSync(join(REPO_ROOT, '.github/workflows/nightly-amd.yml'), 'utf8')) as {
-      jobs: Record<string, { needs?: string; strategy?: { matrix: Record<string, unknown[]> }; steps: Array<{ uses?: string; with?: Record<string, string> }> }>;
+      jobs: Record<
+        string,
+        { needs?: string; strategy?: { matrix: Record<string, unknown[]> }; steps: Array<{ uses?: string; with?: Record<string, string> }> }
+      >;
     };
     const run = wf.jobs.run!;
     expect(Object.keys(run.strategy!.matrix).sort()).toEqual(['gfx', 'shard', 'variant']);

@@ -1,7 +1,7 @@
 import { isMap, isNode, isScalar, LineCounter, parseDocument, type Document } from 'yaml';
 import type { ZodError, ZodType, ZodTypeDef } from 'zod';
-import { InputError } from '../model/errors.js';
-import { readInputText } from '../model/json-file.js';
+import { InputError } from './errors.js';
+import { readInputText } from './json-file.js';
 
 export interface LoadedYaml<T> {
   readonly value: T;

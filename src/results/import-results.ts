@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { InputError } from '../model/errors.js';
-import { RUN_SCHEMA_VERSION, testId, type Attempt, type Environment, type RunFile, type TestResult } from '../model/run.js';
+import { withRetry } from './with-retry.js';
+import { RUN_SCHEMA_VERSION, testId, type Environment, type RunFile, type TestResult } from '../model/run.js';
 import { isFailing, type Status } from '../model/status.js';
 import type { ParsedReport, ParsedTest } from '../parsers/types.js';
 
@@ -10,15 +11,30 @@ export interface ImportedReport {
   readonly report: ParsedReport;
 }
 
-interface Slot {
-  test: TestResult;
-  source: string;
-  format: string;
-}
-
 // ctest writes the same run twice: JUnit keeps the output, the console knows timeouts and signals.
 const SAME_RUN_FORMATS = new Set(['ctest-junit|ctest-console', 'ctest-console|ctest-junit']);
 const SPECIFICITY: Record<Status, number> = { crash: 3, timeout: 3, fail: 2, skip: 1, notrun: 0, pass: 1 };
+
+/** Two reports of the same execution of a test: the more specific status, the first message, the longest duration. */
+export function refineParsed(existing: ParsedTest, other: ParsedTest): ParsedTest {
+  const pick = SPECIFICITY[other.status] > SPECIFICITY[existing.status] ? other : existing;
+  const message = pick.message ?? existing.message ?? other.message;
+  const durationMs = Math.max(existing.durationMs ?? 0, other.durationMs ?? 0);
+  const output = existing.output ?? other.output;
+  return { name: existing.name, status: pick.status, durationMs, ...(message !== undefined ? { message } : {}), ...(output !== undefined ? { output } : {}) };
+}
+
+/** Reports of one execution (ctest's JUnit and console) → one result per test, in first-seen order. */
+export function combineSameRun(reports: readonly ParsedReport[]): ParsedTest[] {
+  const byName = new Map<string, ParsedTest>();
+  for (const report of reports) {
+    for (const test of report.tests) {
+      const seen = byName.get(test.name);
+      byName.set(test.name, seen ? refineParsed(seen, test) : test);
+    }
+  }
+  return [...byName.values()];
+}
 
 function toResult(suite: string, parsed: ParsedTest): TestResult {
   const durationMs = parsed.durationMs ?? 0;
@@ -33,30 +49,19 @@ function toResult(suite: string, parsed: ParsedTest): TestResult {
   };
 }
 
-function refine(existing: TestResult, other: TestResult): TestResult {
-  const pick = SPECIFICITY[other.status] > SPECIFICITY[existing.status] ? other : existing;
-  const message = pick.message ?? existing.message ?? other.message;
-  const durationMs = Math.max(existing.durationMs, other.durationMs);
-  return {
-    ...existing,
-    status: pick.status,
-    durationMs,
-    attempts: [{ status: pick.status, durationMs, ...(message !== undefined ? { message } : {}) }],
-    ...(message !== undefined ? { message } : {}),
-  };
+interface Slot {
+  readonly suite: string;
+  source: string;
+  format: string;
+  /** The latest report of the test; earlier attempts (retries) are kept whole. */
+  parsed: ParsedTest;
+  earlier: TestResult | undefined;
 }
 
-function retry(existing: TestResult, next: TestResult): TestResult {
-  const attempts: Attempt[] = [...existing.attempts, ...next.attempts];
-  const { message: _dropped, ...rest } = existing;
-  return {
-    ...rest,
-    status: next.status,
-    durationMs: existing.durationMs + next.durationMs,
-    attempts,
-    ...(next.message !== undefined ? { message: next.message } : {}),
-  };
-}
+const resultOf = (slot: Slot): TestResult => {
+  const latest = toResult(slot.suite, slot.parsed);
+  return slot.earlier ? withRetry(slot.earlier, latest) : latest;
+};
 
 /**
  * Several parsed outputs (one or more suites) → the tests of one run. The same test reported
@@ -67,25 +72,25 @@ export function mergeReports(reports: readonly ImportedReport[]): TestResult[] {
   const slots = new Map<string, Slot>();
   for (const { source, suite, report } of reports) {
     for (const parsed of report.tests) {
-      const test = toResult(suite, parsed);
-      const id = testId(test);
+      const id = testId({ suite, name: parsed.name });
       const slot = slots.get(id);
       if (!slot) {
-        slots.set(id, { test, source, format: report.format });
+        slots.set(id, { suite, source, format: report.format, parsed, earlier: undefined });
       } else if (slot.source !== source && SAME_RUN_FORMATS.has(`${slot.format}|${report.format}`)) {
-        slot.test = refine(slot.test, test);
+        slot.parsed = refineParsed(slot.parsed, parsed);
         slot.format = report.format;
-      } else if (isFailing(slot.test.status)) {
-        slot.test = retry(slot.test, test);
+      } else if (isFailing(slot.parsed.status)) {
+        slot.earlier = resultOf(slot);
+        slot.parsed = parsed;
         slot.source = source;
       } else {
         throw new InputError(
-          `${source}: test ${id} is reported twice (first in ${slot.source} as ${slot.test.status}); a second report counts as a retry only after a failure`,
+          `${source}: test ${id} is reported twice (first in ${slot.source} as ${slot.parsed.status}); a second report counts as a retry only after a failure`,
         );
       }
     }
   }
-  return [...slots.values()].map((s) => s.test);
+  return [...slots.values()].map(resultOf);
 }
 
 export interface ImportOptions {

@@ -17,7 +17,8 @@ export function mergeRuns(runs: ReadonlyArray<{ file: string; run: RunFile }>, i
   if (runs.length === 0) throw new InputError('merge: expected at least one run');
   const first = runs[0]!;
   for (const { file, run } of runs.slice(1)) {
-    if (run.run.variant !== first.run.run.variant) throw new InputError(`${file}: variant ${run.run.variant}, but ${first.file} is ${first.run.run.variant}; merge combines shards of one variant`);
+    if (run.run.variant !== first.run.run.variant)
+      throw new InputError(`${file}: variant ${run.run.variant}, but ${first.file} is ${first.run.run.variant}; merge combines shards of one variant`);
     const k1 = first.run.run.environment.kernelRelease;
     const k2 = run.run.environment.kernelRelease;
     if (k1 !== k2) throw new InputError(`${file}: kernel ${k2 ?? '(unknown)'}, but ${first.file} ran ${k1 ?? '(unknown)'}; shards must run the same kernel`);

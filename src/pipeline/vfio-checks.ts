@@ -1,5 +1,5 @@
 import type { HostTarget } from '../targets/host.js';
-import type { DoctorCheck } from './doctor.js';
+import type { DoctorCheck } from './doctor-check.js';
 
 interface PciDevice {
   readonly address: string;

@@ -1,0 +1,108 @@
+import { InfraError } from '../model/errors.js';
+import { loadConfig } from '../config/load.js';
+import { resolveSuites } from '../suites/definition.js';
+import { resolveSuite } from '../suites/resolve.js';
+import { HostTarget } from '../targets/host.js';
+import { discoverGpus } from '../targets/topology.js';
+import { readKernelConfig } from '../engine/preflight.js';
+import type { DoctorCheck } from './doctor-check.js';
+import { vfioChecks } from './vfio-checks.js';
+
+export interface DoctorOptions {
+  config?: string;
+  sysfsRoot?: string;
+  rocm?: string;
+  json?: boolean;
+}
+
+async function which(target: HostTarget, program: string): Promise<string | undefined> {
+  const r = await target.exec({ argv: ['sh', '-c', 'command -v "$1"', 'sh', program] });
+  return r.exitCode === 0 ? r.stdout.trim() : undefined;
+}
+
+/** What this machine can run, what is missing, and the command that fixes each gap. */
+export async function doctorChecks(options: DoctorOptions): Promise<DoctorCheck[]> {
+  const target = new HostTarget(options.sysfsRoot ?? '');
+  const { config } = loadConfig(options.config);
+  const checks: DoctorCheck[] = [];
+  const add = (area: string, ok: boolean, found: string, fix?: string) => checks.push({ area, ok, found, ...(ok || !fix ? {} : { fix }) });
+
+  const major = Number(process.versions.node.split('.')[0]);
+  add('node', major >= 20, `Node ${process.versions.node}`, 'install Node.js 20 or newer');
+  const identity = await target.identity();
+  add('kernel', true, `${identity.kernelRelease} on ${identity.hostname}`);
+  const kconfig = await readKernelConfig(target, identity.kernelRelease);
+  add(
+    'kernel config',
+    kconfig !== undefined,
+    kconfig
+      ? `${kconfig.source}: CONFIG_DRM_AMDGPU_SVM=${kconfig.values.get('DRM_AMDGPU_SVM') ?? 'n'}, CONFIG_HSA_AMD_SVM=${kconfig.values.get('HSA_AMD_SVM') ?? 'n'}`
+      : 'not readable',
+    'boot a kernel with CONFIG_IKCONFIG_PROC=y, or install /boot/config-$(uname -r)',
+  );
+  const modules = (await target.readFile('/proc/modules')) ?? '';
+  add('amdgpu module', /^amdgpu /m.test(modules), /^amdgpu /m.test(modules) ? 'loaded' : 'not loaded', 'modprobe amdgpu');
+  const kfd = await target.exec({ argv: ['dd', 'if=/dev/kfd', 'of=/dev/null', 'count=0', 'status=none'] });
+  add(
+    '/dev/kfd',
+    kfd.exitCode === 0,
+    kfd.exitCode === 0 ? 'opens' : kfd.stderr.trim() || 'missing',
+    'modprobe amdgpu; add your user to the render and video groups',
+  );
+  const gpus = await discoverGpus(target);
+  add(
+    'GPUs (KFD topology)',
+    gpus.length > 0,
+    gpus.length > 0 ? gpus.map((g) => `node ${g.node}: ${g.gfx} ${g.name}${g.xnack ? ' (XNACK capable)' : ''}`).join('; ') : 'none',
+    'no AMD GPU visible: use svmtest demo, or --target qemu with qemu.vfio passthrough',
+  );
+  const noretry = (await target.readFile('/sys/module/amdgpu/parameters/noretry'))?.trim();
+  add(
+    'XNACK (amdgpu.noretry)',
+    noretry === '0',
+    noretry === undefined ? 'amdgpu not loaded' : `noretry=${noretry}`,
+    'boot with amdgpu.noretry=0 for the gpusvm variant (phase 1 needs XNACK on)',
+  );
+  const kmsg = await target.exec({ argv: ['dd', 'if=/dev/kmsg', 'of=/dev/null', 'count=0', 'status=none'] });
+  add(
+    'kernel log (/dev/kmsg)',
+    kmsg.exitCode === 0,
+    kmsg.exitCode === 0 ? 'readable' : 'not readable: tests run without kernel events',
+    'run as root, or sudo sysctl kernel.dmesg_restrict=0',
+  );
+
+  const rocm = options.rocm ?? config.rocm.path ?? process.env.ROCM_PATH ?? '/opt/rocm';
+  const rocmVersion = (await target.readFile(`${rocm}/.info/version`))?.trim();
+  add(
+    'ROCm',
+    rocmVersion !== undefined,
+    rocmVersion ? `${rocm} (${rocmVersion})` : `${rocm}: not found`,
+    'install ROCm (https://rocm.docs.amd.com) or set ROCM_PATH / rocm.path',
+  );
+  for (const suite of resolveSuites(config.run.suites, [])) {
+    try {
+      const resolved = await resolveSuite(target, suite, { rocm, ...(gpus[0] ? { gfx: gpus[0].gfx } : {}) });
+      add(`suite ${suite.name}`, true, resolved.dir ?? resolved.command[0]!);
+    } catch (error) {
+      if (!(error instanceof InfraError)) throw error;
+      add(
+        `suite ${suite.name}`,
+        false,
+        error.message,
+        `install ROCm's ${suite.name} (package ${suite.name === 'hip-tests' ? 'hip-catch' : suite.name === 'rocrtst' ? 'rocrtst' : 'kfdtest'}), or build it with svmtest build`,
+      );
+    }
+  }
+  for (const [program, pkg] of [
+    ['ctest', 'cmake'],
+    ['qemu-system-x86_64', 'qemu-system-x86'],
+    ['busybox', 'busybox-static'],
+  ] as const) {
+    const path = await which(target, program);
+    add(program, path !== undefined, path ?? 'not installed', `sudo apt-get install -y ${pkg}`);
+  }
+  const rocminfo = await which(target, 'rocminfo');
+  add('rocminfo', rocminfo !== undefined, rocminfo ?? 'not installed', 'sudo apt-get install -y rocminfo');
+  checks.push(...(await vfioChecks(target, config.qemu.vfio)));
+  return checks;
+}

@@ -1,0 +1,67 @@
+import { join, resolve } from 'node:path';
+import { InputError } from '../model/errors.js';
+import { readInputText } from '../model/json-file.js';
+import type { RunFile } from '../model/run.js';
+import { writeRun } from '../model/run-file.js';
+import { toolVersion } from '../model/version.js';
+import { parseResults } from '../parsers/formats.js';
+import { importRun, type ImportedReport } from '../results/import-results.js';
+import { timestampDir } from './run-dir.js';
+
+export interface ParseRequest {
+  readonly files: readonly string[];
+  /** One suite for all files, or one per file in order. */
+  readonly suites: readonly string[];
+  readonly variant: string;
+  readonly format?: string;
+  readonly skipRegex?: string;
+  readonly out?: string;
+  readonly now: Date;
+}
+
+// hip-tests registers its tests with this skip marker; other suites may pass --skip-regex.
+const KNOWN_SKIP_PATTERNS: Record<string, RegExp> = { 'hip-tests': /HIP_SKIP_THIS_TEST/ };
+
+function readText(file: string): string {
+  const text = readInputText(file, 'a test output file');
+  if (text === '') throw new InputError(`${file}: is empty; expected test output`);
+  return text;
+}
+
+function skipPattern(suite: string, skipRegex: string | undefined): RegExp | undefined {
+  if (skipRegex === undefined) return KNOWN_SKIP_PATTERNS[suite];
+  try {
+    return new RegExp(skipRegex);
+  } catch (error) {
+    throw new InputError(`--skip-regex: not a valid regular expression (${(error as Error).message})`);
+  }
+}
+
+/** Test output files (gtest, ctest, Catch2, JUnit; detected by content) → one saved run.json. */
+export function parseOutputs(request: ParseRequest, note: (message: string) => void): { file: string; run: RunFile } {
+  const { files, suites } = request;
+  if (suites.length !== 1 && suites.length !== files.length) {
+    throw new InputError(`--suite: give one suite for all files, or one per file in order (got ${suites.length} for ${files.length} files)`);
+  }
+  for (const suite of suites) {
+    if (!/^[A-Za-z0-9][\w.+-]*$/.test(suite)) throw new InputError(`--suite "${suite}": expected a name of letters, digits, . _ + - (no /)`);
+  }
+  const reports: ImportedReport[] = files.map((file, i) => {
+    const suite = suites.length === 1 ? suites[0]! : suites[i]!;
+    const text = readText(file);
+    const pattern = skipPattern(suite, request.skipRegex);
+    try {
+      const report = parseResults(text, { ...(request.format ? { format: request.format } : {}), ...(pattern ? { skipPattern: pattern } : {}) });
+      note(`${file}: ${report.format}, ${report.tests.length} tests`);
+      return { source: file, suite, report };
+    } catch (error) {
+      if (error instanceof InputError) throw new InputError(`${file}: ${error.message}`, { cause: error });
+      throw error;
+    }
+  });
+  const run = importRun(reports, { variant: request.variant, now: request.now, toolVersion: toolVersion() });
+  const target = request.out ?? timestampDir('reports', 'parse', request.now);
+  const file = target.endsWith('.json') ? resolve(target) : join(resolve(target), 'run.json');
+  writeRun(file, run);
+  return { file, run };
+}
