@@ -1,7 +1,7 @@
 import { comparisonExitCode, type ExitCode, type FailOn } from '../compare/exit-policy.js';
 import { compareSaved } from '../pipeline/compare.js';
 import { timestampDir } from '../pipeline/run-dir.js';
-import { renderReports } from './reporting.js';
+import { renderReports } from './render-on-screen.js';
 import { note } from './screen.js';
 
 export interface CompareFlags {

@@ -3,7 +3,7 @@ import type { InputError } from '../model/errors.js';
 import { parseShard } from '../model/selection.js';
 import { toolVersion } from '../model/version.js';
 import { FLAG_RANGES } from './number-flag.js';
-import { action, exitCodeForError } from './run-command.js';
+import { action, exitCodeForError } from './action.js';
 
 // Commands load their modules on first use, so `svmtest --version` and `--help` stay fast.
 const collect = (value: string, previous: string[] = []) => [...previous, value];

@@ -1,9 +1,30 @@
 import type { ProgressSink } from '../model/progress.js';
 import type { Status } from '../model/status.js';
-import { counts, type SuiteState } from './progress-counts.js';
 import { neutralizeLine } from '../model/untrusted-text.js';
 import { formatDuration } from '../reporters/view.js';
 import { note } from './screen.js';
+
+export interface Progress {
+  readonly sink: ProgressSink;
+  close(): Promise<void>;
+}
+
+/** One suite's progress, shown the same way by the terminal (listr2) and the plain CI lines. */
+export interface SuiteState {
+  total: number;
+  done: number;
+  failed: number;
+  started: number;
+  ended?: boolean;
+  finish?: () => void;
+  update?: (title: string) => void;
+}
+
+export function counts(name: string, s: SuiteState): string {
+  const elapsed = performance.now() - s.started;
+  const eta = s.done > 0 && s.done < s.total ? `, ETA ${formatDuration(Math.round((elapsed / s.done) * (s.total - s.done)))}` : '';
+  return `${name}: ${s.done}/${s.total} done, ${s.failed} failed, ${s.total - s.done} remaining${eta}`;
+}
 
 /** Plain lines for CI logs and pipes: one per finished test that did not pass, one per suite. */
 export function plainProgress(write: (line: string) => void): ProgressSink {
@@ -34,8 +55,80 @@ export function plainProgress(write: (line: string) => void): ProgressSink {
   };
 }
 
+/** listr2 in a terminal: one task per suite with passed/failed/remaining and an ETA. */
+async function terminalProgress(): Promise<Progress> {
+  // listr2 loads only in a terminal: CI logs and pipes never pay for it.
+  const { Listr } = await import('listr2');
+  const suites = new Map<string, SuiteState>();
+  const pending: Array<{ name: string; state: SuiteState }> = [];
+  let wake: (() => void) | undefined;
+  let closed = false;
+  // Suites start one after another: each gets its own listr2 task, rendered while it runs.
+  const rendering = (async () => {
+    for (;;) {
+      const next = pending.shift();
+      if (!next) {
+        if (closed) return;
+        await new Promise<void>((resolve) => (wake = resolve));
+        continue;
+      }
+      const { name, state } = next;
+      await new Listr([
+        {
+          title: counts(name, state),
+          task: (_ctx, task) =>
+            new Promise<void>((resolve) => {
+              state.update = (title) => (task.title = title);
+              state.finish = resolve;
+              if (state.ended) resolve();
+            }),
+        },
+      ]).run();
+    }
+  })();
+  const poke = () => {
+    const w = wake;
+    wake = undefined;
+    w?.();
+  };
+  return {
+    close: async () => {
+      closed = true;
+      poke();
+      await rendering;
+    },
+    sink: {
+      suiteStart(suite, total) {
+        const state: SuiteState = { total, done: 0, failed: 0, started: performance.now() };
+        suites.set(suite, state);
+        pending.push({ name: suite, state });
+        poke();
+      },
+      testStart(suite, name) {
+        const s = suites.get(suite);
+        if (s) s.update?.(`${counts(suite, s)} — ${neutralizeLine(name)}`);
+      },
+      testEnd(suite, _name, status, _ms, attempt) {
+        const s = suites.get(suite);
+        if (!s || attempt > 1) return;
+        s.done++;
+        if (status !== 'pass' && status !== 'skip') s.failed++;
+        s.update?.(counts(suite, s));
+      },
+      suiteEnd(suite) {
+        const s = suites.get(suite);
+        if (!s) return;
+        s.ended = true;
+        s.update?.(counts(suite, s));
+        s.finish?.();
+      },
+      note,
+    },
+  };
+}
+
 /** listr2 in a terminal; plain lines in CI logs and pipes (no spinners there). */
-export async function openProgress(): Promise<{ sink: ProgressSink; close: () => Promise<void> }> {
-  if (process.stderr.isTTY === true && !process.env.CI) return (await import('./progress-listr.js')).terminalProgress();
+export async function openProgress(): Promise<Progress> {
+  if (process.stderr.isTTY === true && !process.env.CI) return terminalProgress();
   return { sink: plainProgress(note), close: async () => undefined };
 }

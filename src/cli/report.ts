@@ -1,6 +1,6 @@
 import { readResult } from '../model/run-file.js';
 import { EXIT, type ExitCode } from '../compare/exit-policy.js';
-import { renderReports } from './reporting.js';
+import { renderReports } from './render-on-screen.js';
 
 export interface ReportCommandOptions {
   reporter: string;

@@ -5,7 +5,7 @@ import { loadExpectations } from '../pipeline/load-expectations.js';
 import type { KernelEventPolicy, RunRequest } from '../pipeline/run-request.js';
 import { runVariant } from '../pipeline/run-variant.js';
 import { openProgress } from './progress.js';
-import { renderReports } from './reporting.js';
+import { renderReports } from './render-on-screen.js';
 import { note } from './screen.js';
 
 /** Flags shared by run and list, as commander hands them over (numbers and shard already parsed). */
