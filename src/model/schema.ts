@@ -1,19 +1,17 @@
-import { readFileSync } from 'node:fs';
-import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
+import type { ErrorObject, ValidateFunction } from 'ajv';
 import { InputError } from './errors.js';
+// The schemas live in the package (schema/*.json) so other tools can validate our files too; they
+// are compiled ahead of time (scripts/compile-schemas.mjs), so no start pays for compiling them.
+import { validateComparison, validateRun } from './schema-validators.generated.js';
 
-// The schemas live in the package (schema/*.json) so other tools can validate our files too.
-const SCHEMA_DIR = new URL('../../schema/', import.meta.url);
-
-const compiled = new Map<string, ValidateFunction>();
+const VALIDATORS: Record<string, ValidateFunction> = {
+  'run.schema.json': validateRun as unknown as ValidateFunction,
+  'comparison.schema.json': validateComparison as unknown as ValidateFunction,
+};
 
 function validatorFor(schemaFile: string): ValidateFunction {
-  let validate = compiled.get(schemaFile);
-  if (!validate) {
-    const schema = JSON.parse(readFileSync(new URL(schemaFile, SCHEMA_DIR), 'utf8')) as object;
-    validate = new Ajv({ allErrors: false, strict: false }).compile(schema);
-    compiled.set(schemaFile, validate);
-  }
+  const validate = VALIDATORS[schemaFile];
+  if (!validate) throw new Error(`no compiled validator for ${schemaFile}`);
   return validate;
 }
 
