@@ -8,6 +8,10 @@ const MARKER = /^\[(.{10})\] ?(.*)$/;
 // "Suite.Test/1, where GetParam() = 4 (12 ms)" → name and duration; gtest names contain no spaces.
 const NAME_AND_TIME = /^(\S+?),?(?:\s+where\s.*?)?(?:\s+\((\d+)\s*ms\))?\s*$/;
 const SKIP_START = /^.*:\d+: Skipped$/;
+// kfdtest skips by logging and returning (gtest then prints OK): "Skipping test: …", "Skipping test on
+// APU.", "Test is skipped with xnack off", … through LOG() ("[          ] ") or WARN() ("[----------] ").
+const KFDTEST_SKIP = /^(?:Skipping test\b|Test is skipped\b)/i;
+const LOG_TAGS = new Set(['', '----------']);
 const NEW_PROCESS = /^Running main\(\) from /;
 
 interface OpenTest {
@@ -81,7 +85,7 @@ export class GtestConsoleStream {
       }
       const newProcess = NEW_PROCESS.test(line) || (tag === '==========' && rest.startsWith('Running '));
       if (!newProcess) {
-        if (tag === '' && /^Skipping test:/i.test(rest.trim())) open.skipReason = rest.trim();
+        if (tag !== undefined && LOG_TAGS.has(tag) && !open.skipReason && KFDTEST_SKIP.test(rest.trim())) open.skipReason = rest.trim();
         open.output.push(line);
         return;
       }

@@ -91,4 +91,29 @@ describe('gtest console parser', () => {
     );
     expect(r.tests).toHaveLength(1);
   });
+
+  it('every kfdtest skip wording, through LOG() or WARN(), is a skip even though gtest prints OK', () => {
+    const skips = [
+      '[          ] Skipping test: No VRAM found.',
+      '[          ] Skipping test on APU.',
+      '[          ] Skipping test, requires KFD ioctl version 1.12 or newer',
+      '[          ] Test is skipped with xnack off',
+      '[----------] Test is skipped due to HW capability issues',
+      '[----------] Test is skipped beacuse profile does not match current run mode',
+    ];
+    const r = parseGtestConsole(
+      lines(
+        '[          ] Profile: Full Test',
+        '[          ] HW capabilities: 0x9',
+        ...skips.flatMap((line, i) => [`[ RUN      ] KFDSVMEvictTest.BasicTest/${i}`, line, `[       OK ] KFDSVMEvictTest.BasicTest/${i} (1 ms)`]),
+        '[ RUN      ] KFDSVMRangeTest.MigrateTest/1',
+        '[          ] Skipping nothing here, just a log line',
+        '[       OK ] KFDSVMRangeTest.MigrateTest/1 (5 ms)',
+        '[          ] kfdtest finished with return code: 0',
+      ),
+    );
+    expect(r.tests.map((t) => t.status)).toEqual([...skips.map(() => 'skip'), 'pass']);
+    expect(r.tests[3]!.message).toBe('Test is skipped with xnack off');
+    expect(r.tests[4]!.message).toBe('Test is skipped due to HW capability issues');
+  });
 });

@@ -1,15 +1,11 @@
-import { copyFileSync, mkdirSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { InfraError } from '../../model/errors.js';
 import type { KernelRecord } from '../../parsers/kernel-record.js';
 import type { CommandSpec, ExecResult, ExitInfo, KernelLogWatch, LineHandlers, RunningCommand, Target, TargetIdentity } from '../target.js';
 import { AgentChannel } from './agent-channel.js';
 import type { AgentRequest } from './agent-request.js';
-import { Guest, GuestBootError } from './guest.js';
+import type { Guest } from './guest.js';
 import { GuestConsole } from './guest-console.js';
-import { monotonicSeconds, watchHeartbeat, type HeartbeatWatch } from './heartbeat-watchdog.js';
-import { AGENT_SCRIPT, buildInitramfs } from './initramfs.js';
-import { qemuArgv } from './qemu-command.js';
+import { GuestSupervisor } from './guest-supervisor.js';
+import { monotonicSeconds } from './heartbeat-watchdog.js';
 
 export interface QemuTargetOptions {
   readonly kernel: string;
@@ -47,31 +43,27 @@ export class QemuTarget implements Target {
   readonly kind = 'qemu' as const;
   readonly observationLag = 0.05;
   readonly description: string;
-  private guest: Guest | undefined;
-  private watchdog: HeartbeatWatch | undefined;
-  private booting: Promise<Guest> | undefined;
-  private boots = 0;
-  private fatalReason: string | undefined;
-  private closed = false;
   private readonly console: GuestConsole;
+  private readonly guests: GuestSupervisor;
   private readonly channel = new AgentChannel();
 
-  constructor(private readonly options: QemuTargetOptions) {
+  constructor(options: QemuTargetOptions) {
     this.description = `QEMU guest (${options.accel.toUpperCase()}, kernel ${options.release ?? options.kernel})`;
     this.console = new GuestConsole(options.consoleLog);
+    this.guests = new GuestSupervisor(options, this.console, () => this.kernelTime());
   }
 
   get bootCount(): number {
-    return this.boots;
+    return this.guests.bootCount;
   }
 
   fatal(): string | undefined {
-    return this.fatalReason;
+    return this.guests.fatal;
   }
 
   /** Boots now (the first boot of a run), so a kernel that cannot boot fails before any test. */
   async start(): Promise<void> {
-    await this.ensureGuest();
+    await this.guests.current();
   }
 
   spawn(spec: CommandSpec, handlers: LineHandlers): RunningCommand {
@@ -80,7 +72,7 @@ export class QemuTarget implements Target {
     const done = (async (): Promise<ExitInfo> => {
       let guest: Guest;
       try {
-        guest = await this.ensureGuest();
+        guest = await this.guests.current();
       } catch (error) {
         handlers.onLine('stderr', (error as Error).message);
         return { exitCode: 127, signal: null };
@@ -115,7 +107,7 @@ export class QemuTarget implements Target {
   }
 
   async readFileBytes(path: string): Promise<Buffer | undefined> {
-    const guest = await this.ensureGuest();
+    const guest = await this.guests.current();
     const { exit, stdout } = await this.channel.call(guest, { argv: ['cat', path] }, { bytes: true, timeoutMs: FILE_TIMEOUT_MS });
     return exit.exitCode === 0 ? (stdout ?? Buffer.alloc(0)) : undefined;
   }
@@ -126,7 +118,7 @@ export class QemuTarget implements Target {
   }
 
   kernelTime(): number {
-    return monotonicSeconds() + (this.guest?.offset ?? 0);
+    return monotonicSeconds() + this.guests.offset;
   }
 
   async watchKernelLog(onRecord: (record: KernelRecord) => void): Promise<KernelLogWatch> {
@@ -143,81 +135,11 @@ export class QemuTarget implements Target {
   }
 
   async close(): Promise<void> {
-    this.closed = true;
-    this.watchdog?.stop();
-    if (this.guest?.alive) await this.guest.stop('shut down by svmtest');
+    await this.guests.close();
   }
 
   /** The console lines before the guest died, for messages about boots and crashes. */
   tail(lines = 40): string {
     return this.console.tail(lines).join('\n');
-  }
-
-  private async ensureGuest(): Promise<Guest> {
-    if (this.guest?.alive) return this.guest;
-    if (this.fatalReason) throw new InfraError(this.fatalReason);
-    if (this.closed) throw new InfraError('the QEMU target was closed');
-    this.booting ??= this.bootGuest().finally(() => (this.booting = undefined));
-    return this.booting;
-  }
-
-  private async bootGuest(): Promise<Guest> {
-    const { options } = this;
-    if (this.boots > options.maxReboots) {
-      this.fatalReason = `the guest died ${this.boots} times; giving up after --max-reboots ${options.maxReboots}`;
-      throw new InfraError(this.fatalReason);
-    }
-    const boot = ++this.boots;
-    if (boot > 1) options.note(`booting the guest again (reboot ${boot - 1} of at most ${options.maxReboots})`);
-    const dir = join(options.agentDir, `boot-${boot}`);
-    mkdirSync(join(dir, 'req'), { recursive: true });
-    copyFileSync(AGENT_SCRIPT, join(options.agentDir, 'agent.sh'));
-    writeFileSync(join(dir, 'modprobe'), options.modprobe.join('\n'));
-    // One path per line; a path with a newline cannot be named this way and stays hidden.
-    writeFileSync(
-      join(dir, 'expose'),
-      options.expose
-        .filter((p) => !p.includes('\n'))
-        .map((p) => `${p}\n`)
-        .join(''),
-    );
-    const initramfs = await buildInitramfs({
-      cacheDir: options.cacheDir,
-      ...(options.modulesDir ? { modulesDir: options.modulesDir } : {}),
-      ...(options.release ? { release: options.release } : {}),
-    });
-    const modulesTree = options.modulesDir && options.release ? join(options.modulesDir, 'lib', 'modules') : undefined;
-    const argv = qemuArgv({ ...options, initramfs, ...(modulesTree ? { modulesTree } : {}), boot });
-    this.console.mark(`boot ${boot}: qemu-system-x86_64 ${argv.join(' ')}`);
-    let guest: Guest;
-    try {
-      guest = await Guest.boot({ argv, dir, console: this.console, bootTimeoutS: options.bootTimeoutS });
-    } catch (error) {
-      if (!(error instanceof GuestBootError)) throw error;
-      this.fatalReason = `the guest did not boot: ${error.message}\n--- console (last lines) ---\n${this.tail(25)}`;
-      throw new InfraError(this.fatalReason);
-    }
-    this.watchdog?.stop();
-    this.watchdog = watchHeartbeat(
-      join(dir, 'heartbeat'),
-      options.watchdogS,
-      (offset) => (guest.offset = offset),
-      () => this.hang(guest),
-    );
-    void guest.exited.then(() => this.watchdog?.stop());
-    this.guest = guest;
-    return guest;
-  }
-
-  private hang(guest: Guest): void {
-    if (!guest.alive) return;
-    const seconds = this.options.watchdogS;
-    this.options.note(`guest watchdog: no progress for ${seconds} s; killing QEMU`);
-    // What the console showed last is the only record of a hang: hand it on as a kernel event.
-    const text = `svmtest: guest hang: no progress from the guest agent for ${seconds} s`;
-    for (const line of [text, ...this.console.tail(20).map((l) => `  console: ${l}`)]) {
-      this.console.emit({ timestamp: this.kernelTime(), text: line, raw: line });
-    }
-    void guest.stop('GUEST_HANG');
   }
 }
