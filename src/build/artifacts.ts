@@ -41,3 +41,42 @@ export function latestBuild(cacheDir: string, variant: string): { kernel: string
   if (!existsSync(join(dir, 'bzImage'))) return undefined;
   return { kernel: join(dir, 'bzImage'), ...(existsSync(join(dir, 'modules', 'lib', 'modules')) ? { modules: join(dir, 'modules') } : {}) };
 }
+
+// ROCm userspace: <cache>/userspace/<component>-<key>/{prefix/,build/,build.log,manifest.json} per
+// component build, and per variant a view — <cache>/userspace/views/<variant>-<hash>/, the variant's
+// components' prefixes linked into one tree, which suites find as {build} — named by
+// <cache>/userspace/<variant>.latest.
+
+export interface ComponentFiles {
+  readonly dir: string;
+  readonly prefix: string;
+  readonly build: string;
+  readonly log: string;
+  /** Written last: a component build is complete (a cache hit) when its manifest exists. */
+  readonly manifest: string;
+}
+
+export function componentFiles(cacheDir: string, component: string, key: string): ComponentFiles {
+  const dir = join(cacheDir, 'userspace', `${component}-${key}`);
+  return { dir, prefix: join(dir, 'prefix'), build: join(dir, 'build'), log: join(dir, 'build.log'), manifest: join(dir, 'manifest.json') };
+}
+
+export function userspaceViewDir(cacheDir: string, variant: string, hash: string): string {
+  return join(cacheDir, 'userspace', 'views', `${variant}-${hash}`);
+}
+
+function userspacePointer(cacheDir: string, variant: string): string {
+  return join(cacheDir, 'userspace', `${variant}.latest`);
+}
+
+export function recordLatestUserspace(cacheDir: string, variant: string, view: string): void {
+  writeFileSync(userspacePointer(cacheDir, variant), view);
+}
+
+/** The {build} tree of a variant's newest `svmtest build` of its userspace, when there is one. */
+export function latestUserspace(cacheDir: string, variant: string): string | undefined {
+  const pointer = userspacePointer(cacheDir, variant);
+  if (!existsSync(pointer)) return undefined;
+  const view = readFileSync(pointer, 'utf8').trim();
+  return existsSync(view) ? view : undefined;
+}

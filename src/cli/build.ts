@@ -25,9 +25,13 @@ export async function buildCommand(flags: BuildFlags): Promise<ExitCode> {
       statusLine(`  ${line.slice(0, (process.stderr.columns ?? 100) - 4)}`);
       lastShown = now;
     },
-    built: ({ variant, kernel, ms }) => {
+    built: ({ variant, kernel, userspace, ms }) => {
       if (live) statusLine('');
-      note(`[build ${variant}] ${kernel.cacheHit ? 'cache hit' : 'built'} in ${formatDuration(Math.round(ms))}: kernel ${kernel.release} → ${kernel.dir}`);
+      const parts = [
+        ...(kernel ? [`kernel ${kernel.release} ${kernel.cacheHit ? '(cache hit)' : '(built)'} → ${kernel.dir}`] : []),
+        ...(userspace.view ? [`userspace ${userspace.components.map((c) => `${c.component}${c.cacheHit ? ' (cache hit)' : ''}`).join(', ')} → {build} ${userspace.view}`] : []),
+      ];
+      note(`[build ${variant}] done in ${formatDuration(Math.round(ms))}: ${parts.join('; ')}`);
     },
   });
   if (flags.json) writeOut(`${JSON.stringify(results, null, 1)}\n`);

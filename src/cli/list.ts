@@ -13,6 +13,7 @@ export async function listCommand(flags: TargetFlags & { json?: boolean }): Prom
       kind: p.suite.definition.kind,
       location: p.suite.dir ?? p.suite.command[0],
       tests: p.tests.map((t) => ({ name: t.name, action: t.action, ...(t.reason ? { reason: t.reason } : {}) })),
+      ...(p.notes.length > 0 ? { notes: p.notes } : {}),
     }));
     const { durations: _durations, ...shown } = selection;
     writeOut(`${JSON.stringify({ target, gpus, selection: shown, suites }, null, 1)}\n`);
@@ -21,6 +22,7 @@ export async function listCommand(flags: TargetFlags & { json?: boolean }): Prom
   for (const p of plan) {
     const run = p.tests.filter((t) => t.action === 'run').length;
     writeOut(`# ${p.suite.definition.name} (${p.suite.dir ?? p.suite.command[0]}): ${run} to run, ${p.tests.length - run} skipped or not run\n`);
+    for (const n of p.notes) writeOut(`# ${n}\n`);
     for (const t of p.tests)
       writeOut(`${p.suite.definition.name}/${neutralizeLine(t.name)}${t.action === 'run' ? '' : `\t${t.action}: ${neutralizeLine(t.reason ?? '')}`}\n`);
   }

@@ -47,7 +47,14 @@ export const variantSchema = z
 export const configSchema = z
   .object({
     /** Installed ROCm prefix; $ROCM_PATH and then /opt/rocm when unset. */
-    rocm: z.object({ path: z.string().optional() }).strict().default({}),
+    rocm: z
+      .object({
+        path: z.string().optional(),
+        /** GPU family for per-GPU paths (rocrtst's bin/<gfx>/) when the machine shows no GPU (a CPU-only KFD). */
+        gfx: z.string().optional(),
+      })
+      .strict()
+      .default({}),
     baseline: z.string().default('legacy'),
     /** Directory of expectation files (<variant>[-<gfx>]-{fails,flakes,skips}.txt); relative to the config file. */
     expectations: z.string().optional(),
@@ -99,19 +106,30 @@ export const configSchema = z
       })
       .strict()
       .optional(),
-    /** ROCm userspace per component: an installed prefix, or a source build with CMake. */
+    /** ROCm userspace per component: an installed prefix, or a source build (docs/rocm-builds.md). */
     userspace: z
       .record(
         z.union([
           z.object({ prebuilt: z.string() }).strict(),
           z
             .object({
+              /** How it builds: kfdtest (libhsakmt + kfdtest), rocrtst, hip-tests, or cmake; default: the component's name, else cmake. */
+              recipe: z.enum(['kfdtest', 'rocrtst', 'hip-tests', 'cmake']).optional(),
+              /** A directory, a tarball, or a git repository (with ref); relative to the config file. */
               source: z.string(),
+              /** A commit, tag or branch of a git source: pin it. */
               ref: z.string().optional(),
-              /** Sub-directory of the source holding this component's CMakeLists.txt. */
+              /** The project's directory inside the source. */
               path: z.string().default('.'),
               cmake: z.record(z.string()).default({}),
+              /** Build targets (hip-tests: the test executables to build, e.g. [EventTest]). */
               targets: z.array(z.string()).default([]),
+              /** GPU families to build kernels for (rocrtst, hip-tests); default: the GPUs found here. */
+              gpuTargets: z.array(z.string()).optional(),
+              /** Environment of the build commands, e.g. { HIP_PLATFORM: amd }. */
+              env: z.record(z.string()).default({}),
+              /** rocrtst (2022): clang's OpenCL header directory; svmtest makes the shim its CMake needs. */
+              openclInclude: z.string().optional(),
             })
             .strict(),
         ]),

@@ -6,6 +6,7 @@ import type { SuiteDefinition } from '../suites/definition.js';
 import { adapterFor } from '../suites/registry.js';
 import { resolveSuite, type SuiteContext } from '../suites/resolve.js';
 import { loadSkipRules } from '../suites/skip-sources.js';
+import type { ListedTest } from '../parsers/test-lists.js';
 import type { Target } from '../targets/target.js';
 import { InputError } from '../model/errors.js';
 
@@ -21,6 +22,8 @@ export interface PlannedSuite {
   readonly suite: ResolvedSuite;
   readonly adapter: SuiteAdapter;
   readonly tests: readonly PlannedTest[];
+  /** What the selection did that a reader must know (a profile's fallback, a suite left empty). */
+  readonly notes: readonly string[];
 }
 
 export interface Selection {
@@ -31,14 +34,28 @@ export interface Selection {
   readonly durations?: ReadonlyMap<string, number>;
 }
 
-function inProfile(definition: SuiteDefinition, profile: string | undefined, name: string): boolean {
-  if (!profile || profile === 'full') return true;
-  const globs = definition.profiles[profile];
-  if (!globs) {
+/**
+ * The tests a profile selects, and a note when it had to use its `otherwise` list or selects
+ * nothing at all: an empty suite is never run silently.
+ */
+function profileSelection(definition: SuiteDefinition, profile: string | undefined, listed: readonly ListedTest[]): { tests: ListedTest[]; note?: string } {
+  if (!profile || profile === 'full') return { tests: [...listed] };
+  const entry = Object.hasOwn(definition.profiles, profile) ? definition.profiles[profile] : undefined;
+  if (!entry) {
     const known = ['full', ...Object.keys(definition.profiles)].join(', ');
     throw new InputError(`--profile "${profile}": suite ${definition.name} has no such profile; known: ${known}`);
   }
-  return globs.some((g) => globMatch(g, name));
+  const pick = (globs: readonly string[]) => listed.filter((t) => globs.some((g) => globMatch(g, t.name)));
+  const globs = Array.isArray(entry) ? entry : entry.tests;
+  const tests = pick(globs);
+  if (tests.length > 0 || Array.isArray(entry)) {
+    return tests.length > 0 ? { tests } : { tests, note: `${definition.name}: profile ${profile} selects none of its ${listed.length} tests (${globs.join(', ')}); nothing of this suite runs` };
+  }
+  const otherwise = pick(entry.otherwise);
+  const why = `${definition.name}: this tree has none of the ${profile} tests (${entry.tests.join(', ')})`;
+  return otherwise.length > 0
+    ? { tests: otherwise, note: `${why}; profile ${profile} runs its nearest tests instead: ${entry.otherwise.join(', ')} (${otherwise.length})` }
+    : { tests: [], note: `${why} nor ${entry.otherwise.join(', ')}; nothing of this suite runs` };
 }
 
 /**
@@ -67,10 +84,8 @@ export async function planSuites(
       if (listed.some((test) => matchesAnyFilter(testId({ suite: definition.name, name: test.name }), [filter]))) unmatched.delete(filter);
     }
     const tests: PlannedTest[] = [];
-    const selected = listed.filter((test) => {
-      const id = testId({ suite: definition.name, name: test.name });
-      return inProfile(definition, selection.profile, test.name) && (selection.filters.length === 0 || matchesAnyFilter(id, selection.filters));
-    });
+    const inProfile = profileSelection(definition, selection.profile, listed);
+    const selected = inProfile.tests.filter((test) => selection.filters.length === 0 || matchesAnyFilter(testId({ suite: definition.name, name: test.name }), selection.filters));
     selectedCount += selected.length;
     const balanced =
       selection.shard && selection.durations
@@ -88,7 +103,7 @@ export async function planSuites(
       else if (rule) tests.push({ name: test.name, action: 'skip', reason: `excluded by ${rule.source}` });
       else tests.push({ name: test.name, action: 'run' });
     }
-    planned.push({ suite, adapter, tests });
+    planned.push({ suite, adapter, tests, notes: inProfile.note ? [inProfile.note] : [] });
   }
   const selectsNothing = unmatched.size > 0 ? [...unmatched] : selection.filters.length > 0 && selectedCount === 0 ? [...selection.filters] : [];
   if (selectsNothing.length > 0) {

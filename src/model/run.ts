@@ -35,6 +35,8 @@ export interface Selection {
   readonly suites?: readonly string[];
   readonly filters?: readonly string[];
   readonly profile?: string;
+  /** What the selection did that a reader must know: a profile's fallback, a suite left empty. */
+  readonly notes?: readonly string[];
 }
 
 export interface PreflightCheck {

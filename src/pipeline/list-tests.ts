@@ -28,8 +28,7 @@ export async function listTests(request: RunRequest, note: (message: string) => 
     const { target } = await prepared.open();
     teardowns.add('target', () => target.close());
     const gpus = await discoverGpus(target);
-    const context = { rocm: prepared.rocm, ...(gpus[0] ? { gfx: gpus[0].gfx } : {}), ...(prepared.variant ? { env: prepared.variant.env } : {}) };
-    const plan = await planSuites(target, prepared.suites, context, gpus, prepared.selection);
+    const plan = await planSuites(target, prepared.suites, prepared.suiteContext(gpus), gpus, prepared.selection);
     return { target: target.description, gpus, selection: prepared.selection, plan };
   } finally {
     await teardowns.runAll(note);

@@ -1,12 +1,13 @@
 import { dirname, isAbsolute, resolve } from 'node:path';
-import { latestBuild } from '../build/artifacts.js';
+import { latestBuild, latestUserspace } from '../build/artifacts.js';
 import { variantOf, type LoadedConfig } from '../config/load.js';
 import type { Config, Variant } from '../config/schema.js';
 import type { Selection } from '../engine/plan.js';
 import { InputError } from '../model/errors.js';
-import { testId } from '../model/run.js';
+import { testId, type Gpu } from '../model/run.js';
 import { readRun } from '../model/run-file.js';
 import { resolveSuites, type SuiteDefinition } from '../suites/definition.js';
+import type { SuiteContext } from '../suites/resolve.js';
 import type { OpenedTarget, QemuSettings } from '../targets/factory.js';
 import { targetFactory } from '../targets/registry.js';
 import { cacheDir, PACKAGE_ROOT } from './paths.js';
@@ -30,6 +31,8 @@ export interface PreparedRun {
   readonly runTimeout?: number;
   readonly kernelEvents: KernelEventPolicy;
   readonly open: () => Promise<OpenedTarget>;
+  /** Where the suites are found on the machine, once its GPUs are known. */
+  readonly suiteContext: (gpus: readonly Gpu[]) => SuiteContext;
 }
 
 /** --durations FILE: an earlier run.json whose test durations balance the shards. */
@@ -88,6 +91,8 @@ export async function prepareRun(request: RunRequest, loaded: LoadedConfig, runD
   const suites = resolveSuites(explicit ? (request.suites ?? []) : config.run.suites, explicit ? (request.suiteFiles ?? []) : config.run.suiteFiles);
   if (suites.length === 0) throw new InputError('no suites selected; give --suite NAME or --suite-file FILE');
   const rocm = request.rocm ?? config.rocm.path ?? process.env.ROCM_PATH ?? '/opt/rocm';
+  // {build} in suite definitions: the variant's latest `svmtest build` of its ROCm userspace.
+  const build = latestUserspace(cacheDir(), variantName);
   const selection: Selection = {
     // A user's own suite file has no profiles: its tests all belong to the run unless a profile was asked for.
     profile: request.profile ?? (explicit ? 'full' : config.run.profile),
@@ -119,5 +124,9 @@ export async function prepareRun(request: RunRequest, loaded: LoadedConfig, runD
     ...(request.runTimeout !== undefined ? { runTimeout: request.runTimeout } : {}),
     kernelEvents: request.kernelEvents ?? config.run.kernelEvents,
     open,
+    suiteContext: (gpus) => {
+      const gfx = gpus[0]?.gfx ?? config.rocm.gfx;
+      return { rocm, ...(build ? { build } : {}), ...(gfx ? { gfx } : {}), ...(variant ? { env: variant.env } : {}) };
+    },
   };
 }

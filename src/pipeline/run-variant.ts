@@ -113,7 +113,7 @@ export async function runVariant(options: RunVariantOptions): Promise<VariantRun
       plan = await planSuites(
         target,
         prepared.suites,
-        { rocm: prepared.rocm, ...(gpus[0] ? { gfx: gpus[0].gfx } : {}), ...(prepared.variant ? { env: prepared.variant.env } : {}) },
+        prepared.suiteContext(gpus),
         gpus,
         prepared.selection,
       );
@@ -127,7 +127,10 @@ export async function runVariant(options: RunVariantOptions): Promise<VariantRun
       if (!(error instanceof InfraError)) throw error;
       checks.push({ name: 'suites', ok: false, expected: 'suite binaries found and listable', found: error.message });
     }
-    const info: RunInfo = { ...runInfo(prepared, target.kind, earlier, options.now()), environment, preflight: checks };
+    const notes = plan.flatMap((p) => p.notes);
+    for (const n of notes) options.note(n);
+    const base = runInfo(prepared, target.kind, earlier, options.now());
+    const info: RunInfo = { ...base, selection: { ...base.selection, ...(notes.length > 0 ? { notes } : {}) }, environment, preflight: checks };
     const failed = checks.filter((c: PreflightCheck) => !c.ok);
     if (failed.length > 0) {
       const run: RunFile = {

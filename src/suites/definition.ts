@@ -48,7 +48,15 @@ export const suiteSchema = z
       .strict()
       .default({}),
     /** Named selections of test-name globs, e.g. `svm`; `full` (everything) needs no entry. */
-    profiles: z.record(stringList).default({}),
+    profiles: z
+      .record(
+        z.union([
+          stringList,
+          /** `otherwise`: the selection for trees that have none of `tests` (e.g. rocrtst before its SvmMemory tests). */
+          z.object({ tests: stringList, otherwise: stringList }).strict(),
+        ]),
+      )
+      .default({}),
   })
   .strict()
   .superRefine((suite, ctx) => {

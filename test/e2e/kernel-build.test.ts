@@ -121,5 +121,5 @@ describe('svmtest build on a real kernel', () => {
       if (variant === 'gpusvm') expect(consoleLog).toMatch(/svmtest: demo option is on/);
       else expect(consoleLog).not.toMatch(/svmtest: demo option is on/);
     }
-  }, 1_200_000);
+  }, 2_400_000);
 });
