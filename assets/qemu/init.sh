@@ -20,10 +20,12 @@ if grep -q 'svmtest.probe=1' /proc/cmdline; then
 fi
 
 RUN=
+AGENT=.agent
 BOOT=0
 for w in $(cat /proc/cmdline); do
   case "$w" in
     svmtest.run=*) RUN=${w#svmtest.run=} ;;
+    svmtest.agent=*) AGENT=${w#svmtest.agent=} ;;
     svmtest.boot=*) BOOT=${w#svmtest.boot=} ;;
   esac
 done
@@ -56,14 +58,14 @@ mkdir -p /newroot/dev/shm /newroot/dev/pts
 mount -t tmpfs tmpfs /newroot/dev/shm
 mount -t devpts devpts /newroot/dev/pts
 # Host paths the run needs that a fresh tmpfs hides come back, read-only, at the same path.
-if [ -f "/staging/.agent/boot-$BOOT/expose" ]; then
+if [ -f "/staging/$AGENT/boot-$BOOT/expose" ]; then
   while IFS= read -r p; do
     for d in $FRESH /dev/shm; do
       case "$p" in
         "$d"/*) [ -e "/lower$p" ] && mkdir -p "/newroot$p" 2>/dev/null && mount -o bind "/lower$p" "/newroot$p" ;;
       esac
     done
-  done < "/staging/.agent/boot-$BOOT/expose"
+  done < "/staging/$AGENT/boot-$BOOT/expose"
 fi
 if grep -q 'svmtest.modules=1' /proc/cmdline; then
   mkdir -p /newroot/lib/modules 2>/dev/null
@@ -78,7 +80,7 @@ fi
 # watchdog catches), not kill the kernel ("Attempted to kill init").
 while :; do
   say "starting the agent (boot $BOOT)"
-  chroot /newroot /bin/sh "$RUN/.agent/agent.sh" "$RUN/.agent/boot-$BOOT"
+  chroot /newroot /bin/sh "$RUN/$AGENT/agent.sh" "$RUN/$AGENT/boot-$BOOT"
   say "the agent exited with status $?; restarting it"
   sleep 1
 done

@@ -29,7 +29,9 @@ export async function buildCommand(flags: BuildFlags): Promise<ExitCode> {
       if (live) statusLine('');
       const parts = [
         ...(kernel ? [`kernel ${kernel.release} ${kernel.cacheHit ? '(cache hit)' : '(built)'} → ${kernel.dir}`] : []),
-        ...(userspace.view ? [`userspace ${userspace.components.map((c) => `${c.component}${c.cacheHit ? ' (cache hit)' : ''}`).join(', ')} → {build} ${userspace.view}`] : []),
+        ...(userspace.view
+          ? [`userspace ${userspace.components.map((c) => `${c.component}${c.cacheHit ? ' (cache hit)' : ''}`).join(', ')} → {build} ${userspace.view}`]
+          : []),
       ];
       note(`[build ${variant}] done in ${formatDuration(Math.round(ms))}: ${parts.join('; ')}`);
     },

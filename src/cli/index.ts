@@ -140,6 +140,11 @@ program
   .option('--install-deps', 'install what is missing (apt-get, Debian kernel download) instead of printing the commands')
   .option('-o, --out <dir>', 'run directory (default: reports/<time>-<id>)')
   .addOption(new Option('--accel <kind>', 'qemu accelerator').choices(['auto', 'kvm', 'tcg']))
+  .option('--real-suites', 'build kfdtest, rocrtst and hip-tests from source and run them (a real /dev/kfd, no GPU): the pipeline on the real binaries')
+  .option(
+    '--rocm-src <dir>',
+    'with --real-suites: the ROCm sources (snapshot tarballs, extracted trees or a rocm-systems checkout; default: $SVMTEST_ROCM_SRC, else ../shared/rocm-src)',
+  )
   .action(action(async (opts) => (await import('./demo.js')).demoCommand(opts)));
 
 program

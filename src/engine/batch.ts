@@ -1,8 +1,8 @@
 import type { ParsedTest, TestListener } from '../parsers/types.js';
-import type { Status } from '../model/status.js';
-import type { PlannedSuite } from './plan.js';
 import type { WorkerSlot } from '../suites/adapter.js';
 import { describeExit, type Target } from '../targets/target.js';
+import type { PlannedSuite } from './plan.js';
+import { runProcess } from './process-run.js';
 
 /** The test events of a batch (a result: by the test's own report, or svmtest's judgement: crash, timeout), and its supervision. */
 export interface BatchHooks extends TestListener {
@@ -10,12 +10,17 @@ export interface BatchHooks extends TestListener {
   timeoutFor(name: string): number;
   /** The binary could not run these tests at all. */
   failedToRun(names: readonly string[], why: string): void;
+  /** Something about how the batch ran that the user should know. */
+  note(message: string): void;
   readonly signal: AbortSignal;
   readonly graceMs: number;
   readonly scratch: string;
 }
 
 const MAX_FRUITLESS_SPAWNS = 2;
+// Crashes of a batch process that the test alone does not reproduce: after this many, the binary
+// cannot survive a batch (its state poisons later tests) and the rest runs one test per process.
+const BATCH_ONLY_CRASHES = 2;
 
 function chunkByChars(names: readonly string[], maxChars: number): string[] {
   const chunk: string[] = [];
@@ -29,103 +34,60 @@ function chunkByChars(names: readonly string[], maxChars: number): string[] {
 }
 
 /**
- * Runs tests in as few processes as possible: one process for the batch; when it dies mid-test
- * (crash) or is killed (timeout), that test gets its verdict and a new process continues with
- * the tests not yet finished — never re-running finished ones.
+ * Runs tests in as few processes as possible: one process for the batch; when it dies mid-test,
+ * that test runs again alone to tell its own crash from a crash of the batch, and a new process
+ * continues with the tests not yet finished — never re-running finished ones. A binary whose
+ * batches keep crashing where its tests alone do not is run one test per process from then on.
  */
 export async function runBatch(target: Target, planned: PlannedSuite, names: readonly string[], slot: WorkerSlot, hooks: BatchHooks): Promise<void> {
   const remaining = new Set(names);
+  const finish = (name: string, result: ParsedTest) => {
+    if (!remaining.delete(name)) return false;
+    hooks.onResult(result);
+    return true;
+  };
   let fruitless = 0;
+  let batchOnlyCrashes = 0;
+  let isolated = false;
   while (remaining.size > 0 && !hooks.signal.aborted) {
-    const batch = chunkByChars([...remaining], planned.adapter.maxBatchChars);
-    const wanted = new Set(batch);
-    const prepared = planned.adapter.prepareBatch(planned.suite, batch, slot, hooks.scratch);
-    let open: string | undefined;
-    let openSince = 0;
-    let timer: NodeJS.Timeout | undefined;
-    let killTimer: NodeJS.Timeout | undefined;
-    let timedOut: string | undefined;
-    let interrupted = false;
-    let finishedHere = 0;
-    const lastLines: string[] = [];
-
-    const finish = (name: string, result: ParsedTest) => {
-      if (!remaining.has(name)) return;
-      if (timer) clearTimeout(timer);
-      remaining.delete(name);
-      finishedHere++;
-      if (open === name) open = undefined;
-      hooks.onResult(result);
-    };
-
-    const stream = prepared.stream(target, {
-      onStart(name) {
-        if (!wanted.has(name) || !remaining.has(name)) return;
-        open = name;
-        openSince = performance.now();
-        hooks.onStart(name);
-        if (timer) clearTimeout(timer);
-        const seconds = hooks.timeoutFor(name);
-        timer = setTimeout(() => {
-          timedOut = name;
-          running.kill('SIGTERM');
-          killTimer = setTimeout(() => running.kill('SIGKILL'), hooks.graceMs);
-        }, seconds * 1000);
-      },
-      onOutput(line) {
-        if (open !== undefined) hooks.onOutput(line, open);
-      },
-      onResult(test) {
-        if (!wanted.has(test.name)) return; // a name we did not ask for is output, not a result
-        if (timedOut === test.name) return; // svmtest's verdict stands
-        finish(test.name, test);
-      },
-    });
-
-    const running = target.spawn(prepared.spec, {
-      onLine(which, line) {
-        lastLines.push(line);
-        if (lastLines.length > 20) lastLines.shift();
-        stream.push(which, line);
-      },
-    });
-    const onAbort = () => {
-      interrupted = true;
-      running.kill('SIGTERM');
-      killTimer = setTimeout(() => running.kill('SIGKILL'), hooks.graceMs);
-    };
-    hooks.signal.addEventListener('abort', onAbort, { once: true });
-    const exit = await running.done;
-    hooks.signal.removeEventListener('abort', onAbort);
-    if (timer) clearTimeout(timer);
-    if (killTimer) clearTimeout(killTimer);
-    if (timedOut && remaining.has(timedOut)) {
-      const seconds = hooks.timeoutFor(timedOut);
-      finish(timedOut, {
-        name: timedOut,
-        status: 'timeout',
-        durationMs: Math.round(performance.now() - openSince),
-        message: `killed by svmtest after ${seconds} s (timeout)`,
-      });
-    }
-    if (interrupted) return;
-    await stream.end(exit);
-    // ctest's stream reports results only at the end: a test it left open died with ctest itself.
-    const leftOpen = stream.current ?? open;
-    if (leftOpen && remaining.has(leftOpen)) {
-      const status: Status = 'crash';
-      const how = describeExit(exit);
-      finish(leftOpen, { name: leftOpen, status, durationMs: Math.round(performance.now() - openSince), message: `the test process ${how} during this test` });
-    }
-    if (finishedHere === 0) {
+    const batch = isolated ? [remaining.values().next().value!] : chunkByChars([...remaining], planned.adapter.maxBatchChars);
+    const outcome = await runProcess(target, planned, batch, slot, hooks, finish);
+    if (outcome.interrupted) return;
+    const died = outcome.diedDuring;
+    if (died && batch.length > 1) {
+      // Alone, does it crash too? Its own result is the test's result; the batch crash is noted.
+      let alone: ParsedTest | undefined;
+      const keep = (_name: string, result: ParsedTest) => {
+        alone = result;
+        return true;
+      };
+      const again = await runProcess(target, planned, [died.name], slot, hooks, keep, died.name);
+      if (again.interrupted) return;
+      const result = again.diedDuring?.result ?? alone;
+      if (!result || result.status === 'crash') finish(died.name, result ?? died.result);
+      else {
+        const how = describeExit(outcome.exit).replace(/^was /, '');
+        finish(died.name, {
+          ...result,
+          message: `${result.message ?? ''}\n[svmtest: the batch process ${how} during this test; run alone it ended ${result.status}]`.trim(),
+        });
+        if (!isolated && ++batchOnlyCrashes >= BATCH_ONLY_CRASHES) {
+          isolated = true;
+          hooks.note(
+            `${planned.suite.definition.name}: the batch process crashed ${batchOnlyCrashes} times where the test alone did not; the rest runs one test per process`,
+          );
+        }
+      }
+    } else if (died) finish(died.name, died.result);
+    if (outcome.finished === 0 && !died) {
       fruitless++;
-      if (fruitless >= MAX_FRUITLESS_SPAWNS || exit.exitCode === 127) {
-        const how = describeExit(exit);
-        hooks.failedToRun([...remaining], `${prepared.spec.argv[0]} ${how} without running these tests: ${lastLines.slice(-3).join(' | ')}`);
+      if (fruitless >= MAX_FRUITLESS_SPAWNS || outcome.exit.exitCode === 127) {
+        hooks.failedToRun(
+          [...remaining],
+          `${planned.suite.command[0]} ${describeExit(outcome.exit)} without running these tests: ${outcome.lastLines.slice(-3).join(' | ')}`,
+        );
         return;
       }
-    } else {
-      fruitless = 0;
-    }
+    } else fruitless = 0;
   }
 }

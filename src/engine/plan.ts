@@ -8,7 +8,7 @@ import { resolveSuite, type SuiteContext } from '../suites/resolve.js';
 import { loadSkipRules } from '../suites/skip-sources.js';
 import type { ListedTest } from '../parsers/test-lists.js';
 import type { Target } from '../targets/target.js';
-import { InputError } from '../model/errors.js';
+import { InfraError, InputError } from '../model/errors.js';
 
 export type PlannedAction = 'run' | 'skip' | 'notrun';
 
@@ -49,7 +49,9 @@ function profileSelection(definition: SuiteDefinition, profile: string | undefin
   const globs = Array.isArray(entry) ? entry : entry.tests;
   const tests = pick(globs);
   if (tests.length > 0 || Array.isArray(entry)) {
-    return tests.length > 0 ? { tests } : { tests, note: `${definition.name}: profile ${profile} selects none of its ${listed.length} tests (${globs.join(', ')}); nothing of this suite runs` };
+    return tests.length > 0
+      ? { tests }
+      : { tests, note: `${definition.name}: profile ${profile} selects none of its ${listed.length} tests (${globs.join(', ')}); nothing of this suite runs` };
   }
   const otherwise = pick(entry.otherwise);
   const why = `${definition.name}: this tree has none of the ${profile} tests (${entry.tests.join(', ')})`;
@@ -78,6 +80,7 @@ export async function planSuites(
     const suite = await resolveSuite(target, definition, context);
     const adapter = adapterFor(definition.kind);
     const listed = await adapter.list(target, suite);
+    if (listed.length === 0) throw new InfraError(`suite ${definition.name}: ${suite.dir ?? suite.command[0]} lists no tests; nothing of it could run`);
     const skipRules = await loadSkipRules(target, definition, context, gpus);
     if (!example && listed[0]) example = `${definition.name}/${listed[0].name.split('.')[0]}.*`;
     for (const filter of unmatched) {
@@ -85,7 +88,9 @@ export async function planSuites(
     }
     const tests: PlannedTest[] = [];
     const inProfile = profileSelection(definition, selection.profile, listed);
-    const selected = inProfile.tests.filter((test) => selection.filters.length === 0 || matchesAnyFilter(testId({ suite: definition.name, name: test.name }), selection.filters));
+    const selected = inProfile.tests.filter(
+      (test) => selection.filters.length === 0 || matchesAnyFilter(testId({ suite: definition.name, name: test.name }), selection.filters),
+    );
     selectedCount += selected.length;
     const balanced =
       selection.shard && selection.durations

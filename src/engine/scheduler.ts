@@ -125,6 +125,7 @@ export class Scheduler {
         recorder.error({ stage: 'run', suite, message: why });
         for (const name of failed) recorder.finish(suite, name, { name, status: 'notrun', message: why }, attempt);
       },
+      note: (message) => this.options.progress.note(message),
       signal,
       graceMs,
       scratch,

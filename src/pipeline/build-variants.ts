@@ -37,9 +37,19 @@ export async function buildVariants(configFile: string | undefined, only: string
     const started = performance.now();
     const step = (title: string) => hooks.step(name, title);
     const kernel = config.kernel
-      ? await buildKernel(config.kernel, { name, series: variant.build.series, kconfig: variant.build.kconfig }, { cacheDir: cacheDir(), configDir, step, logLine: hooks.logLine })
+      ? await buildKernel(
+          config.kernel,
+          { name, series: variant.build.series, kconfig: variant.build.kconfig },
+          { cacheDir: cacheDir(), configDir, step, logLine: hooks.logLine },
+        )
       : undefined;
-    const userspace = await buildUserspace(name, config.userspace, variant.build.cmake, { cacheDir: cacheDir(), configDir, gpusFound, step, logLine: hooks.logLine });
+    const userspace = await buildUserspace(name, config.userspace, variant.build.cmake, {
+      cacheDir: cacheDir(),
+      configDir,
+      gpusFound,
+      step,
+      logLine: hooks.logLine,
+    });
     const result = { variant: name, ...(kernel ? { kernel } : {}), userspace, ms: performance.now() - started };
     hooks.built(result);
     results.push(result);

@@ -25,9 +25,24 @@ async function onPath(program: string): Promise<boolean> {
   return r.exitCode === 0;
 }
 
-async function prerequisites(): Promise<Prerequisite[]> {
-  const [qemu, cpio, gxx] = await Promise.all([onPath('qemu-system-x86_64'), onPath('cpio'), onPath('g++')]);
+/** Debian packages not installed (dpkg-query asks for all of them at once). */
+async function missingPackages(packages: readonly string[]): Promise<Set<string>> {
+  if (packages.length === 0) return new Set();
+  // biome-ignore lint/suspicious/noTemplateCurlyInString: dpkg-query's own format, not a template
+  const r = await execa('dpkg-query', ['-W', '-f=${Package} ${Status}\n', ...packages], { reject: false });
+  const installed = new Set(
+    String(r.stdout)
+      .split('\n')
+      .filter((l) => l.endsWith(' installed') && !l.includes('not-installed'))
+      .map((l) => l.split(' ')[0]!.split(':')[0]!),
+  );
+  return new Set(packages.filter((p) => !installed.has(p)));
+}
+
+async function prerequisites(packages: readonly string[]): Promise<Prerequisite[]> {
+  const [qemu, cpio, gxx, missing] = await Promise.all([onPath('qemu-system-x86_64'), onPath('cpio'), onPath('g++'), missingPackages(packages)]);
   return [
+    ...packages.map((pkg) => ({ what: pkg, present: () => !missing.has(pkg), apt: pkg })),
     { what: 'QEMU (qemu-system-x86_64)', present: () => qemu, apt: 'qemu-system-x86' },
     { what: 'a static busybox', present: () => existsSync('/bin/busybox') || existsSync('/usr/bin/busybox'), apt: 'busybox-static' },
     { what: 'cpio', present: () => cpio, apt: 'cpio' },
@@ -38,11 +53,11 @@ async function prerequisites(): Promise<Prerequisite[]> {
   ];
 }
 
-/** What the demo needs, installed when asked (apt-get, Debian's kernel package), else named with the commands. */
-export async function ensureDemoPrerequisites(install: boolean, note: (message: string) => void): Promise<void> {
-  let missing = (await prerequisites()).filter((p) => !p.present());
+/** What the demo needs (and these packages), installed when asked (apt-get, Debian's kernel package), else named with the commands. */
+export async function ensureDemoPrerequisites(install: boolean, note: (message: string) => void, packages: readonly string[] = []): Promise<void> {
+  let missing = (await prerequisites(packages)).filter((p) => !p.present());
   if (missing.length === 0) return;
-  const apt = missing.flatMap((p) => (p.apt ? [p.apt] : []));
+  const apt = [...new Set(missing.flatMap((p) => (p.apt ? [p.apt] : [])))];
   const kernel = missing.some((p) => !p.apt);
   const commands = [
     ...(apt.length > 0 ? [`sudo apt-get install -y --no-install-recommends ${apt.join(' ')}`] : []),
@@ -68,7 +83,7 @@ export async function ensureDemoPrerequisites(install: boolean, note: (message: 
     const r = await execa('bash', [FETCH_KERNEL, DEMO_KERNEL_DIR], { reject: false, stdio: 'inherit' });
     if (r.exitCode !== 0) throw new InfraError(`fetching Debian's kernel failed (exit ${r.exitCode})`);
   }
-  missing = (await prerequisites()).filter((p) => !p.present());
+  missing = (await prerequisites(packages)).filter((p) => !p.present());
   if (missing.length > 0) throw new InfraError(`still missing after installing: ${missing.map((p) => p.what).join(', ')}`);
 }
 

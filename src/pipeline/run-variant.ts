@@ -110,13 +110,7 @@ export async function runVariant(options: RunVariantOptions): Promise<VariantRun
     const { environment, checks } = await environmentOf(target, gpus, prepared.rocm, prepared.variant, kernelConfigFile);
     let plan: PlannedSuite[] = [];
     try {
-      plan = await planSuites(
-        target,
-        prepared.suites,
-        prepared.suiteContext(gpus),
-        gpus,
-        prepared.selection,
-      );
+      plan = await planSuites(target, prepared.suites, prepared.suiteContext(gpus), gpus, prepared.selection);
       checks.push({
         name: 'suites',
         ok: true,

@@ -25,10 +25,15 @@ async function exists(target: Target, path: string): Promise<boolean> {
   return result.exitCode === 0;
 }
 
-async function firstExisting(target: Target, candidates: readonly string[], values: Record<string, string | undefined>): Promise<string | undefined> {
+async function firstExisting(
+  target: Target,
+  candidates: readonly string[],
+  values: Record<string, string | undefined>,
+  inside = '',
+): Promise<string | undefined> {
   for (const candidate of candidates) {
     const path = expand(candidate, values);
-    if (await exists(target, path)) return path;
+    if (await exists(target, inside ? `${path}/${inside}` : path)) return path;
   }
   return undefined;
 }
@@ -39,11 +44,12 @@ export async function resolveSuite(target: Target, suite: SuiteDefinition, conte
   const env = { ...Object.fromEntries(Object.entries(suite.env).map(([k, v]) => [k, expand(v, values)])), ...context.env };
   if (suite.kind === 'ctest') {
     const candidates = typeof suite.dir === 'string' ? [suite.dir] : suite.dir!;
-    const dir = await firstExisting(target, candidates, values);
-    if (!dir)
-      throw new InfraError(
-        `suite ${suite.name}: no ctest build directory found on ${target.description} (tried ${candidates.map((c) => expand(c, values)).join(', ')})`,
-      );
+    // A ctest root is a directory with a CTestTestfile.cmake: a build's sub-directory lists nothing.
+    const dir = await firstExisting(target, candidates, values, 'CTestTestfile.cmake');
+    if (!dir) {
+      const tried = candidates.map((c) => expand(c, values)).join(', ');
+      throw new InfraError(`suite ${suite.name}: no ctest build directory (one with a CTestTestfile.cmake) found on ${target.description} (tried ${tried})`);
+    }
     return { definition: suite, command: ['ctest'], dir, env };
   }
   let command: string[];

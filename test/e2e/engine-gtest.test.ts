@@ -78,6 +78,17 @@ describe('svmtest run --target host on a real gtest program', () => {
     expect(loud).toMatch(/\[svmtest: output truncated after \d+ bytes \(cap 8192\)\]/);
   });
 
+  it('a batch crash the test alone does not reproduce is not blamed on it; a binary that keeps doing it runs one test per process', async () => {
+    const out = join(dir, 'poison');
+    const r = await svmtest(['run', '-c', config, '--suite-file', suiteFile, '-o', out, '-f', 'fixture/Poison.*']);
+    expect(r.exitCode, r.stderr).toBe(0);
+    const t = byName(readRunFile(out));
+    for (const name of ['Poison.Leader', 'Poison.Victim1', 'Poison.Victim2', 'Poison.Victim3', 'Poison.Victim4']) expect(t.get(name)?.status, name).toBe('pass');
+    expect(t.get('Poison.Victim1')?.message).toMatch(/the batch process killed by SIGSEGV during this test; run alone it ended pass/);
+    expect(t.get('Poison.Victim3')?.message).toMatch(/run alone it ended pass/);
+    expect(r.stderr).toMatch(/fixture: the batch process crashed 2 times where the test alone did not; the rest runs one test per process/);
+  });
+
   it('isolated mode gives the same results as batch mode', async () => {
     const filters = ['-f', 'fixture/Basic*', '-f', 'fixture/Crash*'];
     const batch = join(dir, 'iso-batch');

@@ -62,7 +62,14 @@ export async function buildSourceComponent(
   const source = await materialize(`userspace.${name}.source`, spec.source, spec.ref, context.configDir, context.cacheDir);
   const gpuTargets = spec.gpuTargets ?? context.gpusFound;
   const cmake = { ...spec.cmake, ...variantCmake };
-  const key = sha(RECIPE_VERSION, recipe.name, source.hash, spec.path, JSON.stringify([cmake, spec.targets, gpuTargets, spec.env, spec.openclInclude ?? '']), await toolchain()).slice(0, 16);
+  const key = sha(
+    RECIPE_VERSION,
+    recipe.name,
+    source.hash,
+    spec.path,
+    JSON.stringify([cmake, spec.targets, gpuTargets, spec.env, spec.openclInclude ?? '']),
+    await toolchain(),
+  ).slice(0, 16);
   const files = componentFiles(context.cacheDir, name, key);
   const result = { component: name, recipe: recipe.name, prefix: files.prefix, log: files.log, source: source.describe };
   if (existsSync(files.manifest)) {
@@ -84,7 +91,9 @@ export async function buildSourceComponent(
   if (!existsSync(input.src)) throw new InfraError(`userspace.${name}: ${spec.path} is not in ${source.describe} (expected ${recipe.description})`);
   const missing = recipe.needs(input).filter((r) => !r.present());
   if (missing.length > 0) {
-    throw new InfraError(`userspace.${name} (${recipe.name}) needs ${missing.map((m) => m.what).join(', ')}; install with:\n  ${[...new Set(missing.map((m) => m.fix))].join('\n  ')}`);
+    throw new InfraError(
+      `userspace.${name} (${recipe.name}) needs ${missing.map((m) => m.what).join(', ')}; install with:\n  ${[...new Set(missing.map((m) => m.fix))].join('\n  ')}`,
+    );
   }
   rmSync(files.dir, { recursive: true, force: true });
   mkdirSync(files.build, { recursive: true });
@@ -96,7 +105,18 @@ export async function buildSourceComponent(
     await runLogged({ argv: step.argv, ...(step.env ? { env: step.env } : {}) }, files.log, `userspace ${name}: ${step.title}`, context.logLine);
   }
   recipe.install(input);
-  const manifest = { component: name, recipe: recipe.name, source: source.describe, sourceHash: source.hash, cmake, targets: spec.targets, gpuTargets, key, ms: Math.round(performance.now() - started), builtAt: new Date().toISOString() };
+  const manifest = {
+    component: name,
+    recipe: recipe.name,
+    source: source.describe,
+    sourceHash: source.hash,
+    cmake,
+    targets: spec.targets,
+    gpuTargets,
+    key,
+    ms: Math.round(performance.now() - started),
+    builtAt: new Date().toISOString(),
+  };
   writeFileSync(files.manifest, `${JSON.stringify(manifest, null, 1)}\n`);
   return { ...result, cacheHit: false };
 }

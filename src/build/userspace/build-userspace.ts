@@ -55,7 +55,8 @@ export async function buildUserspace(
   const built: ComponentBuild[] = [];
   for (const [name, spec] of Object.entries(components)) {
     if ('prebuilt' in spec) {
-      if (!existsSync(spec.prebuilt)) throw new InfraError(`userspace.${name}.prebuilt ${spec.prebuilt}: not found; install ROCm there, or build ${name} from source`);
+      if (!existsSync(spec.prebuilt))
+        throw new InfraError(`userspace.${name}.prebuilt ${spec.prebuilt}: not found; install ROCm there, or build ${name} from source`);
       results.push({ component: name, prefix: spec.prebuilt, cacheHit: true, prebuilt: true });
       continue;
     }

@@ -13,7 +13,8 @@ export const hipTestsRecipe: Recipe = {
   description: 'hip-tests Catch2 targets under CTest (source: the catch directory)',
   needs: () => [needsProgram('cmake', 'cmake'), needsProgram('hipcc', 'hipcc libamdhip64-dev rocm-device-libs')],
   steps: (input) => {
-    if (input.targets.length === 0) throw new InputError(`userspace.${input.name}.targets: name the hip-tests targets to build (e.g. [EventTest]); all of them take hours`);
+    if (input.targets.length === 0)
+      throw new InputError(`userspace.${input.name}.targets: name the hip-tests targets to build (e.g. [EventTest]); all of them take hours`);
     const arch = input.gpuTargets.map((g) => `--offload-arch=${g}`).join(' ');
     const options = {
       CMAKE_BUILD_TYPE: 'Release',

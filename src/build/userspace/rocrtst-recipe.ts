@@ -63,7 +63,8 @@ export const rocrtstRecipe: Recipe = {
       const bin = join(input.prefix, 'bin', gfx);
       mkdirSync(bin, { recursive: true });
       copyFileSync(join(input.build, 'rocrtst64'), join(bin, 'rocrtst64'));
-      for (const kernel of readdirSync(join(input.build, gfx)).filter((f) => f.endsWith('.hsaco'))) copyFileSync(join(input.build, gfx, kernel), join(bin, kernel));
+      for (const kernel of readdirSync(join(input.build, gfx)).filter((f) => f.endsWith('.hsaco')))
+        copyFileSync(join(input.build, gfx, kernel), join(bin, kernel));
       const bundled = join(input.src, 'thirdparty', 'lib');
       if (existsSync(bundled)) cpSync(bundled, join(bin, 'thirdparty', 'lib'), { recursive: true });
     }

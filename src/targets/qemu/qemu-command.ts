@@ -1,9 +1,12 @@
+import { isAbsolute, join, relative } from 'node:path';
 import { InputError } from '../../model/errors.js';
 
 export interface QemuCommandInput {
   readonly kernel: string;
   readonly initramfs: string;
   readonly runDir: string;
+  /** The agent's directory inside the run directory (the guest finds agent.sh and boot-<n>/ there). */
+  readonly agentDir?: string;
   readonly modulesTree?: string;
   readonly accel: 'kvm' | 'tcg';
   readonly memoryMiB: number;
@@ -23,6 +26,13 @@ function checkPath(what: string, path: string): string {
 
 const PCI_ADDRESS = /^[0-9a-fA-F]{4}:[0-9a-fA-F]{2}:[0-9a-fA-F]{2}\.[0-7]$/;
 
+function agentPath(input: QemuCommandInput): string {
+  const agent = relative(input.runDir, input.agentDir ?? join(input.runDir, '.agent'));
+  if (agent === '' || agent.startsWith('..') || isAbsolute(agent))
+    throw new InputError(`agent directory ${input.agentDir}: must be inside the run directory ${input.runDir}`);
+  return agent;
+}
+
 /** The qemu-system-x86_64 argument vector (never a shell string) for one boot of the guest. */
 export function qemuArgv(input: QemuCommandInput): string[] {
   const append = [
@@ -31,7 +41,13 @@ export function qemuArgv(input: QemuCommandInput): string[] {
     'printk.time=1',
     'loglevel=7',
     'rw',
-    ...(input.probe ? ['svmtest.probe=1'] : [`svmtest.run=${checkPath('run directory', input.runDir)}`, `svmtest.boot=${input.boot}`]),
+    ...(input.probe
+      ? ['svmtest.probe=1']
+      : [
+          `svmtest.run=${checkPath('run directory', input.runDir)}`,
+          `svmtest.agent=${checkPath('agent directory', agentPath(input))}`,
+          `svmtest.boot=${input.boot}`,
+        ]),
     ...(input.modulesTree ? ['svmtest.modules=1'] : []),
     ...input.cmdline,
   ];

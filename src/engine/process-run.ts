@@ -1,0 +1,108 @@
+import type { ParsedTest } from '../parsers/types.js';
+import type { WorkerSlot } from '../suites/adapter.js';
+import { describeExit, type ExitInfo, type Target } from '../targets/target.js';
+import type { BatchHooks } from './batch.js';
+import type { PlannedSuite } from './plan.js';
+
+export interface ProcessOutcome {
+  readonly exit: ExitInfo;
+  /** Tests that got a result in this process. */
+  readonly finished: number;
+  /** The test the process died during (its result not yet given to the hooks). */
+  readonly diedDuring?: { readonly name: string; readonly result: ParsedTest };
+  readonly interrupted: boolean;
+  readonly lastLines: readonly string[];
+}
+
+/**
+ * One process of the suite's binary for some of its tests: results go to the hooks as they come;
+ * a timeout kills the process group (SIGTERM, then SIGKILL after the grace). A test the process
+ * died during is handed back, not reported, so the caller can decide what it means.
+ */
+export async function runProcess(
+  target: Target,
+  planned: PlannedSuite,
+  batch: readonly string[],
+  slot: WorkerSlot,
+  hooks: BatchHooks,
+  finish: (name: string, result: ParsedTest) => boolean,
+  /** A test already started in an earlier process (run again alone): its start is not reported twice. */
+  rerun?: string,
+): Promise<ProcessOutcome> {
+  const wanted = new Set(batch);
+  const prepared = planned.adapter.prepareBatch(planned.suite, batch, slot, hooks.scratch);
+  let open: string | undefined;
+  let openSince = 0;
+  let timer: NodeJS.Timeout | undefined;
+  let killTimer: NodeJS.Timeout | undefined;
+  let timedOut: string | undefined;
+  let interrupted = false;
+  let ending = false;
+  let exit: ExitInfo = { exitCode: null, signal: null };
+  let diedDuring: ProcessOutcome['diedDuring'];
+  let finished = 0;
+  const lastLines: string[] = [];
+  const done = (name: string, result: ParsedTest) => {
+    if (timer) clearTimeout(timer);
+    if (open === name) open = undefined;
+    if (finish(name, result)) finished++;
+  };
+  const stop = () => {
+    running.kill('SIGTERM');
+    killTimer = setTimeout(() => running.kill('SIGKILL'), hooks.graceMs);
+  };
+
+  const stream = prepared.stream(target, {
+    onStart(name) {
+      if (!wanted.has(name)) return;
+      open = name;
+      openSince = performance.now();
+      if (name !== rerun) hooks.onStart(name);
+      if (timer) clearTimeout(timer);
+      timer = setTimeout(() => {
+        timedOut = name;
+        stop();
+      }, hooks.timeoutFor(name) * 1000);
+    },
+    onOutput(line) {
+      if (open !== undefined) hooks.onOutput(line, open);
+    },
+    onResult(test) {
+      if (!wanted.has(test.name) || timedOut === test.name) return; // not asked for: output; timed out: svmtest's verdict stands
+      // The stream closes the test a killed process left open as a crash: handed back to the caller.
+      if (ending && test.status === 'crash' && exit.signal !== null) diedDuring = { name: test.name, result: test };
+      else done(test.name, test);
+    },
+  });
+  const running = target.spawn(prepared.spec, {
+    onLine(which, line) {
+      lastLines.push(line);
+      if (lastLines.length > 20) lastLines.shift();
+      stream.push(which, line);
+    },
+  });
+  const onAbort = () => {
+    interrupted = true;
+    stop();
+  };
+  hooks.signal.addEventListener('abort', onAbort, { once: true });
+  exit = await running.done;
+  hooks.signal.removeEventListener('abort', onAbort);
+  if (timer) clearTimeout(timer);
+  if (killTimer) clearTimeout(killTimer);
+  const elapsed = () => Math.round(performance.now() - openSince);
+  if (timedOut)
+    done(timedOut, { name: timedOut, status: 'timeout', durationMs: elapsed(), message: `killed by svmtest after ${hooks.timeoutFor(timedOut)} s (timeout)` });
+  if (interrupted) return { exit, finished, interrupted, lastLines };
+  ending = true;
+  await stream.end(exit);
+  // ctest's stream reports results only at the end: a test it left open died with ctest itself.
+  const leftOpen = diedDuring ? undefined : (stream.current ?? open);
+  if (leftOpen && wanted.has(leftOpen)) {
+    diedDuring = {
+      name: leftOpen,
+      result: { name: leftOpen, status: 'crash', durationMs: elapsed(), message: `the test process ${describeExit(exit)} during this test` },
+    };
+  }
+  return { exit, finished, interrupted, lastLines, ...(diedDuring ? { diedDuring } : {}) };
+}
