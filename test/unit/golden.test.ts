@@ -18,7 +18,7 @@ const hipSkip = { skipPattern: /HIP_SKIP_THIS_TEST/ };
 const READERS: Array<[RegExp, Reader]> = [
   [/\/README\.md$|\.cc$|CMakeLists\.txt$/, () => null], // sources and notes, not outputs: listed so nothing is forgotten
   [/\.rc$/, (text) => ({ exitCode: Number(/rc=(\d+)/.exec(text)?.[1]) })],
-  [/list_tests\.txt$/, parseGtestList],
+  [/list_tests\.txt$|-list-tests\.txt$/, parseGtestList],
   [/list_tests\.json$/, (text) => parseGtestListJson(JSON.parse(text))],
   [/catch2-list\.txt$/, parseNameList],
   [/ctest-N\.txt$/, parseCtestList],
