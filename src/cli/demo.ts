@@ -42,7 +42,7 @@ export async function demoCommand(flags: DemoFlags): Promise<ExitCode> {
   const interrupts = watchInterrupts(note, () => process.exit(EXIT.interrupted));
   try {
     const { code, outDir, stages } = await ci({
-      request: realSuites ? { config, testTimeout: 60 } : { config },
+      request: realSuites ? { config, testTimeout: 30 } : { config },
       ...(flags.out ? { out: flags.out } : {}),
       failOn: realSuites ? 'unexpected' : 'never',
       reporter: 'terminal,junit,markdown,github',
