@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { buildBench } from './build.js';
 import { engineBench } from './engine.js';
+import { realSuitesBench } from './real-suites.js';
 import { generateCoreInputs } from './generate.js';
 import { fmtMb, fmtMs, row, timeCommand } from './measure.js';
 
@@ -44,7 +45,12 @@ async function core() {
   return lines.join('\n');
 }
 
-const BENCHES = { core, engine: () => engineBench(BIN, join(DATA, 'engine')), build: () => buildBench(ROOT, BIN) };
+const BENCHES = {
+  core,
+  engine: () => engineBench(BIN, join(DATA, 'engine')),
+  build: () => buildBench(ROOT, BIN),
+  'real-suites': () => realSuitesBench(ROOT, BIN, join(DATA, 'real-suites')),
+};
 
 const wanted = process.argv.slice(2);
 for (const name of wanted.length > 0 ? wanted : Object.keys(BENCHES)) {
