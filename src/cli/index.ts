@@ -1,6 +1,7 @@
 import { Command, InvalidArgumentError, Option } from 'commander';
 import type { InputError } from '../model/errors.js';
 import { parseShard } from '../model/selection.js';
+import { trace } from '../model/trace.js';
 import { toolVersion } from '../model/version.js';
 import { FLAG_RANGES } from './number-flag.js';
 import { action, exitCodeForError } from './action.js';
@@ -180,6 +181,7 @@ program
   .action(action(async (opts) => (await import('./doctor.js')).doctorCommand(opts)));
 
 try {
+  trace('cli loaded');
   await program.parseAsync(process.argv);
 } catch (error) {
   process.exitCode = exitCodeForError(error);

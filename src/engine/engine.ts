@@ -1,5 +1,6 @@
 import { mkdirSync } from 'node:fs';
 import type { Gpu, InfraProblem, RunFile, RunInfo, RunStatus, TestResult } from '../model/run.js';
+import { trace } from '../model/trace.js';
 import type { Target } from '../targets/target.js';
 import { assembleRun, type KernelEventPolicy } from './assemble.js';
 import { KernelWatch } from './kernel-watch.js';
@@ -72,6 +73,7 @@ export async function runEngine(options: EngineOptions): Promise<EngineResult> {
   recorder.startRun(options.info, options.resumed);
   const kernel = new KernelWatch(target, (id, events) => recorder.kernelEvents(id, events));
   const kernelNote = await kernel.start();
+  trace('kernel log followed');
   if (kernelNote) progress.note(kernelNote);
 
   const scheduler = new Scheduler(
@@ -92,10 +94,12 @@ export async function runEngine(options: EngineOptions): Promise<EngineResult> {
   );
   try {
     await scheduler.run(options.plan);
+    trace('tests done');
   } finally {
     if (deadline) clearTimeout(deadline);
     options.signal.removeEventListener('abort', onAbort);
     await kernel.stop();
+    trace('kernel log stopped');
   }
 
   const storageFailure = recorder.storageFailure;

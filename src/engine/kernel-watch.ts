@@ -73,7 +73,8 @@ export class KernelWatch {
 
   async stop(): Promise<void> {
     if (this.watch) {
-      await this.settle(50);
+      // Records of the last test are in flight for about the target's observation lag: wait three times that.
+      await this.settle(Math.max(20, Math.round(this.lag * 3000)));
       await this.watch.stop();
       this.watch = undefined;
     }

@@ -8,6 +8,7 @@ import type { ProgressSink } from '../model/progress.js';
 import { InfraError, InputError } from '../model/errors.js';
 import { RUN_SCHEMA_VERSION, type PreflightCheck, type RunFile, type RunInfo } from '../model/run.js';
 import { writeRun } from '../model/run-file.js';
+import { trace } from '../model/trace.js';
 import { toolVersion } from '../model/version.js';
 import { loadConfig, type LoadedConfig } from '../config/load.js';
 import { discoverGpus } from '../targets/topology.js';
@@ -98,16 +99,21 @@ function runInfo(prepared: PreparedRun, targetKind: RunInfo['target'], earlier: 
 export async function runVariant(options: RunVariantOptions): Promise<VariantRun> {
   const teardowns = new Teardowns();
   try {
+    trace('runVariant');
     const { dir, request, loaded, earlier } = start(options, teardowns);
+    trace('run directory, lock, request');
     if (earlier) options.note(`resuming run ${earlier.run!.id}: ${earlier.tests.size} tests already finished`);
     const prepared = await prepareRun(request, loaded, dir, options.note);
+    trace('prepared');
     const bootStarted = performance.now();
     const { target, kernelConfigFile } = await prepared.open();
     teardowns.add('target', () => target.close());
     options.onTiming?.('boot', performance.now() - bootStarted);
 
+    trace('target open');
     const gpus = await discoverGpus(target);
     const { environment, checks } = await environmentOf(target, gpus, prepared.rocm, prepared.variant, kernelConfigFile);
+    trace('environment and preflight');
     let plan: PlannedSuite[] = [];
     try {
       plan = await planSuites(target, prepared.suites, prepared.suiteContext(gpus), gpus, prepared.selection);
@@ -121,6 +127,7 @@ export async function runVariant(options: RunVariantOptions): Promise<VariantRun
       if (!(error instanceof InfraError)) throw error;
       checks.push({ name: 'suites', ok: false, expected: 'suite binaries found and listable', found: error.message });
     }
+    trace('plan');
     const notes = plan.flatMap((p) => p.notes);
     for (const n of notes) options.note(n);
     const base = runInfo(prepared, target.kind, earlier, options.now());
@@ -160,7 +167,9 @@ export async function runVariant(options: RunVariantOptions): Promise<VariantRun
       now: options.now,
     });
     options.onTiming?.('run', performance.now() - runStarted);
+    trace('engine done');
     writeRun(dir.runFile, run);
+    trace('run.json written');
     if (storageFailure) throw storageFailure;
     return { run, dir, request };
   } finally {

@@ -44,8 +44,10 @@ function gtestStream(listener: TestListener): BatchStream {
   const parser = new GtestConsoleStream({ onStart: (name) => listener.onStart(name), onResult: (test) => listener.onResult(test) });
   return {
     push(stream, line) {
-      if (parser.current !== undefined) listener.onOutput(line, parser.current);
+      const open = parser.current;
       if (stream === 'stdout') parser.push(line);
+      // The open test's output, but not its own end line: a test that prints nothing leaves no log file.
+      if (open !== undefined && parser.current === open) listener.onOutput(line, open);
     },
     async end(exit) {
       parser.end(`[svmtest: the test process ${describeExit(exit)} during this test]`);

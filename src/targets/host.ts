@@ -1,4 +1,4 @@
-import { execa, type ResultPromise } from 'execa';
+import { spawn } from 'node:child_process';
 import { constants } from 'node:fs';
 import { access, open, readdir, readFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
@@ -15,45 +15,12 @@ import {
   type Target,
   type TargetIdentity,
 } from './target.js';
+import { startGroup } from './host-process.js';
 import { processReaper } from './reaper.js';
 
 function monotonicSeconds(): number {
   // libuv's hrtime is CLOCK_MONOTONIC, the kernel log's timebase (seconds since boot, no suspend).
   return Number(process.hrtime.bigint()) / 1e9;
-}
-
-function killGroup(pid: number | undefined, signal: NodeJS.Signals): void {
-  if (pid === undefined) return;
-  try {
-    process.kill(-pid, signal);
-  } catch {
-    // the group is already gone
-  }
-}
-
-function exitInfo(result: { exitCode?: number | undefined; signal?: string | undefined }): ExitInfo {
-  return { exitCode: result.exitCode ?? null, signal: result.signal ?? null };
-}
-
-function startProcess(spec: CommandSpec, lines: boolean): ResultPromise {
-  const [file, ...args] = spec.argv;
-  if (!file) throw new Error('empty command');
-  const child = execa(file, args, {
-    ...(spec.cwd ? { cwd: spec.cwd } : {}),
-    env: { ...spec.env },
-    extendEnv: true,
-    detached: true, // its own process group, so a timeout kills everything the test started
-    reject: false,
-    stdin: 'ignore',
-    buffer: !lines,
-    stripFinalNewline: false,
-    encoding: 'utf8',
-  });
-  // The group outlives nothing: if svmtest dies, the reaper kills it.
-  const group = child.pid ? -child.pid : undefined;
-  processReaper.track(group);
-  void child.finally(() => processReaper.untrack(group)).catch(() => undefined);
-  return child;
 }
 
 /** The machine svmtest runs on. */
@@ -64,48 +31,39 @@ export class HostTarget implements Target {
   constructor(private readonly sysRoot = '') {}
 
   spawn(spec: CommandSpec, handlers: LineHandlers): RunningCommand {
-    let child: ResultPromise;
-    try {
-      child = startProcess(spec, true);
-    } catch {
-      return { done: Promise.resolve({ exitCode: 127, signal: null }), kill: () => undefined };
-    }
+    const started = startGroup(spec);
     const closed: Array<Promise<void>> = [];
     for (const stream of ['stdout', 'stderr'] as const) {
-      const source = child[stream];
-      if (!source) continue;
-      const reader = createInterface({ input: source, crlfDelay: Infinity });
+      const reader = createInterface({ input: started.child[stream]!, crlfDelay: Infinity });
       reader.on('line', (line) => handlers.onLine(stream, line));
       closed.push(new Promise((resolve) => reader.once('close', () => resolve())));
     }
-    const done = (async () => {
-      const result = await child;
-      await Promise.all(closed);
-      if (result.failed && result.exitCode === undefined && !result.signal) {
-        handlers.onLine('stderr', result.shortMessage ?? 'failed to start');
+    const done = (async (): Promise<ExitInfo> => {
+      const exit = await started.done;
+      if (exit.startError) {
+        handlers.onLine('stderr', exit.startError);
         return { exitCode: 127, signal: null };
       }
-      return exitInfo(result);
+      await Promise.all(closed);
+      return { exitCode: exit.exitCode, signal: exit.signal };
     })();
-    return { done, kill: (signal) => killGroup(child.pid, signal) };
+    return { done, kill: started.kill };
   }
 
   async exec(spec: CommandSpec, options: { timeoutMs?: number } = {}): Promise<ExecResult> {
-    let child: ResultPromise;
-    try {
-      child = startProcess(spec, false);
-    } catch (error) {
-      return { exitCode: 127, signal: null, stdout: '', stderr: String(error) };
-    }
-    const timer = options.timeoutMs ? setTimeout(() => killGroup(child.pid, 'SIGKILL'), options.timeoutMs) : undefined;
-    const result = await child;
+    const started = startGroup(spec);
+    const out: Buffer[] = [];
+    const err: Buffer[] = [];
+    started.child.stdout!.on('data', (chunk: Buffer) => out.push(chunk));
+    started.child.stderr!.on('data', (chunk: Buffer) => err.push(chunk));
+    const timer = options.timeoutMs ? setTimeout(() => started.kill('SIGKILL'), options.timeoutMs) : undefined;
+    const exit = await started.done;
     if (timer) clearTimeout(timer);
-    const failedToStart = result.failed && result.exitCode === undefined && !result.signal;
     return {
-      ...exitInfo(result),
-      ...(failedToStart ? { exitCode: 127 } : {}),
-      stdout: String(result.stdout ?? ''),
-      stderr: failedToStart ? (result.shortMessage ?? '') : String(result.stderr ?? ''),
+      exitCode: exit.exitCode,
+      signal: exit.signal,
+      stdout: Buffer.concat(out).toString('utf8'),
+      stderr: exit.startError ?? Buffer.concat(err).toString('utf8'),
     };
   }
 
@@ -152,7 +110,8 @@ export class HostTarget implements Target {
       throw new KernelLogUnavailable(`cannot read /dev/kmsg (${(error as NodeJS.ErrnoException).code ?? 'no permission'})`);
     }
     // /dev/kmsg yields one record per read; cat streams them and is simply killed at the end.
-    const child = execa('cat', ['/dev/kmsg'], { reject: false, buffer: false, stdin: 'ignore', encoding: 'utf8' });
+    const child = spawn('cat', ['/dev/kmsg'], { stdio: ['ignore', 'pipe', 'ignore'] });
+    const ended = new Promise<void>((resolve) => child.once('close', () => resolve()));
     processReaper.track(child.pid);
     const reader = createInterface({ input: child.stdout!, crlfDelay: Infinity });
     reader.on('line', (line) => {
@@ -163,7 +122,7 @@ export class HostTarget implements Target {
     return {
       stop: async () => {
         child.kill('SIGTERM');
-        await child;
+        await ended;
         processReaper.untrack(child.pid);
       },
     };
