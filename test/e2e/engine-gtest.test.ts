@@ -83,7 +83,8 @@ describe('svmtest run --target host on a real gtest program', () => {
     const r = await svmtest(['run', '-c', config, '--suite-file', suiteFile, '-o', out, '-f', 'fixture/Poison.*']);
     expect(r.exitCode, r.stderr).toBe(0);
     const t = byName(readRunFile(out));
-    for (const name of ['Poison.Leader', 'Poison.Victim1', 'Poison.Victim2', 'Poison.Victim3', 'Poison.Victim4']) expect(t.get(name)?.status, name).toBe('pass');
+    for (const name of ['Poison.Leader', 'Poison.Victim1', 'Poison.Victim2', 'Poison.Victim3', 'Poison.Victim4'])
+      expect(t.get(name)?.status, name).toBe('pass');
     expect(t.get('Poison.Victim1')?.message).toMatch(/the batch process killed by SIGSEGV during this test; run alone it ended pass/);
     expect(t.get('Poison.Victim3')?.message).toMatch(/run alone it ended pass/);
     expect(r.stderr).toMatch(/fixture: the batch process crashed 2 times where the test alone did not; the rest runs one test per process/);
