@@ -120,10 +120,7 @@ export async function realSuitesBench(root, bin, dataDir) {
             ...(isolate ? ['--isolate'] : []),
             '-o',
             join(dataDir, `kfd-${n}-${isolate}-${Date.now()}`),
-            ...sample
-              .slice(0, n)
-              .map((t) => ['-f', `kfdtest/${t}`])
-              .flat(),
+            ...sample.slice(0, n).flatMap((t) => ['-f', `kfdtest/${t}`]),
           ],
           env,
         ),

@@ -1,21 +1,9 @@
-import type { ParsedTest, TestListener } from '../parsers/types.js';
+import type { ParsedTest } from '../parsers/types.js';
+import type { BatchHooks } from './batch-hooks.js';
 import type { WorkerSlot } from '../suites/adapter.js';
 import { describeExit, type Target } from '../targets/target.js';
 import type { PlannedSuite } from './plan.js';
 import { runProcess } from './process-run.js';
-
-/** The test events of a batch (a result: by the test's own report, or svmtest's judgement: crash, timeout), and its supervision. */
-export interface BatchHooks extends TestListener {
-  /** Seconds this test may take. */
-  timeoutFor(name: string): number;
-  /** The binary could not run these tests at all. */
-  failedToRun(names: readonly string[], why: string): void;
-  /** Something about how the batch ran that the user should know. */
-  note(message: string): void;
-  readonly signal: AbortSignal;
-  readonly graceMs: number;
-  readonly scratch: string;
-}
 
 const MAX_FRUITLESS_SPAWNS = 2;
 // Crashes of a batch process that the test alone does not reproduce: after this many, the binary

@@ -1,7 +1,7 @@
 import type { ParsedTest } from '../parsers/types.js';
 import type { WorkerSlot } from '../suites/adapter.js';
 import { describeExit, type ExitInfo, type Target } from '../targets/target.js';
-import type { BatchHooks } from './batch.js';
+import type { BatchHooks } from './batch-hooks.js';
 import type { PlannedSuite } from './plan.js';
 
 export interface ProcessOutcome {

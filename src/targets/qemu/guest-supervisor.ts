@@ -6,7 +6,7 @@ import type { GuestConsole } from './guest-console.js';
 import { watchHeartbeat, type HeartbeatWatch } from './heartbeat-watchdog.js';
 import { AGENT_SCRIPT, buildInitramfs } from './initramfs.js';
 import { qemuArgv } from './qemu-command.js';
-import type { QemuTargetOptions } from './qemu-target.js';
+import type { QemuTargetOptions } from './qemu-options.js';
 
 /**
  * Keeps a guest running for the target: boots it on first use and again after it died (a panic,

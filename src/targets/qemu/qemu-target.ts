@@ -1,36 +1,14 @@
 import type { KernelRecord } from '../../parsers/kernel-record.js';
+import type { QemuTargetOptions } from './qemu-options.js';
 import type { CommandSpec, ExecResult, ExitInfo, KernelLogWatch, LineHandlers, RunningCommand, Target, TargetIdentity } from '../target.js';
 import { AgentChannel } from './agent-channel.js';
 import type { AgentRequest } from './agent-request.js';
 import type { Guest } from './guest.js';
 import { GuestConsole } from './guest-console.js';
 import { GuestSupervisor } from './guest-supervisor.js';
-import { monotonicSeconds } from './heartbeat-watchdog.js';
 
-export interface QemuTargetOptions {
-  readonly kernel: string;
-  /** A directory holding lib/modules/<release> for this kernel. */
-  readonly modulesDir?: string;
-  readonly release?: string;
-  readonly runDir: string;
-  /** Where in the run directory the console log and the agent's files go. */
-  readonly consoleLog: string;
-  readonly agentDir: string;
-  readonly cacheDir: string;
-  readonly accel: 'kvm' | 'tcg';
-  readonly memoryMiB: number;
-  readonly cpus: number;
-  readonly cmdline: readonly string[];
-  readonly modprobe: readonly string[];
-  readonly vfio: readonly string[];
-  readonly network: boolean;
-  /** Host paths the run needs at the same path in the guest (the guest mounts fresh tmpfs on some). */
-  readonly expose: readonly string[];
-  readonly bootTimeoutS: number;
-  readonly watchdogS: number;
-  readonly maxReboots: number;
-  readonly note: (message: string) => void;
-}
+export type { QemuTargetOptions } from './qemu-options.js';
+import { monotonicSeconds } from './heartbeat-watchdog.js';
 
 const FILE_TIMEOUT_MS = 60_000;
 

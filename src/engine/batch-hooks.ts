@@ -1,0 +1,14 @@
+import type { TestListener } from '../parsers/types.js';
+
+/** The test events of a batch (a result: by the test's own report, or svmtest's judgement: crash, timeout), and its supervision. */
+export interface BatchHooks extends TestListener {
+  /** Seconds this test may take. */
+  timeoutFor(name: string): number;
+  /** The binary could not run these tests at all. */
+  failedToRun(names: readonly string[], why: string): void;
+  /** Something about how the batch ran that the user should know. */
+  note(message: string): void;
+  readonly signal: AbortSignal;
+  readonly graceMs: number;
+  readonly scratch: string;
+}
