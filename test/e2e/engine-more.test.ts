@@ -58,6 +58,27 @@ describe('list, shards, GPUs, skip lists, preflight and bad suite files', () => 
     expect(bad.stderr).toMatch(/--shard <i\/n>' argument '3\/2' is invalid. expected i\/n/);
   });
 
+  it('a profile with a fallback uses it where its tests are missing; one that selects nothing says so and the run records it', async () => {
+    const suite = writeSuiteFile(dir, {
+      name: 'profiled',
+      kind: 'gtest',
+      command: [program],
+      profiles: { svm: { tests: ['SvmMemory_*'], otherwise: ['Basic.*'] }, empty: ['Nothing.*'] },
+    });
+    const fallback = await svmtest(['list', '-c', config, '--suite-file', suite, '--profile', 'svm', '--json']);
+    const listed = JSON.parse(fallback.stdout) as { suites: Array<{ tests: Array<{ name: string }>; notes: string[] }> };
+    expect(listed.suites[0]!.tests.map((t) => t.name).every((n) => n.startsWith('Basic.'))).toBe(true);
+    expect(listed.suites[0]!.notes[0]).toMatch(
+      /profiled: this tree has none of the svm tests \(SvmMemory_\*\); profile svm runs its nearest tests instead: Basic\.\* \(5\)/,
+    );
+    const out = join(dir, 'empty-profile');
+    const r = await svmtest(['run', '-c', config, '--suite-file', suite, '--profile', 'empty', '-o', out]);
+    expect(r.exitCode, r.stderr).toBe(0);
+    expect(r.stderr).toMatch(/profiled: profile empty selects none of its \d+ tests \(Nothing\.\*\); nothing of this suite runs/);
+    expect(readRunFile(out).run.selection?.notes?.[0]).toMatch(/profile empty selects none/);
+    expect(readRunFile(out).tests).toEqual([]);
+  });
+
   it('GPU discovery from a copied topology, and --jobs runs one worker per GPU', async () => {
     const sysfs = fakeSysfs(join(dir, 'sys'), [
       { version: 90402, name: 'MI300X' },

@@ -96,6 +96,16 @@ describe('svmtest demo --real-suites: kfdtest, rocrtst and hip-tests built from 
     ]);
   });
 
+  it('rocrtst trees without SvmMemory tests: the svm profile runs the memory tests and says so', async () => {
+    const r = await svmtest(['list', '--suite', 'rocrtst', '--profile', 'svm', '--variant', 'legacy', '-c', demoConfig(), '--target', 'host', '--json']);
+    expect(r.exitCode, r.stderr).toBe(0);
+    const listed = JSON.parse(r.stdout) as { suites: Array<{ tests: Array<{ name: string }>; notes: string[] }> };
+    const names = listed.suites[0]!.tests.map((t) => t.name);
+    expect(names.length).toBeGreaterThanOrEqual(10);
+    expect(names.every((n) => /^rocrtst(Func|Neg)\.(Memory|VirtMemory)/.test(n))).toBe(true);
+    expect(listed.suites[0]!.notes[0]).toMatch(/rocrtst: this tree has none of the svm tests .*runs its nearest tests instead/);
+  });
+
   it('with kfdtest.exclude and a gfx942 topology, exactly the tests --gtest_filter=FILTER[gfx942] selects run', async () => {
     const config = demoConfig();
     const sysfs = fakeSysfs(join(dir, 'sys942'), [{ version: 90402, name: 'MI300X' }]);
