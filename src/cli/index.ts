@@ -3,7 +3,7 @@ import type { InputError } from '../model/errors.js';
 import { parseShard } from '../model/selection.js';
 import { trace } from '../model/trace.js';
 import { toolVersion } from '../model/version.js';
-import { FLAG_RANGES } from './number-flag.js';
+import { FLAG_RANGES, numberFlag } from './number-flag.js';
 import { action, exitCodeForError } from './action.js';
 
 // Commands load their modules on first use, so `svmtest --version` and `--help` stay fast.
@@ -147,6 +147,42 @@ program
     'with --real-suites: the ROCm sources (snapshot tarballs, extracted trees or a rocm-systems checkout; default: $SVMTEST_ROCM_SRC, else ../shared/rocm-src)',
   )
   .action(action(async (opts) => (await import('./demo.js')).demoCommand(opts)));
+
+const positive = numberFlag({ integer: true, min: 1, max: 3650 });
+const history = program
+  .command('history')
+  .description('the nightly history: import runs and comparisons, then ask what regressed since when, what is flaky, and trends');
+const historyOptions = (command: Command) =>
+  command
+    .option('--db <path|url>', 'SQLite file or postgres:// URL (default: history.db in the config, else reports/history.db)')
+    .option('-c, --config <file>', 'configuration file')
+    .option('--json', 'machine-readable output');
+historyOptions(
+  history
+    .command('import')
+    .description('import run.json / comparison.json files or ci output directories (idempotent)')
+    .argument('<paths...>', 'run or comparison files, run directories, ci output directories'),
+)
+  .option('--night <date>', "the nightly these belong to (YYYY-MM-DD; default: each run's start day)")
+  .action(action(async (paths: string[], opts) => (await import('./history.js')).historyImportCommand(paths, opts)));
+historyOptions(history.command('regressions').description('current regressions per GPU family: first bad and last good night, what changed between them'))
+  .option('--gfx <families>', 'only this GPU family set (e.g. gfx942)')
+  .option('--window <nights>', 'nights of history that tell a flake from a regression', positive, 14)
+  .action(action(async (opts) => (await import('./history.js')).historyRegressionsCommand(opts)));
+historyOptions(history.command('flaky').description('tests that flip between nights or pass only on retries, by flip rate'))
+  .option('--nights <n>', 'nights to look back', positive, 14)
+  .option('--gfx <families>', 'only this GPU family set')
+  .option('--variant <name>', 'only this variant')
+  .action(action(async (opts) => (await import('./history.js')).historyFlakyCommand(opts)));
+historyOptions(
+  history
+    .command('show')
+    .description("one test's per-night status strip per variant and GPU family")
+    .argument('<suite/test>', 'e.g. kfdtest/KFDSVMRangeTest.MigrateTest/1'),
+).action(action(async (test: string, opts) => (await import('./history.js')).historyShowCommand(test, opts)));
+historyOptions(history.command('trend').description('pass counts, regressions, kernel events and durations per night'))
+  .option('--nights <n>', 'nights to show', positive, 30)
+  .action(action(async (opts) => (await import('./history.js')).historyTrendCommand(opts)));
 
 program
   .command('merge')

@@ -147,6 +147,8 @@ export const configSchema = z
       })
       .strict()
       .optional(),
+    /** The nightly history store: a SQLite file (relative to this file) or a postgres:// URL; default reports/history.db. */
+    history: z.object({ db: z.string().optional() }).strict().default({}),
     run: z
       .object({
         suites: z.array(z.string()).default(['kfdtest', 'rocrtst', 'hip-tests']),

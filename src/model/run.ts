@@ -23,6 +23,8 @@ export interface Environment {
   readonly kernelVersion?: string;
   /** Only the options that matter to the comparison, e.g. CONFIG_DRM_AMDGPU_SVM → "y" or "n". */
   readonly kernelConfig?: Readonly<Record<string, string>>;
+  /** When svmtest built the booted kernel: its pinned base, the series (content hash) and the artifact key. */
+  readonly kernelBuild?: { readonly base?: string; readonly baseCommit?: string; readonly series?: string; readonly key?: string };
   /** Where kernelConfig was read: /proc/config.gz, /boot/config-<release>, or the booted kernel's build config on the host. */
   readonly kernelConfigSource?: string;
   readonly gpus: readonly Gpu[];

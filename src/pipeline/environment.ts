@@ -18,14 +18,32 @@ function bootedConfig(file: string | undefined): BootedKernelConfig | undefined 
   }
 }
 
+/** The kernel build svmtest made, from its manifest: base, series and artifact key (the history store keys nights by them). */
+function kernelBuildOf(manifest: string | undefined): Environment['kernelBuild'] | undefined {
+  if (!manifest) return undefined;
+  try {
+    const m = JSON.parse(readFileSync(manifest, 'utf8')) as { key?: string; inputs?: { base?: string; baseCommit?: string; series?: string } };
+    return {
+      ...(m.inputs?.base ? { base: m.inputs.base } : {}),
+      ...(m.inputs?.baseCommit ? { baseCommit: m.inputs.baseCommit } : {}),
+      ...(m.inputs?.series ? { series: m.inputs.series } : {}),
+      ...(m.key ? { key: m.key } : {}),
+    };
+  } catch {
+    return undefined;
+  }
+}
+
 /** What the machine under test is (kernel, config, GPUs, ROCm), and the preflight proof that it is the variant named. */
 export async function environmentOf(
   target: Target,
   gpus: readonly Gpu[],
   rocm: string,
   variant: Variant | undefined,
-  kernelConfigFile: string | undefined,
+  opened: { readonly kernelConfigFile?: string; readonly kernelManifest?: string },
 ): Promise<{ environment: Environment; checks: PreflightCheck[] }> {
+  const { kernelConfigFile } = opened;
+  const kernelBuild = kernelBuildOf(opened.kernelManifest);
   const identity = await target.identity();
   const [config, rocmText] = await Promise.all([
     readKernelConfig(target, identity.kernelRelease, bootedConfig(kernelConfigFile)),
@@ -38,6 +56,7 @@ export async function environmentOf(
     environment: {
       kernelRelease: identity.kernelRelease,
       kernelVersion: identity.kernelVersion,
+      ...(kernelBuild ? { kernelBuild } : {}),
       ...(kernelConfig ? { kernelConfig, kernelConfigSource: config!.source } : {}),
       gpus,
       ...(rocmVersion ? { rocmVersion } : {}),

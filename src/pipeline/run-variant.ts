@@ -106,13 +106,14 @@ export async function runVariant(options: RunVariantOptions): Promise<VariantRun
     const prepared = await prepareRun(request, loaded, dir, options.note);
     trace('prepared');
     const bootStarted = performance.now();
-    const { target, kernelConfigFile } = await prepared.open();
+    const opened = await prepared.open();
+    const { target } = opened;
     teardowns.add('target', () => target.close());
     options.onTiming?.('boot', performance.now() - bootStarted);
 
     trace('target open');
     const gpus = await discoverGpus(target);
-    const { environment, checks } = await environmentOf(target, gpus, prepared.rocm, prepared.variant, kernelConfigFile);
+    const { environment, checks } = await environmentOf(target, gpus, prepared.rocm, prepared.variant, opened);
     trace('environment and preflight');
     let plan: PlannedSuite[] = [];
     try {

@@ -32,6 +32,8 @@ export interface OpenedTarget {
   readonly target: Target;
   /** A host file holding the config of the kernel svmtest booted (read on the host, not through the target). */
   readonly kernelConfigFile?: string;
+  /** The manifest of `svmtest build` beside the booted kernel, when it built it. */
+  readonly kernelManifest?: string;
 }
 
 export interface TargetFactory {

@@ -42,6 +42,7 @@ export const qemuFactory: TargetFactory = {
     // A plain `dpkg -x` of a kernel package has no modules.dep: index a cached copy, never the user's tree.
     if (modulesDir && release) modulesDir = await modulesWithIndex(modulesDir, release, settings.cacheDir, settings.note);
     const kernelConfigFile = configBeside(kernel, release);
+    const manifest = join(dirname(kernel), 'manifest.json');
     return async () => {
       const choice = await chooseAccel(qemu.accel, {
         kernel,
@@ -72,7 +73,7 @@ export const qemuFactory: TargetFactory = {
         note: settings.note,
       });
       await target.start();
-      return { target, ...(kernelConfigFile ? { kernelConfigFile } : {}) };
+      return { target, ...(kernelConfigFile ? { kernelConfigFile } : {}), ...(existsSync(manifest) ? { kernelManifest: manifest } : {}) };
     };
   },
 };

@@ -1,0 +1,156 @@
+import { createHash } from 'node:crypto';
+import type { Kysely, Transaction } from 'kysely';
+import { type ComparisonFile, VERDICTS } from '../model/comparison.js';
+import type { RunFile, TestResult } from '../model/run.js';
+import { isFailing, STATUSES } from '../model/status.js';
+import type { HistoryStore } from './open-store.js';
+import type { HistoryDatabase } from './tables.js';
+
+const CHUNK = 500;
+
+export type ImportOutcome = 'added' | 'updated' | 'unchanged';
+
+type Db = Kysely<HistoryDatabase> | Transaction<HistoryDatabase>;
+
+function chunks<T>(items: readonly T[], size = CHUNK): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
+  return out;
+}
+
+export const gfxKey = (families: readonly string[]): string => [...new Set(families)].sort().join(',');
+
+/** "gpu-page-fault:2 warning:1": what the kernel did during a test; the records stay in the run directory. */
+function eventSummary(test: TestResult): string | null {
+  if (test.kernelEvents.length === 0) return null;
+  const counts = new Map<string, number>();
+  for (const e of test.kernelEvents) counts.set(e.kind, (counts.get(e.kind) ?? 0) + 1);
+  return [...counts].map(([kind, n]) => `${kind}:${n}`).join(' ');
+}
+
+/** Test ids for suite/name pairs, interned: each test is one row however many nights it ran. */
+async function internTests(db: Db, tests: ReadonlyArray<{ suite: string; name: string }>): Promise<Map<string, number>> {
+  const ids = new Map<string, number>();
+  const key = (suite: string, name: string) => `${suite}\0${name}`;
+  for (const suite of new Set(tests.map((t) => t.suite))) {
+    for (const row of await db.selectFrom('tests').select(['id', 'suite', 'name']).where('suite', '=', suite).execute())
+      ids.set(key(row.suite, row.name), row.id);
+  }
+  const missing = [...new Map(tests.filter((t) => !ids.has(key(t.suite, t.name))).map((t) => [key(t.suite, t.name), t])).values()];
+  for (const chunk of chunks(missing)) {
+    const rows = await db
+      .insertInto('tests')
+      .values(chunk.map((t) => ({ suite: t.suite, name: t.name })))
+      .onConflict((oc) => oc.columns(['suite', 'name']).doNothing())
+      .returning(['id', 'suite', 'name'])
+      .execute();
+    for (const row of rows) ids.set(key(row.suite, row.name), row.id);
+  }
+  // Rows another importer added meanwhile came back from neither query: read them now.
+  for (const t of tests) {
+    if (ids.has(key(t.suite, t.name))) continue;
+    const row = await db.selectFrom('tests').select('id').where('suite', '=', t.suite).where('name', '=', t.name).executeTakeFirstOrThrow();
+    ids.set(key(t.suite, t.name), row.id);
+  }
+  return ids;
+}
+
+function runRow(run: RunFile, options: { night?: string; runDir?: string }) {
+  const info = run.run;
+  const env = info.environment;
+  const build = env.kernelBuild;
+  return {
+    id: info.id,
+    variant: info.variant,
+    night: options.night ?? info.startedAt.slice(0, 10),
+    started_at: info.startedAt,
+    finished_at: info.finishedAt ?? null,
+    status: info.status,
+    target: info.target,
+    shard_index: info.shard?.index ?? null,
+    shard_total: info.shard?.total ?? null,
+    kernel_release: env.kernelRelease ?? null,
+    kernel_version: env.kernelVersion ?? null,
+    kernel_config: env.kernelConfig ? JSON.stringify(env.kernelConfig) : null,
+    series: build
+      ? [build.base ?? build.baseCommit?.slice(0, 12), build.series && build.series !== 'none' ? `series ${build.series.slice(0, 12)}` : 'no series']
+          .filter(Boolean)
+          .join(' + ')
+      : null,
+    gfx: gfxKey(env.gpus.map((g) => g.gfx)),
+    rocm_version: env.rocmVersion ?? null,
+    hostname: env.hostname ?? null,
+    run_dir: options.runDir ?? null,
+    test_count: run.tests.length,
+    imported_at: new Date().toISOString(),
+    tool_version: info.toolVersion,
+  };
+}
+
+/**
+ * A run into the store, idempotently: the same run again changes nothing; a run that changed
+ * since (resumed and finished) replaces its results. One transaction: concurrent importers never
+ * see half a run.
+ */
+export async function importRun(store: HistoryStore, run: RunFile, options: { night?: string; runDir?: string } = {}): Promise<ImportOutcome> {
+  return store.db.transaction().execute(async (tx) => {
+    const row = runRow(run, options);
+    const existing = await tx.selectFrom('runs').select(['key', 'status', 'finished_at', 'test_count', 'night']).where('id', '=', row.id).executeTakeFirst();
+    if (
+      existing &&
+      existing.status === row.status &&
+      existing.finished_at === row.finished_at &&
+      existing.test_count === row.test_count &&
+      existing.night === row.night
+    ) {
+      return 'unchanged';
+    }
+    if (existing) {
+      await tx.deleteFrom('results').where('run_key', '=', existing.key).execute();
+      await tx.deleteFrom('runs').where('key', '=', existing.key).execute();
+    }
+    const { key } = await tx.insertInto('runs').values(row).returning('key').executeTakeFirstOrThrow();
+    const ids = await internTests(tx, run.tests);
+    const results = run.tests.map((t) => ({
+      run_key: key,
+      test_id: ids.get(`${t.suite}\0${t.name}`)!,
+      status: STATUSES.indexOf(t.status),
+      duration_ms: Math.round(t.durationMs),
+      attempts: Math.max(1, t.attempts.length),
+      flaky: t.status === 'pass' && t.attempts.some((a) => isFailing(a.status)) ? 1 : 0,
+      events: eventSummary(t),
+      log: t.log ?? null,
+    }));
+    for (const chunk of chunks(results)) await tx.insertInto('results').values(chunk).execute();
+    return existing ? 'updated' : 'added';
+  });
+}
+
+export function comparisonId(comparison: ComparisonFile): string {
+  return createHash('sha256').update(`${comparison.baseline.id}\0${comparison.candidate.id}`).digest('hex').slice(0, 32);
+}
+
+/** A comparison's verdicts into the store (the runs themselves are imported on their own). */
+export async function importComparison(store: HistoryStore, comparison: ComparisonFile, options: { night?: string } = {}): Promise<ImportOutcome> {
+  return store.db.transaction().execute(async (tx) => {
+    const id = comparisonId(comparison);
+    if (await tx.selectFrom('comparisons').select('id').where('id', '=', id).executeTakeFirst()) return 'unchanged';
+    const candidateRun = await tx.selectFrom('runs').select('night').where('id', '=', comparison.candidate.id).executeTakeFirst();
+    await tx
+      .insertInto('comparisons')
+      .values({
+        id,
+        baseline_run: comparison.baseline.id,
+        candidate_run: comparison.candidate.id,
+        night: options.night ?? candidateRun?.night ?? comparison.createdAt.slice(0, 10),
+        gfx: gfxKey(comparison.candidate.gfx),
+        created_at: comparison.createdAt,
+        counts: JSON.stringify(comparison.counts),
+      })
+      .execute();
+    const ids = await internTests(tx, comparison.entries);
+    const rows = comparison.entries.map((e) => ({ comparison_id: id, test_id: ids.get(`${e.suite}\0${e.name}`)!, verdict: VERDICTS.indexOf(e.verdict) }));
+    for (const chunk of chunks(rows)) await tx.insertInto('verdicts').values(chunk).execute();
+    return 'added';
+  });
+}

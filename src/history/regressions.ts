@@ -1,0 +1,129 @@
+import { VERDICTS } from '../model/comparison.js';
+import { isFailing, type Status } from '../model/status.js';
+import { type FlakeScore, flakeScore } from './flake-score.js';
+import type { HistoryStore } from './open-store.js';
+import { type NightResult, nightsBefore, testHistory } from './test-history.js';
+
+export interface RunProof {
+  readonly night: string;
+  readonly runId: string;
+  readonly kernelRelease: string | null;
+  readonly kernelVersion: string | null;
+  readonly series: string | null;
+  readonly rocmVersion: string | null;
+}
+
+export interface CurrentRegression {
+  readonly suite: string;
+  readonly name: string;
+  readonly gfx: string;
+  readonly baseline: string;
+  readonly candidate: string;
+  /** The latest night, and the candidate's result on it. */
+  readonly night: string;
+  readonly status: Status;
+  readonly events: string | null;
+  readonly log: string | null;
+  readonly runDir: string | null;
+  /** The first night of the failing streak that ends now, and the last night before it that passed. */
+  readonly firstBad?: RunProof;
+  readonly lastGood?: RunProof;
+  /** What differs between the kernels (and ROCm) of the last good and the first bad night. */
+  readonly changed: readonly string[];
+  readonly score: FlakeScore;
+}
+
+export interface RegressionReport {
+  readonly regressions: readonly CurrentRegression[];
+  /** Regressed tonight, but their history is a flake's: never called a regression. */
+  readonly flaky: readonly CurrentRegression[];
+}
+
+const REGRESSION = VERDICTS.indexOf('regression');
+
+function proof(r: NightResult): RunProof {
+  return { night: r.night, runId: r.runId, kernelRelease: r.kernelRelease, kernelVersion: r.kernelVersion, series: r.series, rocmVersion: r.rocmVersion };
+}
+
+function changes(good: RunProof | undefined, bad: RunProof | undefined): string[] {
+  if (!good || !bad) return [];
+  const fields: Array<[string, keyof RunProof]> = [
+    ['kernel release', 'kernelRelease'],
+    ['kernel build', 'kernelVersion'],
+    ['series', 'series'],
+    ['ROCm', 'rocmVersion'],
+  ];
+  return fields.filter(([, f]) => good[f] !== bad[f]).map(([label, f]) => `${label}: ${good[f] ?? '—'} → ${bad[f] ?? '—'}`);
+}
+
+/**
+ * The regressions of the latest nightly per GPU family, each with the night it first failed, the
+ * last night it passed and what changed between them. A test whose recent history is a flake's
+ * (`window` nights) is listed apart, never as a regression.
+ */
+export async function currentRegressions(store: HistoryStore, options: { gfx?: string; window?: number } = {}): Promise<RegressionReport> {
+  let latest = store.db
+    .selectFrom('comparisons')
+    .select(['gfx', (eb) => eb.fn.max('night').as('night')])
+    .groupBy('gfx');
+  if (options.gfx !== undefined) latest = latest.where('gfx', '=', options.gfx);
+  const regressions: CurrentRegression[] = [];
+  const flaky: CurrentRegression[] = [];
+  for (const { gfx, night } of await latest.execute()) {
+    if (!night) continue;
+    const comparisons = await store.db
+      .selectFrom('comparisons')
+      .innerJoin('runs as b', 'b.id', 'comparisons.baseline_run')
+      .innerJoin('runs as c', 'c.id', 'comparisons.candidate_run')
+      .select(['comparisons.id', 'b.variant as baseline', 'c.variant as candidate'])
+      .where('comparisons.gfx', '=', gfx)
+      .where('comparisons.night', '=', night)
+      .execute();
+    for (const comparison of comparisons) {
+      const tests = await store.db
+        .selectFrom('verdicts')
+        .innerJoin('tests', 'tests.id', 'verdicts.test_id')
+        .select(['tests.id', 'tests.suite', 'tests.name'])
+        .where('verdicts.comparison_id', '=', comparison.id)
+        .where('verdicts.verdict', '=', REGRESSION)
+        .execute();
+      if (tests.length === 0) continue;
+      const history = await testHistory(
+        store,
+        tests.map((t) => t.id),
+        { variant: comparison.candidate, gfx },
+      );
+      const since = nightsBefore(night, options.window ?? 14);
+      for (const test of tests) {
+        const series = history.filter((h) => h.testId === test.id);
+        const now = series.at(-1);
+        if (!now) continue;
+        // Walk back from tonight through the failing streak to the last night that passed.
+        let first = series.length - 1;
+        while (first > 0 && isFailing(series[first - 1]!.status)) first--;
+        const good = series
+          .slice(0, first)
+          .reverse()
+          .find((s) => s.status === 'pass');
+        const entry: CurrentRegression = {
+          suite: test.suite,
+          name: test.name,
+          gfx,
+          baseline: comparison.baseline,
+          candidate: comparison.candidate,
+          night,
+          status: now.status,
+          events: now.events,
+          log: now.log,
+          runDir: now.runDir,
+          firstBad: proof(series[first]!),
+          ...(good ? { lastGood: proof(good) } : {}),
+          changed: changes(good ? proof(good) : undefined, proof(series[first]!)),
+          score: flakeScore(series.filter((s) => s.night >= since)),
+        };
+        (entry.score.pattern === 'intermittent' ? flaky : regressions).push(entry);
+      }
+    }
+  }
+  return { regressions, flaky };
+}

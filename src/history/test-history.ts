@@ -1,0 +1,89 @@
+import { STATUSES, type Status } from '../model/status.js';
+import type { HistoryStore } from './open-store.js';
+
+/** One test's result on one night, in one variant on one GPU family (shards merged, the latest run winning). */
+export interface NightResult {
+  readonly testId: number;
+  readonly night: string;
+  readonly variant: string;
+  readonly gfx: string;
+  readonly status: Status;
+  readonly flaky: boolean;
+  readonly events: string | null;
+  readonly log: string | null;
+  readonly runId: string;
+  readonly runDir: string | null;
+  readonly kernelRelease: string | null;
+  readonly kernelVersion: string | null;
+  readonly series: string | null;
+  readonly rocmVersion: string | null;
+}
+
+export interface HistoryFilter {
+  readonly variant?: string;
+  readonly gfx?: string;
+  readonly sinceNight?: string;
+}
+
+const IN_CHUNK = 400;
+
+/** The nightly results of some tests, oldest night first. */
+export async function testHistory(store: HistoryStore, testIds: readonly number[], filter: HistoryFilter = {}): Promise<NightResult[]> {
+  const byCell = new Map<string, NightResult & { startedAt: string }>();
+  for (let i = 0; i < testIds.length; i += IN_CHUNK) {
+    let query = store.db
+      .selectFrom('results')
+      .innerJoin('runs', 'runs.key', 'results.run_key')
+      .select([
+        'results.test_id',
+        'results.status',
+        'results.flaky',
+        'results.events',
+        'results.log',
+        'runs.id',
+        'runs.night',
+        'runs.variant',
+        'runs.gfx',
+        'runs.started_at',
+        'runs.run_dir',
+        'runs.kernel_release',
+        'runs.kernel_version',
+        'runs.series',
+        'runs.rocm_version',
+      ])
+      .where('results.test_id', 'in', testIds.slice(i, i + IN_CHUNK));
+    if (filter.variant) query = query.where('runs.variant', '=', filter.variant);
+    if (filter.gfx !== undefined) query = query.where('runs.gfx', '=', filter.gfx);
+    if (filter.sinceNight) query = query.where('runs.night', '>=', filter.sinceNight);
+    for (const row of await query.execute()) {
+      const key = `${row.test_id}\0${row.night}\0${row.variant}\0${row.gfx}`;
+      const seen = byCell.get(key);
+      if (seen && seen.startedAt >= row.started_at) continue;
+      byCell.set(key, {
+        testId: row.test_id,
+        night: row.night,
+        variant: row.variant,
+        gfx: row.gfx,
+        status: STATUSES[row.status] ?? 'notrun',
+        flaky: row.flaky === 1,
+        events: row.events,
+        log: row.log,
+        runId: row.id,
+        runDir: row.run_dir,
+        kernelRelease: row.kernel_release,
+        kernelVersion: row.kernel_version,
+        series: row.series,
+        rocmVersion: row.rocm_version,
+        startedAt: row.started_at,
+      });
+    }
+  }
+  return [...byCell.values()].sort((a, b) => (a.night < b.night ? -1 : a.night > b.night ? 1 : 0));
+}
+
+/** The night `days` before `night` (YYYY-MM-DD). */
+export function nightsBefore(night: string, days: number): string {
+  const date = new Date(`${night}T00:00:00Z`);
+  date.setUTCDate(date.getUTCDate() - days);
+  return date.toISOString().slice(0, 10);
+}

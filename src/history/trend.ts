@@ -1,0 +1,110 @@
+import { VERDICTS } from '../model/comparison.js';
+import { STATUSES, type Status } from '../model/status.js';
+import type { HistoryStore } from './open-store.js';
+import { nightsBefore } from './test-history.js';
+
+export interface NightCounts {
+  readonly night: string;
+  readonly variant: string;
+  readonly gfx: string;
+  readonly suite: string;
+  readonly counts: Readonly<Partial<Record<Status, number>>>;
+  /** Sum of test durations: a suite that grows slower shows here. */
+  readonly durationMs: number;
+  /** Tests during which the kernel logged a GPU page fault, a GPU reset, or an oops/panic/BUG/WARNING. */
+  readonly pageFaults: number;
+  readonly resets: number;
+  readonly kernelErrors: number;
+}
+
+export interface Trend {
+  readonly nights: readonly NightCounts[];
+  /** Regressions (candidate against baseline) per night and GPU family. */
+  readonly regressions: ReadonlyArray<{ readonly night: string; readonly gfx: string; readonly count: number }>;
+}
+
+/** Pass counts, durations and kernel events per night, suite, variant and GPU family, and regressions per night. */
+export async function trend(store: HistoryStore, options: { nights?: number } = {}): Promise<Trend> {
+  const latest = (
+    await store.db
+      .selectFrom('runs')
+      .select((eb) => eb.fn.max('night').as('night'))
+      .executeTakeFirst()
+  )?.night;
+  if (!latest) return { nights: [], regressions: [] };
+  const since = nightsBefore(latest, (options.nights ?? 30) - 1);
+  const rows = await store.db
+    .selectFrom('results')
+    .innerJoin('runs', 'runs.key', 'results.run_key')
+    .innerJoin('tests', 'tests.id', 'results.test_id')
+    .select((eb) => [
+      'runs.night',
+      'runs.variant',
+      'runs.gfx',
+      'tests.suite',
+      'results.status',
+      eb.fn.countAll<number>().as('n'),
+      eb.fn.sum<number>('results.duration_ms').as('ms'),
+      eb.fn.sum<number>(eb.case().when('results.events', 'like', '%gpu-page-fault%').then(1).else(0).end()).as('faults'),
+      eb.fn.sum<number>(eb.case().when('results.events', 'like', '%gpu-reset%').then(1).else(0).end()).as('resets'),
+      eb.fn
+        .sum<number>(
+          eb
+            .case()
+            .when(eb.or(['panic', 'oops', 'bug:', 'warning'].map((k) => eb('results.events', 'like', `%${k}%`))))
+            .then(1)
+            .else(0)
+            .end(),
+        )
+        .as('errors'),
+    ])
+    .where('runs.night', '>=', since)
+    .groupBy(['runs.night', 'runs.variant', 'runs.gfx', 'tests.suite', 'results.status'])
+    .execute();
+  const cells = new Map<
+    string,
+    {
+      night: string;
+      variant: string;
+      gfx: string;
+      suite: string;
+      counts: Partial<Record<Status, number>>;
+      durationMs: number;
+      pageFaults: number;
+      resets: number;
+      kernelErrors: number;
+    }
+  >();
+  for (const r of rows) {
+    const key = `${r.night}\0${r.variant}\0${r.gfx}\0${r.suite}`;
+    const cell = cells.get(key) ?? {
+      night: r.night,
+      variant: r.variant,
+      gfx: r.gfx,
+      suite: r.suite,
+      counts: {},
+      durationMs: 0,
+      pageFaults: 0,
+      resets: 0,
+      kernelErrors: 0,
+    };
+    const status = STATUSES[r.status] ?? 'notrun';
+    cell.counts[status] = (cell.counts[status] ?? 0) + Number(r.n);
+    cell.durationMs += Number(r.ms ?? 0);
+    cell.pageFaults += Number(r.faults ?? 0);
+    cell.resets += Number(r.resets ?? 0);
+    cell.kernelErrors += Number(r.errors ?? 0);
+    cells.set(key, cell);
+  }
+  const regressions = await store.db
+    .selectFrom('verdicts')
+    .innerJoin('comparisons', 'comparisons.id', 'verdicts.comparison_id')
+    .select((eb) => ['comparisons.night', 'comparisons.gfx', eb.fn.countAll<number>().as('count')])
+    .where('verdicts.verdict', '=', VERDICTS.indexOf('regression'))
+    .where('comparisons.night', '>=', since)
+    .groupBy(['comparisons.night', 'comparisons.gfx'])
+    .orderBy('comparisons.night')
+    .execute();
+  const nights = [...cells.values()].sort((a, b) => (a.night < b.night ? -1 : a.night > b.night ? 1 : 0));
+  return { nights, regressions: regressions.map((r) => ({ night: r.night, gfx: r.gfx, count: Number(r.count) })) };
+}

@@ -1,0 +1,182 @@
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { Kysely, Migrator, SqliteDialect } from 'kysely';
+import Database from 'better-sqlite3';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { migrationsFor } from '../../src/history/migrations.js';
+import { svmtest, tempDir } from '../helpers/cli.js';
+import { gtestProgram, SETUP_TIMEOUT_MS } from '../helpers/programs.js';
+import { freshStore, type StoreKind } from '../helpers/stores.js';
+import { writeConfig, writeSuiteFile } from '../helpers/suite-files.js';
+
+// A seeded history: six nights of the real engine running the project's gtest program as the
+// baseline (legacy) and the candidate (gpusvm), failures injected at known nights:
+//   Nightly.BreaksLater fails in the candidate from night 4 on — a regression, first bad on night 4;
+//   Nightly.Flickers fails in the candidate on nights 2, 4 and 6 — a flake, never a regression.
+const NIGHTS = 6;
+const night = (i: number) => `2026-11-0${i}`;
+const FAILS: Record<number, string> = {
+  2: 'Nightly.Flickers',
+  3: '',
+  4: 'Nightly.BreaksLater,Nightly.Flickers',
+  5: 'Nightly.BreaksLater',
+  6: 'Nightly.BreaksLater,Nightly.Flickers',
+};
+
+let dir: string;
+let nightDirs: string[];
+
+async function seedNight(i: number, config: string, suite: string): Promise<string> {
+  const out = join(dir, `night-${i}`);
+  for (const variant of ['legacy', 'gpusvm']) {
+    const env = { SVMTEST_FIXTURE_FAIL: variant === 'gpusvm' ? (FAILS[i] ?? '') : '' };
+    const r = await svmtest(['run', '-c', config, '--variant', variant, '--suite-file', suite, '-f', 'fixture/Nightly.*', '-o', join(out, variant)], { env });
+    expect([0, 1]).toContain(r.exitCode);
+  }
+  const cmp = await svmtest(['compare', join(out, 'legacy'), join(out, 'gpusvm'), '-o', out, '-r', 'json']);
+  expect([0, 1]).toContain(cmp.exitCode);
+  return out;
+}
+
+beforeAll(async () => {
+  const program = await gtestProgram();
+  dir = tempDir('svmtest-history-');
+  const config = writeConfig(dir, {}, { variants: { legacy: { expect: { kfd: false } }, gpusvm: { expect: { kfd: false } } } });
+  const suite = writeSuiteFile(dir, { name: 'fixture', kind: 'gtest', command: [program] });
+  nightDirs = [];
+  for (let i = 1; i <= NIGHTS; i++) nightDirs.push(await seedNight(i, config, suite));
+}, SETUP_TIMEOUT_MS);
+
+async function importAll(db: string): Promise<void> {
+  for (let i = 1; i <= NIGHTS; i++) {
+    const r = await svmtest(['history', 'import', '--db', db, '--night', night(i), nightDirs[i - 1]!]);
+    expect(r.exitCode, r.stderr).toBe(0);
+  }
+}
+
+const json = async <T>(args: string[]) => {
+  const r = await svmtest([...args, '--json']);
+  expect(r.exitCode, r.stderr).toBe(0);
+  return JSON.parse(r.stdout) as T;
+};
+
+describe.each(['sqlite', 'postgres'] as StoreKind[])('the history store (%s)', (kind) => {
+  let db: string;
+  beforeAll(async () => {
+    db = await freshStore(kind, dir);
+    await importAll(db);
+  }, 300_000);
+
+  it('a regression: first bad night, last good night; the flake beside it is never called one', async () => {
+    type Report = {
+      regressions: Array<{ name: string; firstBad: { night: string }; lastGood: { night: string }; candidate: string; baseline: string }>;
+      flaky: Array<{ name: string }>;
+    };
+    const report = await json<Report>(['history', 'regressions', '--db', db]);
+    expect(report.regressions.map((r) => r.name)).toEqual(['Nightly.BreaksLater']);
+    expect(report.regressions[0]).toMatchObject({ firstBad: { night: night(4) }, lastGood: { night: night(3) }, candidate: 'gpusvm', baseline: 'legacy' });
+    expect(report.flaky.map((f) => f.name)).toEqual(['Nightly.Flickers']);
+  });
+
+  it('flake scoring tells "fails every night since X" from "fails some nights"', async () => {
+    const flaky = await json<Array<{ name: string; variant: string; score: { failures: number; nights: number; flips: number } }>>([
+      'history',
+      'flaky',
+      '--db',
+      db,
+    ]);
+    expect(flaky.map((f) => [f.name, f.variant])).toEqual([['Nightly.Flickers', 'gpusvm']]);
+    expect(flaky[0]!.score).toMatchObject({ failures: 3, nights: 6, flips: 5 });
+    const show = await json<{ strips: Array<{ variant: string; nights: Array<{ status: string }>; score: { pattern: string; since?: string } }> }>([
+      'history',
+      'show',
+      '--db',
+      db,
+      'fixture/Nightly.BreaksLater',
+    ]);
+    const gpusvm = show.strips.find((s) => s.variant === 'gpusvm')!;
+    expect(gpusvm.nights.map((n) => n.status)).toEqual(['pass', 'pass', 'pass', 'fail', 'fail', 'fail']);
+    expect(gpusvm.score).toMatchObject({ pattern: 'failing-since', since: night(4) });
+    const text = await svmtest(['history', 'show', '--db', db, 'fixture/Nightly.Flickers']);
+    expect(text.stdout).toMatch(/gpusvm\s+no GPU\s+\.F\.F\.F {2}intermittent/);
+  });
+
+  it('trend: counts per night and variant, regressions per night', async () => {
+    const t = await json<{
+      nights: Array<{ night: string; variant: string; counts: Record<string, number> }>;
+      regressions: Array<{ night: string; count: number }>;
+    }>(['history', 'trend', '--db', db]);
+    expect(new Set(t.nights.map((n) => n.night)).size).toBe(NIGHTS);
+    expect(t.nights.find((n) => n.night === night(5) && n.variant === 'gpusvm')?.counts).toEqual({ pass: 2, fail: 1 });
+    expect(t.regressions.map((r) => [r.night, r.count])).toEqual([
+      [night(2), 1],
+      [night(4), 2],
+      [night(5), 1],
+      [night(6), 2],
+    ]);
+  });
+
+  it('importing the same nights again changes nothing', async () => {
+    const outcomes: string[] = [];
+    for (let i = 1; i <= NIGHTS; i++) {
+      for (const r of await json<Array<{ outcome: string }>>(['history', 'import', '--db', db, '--night', night(i), nightDirs[i - 1]!]))
+        outcomes.push(r.outcome);
+    }
+    expect(outcomes).toHaveLength(NIGHTS * 3);
+    expect(new Set(outcomes)).toEqual(new Set(['unchanged']));
+    const t = await json<{ nights: unknown[] }>(['history', 'trend', '--db', db]);
+    expect(t.nights).toHaveLength(NIGHTS * 2);
+  });
+
+  it('two shard jobs importing at once lose nothing; a shard alone is marked incomplete', async () => {
+    const shardsDir = join(dir, `shards-${kind}`);
+    const config = writeConfig(tempDir('svmtest-shard-cfg-'));
+    const suite = writeSuiteFile(tempDir('svmtest-shard-suite-'), { name: 'fixture', kind: 'gtest', command: [await gtestProgram()] });
+    for (const i of [1, 2, 3]) {
+      await svmtest(['run', '-c', config, '--suite-file', suite, '-f', 'fixture/Slow.*', '--shard', `${i}/3`, '-o', join(shardsDir, `s${i}`)]);
+    }
+    const [a, b] = await Promise.all(
+      [1, 2].map((i) => svmtest(['history', 'import', '--db', db, '--night', '2026-11-10', join(shardsDir, `s${i}`), '--json'])),
+    );
+    expect(a!.exitCode, a!.stderr).toBe(0);
+    expect(b!.exitCode, b!.stderr).toBe(0);
+    const missing = [...JSON.parse(a!.stdout), ...JSON.parse(b!.stdout)].map((r: { missingShards?: number[] }) => r.missingShards ?? []);
+    expect(missing.some((m) => m.includes(3))).toBe(true);
+    const last = await json<Array<{ missingShards?: number[] }>>(['history', 'import', '--db', db, '--night', '2026-11-10', join(shardsDir, 's3')]);
+    expect(last[0]!.missingShards).toBeUndefined();
+    const show = await json<{ strips: Array<{ nights: Array<{ night: string }> }> }>(['history', 'show', '--db', db, 'fixture/Slow.Step0']);
+    expect(show.strips[0]!.nights.map((n) => n.night)).toContain('2026-11-10');
+  });
+});
+
+describe('the history store refuses what it cannot read', () => {
+  it('a foreign file as the database, a non-run file to import: exit 2 naming it', async () => {
+    const text = join(dir, 'not-a-db.db');
+    writeFileSync(text, 'hello, this is not SQLite\n');
+    const r = await svmtest(['history', 'trend', '--db', text]);
+    expect(r.exitCode).toBe(2);
+    expect(r.stderr).toMatch(/not-a-db\.db: is not a SQLite database/);
+    const notRun = join(dir, 'notes.json');
+    writeFileSync(notRun, '{"hello": 1}\n');
+    const imported = await svmtest(['history', 'import', '--db', join(dir, 'x.db'), notRun]);
+    expect(imported.exitCode).toBe(2);
+    expect(imported.stderr).toMatch(/notes\.json: schemaVersion is missing/);
+  });
+
+  it('an older database is migrated; a newer one is refused', async () => {
+    const old = join(dir, 'old.db');
+    const db = new Kysely<unknown>({ dialect: new SqliteDialect({ database: new Database(old) }) });
+    const migrations = migrationsFor('sqlite');
+    await new Migrator({ db, provider: { getMigrations: async () => ({ '001_initial': migrations['001_initial']! }) } }).migrateToLatest();
+    await db.destroy();
+    const migrated = await svmtest(['history', 'import', '--db', old, nightDirs[0]!]);
+    expect(migrated.exitCode, migrated.stderr).toBe(0);
+    const check = new Database(old);
+    expect(check.prepare("select count(*) as n from pragma_table_info('runs') where name = 'tool_version'").get()).toEqual({ n: 1 });
+    check.prepare("insert into kysely_migration (name, timestamp) values ('999_from_the_future', '2027-01-01')").run();
+    check.close();
+    const newer = await svmtest(['history', 'trend', '--db', old]);
+    expect(newer.exitCode).toBe(2);
+    expect(newer.stderr).toMatch(/old\.db: was written by a newer svmtest/);
+  });
+});
