@@ -13,6 +13,7 @@ export interface CiFlags
   jobs?: number;
   failOn: FailOn;
   reporter: string;
+  history?: string;
 }
 
 export function printStages(stages: readonly Stage[]): void {
@@ -28,6 +29,7 @@ export async function ciCommand(flags: CiFlags): Promise<ExitCode> {
       ...(flags.out ? { out: flags.out } : {}),
       failOn: flags.failOn,
       reporter: flags.reporter,
+      ...(flags.history ? { history: flags.history } : {}),
       screen: processScreen(),
       openProgress,
       note,

@@ -133,6 +133,7 @@ program
   .addOption(new Option('--accel <kind>', 'qemu: accelerator').choices(['auto', 'kvm', 'tcg']))
   .addOption(new Option('--fail-on <what>', 'which verdicts make the exit code 1').choices(['regression', 'unexpected', 'never']).default('regression'))
   .option('-r, --reporter <list>', 'reporters: terminal, junit, markdown, json, github', 'terminal,junit,markdown,github')
+  .option('--history <path|url>', 'import both runs and the comparison into this history store at the end (SQLite file or postgres:// URL)')
   .action(action(async (opts) => (await import('./ci.js')).ciCommand(opts)));
 
 program

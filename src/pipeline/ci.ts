@@ -7,6 +7,7 @@ import type { ProgressSink } from '../model/progress.js';
 import { InputError } from '../model/errors.js';
 import type { Screen } from '../reporters/types.js';
 import { compareSaved } from './compare.js';
+import { importIntoHistory } from './history.js';
 import { renderReports } from './render-reports.js';
 import { timestampDir } from './run-dir.js';
 import type { RunRequest } from './run-request.js';
@@ -23,6 +24,8 @@ export interface CiOptions {
   readonly out?: string;
   readonly failOn: FailOn;
   readonly reporter: string;
+  /** Import both runs and the comparison into this history store at the end (a nightly). */
+  readonly history?: string;
   readonly screen: Screen;
   readonly openProgress: () => Promise<{ sink: ProgressSink; close: () => Promise<void> }>;
   readonly note: (message: string) => void;
@@ -94,5 +97,10 @@ export async function ci(options: CiOptions): Promise<CiResult> {
   });
   for (const written of await renderReports({ kind: 'comparison', comparison }, options.reporter, outDir, options.screen)) options.note(`wrote ${written}`);
   stages.push({ name: 'compare and report', ms: performance.now() - started });
+  if (options.history) {
+    const imported = performance.now();
+    for (const r of await importIntoHistory(options.history, [outDir])) options.note(`history ${options.history}: ${r.file} ${r.outcome}`);
+    stages.push({ name: 'history import', ms: performance.now() - imported });
+  }
   return { code: comparisonExitCode(comparison, options.failOn), outDir, stages };
 }

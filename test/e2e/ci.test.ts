@@ -45,6 +45,23 @@ describe('svmtest demo (the README quick start): the whole pipeline in QEMU', ()
 });
 
 describe('svmtest ci on the host', () => {
+  it('ci --history imports both runs and the comparison at the end of a nightly', async () => {
+    const suite = writeSuiteFile(dir, { name: 'fixture', kind: 'gtest', command: [program] });
+    const config = writeConfig(
+      dir,
+      { suiteFiles: [suite], suites: [], profile: 'full' },
+      { variants: { legacy: { expect: { kfd: false } }, gpusvm: { expect: { kfd: false } } } },
+    );
+    const db = join(dir, 'nightly.db');
+    const r = await svmtest(['ci', '-c', config, '-o', join(dir, 'nightly'), '-f', 'fixture/Nightly.*', '--history', db], {
+      env: { SVMTEST_FIXTURE_FAIL: '' },
+    });
+    expect(r.exitCode, r.stderr).toBe(0);
+    expect(r.stderr).toMatch(/history .*nightly\.db: .*comparison\.json added/);
+    const trend = JSON.parse((await svmtest(['history', 'trend', '--db', db, '--json'])).stdout) as { nights: Array<{ variant: string }> };
+    expect(new Set(trend.nights.map((n) => n.variant))).toEqual(new Set(['legacy', 'gpusvm']));
+  });
+
   it('an infrastructure failure in one variant gives exit 3 and no verdict', async () => {
     const suite = writeSuiteFile(dir, { name: 'fixture', kind: 'gtest', command: [program] });
     const config = writeConfig(
