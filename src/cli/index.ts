@@ -186,6 +186,15 @@ historyOptions(history.command('trend').description('pass counts, regressions, k
   .action(action(async (opts) => (await import('./history.js')).historyTrendCommand(opts)));
 
 program
+  .command('dashboard')
+  .description('a static, self-contained site of the nightly history (overview, regressions, flaky tests, per-test strips, trends)')
+  .option('--db <path|url>', 'SQLite file or postgres:// URL (default: history.db in the config, else reports/history.db)')
+  .option('-c, --config <file>', 'configuration file')
+  .requiredOption('-o, --out <dir>', 'directory to write the site into')
+  .option('--nights <n>', 'nights shown', positive, 60)
+  .action(action(async (opts) => (await import('./dashboard.js')).dashboardCommand(opts)));
+
+program
   .command('merge')
   .description('combine shard runs of one variant into one run (refuses overlaps and mixed variants or kernels)')
   .argument('<runs...>', 'run directories or run.json files of the shards')

@@ -6,6 +6,9 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { migrationsFor } from '../../src/history/migrations.js';
 import { svmtest, tempDir } from '../helpers/cli.js';
 import { gtestProgram, SETUP_TIMEOUT_MS } from '../helpers/programs.js';
+import { launchChromium } from '../helpers/browser.js';
+import { REPO_ROOT } from '../helpers/paths.js';
+import { makeRun, result } from '../helpers/runs.js';
 import { freshStore, type StoreKind } from '../helpers/stores.js';
 import { writeConfig, writeSuiteFile } from '../helpers/suite-files.js';
 
@@ -178,5 +181,90 @@ describe('the history store refuses what it cannot read', () => {
     const newer = await svmtest(['history', 'trend', '--db', old]);
     expect(newer.exitCode).toBe(2);
     expect(newer.stderr).toMatch(/old\.db: was written by a newer svmtest/);
+  });
+});
+
+describe('the dashboard, in a real browser', () => {
+  const XSS = '<img src=x onerror="window.__xss=1">';
+  let site: string;
+  beforeAll(async () => {
+    const db = await freshStore('sqlite', dir);
+    await importAll(db);
+    // A regression whose name is markup: it must show as text.
+    const hostile = join(dir, 'hostile');
+    const env = { gpus: [], kernelRelease: '6.18.0' };
+    writeFileSync(
+      join(dir, 'hostile-legacy.json'),
+      JSON.stringify(makeRun('legacy', [result('evil', XSS, 'pass')], { environment: env, startedAt: '2026-11-06T01:00:00.000Z' })),
+    );
+    writeFileSync(
+      join(dir, 'hostile-gpusvm.json'),
+      JSON.stringify(
+        makeRun('gpusvm', [result('evil', XSS, 'fail', { message: '<script>window.__xss=2</script>' })], {
+          environment: env,
+          startedAt: '2026-11-06T02:00:00.000Z',
+        }),
+      ),
+    );
+    expect((await svmtest(['compare', join(dir, 'hostile-legacy.json'), join(dir, 'hostile-gpusvm.json'), '-o', hostile])).exitCode).toBe(1);
+    await svmtest([
+      'history',
+      'import',
+      '--db',
+      db,
+      '--night',
+      night(6),
+      join(dir, 'hostile-legacy.json'),
+      join(dir, 'hostile-gpusvm.json'),
+      join(hostile, 'comparison.json'),
+    ]);
+    site = join(dir, 'site');
+    const built = await svmtest(['dashboard', '--db', db, '-o', site, '--nights', '10']);
+    expect(built.exitCode, built.stderr).toBe(0);
+  }, 300_000);
+
+  it('renders from file:// with no console errors; filters narrow the tables; a regression shows its first bad night; markup stays text', async () => {
+    const browser = await launchChromium();
+    try {
+      const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+      const errors: string[] = [];
+      page.on('console', (m) => m.type() === 'error' && errors.push(m.text()));
+      page.on('pageerror', (e) => errors.push(String(e)));
+      let dialogs = 0;
+      page.on('dialog', async (d) => {
+        dialogs++;
+        await d.dismiss();
+      });
+      await page.goto(`file://${join(site, 'index.html')}`);
+      await page.waitForSelector('body[data-ready=true]');
+      expect(await page.locator('#latest .card h3').first().textContent()).toBe(`no GPU — ${night(6)}`);
+      await page.screenshot({ path: join(REPO_ROOT, 'test', '.tmp', 'dashboard.png') });
+
+      await page.goto(`file://${join(site, 'index.html')}#regressions`);
+      const rows = page.locator('#regression-table tbody tr');
+      expect(await rows.count()).toBe(2);
+      await page.fill('#f-text', 'BreaksLater');
+      expect(await rows.count()).toBe(1);
+      expect(await rows.first().locator('td').nth(3).textContent()).toBe(night(4));
+      expect(await rows.first().locator('td').nth(4).textContent()).toBe(night(3));
+
+      await page.goto(`file://${join(site, 'index.html')}#tests`);
+      await page.fill('#f-text', 'Nightly.BreaksLater');
+      await page.selectOption('#f-variant', 'gpusvm');
+      const strip = await page.locator('#strip-table tbody tr td.strip').first().innerText();
+      expect(strip.replace(/\s/g, '')).toBe('PPPFFF');
+
+      // The payload is a test name on the page, as text: no image element, no script ran.
+      await page.fill('#f-text', '');
+      await page.selectOption('#f-variant', '');
+      await page.goto(`file://${join(site, 'index.html')}#regressions`);
+      await expect.poll(() => page.locator('#regression-table td.test', { hasText: XSS }).count()).toBe(1);
+      expect(await page.locator('img').count()).toBe(0);
+      expect(await page.evaluate(() => (window as unknown as { __xss?: number }).__xss)).toBeUndefined();
+      expect(dialogs).toBe(0);
+      expect(errors).toEqual([]);
+    } finally {
+      await browser.close();
+    }
   });
 });

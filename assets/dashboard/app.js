@@ -1,0 +1,145 @@
+// svmtest nightly dashboard: a static page over window.SVMTEST_DATA (data.js), no server, no CDN.
+// Every string from the data reaches the page through textContent: a test name is text, never markup.
+(() => {
+  const data = window.SVMTEST_DATA;
+  const $ = (id) => document.getElementById(id);
+  const el = (tag, text, className) => {
+    const node = document.createElement(tag);
+    if (text !== undefined && text !== null) node.textContent = String(text);
+    if (className) node.className = className;
+    return node;
+  };
+  const row = (cells) => {
+    const tr = el('tr');
+    for (const cell of cells) tr.append(cell instanceof Node ? cell : el('td', cell));
+    return tr;
+  };
+  const family = (gfx) => gfx || 'no GPU';
+
+  // Filters: suite, GPU family, variant, text — every table and strip list narrows with them.
+  const filters = { suite: '', gfx: '', variant: '', text: '' };
+  const suites = new Set([...data.strips, ...data.regressions, ...data.flaky].map((t) => t.suite));
+  const gfxs = new Set([...data.latest.map((l) => l.gfx), ...data.strips.map((s) => s.gfx)]);
+  const variants = new Set([...data.strips.map((s) => s.variant), ...data.flaky.map((f) => f.variant)]);
+  const fill = (select, values) => {
+    for (const v of [...values].sort()) select.append(Object.assign(el('option', family(v)), { value: v }));
+  };
+  fill($('f-suite'), suites);
+  fill($('f-gfx'), gfxs);
+  fill($('f-variant'), variants);
+  const matches = (t) =>
+    (!filters.suite || t.suite === filters.suite) &&
+    (!filters.gfx || t.gfx === filters.gfx) &&
+    (!filters.variant || !t.variant || t.variant === filters.variant || t.candidate === filters.variant) &&
+    (!filters.text || `${t.suite}/${t.name}`.toLowerCase().includes(filters.text.toLowerCase()));
+
+  const testCell = (t) => el('td', `${t.suite}/${t.name}`, 'test');
+  const logCell = (r) => {
+    const td = el('td');
+    if (r.runDir) {
+      const a = el('a', r.log ? 'log' : 'run');
+      a.href = encodeURI(`file://${r.runDir}/${r.log ?? ''}`);
+      td.append(a);
+    }
+    return td;
+  };
+  const fillTable = (id, items, toRow) => {
+    const body = $(id).tBodies[0];
+    body.replaceChildren();
+    const shown = items.filter(matches);
+    for (const item of shown) body.append(toRow(item));
+    if (shown.length === 0) body.append(row([el('td', 'none', 'empty')]));
+  };
+
+  function renderTables() {
+    fillTable('regression-table', data.regressions, (r) =>
+      row([testCell(r), family(r.gfx), `${r.candidate}: ${r.status}`, r.firstBad?.night ?? '', r.lastGood?.night ?? 'never', r.changed.join('; '), r.events ?? '', logCell(r)]),
+    );
+    fillTable('not-regression-table', data.notRegressions, (r) => row([testCell(r), family(r.gfx), `${r.score.failures} of ${r.score.nights} nights`, r.score.flips]));
+    fillTable('flaky-table', data.flaky, (f) => row([testCell(f), f.variant, family(f.gfx), f.score.flipRate.toFixed(2), `${f.score.failures} of ${f.score.nights}`, f.score.retried]));
+    fillTable('strip-table', data.strips, (s) => {
+      const strip = el('td', undefined, 'strip');
+      [...s.statuses].forEach((letter, i) => {
+        const cell = el('span', letter === '.' ? '' : letter, letter === '.' ? 's-dot' : `s-${letter}`);
+        cell.title = `${data.nights[i]}: ${letter}`;
+        strip.append(cell);
+      });
+      return row([testCell(s), s.variant, family(s.gfx), strip]);
+    });
+  }
+
+  function renderLatest() {
+    const box = $('latest');
+    box.replaceChildren();
+    for (const l of data.latest.filter((x) => !filters.gfx || x.gfx === filters.gfx)) {
+      const card = el('div', undefined, 'card');
+      card.append(el('h3', `${family(l.gfx)} — ${l.night}`));
+      card.append(el('div', `${l.candidate} (kernel ${l.candidateKernel ?? '?'}) against ${l.baseline} (kernel ${l.baselineKernel ?? '?'})`));
+      const bad = (l.counts.regression ?? 0) + (l.counts['new-fail'] ?? 0) + (l.counts.missing ?? 0);
+      card.append(el('div', bad > 0 ? `${bad} regressions, new failures or missing tests` : 'no regressions', bad > 0 ? 'bad' : 'good'));
+      const parts = Object.entries(l.counts).filter(([, n]) => n > 0).map(([v, n]) => `${n} ${v}`);
+      card.append(el('div', parts.join(' · ')));
+      box.append(card);
+    }
+    if (data.latest.length === 0) box.append(el('p', 'no comparisons imported yet', 'empty'));
+  }
+
+  // Charts (uPlot): one series per variant and family for pass rates; regressions and kernel events per night.
+  const charts = [];
+  function chart(id, series, values) {
+    const target = $(id);
+    target.replaceChildren();
+    if (!window.uPlot || values.length === 0) return;
+    const xs = data.nights.map((n) => Date.parse(`${n}T00:00:00Z`) / 1000);
+    const colors = ['#2f6fde', '#d0493c', '#2e9b5b', '#a35ed6', '#d38a18', '#5a6473'];
+    const opts = {
+      width: Math.max(360, target.clientWidth - 12),
+      height: 220,
+      series: [{}, ...series.map((label, i) => ({ label, stroke: colors[i % colors.length], width: 2, spanGaps: true }))],
+      axes: [{}, { size: 50 }],
+    };
+    charts.push(new window.uPlot(opts, [xs, ...values], target));
+  }
+  function renderCharts() {
+    const cells = data.trend.nights.filter(matches);
+    const byKey = new Map();
+    for (const c of cells) {
+      const key = `${c.variant} ${family(c.gfx)}`;
+      const perNight = byKey.get(key) ?? new Map();
+      const prev = perNight.get(c.night) ?? { pass: 0, total: 0, events: 0 };
+      const ran = Object.entries(c.counts).filter(([s]) => s !== 'skip' && s !== 'notrun').reduce((n, [, v]) => n + v, 0);
+      perNight.set(c.night, { pass: prev.pass + (c.counts.pass ?? 0), total: prev.total + ran, events: prev.events + c.pageFaults + c.resets + c.kernelErrors });
+      byKey.set(key, perNight);
+    }
+    const keys = [...byKey.keys()].sort();
+    chart('chart-pass', keys, keys.map((k) => data.nights.map((n) => { const v = byKey.get(k).get(n); return v && v.total > 0 ? Math.round((1000 * v.pass) / v.total) / 10 : null; })));
+    const regGfx = [...new Set(data.trend.regressions.map((r) => r.gfx))].filter((g) => !filters.gfx || g === filters.gfx).sort();
+    chart('chart-regressions', regGfx.map(family), regGfx.map((g) => data.nights.map((n) => data.trend.regressions.find((r) => r.night === n && r.gfx === g)?.count ?? 0)));
+    chart('chart-events', keys, keys.map((k) => data.nights.map((n) => byKey.get(k).get(n)?.events ?? null)));
+  }
+
+  function render() {
+    while (charts.length > 0) charts.pop().destroy();
+    renderLatest();
+    renderCharts();
+    renderTables();
+  }
+
+  function showTab() {
+    const tab = (location.hash || '#overview').slice(1);
+    for (const section of document.querySelectorAll('.tab')) section.classList.toggle('active', section.id === tab);
+    for (const link of document.querySelectorAll('nav a')) link.classList.toggle('active', link.dataset.tab === tab);
+  }
+
+  $('generated').textContent = `${data.nights.length > 0 ? `nights ${data.nights[0]} to ${data.nights.at(-1)}` : 'no nights yet'} · generated ${data.generatedAt}`;
+  for (const [id, key] of [['f-suite', 'suite'], ['f-gfx', 'gfx'], ['f-variant', 'variant'], ['f-text', 'text']]) {
+    $(id).addEventListener('input', (e) => {
+      filters[key] = e.target.value;
+      render();
+    });
+  }
+  window.addEventListener('hashchange', showTab);
+  showTab();
+  render();
+  document.body.dataset.ready = 'true';
+})();
