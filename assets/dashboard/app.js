@@ -76,7 +76,7 @@
       card.append(el('h3', `${family(l.gfx)} — ${l.night}`));
       card.append(el('div', `${l.candidate} (kernel ${l.candidateKernel ?? '?'}) against ${l.baseline} (kernel ${l.baselineKernel ?? '?'})`));
       const bad = (l.counts.regression ?? 0) + (l.counts['new-fail'] ?? 0) + (l.counts.missing ?? 0);
-      card.append(el('div', bad > 0 ? `${bad} regressions, new failures or missing tests` : 'no regressions', bad > 0 ? 'bad' : 'good'));
+      card.append(el('div', bad > 0 ? `${bad} ${bad === 1 ? 'regression, new failure or missing test' : 'regressions, new failures or missing tests'}` : 'no regressions', bad > 0 ? 'bad' : 'good'));
       const parts = Object.entries(l.counts).filter(([, n]) => n > 0).map(([v, n]) => `${n} ${v}`);
       card.append(el('div', parts.join(' · ')));
       box.append(card);
@@ -95,8 +95,9 @@
     const opts = {
       width: Math.max(360, target.clientWidth - 12),
       height: 220,
-      series: [{}, ...series.map((label, i) => ({ label, stroke: colors[i % colors.length], width: 2, spanGaps: true }))],
-      axes: [{}, { size: 50 }],
+      series: [{ label: 'night', value: (u, v) => (v == null ? '--' : new Date(v * 1000).toISOString().slice(0, 10)) }, ...series.map((label, i) => ({ label, stroke: colors[i % colors.length], width: 2, spanGaps: true }))],
+      // Nights are days: ticks on whole days, labelled by date (no clock times).
+      axes: [{ incrs: [86400, 2 * 86400, 7 * 86400, 14 * 86400, 28 * 86400], values: (u, ticks) => ticks.map((t) => new Date(t * 1000).toISOString().slice(5, 10)) }, { size: 50 }],
     };
     charts.push(new window.uPlot(opts, [xs, ...values], target));
   }
