@@ -38,7 +38,10 @@
     const td = el('td');
     if (r.runDir) {
       const a = el('a', r.log ? 'log' : 'run');
-      a.href = encodeURI(`file://${r.runDir}/${r.log ?? ''}`);
+      // With --links the run directories are published under one URL (by their names); else they are local paths.
+      const path = (r.log ?? '').split('/').map(encodeURIComponent).join('/');
+      const name = r.runDir.split('/').filter(Boolean).at(-1) ?? '';
+      a.href = data.linkBase ? `${data.linkBase}/${encodeURIComponent(name)}/${path}` : `file://${encodeURI(r.runDir)}/${path}`;
       td.append(a);
     }
     return td;

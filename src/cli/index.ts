@@ -192,6 +192,7 @@ program
   .option('-c, --config <file>', 'configuration file')
   .requiredOption('-o, --out <dir>', 'directory to write the site into')
   .option('--nights <n>', 'nights shown', positive, 60)
+  .option('--links <url>', 'URL under which the run directories are published by name (log links); default: local paths')
   .action(action(async (opts) => (await import('./dashboard.js')).dashboardCommand(opts)));
 
 program

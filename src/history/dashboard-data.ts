@@ -11,6 +11,8 @@ const MAX_STRIPS = 1500;
 
 export interface DashboardData {
   readonly generatedAt: string;
+  /** Where run directories are published (by name), for the log links; null: local paths. */
+  readonly linkBase: string | null;
   readonly nights: readonly string[];
   readonly latest: ReadonlyArray<{
     readonly gfx: string;
@@ -30,7 +32,7 @@ export interface DashboardData {
 }
 
 /** Everything the static dashboard shows, from the store, for the last `nights` nights. */
-export async function dashboardData(store: HistoryStore, options: { nights?: number } = {}): Promise<DashboardData> {
+export async function dashboardData(store: HistoryStore, options: { nights?: number; linkBase?: string } = {}): Promise<DashboardData> {
   const days = options.nights ?? 60;
   const latestNight = (
     await store.db
@@ -107,6 +109,7 @@ export async function dashboardData(store: HistoryStore, options: { nights?: num
   }
   return {
     generatedAt: new Date().toISOString(),
+    linkBase: options.linkBase?.replace(/\/+$/, '') ?? null,
     nights,
     latest: latestRows.map((r) => ({
       gfx: r.gfx,

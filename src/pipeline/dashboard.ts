@@ -22,7 +22,11 @@ function scriptJson(value: unknown): string {
  * The static dashboard: index.html, app.js, style.css, the charting library from node_modules, and
  * data.js — the store's answers for the last `nights` nights. Opens from file:// and from GitHub Pages.
  */
-export async function buildDashboard(location: string, outDir: string, options: { nights?: number } = {}): Promise<{ dir: string; bytes: number }> {
+export async function buildDashboard(
+  location: string,
+  outDir: string,
+  options: { nights?: number; linkBase?: string } = {},
+): Promise<{ dir: string; bytes: number }> {
   const data = await withHistory(location, (store) => dashboardData(store, options));
   const dir = resolve(outDir);
   mkdirSync(join(dir, 'vendor'), { recursive: true });

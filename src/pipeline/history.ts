@@ -10,9 +10,13 @@ import { currentRegressions, type RegressionReport } from '../history/regression
 import { showTest, type TestStrips } from '../history/show-test.js';
 import { type Trend, trend } from '../history/trend.js';
 
-/** --db, else history.db in the config, else reports/history.db beside the reports. */
-export function historyLocation(given: string | undefined, loaded: LoadedConfig): string {
+/**
+ * --db, else $SVMTEST_HISTORY_DB (a postgres:// URL with a password belongs in a CI secret, not on a
+ * command line), else history.db in the config, else reports/history.db beside the reports.
+ */
+export function historyLocation(given: string | undefined, loaded: LoadedConfig, env: NodeJS.ProcessEnv = process.env): string {
   if (given) return given;
+  if (env.SVMTEST_HISTORY_DB) return env.SVMTEST_HISTORY_DB;
   const configured = loaded.config.history.db;
   if (configured) return /^postgres(ql)?:\/\//.test(configured) ? configured : resolve(dirname(resolve(loaded.file)), configured);
   return resolve(loaded.config.run.out, 'history.db');

@@ -1,4 +1,4 @@
-import { writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Kysely, Migrator, SqliteDialect } from 'kysely';
 import Database from 'better-sqlite3';
@@ -166,6 +166,14 @@ describe('the history store refuses what it cannot read', () => {
     expect(imported.stderr).toMatch(/notes\.json: schemaVersion is missing/);
   });
 
+  it('$SVMTEST_HISTORY_DB names the store; a PostgreSQL password never reaches the output', async () => {
+    // A closed port on this machine: the connection fails, and the message names the server without the secret.
+    const r = await svmtest(['history', 'trend'], { env: { SVMTEST_HISTORY_DB: 'postgres://nightly:hunter2-secret@127.0.0.1:9/svm' } });
+    expect(r.exitCode).toBe(3);
+    expect(r.stderr).toMatch(/127\.0\.0\.1:9\/svm: cannot connect to PostgreSQL/);
+    expect(r.stdout + r.stderr).not.toContain('hunter2');
+  });
+
   it('an older database is migrated; a newer one is refused', async () => {
     const old = join(dir, 'old.db');
     const db = new Kysely<unknown>({ dialect: new SqliteDialect({ database: new Database(old) }) });
@@ -247,6 +255,10 @@ describe('the dashboard, in a real browser', () => {
       expect(await rows.count()).toBe(1);
       expect(await rows.first().locator('td').nth(3).textContent()).toBe(night(4));
       expect(await rows.first().locator('td').nth(4).textContent()).toBe(night(3));
+      // The log link points into the run directory, which exists here.
+      const href = (await rows.first().locator('a').getAttribute('href')) ?? '';
+      expect(href).toMatch(/^file:\/\//);
+      expect(existsSync(decodeURI(href.slice('file://'.length)).replace(/\/$/, ''))).toBe(true);
 
       await page.goto(`file://${join(site, 'index.html')}#tests`);
       await page.fill('#f-text', 'Nightly.BreaksLater');
@@ -266,5 +278,17 @@ describe('the dashboard, in a real browser', () => {
     } finally {
       await browser.close();
     }
+  });
+
+  it('--links publishes log links under one URL; anything but http(s) is refused', async () => {
+    const db = await freshStore('sqlite', dir);
+    await importAll(db);
+    const linked = join(dir, 'site-linked');
+    expect((await svmtest(['dashboard', '--db', db, '-o', linked, '--links', 'https://ci.example/runs/'])).exitCode).toBe(0);
+    const data = readFileSync(join(linked, 'data.js'), 'utf8');
+    expect(data).toContain('"linkBase":"https://ci.example/runs"');
+    const bad = await svmtest(['dashboard', '--db', db, '-o', join(dir, 'site-bad'), '--links', 'javascript:alert(1)']);
+    expect(bad.exitCode).toBe(2);
+    expect(bad.stderr).toMatch(/--links: expected an http\(s\) URL/);
   });
 });

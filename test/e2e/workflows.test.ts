@@ -39,5 +39,18 @@ describe('GitHub Actions files', () => {
     expect(wf.jobs.verdict!.needs).toBe('run');
     expect(commands.filter((c) => c.startsWith('merge '))).toHaveLength(2);
     expect(commands.find((c) => c.startsWith('compare '))).toMatch(/--reporter terminal,junit,markdown,github/);
+    expect(commands.find((c) => c.startsWith('history import '))).toBe('history import merged/legacy merged/gpusvm verdict/comparison.json');
+  });
+
+  it('the nightly builds the dashboard from the store and deploys it to Pages; the store URL comes from a secret', () => {
+    const wf = parse(readFileSync(join(REPO_ROOT, '.github/workflows/nightly-amd.yml'), 'utf8')) as {
+      jobs: Record<string, { needs?: string; env?: Record<string, string>; steps: Array<{ uses?: string; with?: Record<string, string> }> }>;
+    };
+    for (const job of ['verdict', 'dashboard']) expect(wf.jobs[job]!.env?.SVMTEST_HISTORY_DB).toBe('${{ secrets.SVMTEST_HISTORY_DB }}');
+    const dashboard = wf.jobs.dashboard!;
+    expect(dashboard.needs).toBe('verdict');
+    expect(dashboard.steps.map((s) => s.with?.command ?? '')).toContain('dashboard --nights 90 -o site');
+    expect(dashboard.steps.some((s) => s.uses?.startsWith('actions/upload-pages-artifact') && s.with?.path === 'site/')).toBe(true);
+    expect(wf.jobs.publish!.steps.some((s) => s.uses?.startsWith('actions/deploy-pages'))).toBe(true);
   });
 });
