@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { buildBench } from './build.js';
 import { engineBench } from './engine.js';
+import { historyBench } from './history.js';
 import { realSuitesBench } from './real-suites.js';
 import { generateCoreInputs } from './generate.js';
 import { fmtMb, fmtMs, row, timeCommand } from './measure.js';
@@ -50,6 +51,7 @@ const BENCHES = {
   engine: () => engineBench(BIN, join(DATA, 'engine')),
   build: () => buildBench(ROOT, BIN),
   'real-suites': () => realSuitesBench(ROOT, BIN, join(DATA, 'real-suites')),
+  history: () => historyBench(ROOT, BIN, join(DATA, 'history')),
 };
 
 const wanted = process.argv.slice(2);

@@ -155,7 +155,7 @@ const history = program
   .description('the nightly history: import runs and comparisons, then ask what regressed since when, what is flaky, and trends');
 const historyOptions = (command: Command) =>
   command
-    .option('--db <path|url>', 'SQLite file or postgres:// URL (default: history.db in the config, else reports/history.db)')
+    .option('--db <path|url>', 'SQLite file or postgres:// URL (default: $SVMTEST_HISTORY_DB, else history.db in the config, else reports/history.db)')
     .option('-c, --config <file>', 'configuration file')
     .option('--json', 'machine-readable output');
 historyOptions(
@@ -188,7 +188,7 @@ historyOptions(history.command('trend').description('pass counts, regressions, k
 program
   .command('dashboard')
   .description('a static, self-contained site of the nightly history (overview, regressions, flaky tests, per-test strips, trends)')
-  .option('--db <path|url>', 'SQLite file or postgres:// URL (default: history.db in the config, else reports/history.db)')
+  .option('--db <path|url>', 'SQLite file or postgres:// URL (default: $SVMTEST_HISTORY_DB, else history.db in the config, else reports/history.db)')
   .option('-c, --config <file>', 'configuration file')
   .requiredOption('-o, --out <dir>', 'directory to write the site into')
   .option('--nights <n>', 'nights shown', positive, 60)
