@@ -263,7 +263,7 @@ describe('the dashboard, in a real browser', () => {
       await page.goto(`file://${join(site, 'index.html')}#tests`);
       await page.fill('#f-text', 'Nightly.BreaksLater');
       await page.selectOption('#f-variant', 'gpusvm');
-      const strip = await page.locator('#strip-table tbody tr td.strip').first().innerText();
+      const strip = (await page.locator('#strip-table tbody tr td.strip').first().textContent()) ?? '';
       expect(strip.replace(/\s/g, '')).toBe('PPPFFF');
 
       // The payload is a test name on the page, as text: no image element, no script ran.

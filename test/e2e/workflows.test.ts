@@ -46,6 +46,7 @@ describe('GitHub Actions files', () => {
     const wf = parse(readFileSync(join(REPO_ROOT, '.github/workflows/nightly-amd.yml'), 'utf8')) as {
       jobs: Record<string, { needs?: string; env?: Record<string, string>; steps: Array<{ uses?: string; with?: Record<string, string> }> }>;
     };
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: a GitHub Actions expression, not a JavaScript template
     for (const job of ['verdict', 'dashboard']) expect(wf.jobs[job]!.env?.SVMTEST_HISTORY_DB).toBe('${{ secrets.SVMTEST_HISTORY_DB }}');
     const dashboard = wf.jobs.dashboard!;
     expect(dashboard.needs).toBe('verdict');
