@@ -8,7 +8,7 @@ import type { HistoryDatabase } from './tables.js';
 
 // Rows per INSERT: as many as the bound-parameter budget allows (SQLite allows 32,766 and
 // PostgreSQL 65,535 per statement): fewer, larger statements are what makes a night import fast.
-const PARAMETER_BUDGET = Number(process.env.PB ?? 4000);
+const PARAMETER_BUDGET = 4000;
 
 export type ImportOutcome = 'added' | 'updated' | 'unchanged';
 
@@ -152,7 +152,10 @@ export async function importComparison(store: HistoryStore, comparison: Comparis
       })
       .execute();
     const ids = await internTests(tx, comparison.entries);
-    const rows = comparison.entries.map((e) => ({ comparison_id: id, test_id: ids.get(`${e.suite}\0${e.name}`)!, verdict: VERDICTS.indexOf(e.verdict) }));
+    // "pass" is not stored: a comparison's test without a verdict row passed in both (show-test relies on it).
+    const rows = comparison.entries
+      .filter((e) => e.verdict !== 'pass')
+      .map((e) => ({ comparison_id: id, test_id: ids.get(`${e.suite}\0${e.name}`)!, verdict: VERDICTS.indexOf(e.verdict) }));
     for (const chunk of chunks(rows)) await tx.insertInto('verdicts').values(chunk).execute();
     return 'added';
   });

@@ -1,4 +1,5 @@
 import { type Kysely, type Migration, sql } from 'kysely';
+import { VERDICTS } from '../model/comparison.js';
 
 /**
  * The store's schema, one migration per version, applied in name order. A database that has run
@@ -83,6 +84,13 @@ export function migrationsFor(dialect: Dialect): Record<string, Migration> {
       // Which svmtest wrote each run: a night whose results changed with the tool, not the kernel, shows it.
       async up(db: Kysely<unknown>): Promise<void> {
         await db.schema.alterTable('runs').addColumn('tool_version', 'text').execute();
+      },
+    },
+    '003_verdicts_without_pass': {
+      // Nine verdicts in ten are "pass": they are implied by the candidate's result and no longer
+      // stored, which halves a year's store (see import.ts).
+      async up(db: Kysely<unknown>): Promise<void> {
+        await sql`delete from verdicts where verdict = ${VERDICTS.indexOf('pass')}`.execute(db);
       },
     },
   };

@@ -36,12 +36,19 @@ export async function showTest(store: HistoryStore, id: string): Promise<TestStr
     nights: series.map((s) => ({ night: s.night, status: s.status, flaky: s.flaky, events: s.events })),
     score: flakeScore(series),
   }));
+  // Stored verdicts, and "pass" for each comparison whose candidate ran the test but stored none.
   const verdicts = await store.db
-    .selectFrom('verdicts')
-    .innerJoin('comparisons', 'comparisons.id', 'verdicts.comparison_id')
-    .select(['comparisons.night', 'comparisons.gfx', 'verdicts.verdict'])
-    .where('verdicts.test_id', '=', test.id)
+    .selectFrom('comparisons')
+    .innerJoin('runs as candidate', 'candidate.id', 'comparisons.candidate_run')
+    .leftJoin('results', (join) => join.onRef('results.run_key', '=', 'candidate.key').on('results.test_id', '=', test.id))
+    .leftJoin('verdicts', (join) => join.onRef('verdicts.comparison_id', '=', 'comparisons.id').on('verdicts.test_id', '=', test.id))
+    .select(['comparisons.night', 'comparisons.gfx', 'verdicts.verdict', 'results.status'])
+    .where((eb) => eb.or([eb('verdicts.verdict', 'is not', null), eb('results.status', 'is not', null)]))
     .orderBy('comparisons.night')
     .execute();
-  return { ...split, strips, verdicts: verdicts.map((v) => ({ night: v.night, gfx: v.gfx, verdict: VERDICTS[v.verdict] ?? 'skip' })) };
+  return {
+    ...split,
+    strips,
+    verdicts: verdicts.map((v) => ({ night: v.night, gfx: v.gfx, verdict: v.verdict === null ? 'pass' : (VERDICTS[v.verdict] ?? 'skip') })),
+  };
 }

@@ -63,6 +63,7 @@ export interface ComparisonsTable {
   counts: string;
 }
 
+/** Every verdict but "pass": a comparison's test without a row here passed in both variants. */
 export interface VerdictsTable {
   comparison_id: string;
   test_id: number;

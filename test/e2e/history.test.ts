@@ -90,16 +90,15 @@ describe.each(['sqlite', 'postgres'] as StoreKind[])('the history store (%s)', (
     ]);
     expect(flaky.map((f) => [f.name, f.variant])).toEqual([['Nightly.Flickers', 'gpusvm']]);
     expect(flaky[0]!.score).toMatchObject({ failures: 3, nights: 6, flips: 5 });
-    const show = await json<{ strips: Array<{ variant: string; nights: Array<{ status: string }>; score: { pattern: string; since?: string } }> }>([
-      'history',
-      'show',
-      '--db',
-      db,
-      'fixture/Nightly.BreaksLater',
-    ]);
+    const show = await json<{
+      strips: Array<{ variant: string; nights: Array<{ status: string }>; score: { pattern: string; since?: string } }>;
+      verdicts: Array<{ night: string; verdict: string }>;
+    }>(['history', 'show', '--db', db, 'fixture/Nightly.BreaksLater']);
     const gpusvm = show.strips.find((s) => s.variant === 'gpusvm')!;
     expect(gpusvm.nights.map((n) => n.status)).toEqual(['pass', 'pass', 'pass', 'fail', 'fail', 'fail']);
     expect(gpusvm.score).toMatchObject({ pattern: 'failing-since', since: night(4) });
+    // "pass" verdicts are implied, not stored: they come back all the same.
+    expect(show.verdicts.map((v) => v.verdict)).toEqual(['pass', 'pass', 'pass', 'regression', 'regression', 'regression']);
     const text = await svmtest(['history', 'show', '--db', db, 'fixture/Nightly.Flickers']);
     expect(text.stdout).toMatch(/gpusvm\s+no GPU\s+\.F\.F\.F {2}intermittent/);
   });
@@ -180,10 +179,17 @@ describe('the history store refuses what it cannot read', () => {
     const migrations = migrationsFor('sqlite');
     await new Migrator({ db, provider: { getMigrations: async () => ({ '001_initial': migrations['001_initial']! }) } }).migrateToLatest();
     await db.destroy();
+    // What version 1 stored: every verdict, "pass" (index 9) included.
+    const v1 = new Database(old);
+    v1.prepare("insert into comparisons values ('c1', 'a', 'b', '2026-11-01', '', '2026-11-01T00:00:00Z', '{}')").run();
+    v1.prepare("insert into tests (id, suite, name) values (1, 's', 'passes'), (2, 's', 'regressed')").run();
+    v1.prepare("insert into verdicts values ('c1', 1, 9), ('c1', 2, 0)").run();
+    v1.close();
     const migrated = await svmtest(['history', 'import', '--db', old, nightDirs[0]!]);
     expect(migrated.exitCode, migrated.stderr).toBe(0);
     const check = new Database(old);
     expect(check.prepare("select count(*) as n from pragma_table_info('runs') where name = 'tool_version'").get()).toEqual({ n: 1 });
+    expect(check.prepare("select test_id, verdict from verdicts where comparison_id = 'c1'").all()).toEqual([{ test_id: 2, verdict: 0 }]);
     check.prepare("insert into kysely_migration (name, timestamp) values ('999_from_the_future', '2027-01-01')").run();
     check.close();
     const newer = await svmtest(['history', 'trend', '--db', old]);
