@@ -242,7 +242,7 @@ export async function historyBench(root, bin, dir) {
     row(['overview page interactive (Chromium)', fmtMs(sqlite.overviewMs), fmtMs(postgres.overviewMs), goal(sqlite.overviewMs, 2000)]),
     row(['test-history page interactive (largest: all strips)', fmtMs(sqlite.stripsMs), fmtMs(postgres.stripsMs), goal(sqlite.stripsMs, 2000)]),
     row(['store size', fmtMb(sqlite.bytes), fmtMb(postgres.bytes), `≤ 200 MB ${sqlite.bytes <= 200 * 1024 * 1024 ? '✓' : '✗'}`]),
-    row(['dashboard data.js', fmtMb(sqlite.data), fmtMb(postgres.data), '—']),
+    row(['dashboard data.js', `${Math.round(sqlite.data / 1024)} KiB`, `${Math.round(postgres.data / 1024)} KiB`, '—']),
   ];
   return lines.join('\n');
 }

@@ -46,12 +46,57 @@
     }
     return td;
   };
+  // Tables render a page of rows at a time: a year of strips for thousands of tests stays quick to open.
+  const PAGE = 200;
   const fillTable = (id, items, toRow) => {
     const body = $(id).tBodies[0];
     body.replaceChildren();
     const shown = items.filter(matches);
-    for (const item of shown) body.append(toRow(item));
+    const more = (from) => {
+      for (const item of shown.slice(from, from + PAGE)) body.append(toRow(item));
+      const left = shown.length - from - PAGE;
+      if (left <= 0) return;
+      const button = el('button', `show ${Math.min(left, PAGE)} more (${left} not shown)`, 'more');
+      const tr = row([el('td')]);
+      tr.firstChild.append(button);
+      button.addEventListener('click', () => {
+        tr.remove();
+        more(from + PAGE);
+      });
+      body.append(tr);
+    };
+    more(0);
     if (shown.length === 0) body.append(row([el('td', 'none', 'empty')]));
+  };
+
+  // A strip is drawn on a canvas (one rectangle per run of equal nights), not thousands of elements.
+  const STRIP_COLORS = { P: '#6cc283', F: '#e0645a', C: '#a3271d', T: '#e7b43f', S: '#c3c8cf', N: '#c3c8cf' };
+  const STATUS_NAMES = { P: 'pass', F: 'fail', C: 'crash', T: 'timeout', S: 'skip', N: 'not run', '.': 'no result' };
+  const stripCell = (statuses) => {
+    const td = el('td', undefined, 'strip');
+    td.dataset.statuses = statuses;
+    const cell = Math.max(2, Math.min(9, Math.floor(900 / Math.max(1, statuses.length))));
+    const canvas = el('canvas');
+    canvas.width = statuses.length * cell;
+    canvas.height = 12;
+    canvas.setAttribute('role', 'img');
+    canvas.setAttribute('aria-label', `nights, oldest first: ${statuses}`);
+    const ctx = canvas.getContext('2d');
+    for (let start = 0, i = 1; i <= statuses.length; i++) {
+      if (i < statuses.length && statuses[i] === statuses[start]) continue;
+      const color = STRIP_COLORS[statuses[start]];
+      if (color) {
+        ctx.fillStyle = color;
+        ctx.fillRect(start * cell, 0, (i - start) * cell, 12);
+      }
+      start = i;
+    }
+    canvas.addEventListener('mousemove', (e) => {
+      const i = Math.min(statuses.length - 1, Math.floor(e.offsetX / cell));
+      canvas.title = `${data.nights[i]}: ${STATUS_NAMES[statuses[i]] ?? statuses[i]}`;
+    });
+    td.append(canvas);
+    return td;
   };
 
   function renderTables() {
@@ -60,15 +105,7 @@
     );
     fillTable('not-regression-table', data.notRegressions, (r) => row([testCell(r), family(r.gfx), `${r.score.failures} of ${r.score.nights} nights`, r.score.flips]));
     fillTable('flaky-table', data.flaky, (f) => row([testCell(f), f.variant, family(f.gfx), f.score.flipRate.toFixed(2), `${f.score.failures} of ${f.score.nights}`, f.score.retried]));
-    fillTable('strip-table', data.strips, (s) => {
-      const strip = el('td', undefined, 'strip');
-      [...s.statuses].forEach((letter, i) => {
-        const cell = el('span', letter === '.' ? '' : letter, letter === '.' ? 's-dot' : `s-${letter}`);
-        cell.title = `${data.nights[i]}: ${letter}`;
-        strip.append(cell);
-      });
-      return row([testCell(s), s.variant, family(s.gfx), strip]);
-    });
+    fillTable('strip-table', data.strips, (s) => row([testCell(s), s.variant, family(s.gfx), stripCell(s.statuses)]));
   }
 
   function renderLatest() {

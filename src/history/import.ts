@@ -31,6 +31,28 @@ function eventSummary(test: TestResult): string | null {
   return [...counts].map(([kind, n]) => `${kind}:${n}`).join(' ');
 }
 
+const ERROR_KINDS: ReadonlySet<string> = new Set(['panic', 'oops', 'bug', 'warning']);
+
+/** The run's rollup per suite and status, which trends read instead of the results. */
+function runCounts(runKey: number, tests: readonly TestResult[]) {
+  const cells = new Map<
+    string,
+    { run_key: number; suite: string; status: number; n: number; duration_ms: number; page_faults: number; resets: number; kernel_errors: number }
+  >();
+  for (const t of tests) {
+    const status = STATUSES.indexOf(t.status);
+    const key = `${t.suite}\0${status}`;
+    const cell = cells.get(key) ?? { run_key: runKey, suite: t.suite, status, n: 0, duration_ms: 0, page_faults: 0, resets: 0, kernel_errors: 0 };
+    cell.n++;
+    cell.duration_ms += Math.round(t.durationMs);
+    if (t.kernelEvents.some((e) => e.kind === 'gpu-page-fault')) cell.page_faults++;
+    if (t.kernelEvents.some((e) => e.kind === 'gpu-reset')) cell.resets++;
+    if (t.kernelEvents.some((e) => ERROR_KINDS.has(e.kind))) cell.kernel_errors++;
+    cells.set(key, cell);
+  }
+  return [...cells.values()];
+}
+
 /** Test ids for suite/name pairs, interned: each test is one row however many nights it ran. */
 async function internTests(db: Db, tests: ReadonlyArray<{ suite: string; name: string }>): Promise<Map<string, number>> {
   const ids = new Map<string, number>();
@@ -109,6 +131,7 @@ export async function importRun(store: HistoryStore, run: RunFile, options: { ni
       return 'unchanged';
     }
     if (existing) {
+      await tx.deleteFrom('run_counts').where('run_key', '=', existing.key).execute();
       await tx.deleteFrom('results').where('run_key', '=', existing.key).execute();
       await tx.deleteFrom('runs').where('key', '=', existing.key).execute();
     }
@@ -125,6 +148,8 @@ export async function importRun(store: HistoryStore, run: RunFile, options: { ni
       log: t.log ?? null,
     }));
     for (const chunk of chunks(results)) await tx.insertInto('results').values(chunk).execute();
+    const counts = runCounts(key, run.tests);
+    if (counts.length > 0) await tx.insertInto('run_counts').values(counts).execute();
     return existing ? 'updated' : 'added';
   });
 }

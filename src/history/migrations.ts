@@ -93,5 +93,34 @@ export function migrationsFor(dialect: Dialect): Record<string, Migration> {
         await sql`delete from verdicts where verdict = ${VERDICTS.indexOf('pass')}`.execute(db);
       },
     },
+    '004_run_counts': {
+      // Trends read a per-run rollup written at import instead of aggregating millions of results;
+      // per-test history goes from runs through the primary key, so the index on results.test_id —
+      // which made each import rewrite thousands of scattered index pages — is dropped.
+      async up(db: Kysely<unknown>): Promise<void> {
+        await db.schema
+          .createTable('run_counts')
+          .addColumn('run_key', 'integer', (c) => c.notNull().references('runs.key').onDelete('cascade'))
+          .addColumn('suite', 'text', (c) => c.notNull())
+          .addColumn('status', 'smallint', (c) => c.notNull())
+          .addColumn('n', 'integer', (c) => c.notNull())
+          .addColumn('duration_ms', 'bigint', (c) => c.notNull())
+          .addColumn('page_faults', 'integer', (c) => c.notNull())
+          .addColumn('resets', 'integer', (c) => c.notNull())
+          .addColumn('kernel_errors', 'integer', (c) => c.notNull())
+          .addPrimaryKeyConstraint('run_counts_pk', ['run_key', 'suite', 'status'])
+          .execute();
+        // The stores of versions 1–3: the same rollup from their results (events are "kind:n ..." summaries).
+        await sql`
+          insert into run_counts (run_key, suite, status, n, duration_ms, page_faults, resets, kernel_errors)
+          select r.run_key, t.suite, r.status, count(*), sum(r.duration_ms),
+            sum(case when r.events like '%gpu-page-fault:%' then 1 else 0 end),
+            sum(case when r.events like '%gpu-reset:%' then 1 else 0 end),
+            sum(case when r.events like '%panic:%' or r.events like '%oops:%' or r.events like '%bug:%' or r.events like '%warning:%' then 1 else 0 end)
+          from results r join tests t on t.id = r.test_id
+          group by r.run_key, t.suite, r.status`.execute(db);
+        await db.schema.dropIndex('results_by_test').execute();
+      },
+    },
   };
 }

@@ -63,6 +63,19 @@ export interface ComparisonsTable {
   counts: string;
 }
 
+/** Per run, suite and status: what trends read (written at import; results are never aggregated for them). */
+export interface RunCountsTable {
+  run_key: number;
+  suite: string;
+  status: number;
+  n: number;
+  duration_ms: number;
+  /** Tests during which the kernel logged a GPU page fault, a GPU reset, or a panic/oops/BUG/WARNING. */
+  page_faults: number;
+  resets: number;
+  kernel_errors: number;
+}
+
 /** Every verdict but "pass": a comparison's test without a row here passed in both variants. */
 export interface VerdictsTable {
   comparison_id: string;
@@ -74,6 +87,7 @@ export interface HistoryDatabase {
   runs: RunsTable;
   tests: TestsTable;
   results: ResultsTable;
+  run_counts: RunCountsTable;
   comparisons: ComparisonsTable;
   verdicts: VerdictsTable;
 }

@@ -31,9 +31,11 @@ const IN_CHUNK = 400;
 export async function testHistory(store: HistoryStore, testIds: readonly number[], filter: HistoryFilter = {}): Promise<NightResult[]> {
   const byCell = new Map<string, NightResult & { startedAt: string }>();
   for (let i = 0; i < testIds.length; i += IN_CHUNK) {
+    // From the runs, through results' primary key (run, test): a point lookup per run and test.
+    const ids = testIds.slice(i, i + IN_CHUNK);
     let query = store.db
-      .selectFrom('results')
-      .innerJoin('runs', 'runs.key', 'results.run_key')
+      .selectFrom('runs')
+      .innerJoin('results', (join) => join.onRef('results.run_key', '=', 'runs.key').on('results.test_id', 'in', ids))
       .select([
         'results.test_id',
         'results.status',
@@ -51,7 +53,7 @@ export async function testHistory(store: HistoryStore, testIds: readonly number[
         'runs.series',
         'runs.rocm_version',
       ])
-      .where('results.test_id', 'in', testIds.slice(i, i + IN_CHUNK));
+      .where('results.test_id', 'in', ids);
     if (filter.variant) query = query.where('runs.variant', '=', filter.variant);
     if (filter.gfx !== undefined) query = query.where('runs.gfx', '=', filter.gfx);
     if (filter.sinceNight) query = query.where('runs.night', '>=', filter.sinceNight);

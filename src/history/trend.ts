@@ -34,32 +34,22 @@ export async function trend(store: HistoryStore, options: { nights?: number } = 
   if (!latest) return { nights: [], regressions: [] };
   const since = nightsBefore(latest, (options.nights ?? 30) - 1);
   const rows = await store.db
-    .selectFrom('results')
-    .innerJoin('runs', 'runs.key', 'results.run_key')
-    .innerJoin('tests', 'tests.id', 'results.test_id')
+    .selectFrom('run_counts')
+    .innerJoin('runs', 'runs.key', 'run_counts.run_key')
     .select((eb) => [
       'runs.night',
       'runs.variant',
       'runs.gfx',
-      'tests.suite',
-      'results.status',
-      eb.fn.countAll<number>().as('n'),
-      eb.fn.sum<number>('results.duration_ms').as('ms'),
-      eb.fn.sum<number>(eb.case().when('results.events', 'like', '%gpu-page-fault%').then(1).else(0).end()).as('faults'),
-      eb.fn.sum<number>(eb.case().when('results.events', 'like', '%gpu-reset%').then(1).else(0).end()).as('resets'),
-      eb.fn
-        .sum<number>(
-          eb
-            .case()
-            .when(eb.or(['panic', 'oops', 'bug:', 'warning'].map((k) => eb('results.events', 'like', `%${k}%`))))
-            .then(1)
-            .else(0)
-            .end(),
-        )
-        .as('errors'),
+      'run_counts.suite',
+      'run_counts.status',
+      eb.fn.sum<number>('run_counts.n').as('n'),
+      eb.fn.sum<number>('run_counts.duration_ms').as('ms'),
+      eb.fn.sum<number>('run_counts.page_faults').as('faults'),
+      eb.fn.sum<number>('run_counts.resets').as('resets'),
+      eb.fn.sum<number>('run_counts.kernel_errors').as('errors'),
     ])
     .where('runs.night', '>=', since)
-    .groupBy(['runs.night', 'runs.variant', 'runs.gfx', 'tests.suite', 'results.status'])
+    .groupBy(['runs.night', 'runs.variant', 'runs.gfx', 'run_counts.suite', 'run_counts.status'])
     .execute();
   const cells = new Map<
     string,

@@ -173,6 +173,21 @@ describe('the history store refuses what it cannot read', () => {
     expect(r.stdout + r.stderr).not.toContain('hunter2');
   });
 
+  it('a store migrated to version 4 computes the same trend rollup from its results as import writes', async () => {
+    const db = await freshStore('sqlite', dir);
+    await importAll(db);
+    const store = new Database(db);
+    const written = store.prepare('select * from run_counts order by run_key, suite, status').all();
+    expect(written.length).toBeGreaterThan(0);
+    // Back to version 3: no rollup, the index it replaced.
+    store.exec("drop table run_counts; create index results_by_test on results (test_id); delete from kysely_migration where name = '004_run_counts'");
+    store.close();
+    expect((await svmtest(['history', 'trend', '--db', db])).exitCode).toBe(0);
+    const migrated = new Database(db);
+    expect(migrated.prepare('select * from run_counts order by run_key, suite, status').all()).toEqual(written);
+    migrated.close();
+  });
+
   it('an older database is migrated; a newer one is refused', async () => {
     const old = join(dir, 'old.db');
     const db = new Kysely<unknown>({ dialect: new SqliteDialect({ database: new Database(old) }) });
@@ -269,8 +284,15 @@ describe('the dashboard, in a real browser', () => {
       await page.goto(`file://${join(site, 'index.html')}#tests`);
       await page.fill('#f-text', 'Nightly.BreaksLater');
       await page.selectOption('#f-variant', 'gpusvm');
-      const strip = (await page.locator('#strip-table tbody tr td.strip').first().textContent()) ?? '';
-      expect(strip.replace(/\s/g, '')).toBe('PPPFFF');
+      const strip = page.locator('#strip-table tbody tr td.strip').first();
+      expect(await strip.getAttribute('data-statuses')).toBe('....PPPFFF');
+      // What is drawn: the last good night green, the first bad night red (one 9-pixel cell per night).
+      const pixel = (night: number) =>
+        strip
+          .locator('canvas')
+          .evaluate((c: HTMLCanvasElement, x) => [...(c.getContext('2d')?.getImageData(x, 6, 1, 1).data ?? [])].slice(0, 3), night * 9 + 4);
+      expect(await pixel(6)).toEqual([0x6c, 0xc2, 0x83]);
+      expect(await pixel(7)).toEqual([0xe0, 0x64, 0x5a]);
 
       // The payload is a test name on the page, as text: no image element, no script ran.
       await page.fill('#f-text', '');
