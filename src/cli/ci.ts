@@ -7,7 +7,26 @@ import { requestOf, type TargetFlags } from './run.js';
 import { note, processScreen } from './screen.js';
 
 export interface CiFlags
-  extends Pick<TargetFlags, 'config' | 'suite' | 'suiteFile' | 'profile' | 'filter' | 'shard' | 'durations' | 'kernel' | 'modules' | 'accel'> {
+  extends Pick<
+    TargetFlags,
+    | 'config'
+    | 'target'
+    | 'suite'
+    | 'suiteFile'
+    | 'profile'
+    | 'filter'
+    | 'shard'
+    | 'durations'
+    | 'kernel'
+    | 'modules'
+    | 'accel'
+    | 'guestWatchdog'
+    | 'maxReboots'
+    | 'ssh'
+    | 'sshIdentity'
+    | 'sshOption'
+    | 'sshHostKeyCheck'
+  > {
   out?: string;
   retries?: number;
   jobs?: number;

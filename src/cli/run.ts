@@ -26,6 +26,10 @@ export interface TargetFlags {
   accel?: 'auto' | 'kvm' | 'tcg';
   guestWatchdog?: number;
   maxReboots?: number;
+  ssh?: string;
+  sshIdentity?: string;
+  sshOption?: string[];
+  sshHostKeyCheck?: boolean;
 }
 
 export interface RunFlags extends TargetFlags {
@@ -60,6 +64,11 @@ export function requestOf(flags: TargetFlags & Partial<RunFlags>): RunRequest {
     accel: flags.accel,
     guestWatchdog: flags.guestWatchdog,
     maxReboots: flags.maxReboots,
+    ssh: flags.ssh,
+    sshIdentity: flags.sshIdentity,
+    sshOptions: flags.sshOption,
+    // commander's --no-ssh-host-key-check: false only when given
+    sshNoHostKeyCheck: flags.sshHostKeyCheck === false ? true : undefined,
     retries: flags.retries,
     testTimeout: flags.timeout,
     runTimeout: flags.runTimeout,

@@ -135,18 +135,52 @@ export const configSchema = z
         ]),
       )
       .default({}),
-    /** A remote machine under test (the SSH target, planned: the engine already reaches machines only through a target). */
+    /** A machine under test reached over SSH (`--target ssh`): svmtest deploys and boots each variant's kernel on it. */
     ssh: z
       .object({
-        host: z.string(),
+        host: z.string().optional(),
         user: z.string().optional(),
-        port: z.number().int().positive().default(22),
+        port: z.number().int().positive().max(65535).optional(),
         identityFile: z.string().optional(),
-        /** Command that reboots the machine into the variant's kernel (e.g. via kexec or the boot loader). */
-        rebootCommand: z.array(z.string()).optional(),
+        /** More ssh_config options, e.g. { ProxyJump: bastion, ServerAliveInterval: "5" }. */
+        options: z.record(z.string()).default({}),
+        /** A known_hosts file for this DUT (default: the user's). */
+        knownHosts: z.string().optional(),
+        /** false turns host-key checking off; every report then says so. Never off unless asked. */
+        checkHostKey: z.boolean().default(true),
+        /** How a variant's kernel is booted: kexec, a one-shot boot-loader entry (grub), or none (the running kernel is under test). */
+        boot: z.enum(['kexec', 'grub', 'none']).default('kexec'),
+        /** Kernel image to deploy (default: --kernel, else the variant's latest `svmtest build`). */
+        kernel: z.string().optional(),
+        /** Directory holding lib/modules/<release> for that kernel, installed on the DUT. */
+        modules: z.string().optional(),
+        /** An initramfs to deploy with the kernel; without it, initrdCommand makes one on the DUT. */
+        initrd: z.string().optional(),
+        /** Makes the initramfs on the DUT ({release} replaced), e.g. [update-initramfs, -c, -k, "{release}"]. */
+        initrdCommand: z.array(z.string()).optional(),
+        /** Where that command leaves it ({release} replaced). */
+        initrdPath: z.string().default('/boot/initrd.img-{release}'),
+        /** grub: the entry grub-reboot selects ({release} replaced). */
+        grubEntry: z.string().default('Advanced options for Debian GNU/Linux>Debian GNU/Linux, with Linux {release}'),
+        /** Kernel command line for the deployed kernel; default: the DUT's own, without BOOT_IMAGE and initrd. */
+        cmdline: z.array(z.string()).optional(),
+        /** Directory on the DUT where deployed kernels are kept. */
+        kernelDir: z.string().default('/var/lib/svmtest/kernels'),
+        /** Reboot the DUT into its default kernel at the end of the run (and on Ctrl-C). */
+        restore: z.boolean().default(false),
+        /** Power-cycles a dead DUT (run on this machine), e.g. [ipmitool, -I, lanplus, -H, bmc1, chassis, power, cycle]. */
+        powerCommand: z.array(z.string()).optional(),
+        /** Streams the DUT's console (run on this machine), e.g. [ipmitool, -I, lanplus, -H, bmc1, sol, activate]. */
+        consoleCommand: z.array(z.string()).optional(),
+        /** Seconds to wait for SSH after a boot or a power cycle. */
+        bootTimeout: z.number().positive().default(600),
+        /** Seconds without a heartbeat over SSH before the DUT is declared dead (--guest-watchdog overrides). */
+        watchdog: z.number().positive().default(120),
+        /** Power cycles after a dead DUT before the run is given up as incomplete (--max-reboots overrides). */
+        maxReboots: z.number().int().min(0).default(3),
       })
       .strict()
-      .optional(),
+      .default({}),
     /** The nightly history store: a SQLite file (relative to this file) or a postgres:// URL; default reports/history.db. */
     history: z.object({ db: z.string().optional() }).strict().default({}),
     run: z

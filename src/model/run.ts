@@ -60,6 +60,8 @@ export interface RunInfo {
   readonly environment: Environment;
   readonly toolVersion: string;
   readonly preflight?: readonly PreflightCheck[];
+  /** What weakens this run's proof and every report must say (e.g. a DUT's host key not checked). */
+  readonly warnings?: readonly string[];
 }
 
 export interface Attempt {

@@ -30,7 +30,11 @@ export function compareSaved(request: CompareRequest): ComparisonFile {
       `${request.baseline} and ${request.candidate}: ${same}, so a comparison would report "no regressions" for the wrong reason; compare a baseline variant with a candidate (e.g. legacy and gpusvm), or pass --allow-same-variant`,
     );
   }
-  const warnings = same ? [`--allow-same-variant: ${same}; these verdicts do not compare two SVM implementations`] : [];
+  const warnings = [
+    ...(same ? [`--allow-same-variant: ${same}; these verdicts do not compare two SVM implementations`] : []),
+    // A run's own doubts (a DUT whose host key was not checked) are the comparison's too.
+    ...[baseline, candidate].flatMap((r) => (r.run.warnings ?? []).map((w) => `${r.run.variant}: ${w}`)),
+  ];
   const comparison = compareRuns(baseline, candidate, {
     expectations: loadExpectations(request.expectations, candidate),
     now: request.now,

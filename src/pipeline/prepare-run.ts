@@ -9,6 +9,8 @@ import { readRun } from '../model/run-file.js';
 import { resolveSuites, type SuiteDefinition } from '../suites/definition.js';
 import type { SuiteContext } from '../suites/resolve.js';
 import type { OpenedTarget, QemuSettings } from '../targets/factory.js';
+import type { SshSettings } from '../targets/ssh/ssh-settings.js';
+import { sshEndpoint } from './ssh-endpoint.js';
 import { targetFactory } from '../targets/registry.js';
 import { cacheDir, PACKAGE_ROOT } from './paths.js';
 import type { RunDir } from './run-dir.js';
@@ -79,6 +81,36 @@ function qemuSettings(config: Config, request: RunRequest, variant: Variant | un
   };
 }
 
+function sshSettings(config: Config, configFile: string, request: RunRequest, variant: Variant | undefined, variantName: string): SshSettings {
+  const { ssh } = config;
+  const fromConfig = (p: string | undefined) => (p ? resolve(dirname(configFile), p.replace(/^~(?=\/)/, process.env.HOME ?? '~')) : undefined);
+  const built = !request.kernel && !ssh.kernel && variant ? latestBuild(cacheDir(), variantName) : undefined;
+  const kernel = request.kernel ?? fromConfig(ssh.kernel) ?? built?.kernel;
+  const modules = request.modules ?? fromConfig(ssh.modules) ?? built?.modules;
+  const initrd = fromConfig(ssh.initrd);
+  const endpoint = sshEndpoint(ssh, request, fromConfig);
+  return {
+    ...(endpoint ? { endpoint } : {}),
+    boot: ssh.boot,
+    ...(kernel ? { kernel } : {}),
+    ...(modules ? { modules } : {}),
+    ...(initrd ? { initrd } : {}),
+    ...(ssh.initrdCommand ? { initrdCommand: ssh.initrdCommand } : {}),
+    initrdPath: ssh.initrdPath,
+    grubEntry: ssh.grubEntry,
+    ...(ssh.cmdline ? { cmdline: ssh.cmdline } : {}),
+    variantCmdline: variant?.cmdline ?? [],
+    modprobe: variant?.modprobe ?? [],
+    kernelDir: ssh.kernelDir,
+    restore: ssh.restore,
+    ...(ssh.powerCommand ? { powerCommand: ssh.powerCommand } : {}),
+    ...(ssh.consoleCommand ? { consoleCommand: ssh.consoleCommand } : {}),
+    bootTimeoutS: ssh.bootTimeout,
+    watchdogS: request.guestWatchdog ?? ssh.watchdog,
+    maxReboots: request.maxReboots ?? ssh.maxReboots,
+  };
+}
+
 /** Resolves every option against the config and checks it; the target is opened later by `open`. */
 export async function prepareRun(request: RunRequest, loaded: LoadedConfig, runDir: RunDir, note: (message: string) => void): Promise<PreparedRun> {
   const { config, file } = loaded;
@@ -105,6 +137,7 @@ export async function prepareRun(request: RunRequest, loaded: LoadedConfig, runD
     cacheDir: cacheDir(),
     ...(request.sysfsRoot ? { sysfsRoot: request.sysfsRoot } : {}),
     qemu: qemuSettings(config, request, variant, variantName),
+    ssh: sshSettings(config, file, request, variant, variantName),
     expose: hostPathsOf(suites, file, rocm),
     note,
   });

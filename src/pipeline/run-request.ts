@@ -25,6 +25,12 @@ export interface RunRequest {
   readonly kernel?: string;
   readonly modules?: string;
   readonly accel?: 'auto' | 'kvm' | 'tcg';
+  /** ssh: [USER@]HOST[:PORT] of the DUT. */
+  readonly ssh?: string;
+  readonly sshIdentity?: string;
+  /** ssh: extra ssh_config options, KEY=VALUE. */
+  readonly sshOptions?: readonly string[];
+  readonly sshNoHostKeyCheck?: boolean;
   readonly guestWatchdog?: number;
   readonly maxReboots?: number;
   readonly retries?: number;
@@ -39,11 +45,18 @@ export interface RunRequest {
 type Key = keyof RunRequest;
 
 // File paths are saved absolute: a resume may start from another directory.
-const PATHS: readonly Key[] = ['config', 'durations', 'rocm', 'sysfsRoot', 'kernel', 'modules', 'expectations'];
+const PATHS: readonly Key[] = ['config', 'durations', 'rocm', 'sysfsRoot', 'kernel', 'modules', 'expectations', 'sshIdentity'];
 // How long to wait, and how often to reboot a guest, may change when continuing; what is run may not.
-const MAY_CHANGE_ON_RESUME: ReadonlySet<Key> = new Set(['runTimeout', 'guestWatchdog', 'maxReboots']);
+const MAY_CHANGE_ON_RESUME: ReadonlySet<Key> = new Set(['runTimeout', 'guestWatchdog', 'maxReboots', 'sshIdentity', 'sshOptions']);
 
-const FLAG: Partial<Record<Key, string>> = { suites: '--suite', suiteFiles: '--suite-file', filters: '--filter', testTimeout: '--timeout', config: '--config' };
+const FLAG: Partial<Record<Key, string>> = {
+  suites: '--suite',
+  suiteFiles: '--suite-file',
+  filters: '--filter',
+  testTimeout: '--timeout',
+  config: '--config',
+  sshOptions: '--ssh-option',
+};
 
 function flagOf(key: Key): string {
   return FLAG[key] ?? `--${key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;

@@ -132,7 +132,14 @@ export async function runVariant(options: RunVariantOptions): Promise<VariantRun
     const notes = plan.flatMap((p) => p.notes);
     for (const n of notes) options.note(n);
     const base = runInfo(prepared, target.kind, earlier, options.now());
-    const info: RunInfo = { ...base, selection: { ...base.selection, ...(notes.length > 0 ? { notes } : {}) }, environment, preflight: checks };
+    for (const w of opened.warnings ?? []) options.note(`WARNING: ${w}`);
+    const info: RunInfo = {
+      ...base,
+      selection: { ...base.selection, ...(notes.length > 0 ? { notes } : {}) },
+      environment,
+      preflight: checks,
+      ...(opened.warnings && opened.warnings.length > 0 ? { warnings: [...opened.warnings] } : {}),
+    };
     const failed = checks.filter((c: PreflightCheck) => !c.ok);
     if (failed.length > 0) {
       const run: RunFile = {

@@ -1,3 +1,4 @@
+import type { SshSettings } from './ssh/ssh-settings.js';
 import type { Target } from './target.js';
 
 /** QEMU settings from the config and flags, resolved by the pipeline (targets never read config). */
@@ -23,6 +24,7 @@ export interface TargetSettings {
   /** A copied /sys tree standing in for the machine's (host). */
   readonly sysfsRoot?: string;
   readonly qemu: QemuSettings;
+  readonly ssh: SshSettings;
   /** Host paths the run needs on the machine under test at the same path. */
   readonly expose: readonly string[];
   readonly note: (message: string) => void;
@@ -34,6 +36,8 @@ export interface OpenedTarget {
   readonly kernelConfigFile?: string;
   /** The manifest of `svmtest build` beside the booted kernel, when it built it. */
   readonly kernelManifest?: string;
+  /** What every report of this run must say first (e.g. a DUT whose host key was not checked). */
+  readonly warnings?: readonly string[];
 }
 
 export interface TargetFactory {

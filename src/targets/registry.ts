@@ -20,3 +20,4 @@ export async function targetFactory(name: string): Promise<TargetFactory> {
 
 registerTarget('host', async () => (await import('./host-factory.js')).hostFactory);
 registerTarget('qemu', async () => (await import('./qemu/qemu-factory.js')).qemuFactory);
+registerTarget('ssh', async () => (await import('./ssh/ssh-factory.js')).sshFactory);

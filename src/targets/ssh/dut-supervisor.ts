@@ -1,0 +1,296 @@
+import { execa } from 'execa';
+import { createInterface } from 'node:readline';
+import { InfraError } from '../../model/errors.js';
+import { parseKernelLine, type KernelRecord } from '../../parsers/kernel-record.js';
+import { startGroup, type StartedGroup } from '../host-process.js';
+import { GuestConsole } from '../qemu/guest-console.js';
+import { monotonicSeconds } from '../qemu/heartbeat-watchdog.js';
+import { bootCmdline, checkBooted, deployKernel, dutState, newToken, privileged, startBoot, restoreDefault, type DeployedKernel } from './kernel-boot.js';
+import { quoteArgv } from './remote-shell.js';
+import { SshConnection, sshComplaint } from './ssh-connection.js';
+import type { SshEndpoint, SshSettings } from './ssh-settings.js';
+
+const HEARTBEAT_MS = 2000;
+const PANIC = /Kernel panic - not syncing|Oops: |BUG: kernel NULL pointer|general protection fault/;
+
+export type DeathSignal = 'KERNEL_PANIC' | 'GUEST_HANG' | 'GUEST_DIED';
+
+export interface SupervisorOptions {
+  readonly endpoint: SshEndpoint;
+  readonly settings: SshSettings;
+  readonly consoleLog: string;
+  readonly note: (message: string) => void;
+}
+
+/**
+ * Keeps a live connection to the DUT running the variant's kernel: connects, deploys and boots the
+ * kernel, proves it booted, follows the kernel log and the console, and watches a heartbeat. A DUT
+ * that panics or stops answering is dead: running commands end with the machine's death, and the
+ * next command power-cycles it, boots the kernel again and re-verifies — up to maxReboots times.
+ */
+export class DutSupervisor {
+  private conn: SshConnection | undefined;
+  private connecting: Promise<SshConnection> | undefined;
+  private deployed: DeployedKernel | undefined;
+  private root = true;
+  private kmsgReadable = false;
+  private offsetSeconds = 0;
+  private lastBeat = Date.now();
+  private heartbeat: NodeJS.Timeout | undefined;
+  private kmsg: StartedGroup | undefined;
+  private consoleProcess: StartedGroup | undefined;
+  private lastRecordAt = -1;
+  private dead: DeathSignal | undefined;
+  private cycles = 0;
+  private fatalReason: string | undefined;
+  private closed = false;
+  private readonly console: GuestConsole;
+  private readonly recordListeners = new Set<(record: KernelRecord) => void>();
+  private readonly deathListeners = new Set<(signal: DeathSignal) => void>();
+  /** The proof of the booted kernel, for the run's environment. */
+  bootedRelease: string | undefined;
+
+  constructor(private readonly options: SupervisorOptions) {
+    this.console = new GuestConsole(options.consoleLog);
+    this.console.subscribe((record) => {
+      if (PANIC.test(record.text) && !this.dead && this.conn) this.die('KERNEL_PANIC', 'a kernel panic on the console');
+    });
+  }
+
+  get fatal(): string | undefined {
+    return this.fatalReason;
+  }
+
+  get isRoot(): boolean {
+    return this.root;
+  }
+
+  get canReadKernelLog(): boolean {
+    return this.kmsgReadable;
+  }
+
+  get kernel(): DeployedKernel | undefined {
+    return this.deployed;
+  }
+
+  kernelTime(): number {
+    return monotonicSeconds() + this.offsetSeconds;
+  }
+
+  onRecord(listener: (record: KernelRecord) => void): () => void {
+    this.recordListeners.add(listener);
+    return () => this.recordListeners.delete(listener);
+  }
+
+  onDeath(listener: (signal: DeathSignal) => void): () => void {
+    this.deathListeners.add(listener);
+    return () => this.deathListeners.delete(listener);
+  }
+
+  /** The connection to a live DUT on the variant's kernel; after a death, the DUT recovered first. */
+  async current(): Promise<SshConnection> {
+    if (this.conn && !this.dead) return this.conn;
+    if (this.fatalReason) throw new InfraError(this.fatalReason);
+    if (this.closed) throw new InfraError('the SSH target was closed');
+    // A DUT that cannot be brought up (again) ends the run: the remaining tests stay unrun, resumable.
+    this.connecting ??= this.bringUp()
+      .catch((error: Error) => {
+        this.fatalReason ??= error.message;
+        throw error;
+      })
+      .finally(() => (this.connecting = undefined));
+    return this.connecting;
+  }
+
+  /** Has the DUT been seen alive within the watchdog, right now? (One heartbeat, for a command that lost its connection.) */
+  async confirmAlive(): Promise<boolean> {
+    if (this.dead) return false;
+    const deadline = Date.now() + this.options.settings.watchdogS * 1000;
+    while (!this.dead && Date.now() < deadline) {
+      if (await this.beat()) return true;
+      await new Promise((r) => setTimeout(r, 500));
+    }
+    if (!this.dead) this.die('GUEST_DIED', `no answer over SSH for ${this.options.settings.watchdogS} s`);
+    return false;
+  }
+
+  private async bringUp(): Promise<SshConnection> {
+    const { settings, note } = this.options;
+    const first = this.cycles === 0 && !this.dead;
+    if (!first) {
+      if (!settings.powerCommand) {
+        this.fatalReason = `the DUT ${this.options.endpoint.host} died and no ssh.powerCommand is configured to power-cycle it; power it on, then continue with svmtest run --resume`;
+        throw new InfraError(this.fatalReason);
+      }
+      if (this.cycles >= settings.maxReboots) {
+        this.fatalReason = `the DUT died ${this.cycles + 1} times; giving up after --max-reboots ${settings.maxReboots}`;
+        throw new InfraError(this.fatalReason);
+      }
+      this.cycles++;
+      note(`power-cycling the DUT (${this.cycles} of at most ${settings.maxReboots}): ${settings.powerCommand.join(' ')}`);
+      const power = await execa(settings.powerCommand[0]!, settings.powerCommand.slice(1), { reject: false, timeout: 120_000 });
+      if (power.exitCode !== 0) {
+        this.fatalReason = `the power command failed (exit ${power.exitCode}): ${sshComplaint(power.stderr || power.stdout)}`;
+        throw new InfraError(this.fatalReason);
+      }
+    }
+    this.dead = undefined;
+    this.startConsole();
+    let conn = await this.connect(first ? 'connect' : 'wait');
+    if (settings.kernel && settings.boot !== 'none') conn = await this.bootVariant(conn, first);
+    this.bootedRelease = (await dutState(conn)).release;
+    for (const module of settings.modprobe) {
+      const loaded = await conn.run(privileged(this.root, ['modprobe', module]), { timeoutMs: 120_000 });
+      if (loaded.exitCode !== 0) note(`modprobe ${module} on the DUT failed: ${sshComplaint(loaded.stderr)}`);
+    }
+    this.startKernelLog(conn);
+    this.startHeartbeat();
+    this.conn = conn;
+    return conn;
+  }
+
+  /** Opens a connection: at once (a first connect fails fast with ssh's reason), or waiting for a booting DUT. */
+  private async connect(mode: 'connect' | 'wait'): Promise<SshConnection> {
+    const { endpoint, settings, note } = this.options;
+    const deadline = Date.now() + settings.bootTimeoutS * 1000;
+    let lastError = '';
+    let reported = 0;
+    for (;;) {
+      const conn = new SshConnection(endpoint);
+      try {
+        await conn.open(endpoint.connectTimeoutS * 1000 + 5000);
+        this.root = (await conn.run(['id', '-u'])).stdout.trim() === '0';
+        this.kmsgReadable = (await conn.run(privileged(this.root, ['test', '-r', '/dev/kmsg']))).exitCode === 0;
+        await this.beat(conn);
+        return conn;
+      } catch (error) {
+        await conn.close();
+        lastError = (error as Error).message;
+        if (mode === 'connect' || /Host key verification failed|Permission denied/.test(lastError)) throw error;
+      }
+      if (Date.now() > deadline) throw new InfraError(`the DUT did not answer over SSH within ${settings.bootTimeoutS} s: ${lastError}`);
+      const waited = Math.round((settings.bootTimeoutS * 1000 - (deadline - Date.now())) / 1000);
+      if (waited - reported >= 10) {
+        reported = waited;
+        note(`waiting for the DUT over SSH (${waited} s of ${settings.bootTimeoutS} s)`);
+      }
+      await new Promise((r) => setTimeout(r, 1000));
+    }
+  }
+
+  /** Deploys (first time, and after a power cycle) and boots the variant's kernel, then proves it runs. */
+  private async bootVariant(conn: SshConnection, first: boolean): Promise<SshConnection> {
+    const { settings, note } = this.options;
+    if (first || this.cycles > 0) this.deployed = await deployKernel(conn, this.root, settings, note);
+    const kernel = this.deployed!;
+    const before = await dutState(conn);
+    const token = newToken();
+    const cmdline = await bootCmdline(conn, this.root, settings, token);
+    note(`booting ${kernel.release} on the DUT with ${settings.boot} (boot ${token})`);
+    this.console.mark(`${settings.boot} into ${kernel.release}: ${cmdline}`);
+    await startBoot(conn, this.root, settings, kernel, cmdline);
+    await conn.close();
+    const deadline = Date.now() + settings.bootTimeoutS * 1000;
+    for (;;) {
+      const next = await this.connect('wait');
+      const state = await dutState(next);
+      if (checkBooted(before, state, token, kernel.release) === 'booted') return next;
+      await next.close();
+      if (Date.now() > deadline)
+        throw new InfraError(`the DUT did not boot the deployed kernel within ${settings.bootTimeoutS} s: it still runs ${state.release}`);
+      await new Promise((r) => setTimeout(r, 1000));
+    }
+  }
+
+  private async beat(conn = this.conn): Promise<boolean> {
+    if (!conn) return false;
+    const sent = monotonicSeconds();
+    const result = await conn.run(['cat', '/proc/uptime'], { timeoutMs: 10_000 });
+    const uptime = Number.parseFloat(result.stdout);
+    if (result.exitCode !== 0 || !Number.isFinite(uptime)) return false;
+    // The DUT's clock at the midpoint of the round trip: /proc/uptime is the kernel log's timebase.
+    this.offsetSeconds = uptime - (sent + monotonicSeconds()) / 2;
+    this.lastBeat = Date.now();
+    return true;
+  }
+
+  private startHeartbeat(): void {
+    clearInterval(this.heartbeat);
+    this.lastBeat = Date.now();
+    let busy = false;
+    this.heartbeat = setInterval(() => {
+      if (busy || this.dead) return;
+      busy = true;
+      void this.beat().finally(() => {
+        busy = false;
+        const silent = (Date.now() - this.lastBeat) / 1000;
+        if (!this.dead && silent > this.options.settings.watchdogS) this.die('GUEST_HANG', `no heartbeat over SSH for ${Math.round(silent)} s`);
+      });
+    }, HEARTBEAT_MS);
+    this.heartbeat.unref();
+  }
+
+  private startKernelLog(conn: SshConnection): void {
+    this.kmsg?.kill('SIGTERM');
+    this.kmsg = undefined;
+    if (!this.kmsgReadable) return;
+    const since = this.kernelTime() - 1;
+    const follower = conn.start(quoteArgv(privileged(this.root, ['cat', '/dev/kmsg'])));
+    this.kmsg = follower;
+    createInterface({ input: follower.child.stdout!, crlfDelay: Infinity }).on('line', (line) => {
+      const record = parseKernelLine(line);
+      // /dev/kmsg replays the buffer from boot: keep what was logged from now on.
+      if (record && record.timestamp !== null && record.timestamp >= since) this.emit(record);
+    });
+  }
+
+  private startConsole(): void {
+    const command = this.options.settings.consoleCommand;
+    if (!command || this.consoleProcess) return;
+    const started = startGroup({ argv: command });
+    this.consoleProcess = started;
+    void this.console.follow(started.child.stdout!);
+    void started.done.then(() => {
+      if (this.consoleProcess === started) this.consoleProcess = undefined;
+    });
+  }
+
+  private emit(record: KernelRecord): void {
+    if (record.timestamp !== null) this.lastRecordAt = Math.max(this.lastRecordAt, record.timestamp);
+    for (const listener of this.recordListeners) listener(record);
+  }
+
+  /** The DUT is gone: what it said last becomes the kernel events of the test it ran, and its commands end. */
+  private die(signal: DeathSignal, why: string): void {
+    if (this.dead) return;
+    this.dead = signal;
+    clearInterval(this.heartbeat);
+    this.options.note(`the DUT died: ${why}`);
+    // Records the SSH kernel log could not deliver (the panic itself) come from the console.
+    const lines = this.console.tail(60);
+    const missed = lines.map((l) => parseKernelLine(l, true)).filter((r): r is KernelRecord => !!r && r.timestamp !== null && r.timestamp > this.lastRecordAt);
+    for (const record of missed) this.emit(record);
+    const text = `svmtest: DUT ${this.options.endpoint.host} died: ${why}`;
+    this.emit({ timestamp: this.kernelTime(), text, raw: text });
+    for (const listener of this.deathListeners) listener(signal);
+    this.kmsg?.kill('SIGKILL');
+    const conn = this.conn;
+    this.conn = undefined;
+    void conn?.close();
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    clearInterval(this.heartbeat);
+    await this.connecting?.catch(() => undefined);
+    const conn = this.conn;
+    if (conn && this.options.settings.restore && this.options.settings.boot !== 'none' && this.deployed) {
+      this.options.note(`rebooting the DUT into its default kernel (ssh.restore)`);
+      await restoreDefault(conn, this.root).catch((error: Error) => this.options.note(`restoring the DUT failed: ${error.message}`));
+    }
+    this.kmsg?.kill('SIGTERM');
+    this.consoleProcess?.kill('SIGTERM');
+    await conn?.close();
+    this.conn = undefined;
+  }
+}

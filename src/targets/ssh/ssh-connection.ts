@@ -1,0 +1,126 @@
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { InfraError } from '../../model/errors.js';
+import { startGroup, type StartedGroup } from '../host-process.js';
+import type { ExecResult } from '../target.js';
+import { quoteArgv } from './remote-shell.js';
+import type { SshEndpoint } from './ssh-settings.js';
+
+/** The ssh options for an endpoint: the system's OpenSSH client, so ssh_config, agents and ProxyJump all apply. */
+export function sshOptions(endpoint: SshEndpoint, controlPath: string): string[] {
+  const o = (key: string, value: string) => ['-o', `${key}=${value}`];
+  return [
+    ...o('BatchMode', 'yes'), // never a password prompt in a CI job
+    ...o('ControlPath', controlPath),
+    ...o('ConnectTimeout', String(endpoint.connectTimeoutS)),
+    // -o forms only: scp and rsync's ssh take the same options (scp's -p and -l mean other things).
+    ...(endpoint.port ? o('Port', String(endpoint.port)) : []),
+    ...(endpoint.user ? o('User', endpoint.user) : []),
+    ...(endpoint.identityFile ? [...o('IdentityFile', endpoint.identityFile), ...o('IdentitiesOnly', 'yes')] : []),
+    ...(endpoint.knownHosts ? o('UserKnownHostsFile', endpoint.knownHosts) : []),
+    // Only when asked (ssh.checkHostKey: false, --ssh-no-host-key-check); the run then says so.
+    ...(endpoint.checkHostKey ? [] : [...o('StrictHostKeyChecking', 'no'), ...o('UserKnownHostsFile', '/dev/null'), ...o('LogLevel', 'ERROR')]),
+    ...Object.entries(endpoint.options).flatMap(([key, value]) => o(key, value)),
+  ];
+}
+
+/** The last line of ssh's own complaint, for messages ("Host key verification failed.", "Connection refused"). */
+export function sshComplaint(stderr: string): string {
+  const lines = stderr
+    .split('\n')
+    .map((l) => l.trim())
+    .filter((l) => l && !l.startsWith('Warning: Permanently added'));
+  return lines.at(-1) ?? 'no message from ssh';
+}
+
+/**
+ * One multiplexed SSH connection to the DUT: a master process svmtest owns (a child of this
+ * process, known to the reaper), and every command a client of it over a private socket, so a
+ * command costs a round trip, not a handshake.
+ */
+export class SshConnection {
+  private master: StartedGroup | undefined;
+  private readonly socketDir = mkdtempSync(join(tmpdir(), 'svmtest-ssh-'));
+  readonly controlPath = join(this.socketDir, 'master');
+
+  constructor(readonly endpoint: SshEndpoint) {}
+
+  get options(): string[] {
+    return sshOptions(this.endpoint, this.controlPath);
+  }
+
+  get alive(): boolean {
+    return this.master !== undefined && this.master.child.exitCode === null && this.master.child.signalCode === null;
+  }
+
+  /** Connects (authenticating once); rejects with ssh's own reason when it cannot. */
+  async open(timeoutMs: number): Promise<void> {
+    const master = startGroup({ argv: ['ssh', '-M', '-N', ...this.options, '-o', 'ControlPersist=no', this.endpoint.host] });
+    this.master = master;
+    let stderr = '';
+    master.child.stderr!.on('data', (chunk: Buffer) => (stderr = (stderr + chunk.toString('utf8')).slice(-4096)));
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      if (!this.alive) {
+        await master.done;
+        throw new InfraError(`ssh ${this.endpoint.host}: ${sshComplaint(stderr)}`);
+      }
+      if ((await this.control('check')) === 0) return;
+      if (Date.now() > deadline) {
+        master.kill('SIGKILL');
+        throw new InfraError(`ssh ${this.endpoint.host}: no connection within ${Math.round(timeoutMs / 1000)} s (${sshComplaint(stderr)})`);
+      }
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  }
+
+  private control(command: 'check' | 'exit'): Promise<number | null> {
+    return new Promise((resolve) => {
+      const child = spawn('ssh', ['-O', command, ...this.options, this.endpoint.host], { stdio: 'ignore' });
+      child.once('error', () => resolve(null));
+      child.once('close', (code) => resolve(code));
+    });
+  }
+
+  /** The argv that runs a remote command line through the master. */
+  argv(remoteLine: string): string[] {
+    return ['ssh', ...this.options, '-o', 'ControlMaster=no', '-T', this.endpoint.host, '--', remoteLine];
+  }
+
+  /** Starts a remote command line; its local ssh client is in its own group, known to the reaper. */
+  start(remoteLine: string): StartedGroup {
+    return startGroup({ argv: this.argv(remoteLine) });
+  }
+
+  /** Runs an argument vector on the DUT and collects its output (binary-safe stdout). */
+  async run(argv: readonly string[], options: { timeoutMs?: number; input?: string } = {}): Promise<ExecResult & { bytes: Buffer }> {
+    const started = this.start(quoteArgv(argv));
+    const out: Buffer[] = [];
+    const err: Buffer[] = [];
+    started.child.stdout!.on('data', (chunk: Buffer) => out.push(chunk));
+    started.child.stderr!.on('data', (chunk: Buffer) => err.push(chunk));
+    const timer = options.timeoutMs ? setTimeout(() => started.kill('SIGKILL'), options.timeoutMs) : undefined;
+    const exit = await started.done;
+    if (timer) clearTimeout(timer);
+    const bytes = Buffer.concat(out);
+    return {
+      exitCode: exit.exitCode,
+      signal: exit.signal,
+      stdout: bytes.toString('utf8'),
+      stderr: exit.startError ?? Buffer.concat(err).toString('utf8'),
+      bytes,
+    };
+  }
+
+  async close(): Promise<void> {
+    if (this.alive) {
+      await this.control('exit');
+      this.master?.kill('SIGTERM');
+      await this.master?.done;
+    }
+    this.master = undefined;
+    rmSync(this.socketDir, { recursive: true, force: true });
+  }
+}

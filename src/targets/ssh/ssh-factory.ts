@@ -1,0 +1,55 @@
+import { existsSync, statSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { InfraError, InputError } from '../../model/errors.js';
+import type { TargetFactory } from '../factory.js';
+import { DutSupervisor } from './dut-supervisor.js';
+import { SshTarget } from './ssh-target.js';
+
+function onPath(program: string): boolean {
+  return (process.env.PATH ?? '').split(':').some((dir) => dir && existsSync(`${dir}/${program}`));
+}
+
+export const sshFactory: TargetFactory = {
+  name: 'ssh',
+  description: "a machine under test reached over SSH; each variant's kernel deployed and booted there",
+  async prepare(settings) {
+    const { ssh } = settings;
+    const endpoint = ssh.endpoint;
+    if (!endpoint) throw new InputError('--target ssh needs the machine: --ssh [USER@]HOST[:PORT], or ssh.host in the config');
+    if (!onPath('ssh')) throw new InfraError('ssh not found: sudo apt-get install -y openssh-client');
+    for (const [what, file] of [
+      ['identity file', endpoint.identityFile],
+      ['known_hosts file', endpoint.knownHosts],
+      ['kernel', ssh.kernel],
+      ['initrd', ssh.initrd],
+    ] as const) {
+      if (file && !existsSync(file)) throw new InputError(`ssh ${what} ${file}: no such file`);
+    }
+    if (ssh.kernel && !statSync(ssh.kernel).isFile()) throw new InputError(`--kernel ${ssh.kernel}: not a file`);
+    if (ssh.modules && !existsSync(resolve(ssh.modules, 'lib', 'modules')))
+      throw new InputError(`--modules ${ssh.modules}: expected a directory holding lib/modules/<release>`);
+    if (ssh.kernel && ssh.boot === 'none') settings.note(`ssh.boot is none: the DUT's running kernel is under test, ${ssh.kernel} is not deployed`);
+    const warnings = endpoint.checkHostKey
+      ? []
+      : [`the DUT's SSH host key was not checked (ssh.checkHostKey: false / --ssh-no-host-key-check): the machine tested may not be ${endpoint.host}`];
+    return async () => {
+      const dut = new DutSupervisor({ endpoint, settings: ssh, consoleLog: settings.files.console, note: settings.note });
+      const who = `${endpoint.user ? `${endpoint.user}@` : ''}${endpoint.host}${endpoint.port ? `:${endpoint.port}` : ''}`;
+      const target = new SshTarget(dut, `DUT ${who} over SSH`);
+      try {
+        await dut.current();
+      } catch (error) {
+        await dut.close();
+        throw error;
+      }
+      const config = dut.kernel?.localConfig;
+      const manifest = ssh.kernel ? resolve(ssh.kernel, '..', 'manifest.json') : undefined;
+      return {
+        target,
+        ...(config ? { kernelConfigFile: config } : {}),
+        ...(dut.kernel && manifest && existsSync(manifest) ? { kernelManifest: manifest } : {}),
+        ...(warnings.length > 0 ? { warnings } : {}),
+      };
+    };
+  },
+};

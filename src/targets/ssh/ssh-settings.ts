@@ -1,0 +1,36 @@
+/** Where the DUT is and how to reach it: the ssh command line's inputs. */
+export interface SshEndpoint {
+  readonly host: string;
+  readonly user?: string;
+  readonly port?: number;
+  readonly identityFile?: string;
+  readonly knownHosts?: string;
+  readonly checkHostKey: boolean;
+  readonly options: Readonly<Record<string, string>>;
+  readonly connectTimeoutS: number;
+}
+
+/** The SSH target's settings from the config and flags, resolved by the pipeline (targets never read config). */
+export interface SshSettings {
+  readonly endpoint?: SshEndpoint;
+  readonly boot: 'kexec' | 'grub' | 'none';
+  /** The variant's kernel on this machine; none: the DUT's running kernel is under test. */
+  readonly kernel?: string;
+  readonly modules?: string;
+  readonly initrd?: string;
+  readonly initrdCommand?: readonly string[];
+  readonly initrdPath: string;
+  readonly grubEntry: string;
+  /** The deployed kernel's whole command line; undefined: the DUT's own. */
+  readonly cmdline?: readonly string[];
+  /** Added to it: the variant's kernel arguments. */
+  readonly variantCmdline: readonly string[];
+  readonly modprobe: readonly string[];
+  readonly kernelDir: string;
+  readonly restore: boolean;
+  readonly powerCommand?: readonly string[];
+  readonly consoleCommand?: readonly string[];
+  readonly bootTimeoutS: number;
+  readonly watchdogS: number;
+  readonly maxReboots: number;
+}

@@ -1,0 +1,179 @@
+import { createInterface } from 'node:readline';
+import type { KernelRecord } from '../../parsers/kernel-record.js';
+import {
+  KernelLogUnavailable,
+  type CommandSpec,
+  type ExecResult,
+  type ExitInfo,
+  type KernelLogWatch,
+  type LineHandlers,
+  type RunningCommand,
+  type Target,
+  type TargetIdentity,
+} from '../target.js';
+import type { DutSupervisor } from './dut-supervisor.js';
+import type { SshConnection } from './ssh-connection.js';
+import { groupCommand, PGID_MARK, RC_MARK } from './remote-shell.js';
+
+const FILE_TIMEOUT_MS = 60_000;
+const SIGNALS: Record<number, string> = {
+  1: 'SIGHUP',
+  2: 'SIGINT',
+  3: 'SIGQUIT',
+  4: 'SIGILL',
+  6: 'SIGABRT',
+  7: 'SIGBUS',
+  8: 'SIGFPE',
+  9: 'SIGKILL',
+  11: 'SIGSEGV',
+  13: 'SIGPIPE',
+  15: 'SIGTERM',
+};
+
+/** A shell exit status as the host reports a process's end: 128+N is signal N (the agent's convention too). */
+export function exitOf(rc: number): ExitInfo {
+  const signal = rc > 128 ? SIGNALS[rc - 128] : undefined;
+  return signal ? { exitCode: null, signal } : { exitCode: rc, signal: null };
+}
+
+/**
+ * A machine under test reached over SSH. The engine stays on this machine: commands run on the
+ * DUT in their own process group, their output streamed back line by line; files and the
+ * topology are read there; the kernel log follows /dev/kmsg over its own channel.
+ */
+export class SshTarget implements Target {
+  readonly kind = 'ssh' as const;
+  readonly observationLag = 0.05;
+
+  constructor(
+    private readonly dut: DutSupervisor,
+    readonly description: string,
+  ) {}
+
+  fatal(): string | undefined {
+    return this.dut.fatal;
+  }
+
+  spawn(spec: CommandSpec, handlers: LineHandlers): RunningCommand {
+    let pgid: number | undefined;
+    let killedWith: NodeJS.Signals | undefined;
+    let stopLocal: (() => void) | undefined;
+    const sendKill = (signal: NodeJS.Signals) => {
+      if (pgid === undefined) return;
+      void this.dut
+        .current()
+        .then((conn) => conn.run(['kill', `-${signal.replace(/^SIG/, '')}`, `-${pgid}`], { timeoutMs: 10_000 }))
+        .catch(() => undefined);
+    };
+    const done = (async (): Promise<ExitInfo> => {
+      let conn: SshConnection;
+      try {
+        conn = await this.dut.current();
+      } catch (error) {
+        handlers.onLine('stderr', (error as Error).message);
+        return { exitCode: 127, signal: null };
+      }
+      let rc: number | undefined;
+      let death: string | undefined;
+      const started = conn.start(groupCommand(spec));
+      stopLocal = () => started.kill('SIGKILL');
+      const unsubscribe = this.dut.onDeath((signal) => {
+        death = signal;
+        started.kill('SIGKILL');
+      });
+      const closed: Array<Promise<void>> = [];
+      for (const stream of ['stdout', 'stderr'] as const) {
+        const reader = createInterface({ input: started.child[stream]!, crlfDelay: Infinity });
+        reader.on('line', (line) => {
+          if (stream === 'stderr') {
+            if (pgid === undefined && line.startsWith(PGID_MARK)) {
+              pgid = Number(line.slice(PGID_MARK.length));
+              if (killedWith) sendKill(killedWith);
+              return;
+            }
+            const at = line.lastIndexOf(RC_MARK);
+            if (at >= 0 && /^\d+$/.test(line.slice(at + RC_MARK.length))) {
+              rc = Number(line.slice(at + RC_MARK.length));
+              if (at > 0) handlers.onLine(stream, line.slice(0, at));
+              return;
+            }
+          }
+          handlers.onLine(stream, line);
+        });
+        closed.push(new Promise((resolve) => reader.once('close', () => resolve())));
+      }
+      const exit = await started.done;
+      await Promise.all(closed);
+      unsubscribe();
+      if (death) return { exitCode: null, signal: death };
+      if (rc !== undefined) return exitOf(rc);
+      // Killed on purpose: the wrapper went with its group before it could say how the command ended.
+      if (killedWith) return { exitCode: null, signal: killedWith };
+      // The connection dropped under the command: the DUT died, or only the network did.
+      if (!(await this.dut.confirmAlive())) return { exitCode: null, signal: death ?? 'GUEST_DIED' };
+      handlers.onLine('stderr', `svmtest: the SSH connection ended before the command did (ssh exit ${exit.exitCode})`);
+      return { exitCode: exit.exitCode ?? 255, signal: null };
+    })();
+    return {
+      done,
+      kill: (signal) => {
+        killedWith = signal;
+        if (pgid !== undefined) sendKill(signal);
+        else if (signal === 'SIGKILL') stopLocal?.();
+      },
+    };
+  }
+
+  async exec(spec: CommandSpec, options: { timeoutMs?: number } = {}): Promise<ExecResult> {
+    const out: string[] = [];
+    const err: string[] = [];
+    const running = this.spawn(spec, { onLine: (stream, line) => (stream === 'stdout' ? out : err).push(line) });
+    const timer = options.timeoutMs ? setTimeout(() => running.kill('SIGKILL'), options.timeoutMs) : undefined;
+    const exit = await running.done;
+    if (timer) clearTimeout(timer);
+    return { ...exit, stdout: out.length > 0 ? `${out.join('\n')}\n` : '', stderr: err.join('\n') };
+  }
+
+  async readFile(path: string): Promise<string | undefined> {
+    return (await this.readFileBytes(path))?.toString('utf8');
+  }
+
+  async readFileBytes(path: string): Promise<Buffer | undefined> {
+    const conn = await this.dut.current();
+    const result = await conn.run(['cat', '--', path], { timeoutMs: FILE_TIMEOUT_MS });
+    return result.exitCode === 0 ? result.bytes : undefined;
+  }
+
+  async readDir(path: string): Promise<string[] | undefined> {
+    const conn = await this.dut.current();
+    const result = await conn.run(['ls', '-1', '--', path], { timeoutMs: FILE_TIMEOUT_MS });
+    return result.exitCode === 0 ? result.stdout.split('\n').filter(Boolean).sort() : undefined;
+  }
+
+  kernelTime(): number {
+    return this.dut.kernelTime();
+  }
+
+  async watchKernelLog(onRecord: (record: KernelRecord) => void): Promise<KernelLogWatch> {
+    await this.dut.current();
+    if (!this.dut.canReadKernelLog) throw new KernelLogUnavailable('cannot read /dev/kmsg on the DUT (log in as root, or allow sudo -n cat /dev/kmsg)');
+    const unsubscribe = this.dut.onRecord(onRecord);
+    return { stop: async () => void unsubscribe() };
+  }
+
+  async identity(): Promise<TargetIdentity> {
+    const conn = await this.dut.current();
+    const result = await conn.run(['uname', '-n', '-r', '-v'], { timeoutMs: FILE_TIMEOUT_MS });
+    const [hostname, release, ...version] = result.stdout.trim().split(' ');
+    return { kernelRelease: release ?? 'unknown', kernelVersion: version.join(' ') || 'unknown', hostname: hostname ?? 'dut' };
+  }
+
+  async close(): Promise<void> {
+    await this.dut.close();
+  }
+
+  /** For tests and doctor: a raw command line on the DUT. */
+  async shell(argv: readonly string[]): Promise<ExecResult> {
+    return (await this.dut.current()).run(argv);
+  }
+}

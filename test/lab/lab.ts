@@ -1,0 +1,150 @@
+import { execa } from 'execa';
+import { chmodSync, copyFileSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { homedir } from 'node:os';
+import { join } from 'node:path';
+import { buildInitramfs } from '../../src/targets/qemu/initramfs.js';
+import { modulesWithIndex } from '../../src/targets/qemu/module-tree.js';
+import { qemuArgv } from '../../src/targets/qemu/qemu-command.js';
+import { debianKernel } from '../helpers/kernel.js';
+import { REPO_ROOT } from '../helpers/paths.js';
+
+// A lab in a box: a QEMU guest running Debian's kernel with this machine's root over 9p (as the
+// QEMU target boots it) and Debian's openssh-server on a forwarded port, keys made here and a
+// strict known_hosts. Its "BMC" is lab-dut.mjs: power cycle = kill QEMU and start it again.
+
+const LAB_DUT = join(REPO_ROOT, 'test', 'lab', 'lab-dut.mjs');
+
+export interface Lab {
+  readonly dir: string;
+  readonly port: number;
+  readonly identity: string;
+  readonly knownHosts: string;
+  /** The kernel the lab boots by default, and its initramfs (what a kexec into "another" kernel uses here). */
+  readonly kernel: string;
+  readonly initramfs: string;
+  readonly release: string;
+  readonly powerCommand: string[];
+  readonly consoleCommand: string[];
+  readonly console: string;
+  /** ssh config for svmtest (the ssh: section). */
+  sshConfig(extra?: Record<string, unknown>): Record<string, unknown>;
+  /** A command on the DUT, straight through ssh (not svmtest). */
+  ssh(command: string): Promise<{ exitCode: number | undefined; stdout: string; stderr: string }>;
+  waitForSsh(timeoutMs: number): Promise<void>;
+  cycle(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+export async function startLab(name: string): Promise<Lab> {
+  const dir = join(REPO_ROOT, 'test', '.tmp', 'lab', name);
+  rmSync(dir, { recursive: true, force: true });
+  const keys = join(dir, 'keys');
+  const agentDir = join(dir, 'run', '.agent');
+  mkdirSync(keys, { recursive: true });
+  mkdirSync(join(agentDir, 'boot-1'), { recursive: true });
+  const port = await freePort();
+  for (const key of ['host', 'client']) await execa('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', `svmtest-lab-${key}`, '-f', join(keys, key)]);
+  copyFileSync(join(keys, 'client.pub'), join(keys, 'authorized_keys'));
+  const hostKey = readFileSync(join(keys, 'host.pub'), 'utf8').trim().split(' ').slice(0, 2).join(' ');
+  const knownHosts = join(keys, 'known_hosts');
+  writeFileSync(knownHosts, `[127.0.0.1]:${port} ${hostKey}\n`);
+  writeFileSync(
+    join(dir, 'sshd_config'),
+    [
+      'Port 22',
+      `HostKey ${join(keys, 'host')}`,
+      `AuthorizedKeysFile ${join(keys, 'authorized_keys')}`,
+      'PermitRootLogin prohibit-password',
+      'PasswordAuthentication no',
+      'KbdInteractiveAuthentication no',
+      'UsePAM no',
+      'StrictModes no',
+      'PidFile /run/sshd.pid',
+      'MaxSessions 64',
+      'MaxStartups 64',
+      // Only commands on the DUT have it: the fixture's kernel-crashing tests refuse to run elsewhere.
+      'SetEnv SVMTEST_GUEST=1',
+      '',
+    ].join('\n'),
+  );
+  const agent = readFileSync(join(REPO_ROOT, 'test', 'lab', 'dut-agent.sh'), 'utf8').replaceAll('@LAB@', dir);
+  writeFileSync(join(agentDir, 'agent.sh'), agent);
+  chmodSync(join(agentDir, 'agent.sh'), 0o755);
+
+  const k = debianKernel();
+  const cacheDir = join(homedir(), '.cache', 'svmtest');
+  const modules = await modulesWithIndex(k.modules, k.release, cacheDir, () => undefined);
+  const initramfs = await buildInitramfs({ cacheDir, modulesDir: modules, release: k.release });
+  const argv = qemuArgv({
+    kernel: k.kernel,
+    initramfs,
+    runDir: join(dir, 'run'),
+    agentDir,
+    modulesTree: join(modules, 'lib', 'modules'),
+    accel: 'tcg',
+    memoryMiB: 1024,
+    cpus: 2,
+    boot: 1,
+    cmdline: [],
+    vfio: [],
+    network: true,
+  });
+  argv.push('-nic', `user,model=virtio-net-pci,hostfwd=tcp:127.0.0.1:${port}-:22`);
+  writeFileSync(join(dir, 'qemu.json'), JSON.stringify(argv));
+  const identity = join(keys, 'client');
+  const consoleLog = join(dir, 'console.log');
+  const sshArgs = [
+    '-o',
+    'BatchMode=yes',
+    '-o',
+    `UserKnownHostsFile=${knownHosts}`,
+    '-o',
+    'ConnectTimeout=5',
+    '-i',
+    identity,
+    '-p',
+    String(port),
+    'root@127.0.0.1',
+  ];
+  const lab: Lab = {
+    dir,
+    port,
+    identity,
+    knownHosts,
+    kernel: k.kernel,
+    initramfs,
+    release: k.release,
+    powerCommand: [process.execPath, LAB_DUT, 'cycle', dir],
+    consoleCommand: ['tail', '-n', '0', '-F', consoleLog],
+    console: consoleLog,
+    sshConfig: (extra = {}) => ({ host: '127.0.0.1', user: 'root', port, identityFile: identity, knownHosts, ...extra }),
+    ssh: async (command) => {
+      const r = await execa('ssh', [...sshArgs, command], { reject: false, timeout: 60_000 });
+      return { exitCode: r.exitCode, stdout: r.stdout, stderr: r.stderr };
+    },
+    waitForSsh: async (timeoutMs) => {
+      const deadline = Date.now() + timeoutMs;
+      for (;;) {
+        if ((await lab.ssh('true')).exitCode === 0) return;
+        if (Date.now() > deadline) throw new Error(`the lab DUT did not answer over SSH within ${timeoutMs / 1000} s; console: ${consoleLog}`);
+        await new Promise((r) => setTimeout(r, 1000));
+      }
+    },
+    cycle: async () => void (await execa(process.execPath, [LAB_DUT, 'cycle', dir])),
+    stop: async () => void (await execa(process.execPath, [LAB_DUT, 'stop', dir], { reject: false })),
+  };
+  await execa(process.execPath, [LAB_DUT, 'start', dir]);
+  return lab;
+}
