@@ -235,6 +235,11 @@ program
   .option('-c, --config <file>', 'configuration file')
   .option('--rocm <dir>', 'installed ROCm prefix')
   .option('--sysfs-root <dir>', 'read /sys from a copied tree')
+  .option('--target <kind>', 'check this machine (host) or the DUT over SSH (ssh); default: run.target in the config')
+  .option('--ssh <[user@]host[:port]>', 'ssh: the machine under test')
+  .option('--ssh-identity <file>', 'ssh: private key file')
+  .option('--ssh-option <key=value>', 'ssh: an ssh_config option; repeatable', collect, [])
+  .option('--no-ssh-host-key-check', "ssh: do not check the DUT's host key")
   .option('--json', 'machine-readable output')
   .action(action(async (opts) => (await import('./doctor.js')).doctorCommand(opts)));
 

@@ -1,7 +1,7 @@
 import type { ParsedTest } from '../parsers/types.js';
 import type { BatchHooks } from './batch-hooks.js';
 import type { WorkerSlot } from '../suites/adapter.js';
-import { describeExit, type Target } from '../targets/target.js';
+import { describeExit, isMachineDeath, type Target } from '../targets/target.js';
 import type { PlannedSuite } from './plan.js';
 import { runProcess } from './process-run.js';
 
@@ -23,7 +23,8 @@ function chunkByChars(names: readonly string[], maxChars: number): string[] {
 
 /**
  * Runs tests in as few processes as possible: one process for the batch; when it dies mid-test,
- * that test runs again alone to tell its own crash from a crash of the batch, and a new process
+ * that test runs again alone to tell its own crash from a crash of the batch (unless the machine
+ * itself died: its kernel records name the test), and a new process
  * continues with the tests not yet finished — never re-running finished ones. A binary whose
  * batches keep crashing where its tests alone do not is run one test per process from then on.
  */
@@ -42,7 +43,8 @@ export async function runBatch(target: Target, planned: PlannedSuite, names: rea
     const outcome = await runProcess(target, planned, batch, slot, hooks, finish);
     if (outcome.interrupted) return;
     const died = outcome.diedDuring;
-    if (died && batch.length > 1) {
+    // A machine that died took the batch with it: no second death (and reboot) to tell them apart.
+    if (died && batch.length > 1 && !isMachineDeath(outcome.exit)) {
       // Alone, does it crash too? Its own result is the test's result; the batch crash is noted.
       let alone: ParsedTest | undefined;
       const keep = (_name: string, result: ParsedTest) => {

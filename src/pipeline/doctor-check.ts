@@ -6,3 +6,15 @@ export interface DoctorCheck {
   /** The command (or step) that fixes it. */
   readonly fix?: string;
 }
+
+export interface DoctorOptions {
+  config?: string;
+  sysfsRoot?: string;
+  rocm?: string;
+  json?: boolean;
+  target?: string;
+  ssh?: string;
+  sshIdentity?: string;
+  sshOption?: string[];
+  sshHostKeyCheck?: boolean;
+}

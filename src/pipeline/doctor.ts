@@ -5,30 +5,44 @@ import { resolveSuite } from '../suites/resolve.js';
 import { HostTarget } from '../targets/host.js';
 import { discoverGpus } from '../targets/topology.js';
 import { readKernelConfig } from '../engine/preflight.js';
-import type { DoctorCheck } from './doctor-check.js';
+import type { Config } from '../config/schema.js';
+import type { Target } from '../targets/target.js';
+import type { DoctorCheck, DoctorOptions } from './doctor-check.js';
+import { which } from './which-program.js';
+import { sshDoctor } from './ssh-doctor.js';
 import { vfioChecks } from './vfio-checks.js';
 
-export interface DoctorOptions {
-  config?: string;
-  sysfsRoot?: string;
-  rocm?: string;
-  json?: boolean;
-}
+type Add = (area: string, ok: boolean, found: string, fix?: string) => void;
 
-async function which(target: HostTarget, program: string): Promise<string | undefined> {
-  const r = await target.exec({ argv: ['sh', '-c', 'command -v "$1"', 'sh', program] });
-  return r.exitCode === 0 ? r.stdout.trim() : undefined;
-}
-
-/** What this machine can run, what is missing, and the command that fixes each gap. */
+/** What this machine (or the DUT, with --target ssh) can run, what is missing, and the command that fixes each gap. */
 export async function doctorChecks(options: DoctorOptions): Promise<DoctorCheck[]> {
-  const target = new HostTarget(options.sysfsRoot ?? '');
-  const { config } = loadConfig(options.config);
+  const loaded = loadConfig(options.config);
+  const { config } = loaded;
   const checks: DoctorCheck[] = [];
-  const add = (area: string, ok: boolean, found: string, fix?: string) => checks.push({ area, ok, found, ...(ok || !fix ? {} : { fix }) });
+  const add: Add = (area, ok, found, fix) => checks.push({ area, ok, found, ...(ok || !fix ? {} : { fix }) });
 
   const major = Number(process.versions.node.split('.')[0]);
   add('node', major >= 20, `Node ${process.versions.node}`, 'install Node.js 20 or newer');
+  if ((options.target ?? config.run.target) === 'ssh') {
+    await sshDoctor(loaded, options, add, (target) => machineChecks(target, config, options, add));
+    return checks;
+  }
+  const target = new HostTarget(options.sysfsRoot ?? '');
+  await machineChecks(target, config, options, add);
+  for (const [program, pkg] of [
+    ['ctest', 'cmake'],
+    ['qemu-system-x86_64', 'qemu-system-x86'],
+    ['busybox', 'busybox-static'],
+  ] as const) {
+    const path = await which(target, program);
+    add(program, path !== undefined, path ?? 'not installed', `sudo apt-get install -y ${pkg}`);
+  }
+  checks.push(...(await vfioChecks(target, config.qemu.vfio)));
+  return checks;
+}
+
+/** The kernel, GPUs, ROCm and suites of the machine under test, through its target. */
+async function machineChecks(target: Target, config: Config, options: DoctorOptions, add: Add): Promise<void> {
   const identity = await target.identity();
   add('kernel', true, `${identity.kernelRelease} on ${identity.hostname}`);
   const kconfig = await readKernelConfig(target, identity.kernelRelease);
@@ -93,16 +107,8 @@ export async function doctorChecks(options: DoctorOptions): Promise<DoctorCheck[
       );
     }
   }
-  for (const [program, pkg] of [
-    ['ctest', 'cmake'],
-    ['qemu-system-x86_64', 'qemu-system-x86'],
-    ['busybox', 'busybox-static'],
-  ] as const) {
-    const path = await which(target, program);
-    add(program, path !== undefined, path ?? 'not installed', `sudo apt-get install -y ${pkg}`);
-  }
   const rocminfo = await which(target, 'rocminfo');
   add('rocminfo', rocminfo !== undefined, rocminfo ?? 'not installed', 'sudo apt-get install -y rocminfo');
-  checks.push(...(await vfioChecks(target, config.qemu.vfio)));
-  return checks;
 }
+
+export type { DoctorOptions } from './doctor-check.js';

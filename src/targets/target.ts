@@ -76,7 +76,15 @@ const MACHINE_DEATHS: Record<string, string> = {
   KERNEL_PANIC: 'ended when the guest kernel panicked',
   GUEST_HANG: 'ended when the guest stopped responding (watchdog)',
   GUEST_DIED: 'ended when the guest died',
+  DUT_PANIC: "ended when the DUT's kernel panicked",
+  DUT_HANG: 'ended when the DUT stopped answering over SSH (watchdog)',
+  DUT_DIED: 'ended when the DUT went down',
 };
+
+/** The machine under test died (a panic, a hang), not just the process: its kernel records say which test. */
+export function isMachineDeath(exit: { signal: string | null }): boolean {
+  return exit.signal !== null && exit.signal in MACHINE_DEATHS;
+}
 
 export function describeExit(exit: { exitCode: number | null; signal: string | null }): string {
   if (exit.signal) return MACHINE_DEATHS[exit.signal] ?? `was killed by ${exit.signal}`;

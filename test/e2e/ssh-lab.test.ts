@@ -35,11 +35,63 @@ describe('svmtest run --target ssh (a QEMU guest with sshd as the DUT)', () => {
     const dutOut = join(dir, 'dut');
     await svmtest(['run', '-c', config, '--suite-file', suite, '-o', hostOut, ...filters]);
     const r = await svmtest(['run', '-c', config, '--suite-file', suite, '-o', dutOut, '--target', 'ssh', ...filters]);
-    console.log(r.stderr, r.stdout);
     expect(r.exitCode, r.stderr).toBe(1);
     const dut = readRunFile(dutOut);
     expect(dut.run.target).toBe('ssh');
     expect(dut.run.environment.kernelRelease).toBe(lab.release);
     expect(statuses(dut)).toEqual(statuses(readRunFile(hostOut)));
   }, 300_000);
+
+  it('deploys a kernel and kexecs into it; a kernel panic power-cycles the DUT, the kernel is booted again and the run completes', async () => {
+    const config = writeConfig(
+      dir,
+      {},
+      {
+        ssh: lab.sshConfig({
+          kernel: lab.kernel,
+          initrd: lab.initramfs,
+          powerCommand: lab.powerCommand,
+          consoleCommand: lab.consoleCommand,
+          bootTimeout: 240,
+          watchdog: 30,
+        }),
+        variants: { gpusvm: { cmdline: ['svmtest.lab_variant=gpusvm'], expect: { kfd: false } } },
+      },
+    );
+    const out = join(dir, 'kexec-panic');
+    const r = await svmtest([
+      'run',
+      '-c',
+      config,
+      '--suite-file',
+      suite,
+      '-o',
+      out,
+      '--target',
+      'ssh',
+      '--variant',
+      'gpusvm',
+      '-f',
+      'fixture/Basic.Passes',
+      '-f',
+      'fixture/Guest.Panic',
+      '-f',
+      'fixture/Gen*',
+    ]);
+    console.log(r.stderr);
+    expect(r.exitCode, r.stderr).toBe(1);
+    expect(r.stderr).toMatch(/booting .* on the DUT with kexec/);
+    expect(r.stderr).toMatch(/power-cycling the DUT \(1 of at most 3\)/);
+    const run = readRunFile(out);
+    expect(run.run.status).toBe('complete');
+    const panic = run.tests.find((t) => t.name === 'Guest.Panic')!;
+    expect(panic.status).toBe('crash');
+    expect(panic.message).toMatch(/DUT's kernel panicked/);
+    expect(panic.kernelEvents.map((e) => e.kind)).toContain('panic');
+    expect(run.tests.filter((t) => t.name !== 'Guest.Panic').map((t) => t.status)).toEqual(['pass', 'pass', 'pass']);
+    // After the power cycle the variant's kernel was booted again: the DUT runs it now.
+    const cmdline = (await lab.ssh('cat /proc/cmdline')).stdout;
+    expect(cmdline).toMatch(/svmtest\.lab_variant=gpusvm/);
+    expect(cmdline).toMatch(/svmtest\.dut_boot=[0-9a-f]{12}/);
+  }, 900_000);
 });

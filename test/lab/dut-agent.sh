@@ -8,5 +8,8 @@ ip link set eth0 up
 ip addr add 10.0.2.15/24 dev eth0 2>/dev/null
 ip route add default via 10.0.2.2 2>/dev/null
 mkdir -p /run/sshd
+# The guest's root is an overlay: this edit stays in the guest. sshd runs every command through
+# the user's shell; dash reads no startup files, where this machine's bash runs its ~/.bashrc.
+sed -i 's#^\(root:.*\):/bin/bash$#\1:/bin/sh#' /etc/passwd
 echo "<6>svmtest-lab: sshd starting" > /dev/kmsg
 exec /usr/sbin/sshd -D -e -f "@LAB@/sshd_config"

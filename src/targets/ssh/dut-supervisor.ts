@@ -13,7 +13,7 @@ import type { SshEndpoint, SshSettings } from './ssh-settings.js';
 const HEARTBEAT_MS = 2000;
 const PANIC = /Kernel panic - not syncing|Oops: |BUG: kernel NULL pointer|general protection fault/;
 
-export type DeathSignal = 'KERNEL_PANIC' | 'GUEST_HANG' | 'GUEST_DIED';
+export type DeathSignal = 'DUT_PANIC' | 'DUT_HANG' | 'DUT_DIED';
 
 export interface SupervisorOptions {
   readonly endpoint: SshEndpoint;
@@ -53,7 +53,7 @@ export class DutSupervisor {
   constructor(private readonly options: SupervisorOptions) {
     this.console = new GuestConsole(options.consoleLog);
     this.console.subscribe((record) => {
-      if (PANIC.test(record.text) && !this.dead && this.conn) this.die('KERNEL_PANIC', 'a kernel panic on the console');
+      if (PANIC.test(record.text) && !this.dead && this.conn) this.die('DUT_PANIC', 'a kernel panic on the console');
     });
   }
 
@@ -110,7 +110,7 @@ export class DutSupervisor {
       if (await this.beat()) return true;
       await new Promise((r) => setTimeout(r, 500));
     }
-    if (!this.dead) this.die('GUEST_DIED', `no answer over SSH for ${this.options.settings.watchdogS} s`);
+    if (!this.dead) this.die('DUT_DIED', `no answer over SSH for ${this.options.settings.watchdogS} s`);
     return false;
   }
 
@@ -191,14 +191,24 @@ export class DutSupervisor {
     await startBoot(conn, this.root, settings, kernel, cmdline);
     await conn.close();
     const deadline = Date.now() + settings.bootTimeoutS * 1000;
+    let seen = before.release;
     for (;;) {
-      const next = await this.connect('wait');
-      const state = await dutState(next);
-      if (checkBooted(before, state, token, kernel.release) === 'booted') return next;
-      await next.close();
-      if (Date.now() > deadline)
-        throw new InfraError(`the DUT did not boot the deployed kernel within ${settings.bootTimeoutS} s: it still runs ${state.release}`);
       await new Promise((r) => setTimeout(r, 1000));
+      // The old kernel may still answer for a moment, and drop the connection mid-command.
+      let next: SshConnection | undefined;
+      let state: Awaited<ReturnType<typeof dutState>>;
+      try {
+        next = await this.connect('wait');
+        state = await dutState(next);
+      } catch (error) {
+        await next?.close();
+        if (Date.now() > deadline) throw error;
+        continue;
+      }
+      if (checkBooted(before, state, token, kernel.release) === 'booted') return next;
+      seen = state.release;
+      await next.close();
+      if (Date.now() > deadline) throw new InfraError(`the DUT did not boot the deployed kernel within ${settings.bootTimeoutS} s: it still runs ${seen}`);
     }
   }
 
@@ -224,7 +234,7 @@ export class DutSupervisor {
       void this.beat().finally(() => {
         busy = false;
         const silent = (Date.now() - this.lastBeat) / 1000;
-        if (!this.dead && silent > this.options.settings.watchdogS) this.die('GUEST_HANG', `no heartbeat over SSH for ${Math.round(silent)} s`);
+        if (!this.dead && silent > this.options.settings.watchdogS) this.die('DUT_HANG', `no heartbeat over SSH for ${Math.round(silent)} s`);
       });
     }, HEARTBEAT_MS);
     this.heartbeat.unref();

@@ -110,7 +110,7 @@ export class SshTarget implements Target {
       // Killed on purpose: the wrapper went with its group before it could say how the command ended.
       if (killedWith) return { exitCode: null, signal: killedWith };
       // The connection dropped under the command: the DUT died, or only the network did.
-      if (!(await this.dut.confirmAlive())) return { exitCode: null, signal: death ?? 'GUEST_DIED' };
+      if (!(await this.dut.confirmAlive())) return { exitCode: null, signal: death ?? 'DUT_DIED' };
       handlers.onLine('stderr', `svmtest: the SSH connection ended before the command did (ssh exit ${exit.exitCode})`);
       return { exitCode: exit.exitCode ?? 255, signal: null };
     })();

@@ -1,0 +1,148 @@
+import type { LoadedConfig } from '../config/load.js';
+import { InfraError } from '../model/errors.js';
+import { DutSupervisor } from '../targets/ssh/dut-supervisor.js';
+import { sshComplaint } from '../targets/ssh/ssh-connection.js';
+import { SshTarget } from '../targets/ssh/ssh-target.js';
+import { HostTarget } from '../targets/host.js';
+import type { Target } from '../targets/target.js';
+import type { DoctorOptions } from './doctor-check.js';
+import { which } from './which-program.js';
+import { sshEndpoint } from './ssh-endpoint.js';
+import { dirname, resolve } from 'node:path';
+
+type Add = (area: string, ok: boolean, found: string, fix?: string) => void;
+
+const KERNEL_SPACE_KIB = 512 * 1024; // an image, an initramfs and a module tree
+
+/**
+ * `svmtest doctor --target ssh`: the DUT as svmtest will use it — the connection, root or sudo,
+ * kexec-tools, the kernel log, room for a kernel — and then the same machine checks as on a host,
+ * through the SSH target. The power and console commands are checked on this machine, never run:
+ * a doctor does not power-cycle a lab machine.
+ */
+export async function sshDoctor(loaded: LoadedConfig, options: DoctorOptions, add: Add, machine: (target: Target) => Promise<void>): Promise<void> {
+  const { config, file } = loaded;
+  const { ssh } = config;
+  const path = (p: string | undefined) => (p ? resolve(dirname(file), p.replace(/^~(?=\/)/, process.env.HOME ?? '~')) : undefined);
+  const endpoint = sshEndpoint(
+    ssh,
+    {
+      ...(options.ssh ? { ssh: options.ssh } : {}),
+      ...(options.sshIdentity ? { sshIdentity: options.sshIdentity } : {}),
+      ...(options.sshOption ? { sshOptions: options.sshOption } : {}),
+      ...(options.sshHostKeyCheck === false ? { sshNoHostKeyCheck: true } : {}),
+    },
+    path,
+  );
+  if (!endpoint) {
+    add('DUT', false, 'no machine named', 'set ssh.host in the config, or give --ssh USER@HOST');
+    return;
+  }
+  const host = new HostTarget();
+  for (const [program, pkg] of [
+    ['ssh', 'openssh-client'],
+    ['rsync', 'rsync'],
+  ] as const) {
+    const found = await which(host, program);
+    add(`${program} (here)`, found !== undefined, found ?? 'not installed', `sudo apt-get install -y ${pkg}`);
+  }
+  if (!endpoint.checkHostKey)
+    add(
+      'host key',
+      false,
+      'not checked (--no-ssh-host-key-check / ssh.checkHostKey: false)',
+      `ssh-keyscan -p ${endpoint.port ?? 22} ${endpoint.host} >> ~/.ssh/known_hosts, after checking the fingerprint`,
+    );
+  const dut = new DutSupervisor({
+    endpoint,
+    settings: {
+      boot: 'none', // the doctor looks; it never deploys or boots a kernel
+      initrdPath: ssh.initrdPath,
+      grubEntry: ssh.grubEntry,
+      variantCmdline: [],
+      modprobe: [],
+      kernelDir: ssh.kernelDir,
+      restore: false,
+      bootTimeoutS: ssh.bootTimeout,
+      watchdogS: ssh.watchdog,
+      maxReboots: 0,
+    },
+    consoleLog: '/dev/null',
+    note: () => undefined,
+  });
+  const who = `${endpoint.user ? `${endpoint.user}@` : ''}${endpoint.host}${endpoint.port ? `:${endpoint.port}` : ''}`;
+  try {
+    const conn = await dut.current();
+    add('SSH connection', true, `${who} (multiplexed)`);
+    const run = (argv: string[]) => conn.run(argv, { timeoutMs: 30_000 });
+    const root = dut.isRoot;
+    const sudo = root ? undefined : await run(['sudo', '-n', 'true']);
+    add(
+      'root or sudo',
+      root || sudo?.exitCode === 0,
+      root ? 'logged in as root' : sudo?.exitCode === 0 ? 'passwordless sudo' : `no passwordless sudo: ${sshComplaint(sudo?.stderr ?? '')}`,
+      `on the DUT: echo '${endpoint.user ?? 'USER'} ALL=(root) NOPASSWD: ALL' | sudo tee /etc/sudoers.d/svmtest`,
+    );
+    const kexec = await run(['sh', '-c', 'command -v kexec']);
+    const needsKexec = ssh.boot === 'kexec';
+    add(
+      'kexec-tools (DUT)',
+      kexec.exitCode === 0 || !needsKexec,
+      kexec.exitCode === 0 ? kexec.stdout.trim() : `not installed${needsKexec ? '' : ' (ssh.boot is not kexec)'}`,
+      'on the DUT: sudo apt-get install -y kexec-tools',
+    );
+    if (ssh.boot === 'grub') {
+      const grub = await run(['sh', '-c', 'command -v grub-reboot && command -v update-grub']);
+      add(
+        'grub-reboot (DUT)',
+        grub.exitCode === 0,
+        grub.exitCode === 0 ? 'installed' : 'missing',
+        'on the DUT: sudo apt-get install -y grub2-common; set GRUB_DEFAULT=saved in /etc/default/grub, then sudo update-grub',
+      );
+    }
+    const rsync = await run(['sh', '-c', 'command -v rsync']);
+    add(
+      'rsync (DUT)',
+      rsync.exitCode === 0,
+      rsync.exitCode === 0 ? rsync.stdout.trim() : 'not installed: kernels are copied with scp',
+      'on the DUT: sudo apt-get install -y rsync',
+    );
+    const df = await run(['sh', '-c', 'd="$1"; while [ ! -d "$d" ]; do d=$(dirname "$d"); done; df -Pk "$d" | tail -1', 'svmtest', ssh.kernelDir]);
+    const freeKiB = Number(df.stdout.trim().split(/\s+/)[3]);
+    add(
+      'disk for kernels (DUT)',
+      Number.isFinite(freeKiB) && freeKiB >= KERNEL_SPACE_KIB,
+      Number.isFinite(freeKiB) ? `${Math.round(freeKiB / 1024)} MiB free under ${ssh.kernelDir}` : `cannot tell: ${sshComplaint(df.stderr)}`,
+      `free at least ${KERNEL_SPACE_KIB / 1024} MiB under ${ssh.kernelDir}, or set ssh.kernelDir`,
+    );
+    await machine(new SshTarget(dut, `DUT ${who}`));
+  } catch (error) {
+    if (!(error instanceof InfraError)) throw error;
+    add(
+      'SSH connection',
+      false,
+      `${who}: ${error.message}`,
+      /Host key verification failed/.test(error.message)
+        ? `check the DUT's fingerprint, then add it: ssh-keyscan -p ${endpoint.port ?? 22} ${endpoint.host} >> ${endpoint.knownHosts ?? '~/.ssh/known_hosts'}`
+        : `check that ${who} is up and accepts your key: ssh ${endpoint.port ? `-p ${endpoint.port} ` : ''}${who.replace(/:\d+$/, '')} true`,
+    );
+  } finally {
+    await dut.close();
+  }
+  for (const [what, command, fix] of [
+    ['power command', ssh.powerCommand, 'set ssh.powerCommand (e.g. [ipmitool, -I, lanplus, -H, BMC, chassis, power, cycle]) so a dead DUT is recovered'],
+    ['console command', ssh.consoleCommand, 'set ssh.consoleCommand (e.g. ipmitool … sol activate) to see panics on the console'],
+  ] as const) {
+    if (!command) {
+      add(what, false, 'not configured', fix);
+      continue;
+    }
+    const found = command[0]!.includes('/') ? command[0] : await which(host, command[0]!);
+    add(
+      what,
+      found !== undefined,
+      found ? `${command.join(' ')} (not run by doctor)` : `${command[0]} not found here`,
+      `install ${command[0]} on this machine`,
+    );
+  }
+}
