@@ -6,7 +6,7 @@ import { fmtMs, row, timeCommand } from './measure.js';
 
 const COUNT = 2000;
 
-async function trivialProgram(dir) {
+export async function trivialProgram(dir) {
   const out = join(dir, `trivial-${COUNT}`);
   if (existsSync(out)) return out;
   const source = `${out}.cc`;

@@ -1,4 +1,4 @@
-// npm run bench [-- core|engine|build …]: prints a table per benchmark; goals from the issues.
+// npm run bench [-- core|engine|build|real-suites|history|ssh …]: prints a table per benchmark; goals from the issues.
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -6,6 +6,7 @@ import { buildBench } from './build.js';
 import { engineBench } from './engine.js';
 import { historyBench } from './history.js';
 import { realSuitesBench } from './real-suites.js';
+import { sshBench } from './ssh.js';
 import { generateCoreInputs } from './generate.js';
 import { fmtMb, fmtMs, row, timeCommand } from './measure.js';
 
@@ -52,6 +53,7 @@ const BENCHES = {
   build: () => buildBench(ROOT, BIN),
   'real-suites': () => realSuitesBench(ROOT, BIN, join(DATA, 'real-suites')),
   history: () => historyBench(ROOT, BIN, join(DATA, 'history')),
+  ssh: () => sshBench(ROOT, BIN, join(DATA, 'ssh')),
 };
 
 const wanted = process.argv.slice(2);

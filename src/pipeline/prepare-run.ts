@@ -100,6 +100,9 @@ function sshSettings(config: Config, configFile: string, request: RunRequest, va
     grubEntry: ssh.grubEntry,
     ...(ssh.cmdline ? { cmdline: ssh.cmdline } : {}),
     variantCmdline: variant?.cmdline ?? [],
+    otherCmdline: Object.entries(config.variants)
+      .filter(([name]) => name !== variantName)
+      .flatMap(([, v]) => v.cmdline),
     modprobe: variant?.modprobe ?? [],
     kernelDir: ssh.kernelDir,
     restore: ssh.restore,

@@ -168,7 +168,9 @@ export async function runVariant(options: RunVariantOptions): Promise<VariantRun
       graceMs: prepared.config.run.killGrace * 1000,
       logCap: prepared.config.run.logCap,
       finished: earlier?.tests ?? new Map(),
-      earlierErrors: earlier?.errors ?? [],
+      // Why an earlier session stopped early (a lost machine, the run timeout) is history once resumed:
+      // if this session stops early too, it says so itself.
+      earlierErrors: (earlier?.errors ?? []).filter((e) => e.stage !== 'boot' && e.stage !== 'run'),
       resumed: earlier !== undefined,
       progress: options.progress,
       signal: options.signal,

@@ -60,6 +60,7 @@ export async function sshDoctor(loaded: LoadedConfig, options: DoctorOptions, ad
       initrdPath: ssh.initrdPath,
       grubEntry: ssh.grubEntry,
       variantCmdline: [],
+      otherCmdline: [],
       modprobe: [],
       kernelDir: ssh.kernelDir,
       restore: false,

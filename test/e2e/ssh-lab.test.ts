@@ -1,12 +1,19 @@
-import { readFileSync } from 'node:fs';
+import { copyFileSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { ComparisonFile } from '../../src/model/comparison.js';
 import type { RunFile } from '../../src/model/run.js';
+import { bzImageRelease } from '../../src/targets/ssh/kernel-image.js';
 import { svmtest, tempDir } from '../helpers/cli.js';
+import { debianKernel } from '../helpers/kernel.js';
 import { gtestProgram, SETUP_TIMEOUT_MS } from '../helpers/programs.js';
 import { writeConfig, writeSuiteFile } from '../helpers/suite-files.js';
-import { startLab, type Lab } from '../lab/lab.js';
+import { startLab } from '../lab/lab.mjs';
 
+type Lab = Awaited<ReturnType<typeof startLab>>;
+
+// A lab in a box: the DUT is a QEMU guest running Debian's kernel and Debian's sshd, reached by
+// svmtest over real SSH with a strict known_hosts; kexec, panics and power cycles are real.
 let lab: Lab;
 let program: string;
 let dir: string;
@@ -14,7 +21,7 @@ let suite: string;
 
 beforeAll(async () => {
   program = await gtestProgram();
-  lab = await startLab('main');
+  lab = await startLab('e2e');
   dir = tempDir('svmtest-ssh-');
   suite = writeSuiteFile(dir, { name: 'fixture', kind: 'gtest', command: [program], timeout: 120, env: { SVMTEST_ALLOW_GUEST_PANIC: '1' } });
   await lab.waitForSsh(240_000);
@@ -26,11 +33,32 @@ afterAll(async () => {
 
 const readRunFile = (out: string) => JSON.parse(readFileSync(join(out, 'run.json'), 'utf8')) as RunFile;
 const statuses = (run: RunFile) => run.tests.map((t) => [t.name, t.status] as const).sort();
+const VARIANTS = {
+  legacy: { expect: { kfd: false } },
+  gpusvm: { cmdline: ['svmtest.lab_variant=gpusvm'], expect: { kfd: false } },
+};
 
-describe('svmtest run --target ssh (a QEMU guest with sshd as the DUT)', () => {
-  it('runs the real test program on the DUT with results identical to a host run', async () => {
+/** The lab DUT after a test took it down: powered on again, as an engineer would. */
+async function powerOn(): Promise<void> {
+  await lab.cycle();
+  await lab.waitForSsh(240_000);
+}
+
+describe('svmtest run --target ssh (the DUT: a QEMU guest with sshd)', () => {
+  it('runs the real test program on the DUT with results identical to a host run; a kernel record lands on its test', async () => {
     const config = writeConfig(dir, {}, { ssh: lab.sshConfig({ boot: 'none' }) });
-    const filters = ['-f', 'fixture/Basic*', '-f', 'fixture/Crash*', '-f', 'fixture/Gen*', '-f', 'fixture/Output.FakeMarkers'];
+    const filters = [
+      '-f',
+      'fixture/Basic*',
+      '-f',
+      'fixture/Crash*',
+      '-f',
+      'fixture/Gen*',
+      '-f',
+      'fixture/Kernel.PageFault',
+      '-f',
+      'fixture/Output.FakeMarkers',
+    ];
     const hostOut = join(dir, 'host');
     const dutOut = join(dir, 'dut');
     await svmtest(['run', '-c', config, '--suite-file', suite, '-o', hostOut, ...filters]);
@@ -39,7 +67,12 @@ describe('svmtest run --target ssh (a QEMU guest with sshd as the DUT)', () => {
     const dut = readRunFile(dutOut);
     expect(dut.run.target).toBe('ssh');
     expect(dut.run.environment.kernelRelease).toBe(lab.release);
+    expect(dut.run.warnings).toBeUndefined();
     expect(statuses(dut)).toEqual(statuses(readRunFile(hostOut)));
+    // Written to the DUT's /dev/kmsg by the test, followed over SSH, attributed to that test only.
+    const fault = dut.tests.find((t) => t.name === 'Kernel.PageFault')!;
+    expect(fault.kernelEvents.map((e) => e.kind)).toEqual(['gpu-page-fault']);
+    expect(dut.tests.filter((t) => t.name !== 'Kernel.PageFault' && t.kernelEvents.some((e) => e.kind === 'gpu-page-fault'))).toEqual([]);
   }, 300_000);
 
   it('deploys a kernel and kexecs into it; a kernel panic power-cycles the DUT, the kernel is booted again and the run completes', async () => {
@@ -47,18 +80,87 @@ describe('svmtest run --target ssh (a QEMU guest with sshd as the DUT)', () => {
       dir,
       {},
       {
-        ssh: lab.sshConfig({
-          kernel: lab.kernel,
-          initrd: lab.initramfs,
-          powerCommand: lab.powerCommand,
-          consoleCommand: lab.consoleCommand,
-          bootTimeout: 240,
-          watchdog: 30,
-        }),
-        variants: { gpusvm: { cmdline: ['svmtest.lab_variant=gpusvm'], expect: { kfd: false } } },
+        ssh: lab.sshConfig({ kernel: lab.kernel, initrd: lab.initramfs, powerCommand: lab.powerCommand, consoleCommand: lab.consoleCommand, bootTimeout: 240 }),
+        variants: VARIANTS,
       },
     );
     const out = join(dir, 'kexec-panic');
+    const filters = ['-f', 'fixture/Basic.Passes', '-f', 'fixture/Guest.Panic', '-f', 'fixture/Gen*'];
+    const r = await svmtest(['run', '-c', config, '--suite-file', suite, '-o', out, '--target', 'ssh', '--variant', 'gpusvm', ...filters]);
+    expect(r.exitCode, r.stderr).toBe(1);
+    expect(r.stderr).toMatch(/booting 6\.\S+ on the DUT with kexec/);
+    expect(r.stderr).toMatch(/the DUT died: a kernel panic on the console/);
+    expect(r.stderr).toMatch(/power-cycling the DUT \(1 of at most 3\)/);
+    expect(r.stderr).not.toMatch(/power-cycling the DUT \(2/);
+    const run = readRunFile(out);
+    expect(run.run.status).toBe('complete');
+    const panic = run.tests.find((t) => t.name === 'Guest.Panic')!;
+    expect(panic.status).toBe('crash');
+    expect(panic.message).toMatch(/DUT's kernel panicked/);
+    expect(panic.kernelEvents.find((e) => e.kind === 'panic')?.summary).toMatch(/sysrq triggered crash/);
+    // Nothing lost, nothing run twice: every other test passed once.
+    expect(run.tests.filter((t) => t.name !== 'Guest.Panic').map((t) => [t.status, t.attempts.length])).toEqual([
+      ['pass', 1],
+      ['pass', 1],
+      ['pass', 1],
+    ]);
+    // After the power cycle the variant's kernel was deployed and booted again: the DUT runs it now.
+    const cmdline = (await lab.ssh('cat /proc/cmdline')).stdout;
+    expect(cmdline).toMatch(/svmtest\.lab_variant=gpusvm/);
+    expect(cmdline).toMatch(/svmtest\.dut_boot=[0-9a-f]{12}/);
+    expect(readFileSync(lab.console, 'utf8')).toMatch(/kexec_core: Starting new kernel/);
+  }, 900_000);
+
+  it('a DUT that comes back on another kernel than the one deployed is an infrastructure failure (exit 3)', async () => {
+    // The artifact says it is release "…-amd6x"; what kexec boots reports the real release.
+    const fake = join(dir, 'vmlinuz-mislabelled');
+    copyFileSync(lab.kernel, fake);
+    const image = readFileSync(fake);
+    const at = image.indexOf(Buffer.from(`${lab.release} (`));
+    image.write('x', at + lab.release.length - 1, 'latin1');
+    writeFileSync(fake, image);
+    expect(bzImageRelease(fake)).toBe(`${lab.release.slice(0, -1)}x`);
+    const config = writeConfig(dir, {}, { ssh: lab.sshConfig({ kernel: fake, initrd: lab.initramfs, bootTimeout: 240 }), variants: VARIANTS });
+    const r = await svmtest([
+      'run',
+      '-c',
+      config,
+      '--suite-file',
+      suite,
+      '-o',
+      join(dir, 'wrong-kernel'),
+      '--target',
+      'ssh',
+      '--variant',
+      'legacy',
+      '-f',
+      'fixture/Basic.Passes',
+    ]);
+    expect(r.exitCode, r.stderr).toBe(3);
+    expect(r.stderr).toContain(`the DUT booted kernel ${lab.release}, but the deployed kernel is ${lab.release.slice(0, -1)}x`);
+  }, 600_000);
+
+  it('without a power command a dead DUT stops the run as incomplete (exit 3), resumable', async () => {
+    const config = writeConfig(dir, {}, { ssh: lab.sshConfig({ boot: 'none', consoleCommand: lab.consoleCommand }) });
+    const out = join(dir, 'no-power');
+    const r = await svmtest(['run', '-c', config, '--suite-file', suite, '-o', out, '--target', 'ssh', '-f', 'fixture/Guest.Panic', '-f', 'fixture/Gen*']);
+    expect(r.exitCode, r.stderr).toBe(3);
+    expect(r.stderr).toMatch(/the DUT is lost: .*no ssh\.powerCommand is configured/);
+    const run = readRunFile(out);
+    expect(run.run.status).toBe('incomplete');
+    expect(run.tests.find((t) => t.name === 'Guest.Panic')!.status).toBe('crash');
+    expect(run.tests.filter((t) => t.name.startsWith('Gen/')).map((t) => t.status)).toEqual(['notrun', 'notrun']);
+    await powerOn();
+    const resumed = await svmtest(['run', '--resume', out]);
+    expect(resumed.exitCode, resumed.stderr).toBe(1);
+    const after = readRunFile(out);
+    expect(after.run.status).toBe('complete');
+    expect(after.tests.filter((t) => t.name.startsWith('Gen/')).map((t) => t.status)).toEqual(['pass', 'pass']);
+  }, 600_000);
+
+  it('after --max-reboots power cycles the remaining tests are notrun and the run is incomplete (exit 3)', async () => {
+    const config = writeConfig(dir, {}, { ssh: lab.sshConfig({ boot: 'none', powerCommand: lab.powerCommand, consoleCommand: lab.consoleCommand }) });
+    const out = join(dir, 'max-reboots');
     const r = await svmtest([
       'run',
       '-c',
@@ -69,29 +171,128 @@ describe('svmtest run --target ssh (a QEMU guest with sshd as the DUT)', () => {
       out,
       '--target',
       'ssh',
-      '--variant',
-      'gpusvm',
-      '-f',
-      'fixture/Basic.Passes',
+      '--max-reboots',
+      '0',
       '-f',
       'fixture/Guest.Panic',
       '-f',
       'fixture/Gen*',
     ]);
-    console.log(r.stderr);
-    expect(r.exitCode, r.stderr).toBe(1);
-    expect(r.stderr).toMatch(/booting .* on the DUT with kexec/);
-    expect(r.stderr).toMatch(/power-cycling the DUT \(1 of at most 3\)/);
+    expect(r.exitCode, r.stderr).toBe(3);
+    expect(r.stderr).toMatch(/the DUT is lost: .*giving up after --max-reboots 0/);
     const run = readRunFile(out);
-    expect(run.run.status).toBe('complete');
-    const panic = run.tests.find((t) => t.name === 'Guest.Panic')!;
-    expect(panic.status).toBe('crash');
-    expect(panic.message).toMatch(/DUT's kernel panicked/);
-    expect(panic.kernelEvents.map((e) => e.kind)).toContain('panic');
-    expect(run.tests.filter((t) => t.name !== 'Guest.Panic').map((t) => t.status)).toEqual(['pass', 'pass', 'pass']);
-    // After the power cycle the variant's kernel was booted again: the DUT runs it now.
-    const cmdline = (await lab.ssh('cat /proc/cmdline')).stdout;
-    expect(cmdline).toMatch(/svmtest\.lab_variant=gpusvm/);
-    expect(cmdline).toMatch(/svmtest\.dut_boot=[0-9a-f]{12}/);
+    expect(run.run.status).toBe('incomplete');
+    expect(run.tests.filter((t) => t.name.startsWith('Gen/')).map((t) => t.status)).toEqual(['notrun', 'notrun']);
+    await powerOn();
+  }, 600_000);
+
+  it('a wrong host key is refused, and an unreachable DUT fails fast, both as infrastructure failures (exit 3)', async () => {
+    const otherKey = join(dir, 'known_hosts_other');
+    writeFileSync(otherKey, `[127.0.0.1]:${lab.port} ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIHGOHBA6ZXd8IzjUDZiTnBHHJmk1fmOihhHFQwYSLZ9e\n`);
+    const wrong = writeConfig(dir, {}, { ssh: lab.sshConfig({ boot: 'none', knownHosts: otherKey }) });
+    const r = await svmtest(['run', '-c', wrong, '--suite-file', suite, '-o', join(dir, 'wrong-key'), '--target', 'ssh', '-f', 'fixture/Basic.Passes']);
+    expect(r.exitCode, r.stderr).toBe(3);
+    expect(r.stderr).toMatch(/Host key verification failed/);
+
+    const config = writeConfig(dir, {}, { ssh: lab.sshConfig({ boot: 'none' }) });
+    const started = Date.now();
+    const gone = await svmtest([
+      'run',
+      '-c',
+      config,
+      '--suite-file',
+      suite,
+      '-o',
+      join(dir, 'unreachable'),
+      '--target',
+      'ssh',
+      '--ssh',
+      'root@127.0.0.1:1',
+      '-f',
+      'fixture/Basic.Passes',
+    ]);
+    expect(gone.exitCode, gone.stderr).toBe(3);
+    expect(gone.stderr).toMatch(/ssh 127\.0\.0\.1: .*Connection refused/);
+    expect(Date.now() - started).toBeLessThan(20_000);
+
+    // Host-key checking off only when asked, and then the run says so.
+    const out = join(dir, 'insecure');
+    const ok = await svmtest([
+      'run',
+      '-c',
+      wrong,
+      '--suite-file',
+      suite,
+      '-o',
+      out,
+      '--target',
+      'ssh',
+      '--no-ssh-host-key-check',
+      '-f',
+      'fixture/Basic.Passes',
+    ]);
+    expect(ok.exitCode, ok.stderr).toBe(0);
+    expect(readRunFile(out).run.warnings?.join('\n')).toMatch(/host key was not checked/);
+  }, 300_000);
+
+  it('doctor --target ssh checks the DUT: connection, root, kexec-tools, kernel log, disk, power and console commands', async () => {
+    const config = writeConfig(dir, {}, { ssh: lab.sshConfig({ powerCommand: lab.powerCommand }) });
+    const r = await svmtest(['doctor', '-c', config, '--target', 'ssh', '--json']);
+    expect(r.exitCode, r.stderr).toBe(0);
+    const checks = JSON.parse(r.stdout) as Array<{ area: string; ok: boolean; found: string; fix?: string }>;
+    const check = (area: string) => checks.find((c) => c.area === area);
+    expect(check('SSH connection')).toMatchObject({ ok: true });
+    expect(check('root or sudo')).toMatchObject({ ok: true, found: 'logged in as root' });
+    expect(check('kexec-tools (DUT)')).toMatchObject({ ok: true });
+    expect(check('kernel log (/dev/kmsg)')).toMatchObject({ ok: true });
+    expect(check('kernel')?.found).toContain(lab.release);
+    expect(check('/dev/kfd')).toMatchObject({ ok: false });
+    expect(check('power command')).toMatchObject({ ok: true });
+    expect(check('console command')).toMatchObject({ ok: false, fix: expect.stringMatching(/ssh\.consoleCommand/) });
+  }, 120_000);
+});
+
+describe('svmtest ci --target ssh', () => {
+  it('gives the same verdicts as the QEMU target on the same kernel, suites and variants', async () => {
+    const k = debianKernel();
+    const config = writeConfig(
+      dir,
+      { suites: [], suiteFiles: [suite], profile: 'full' },
+      {
+        ssh: lab.sshConfig({ kernel: lab.kernel, initrd: lab.initramfs, bootTimeout: 240 }),
+        qemu: { kernel: k.kernel, modules: k.modules, memory: 1024, bootTimeout: 240, modprobe: [] },
+        variants: VARIANTS,
+        baseline: 'legacy',
+        candidate: 'gpusvm',
+      },
+    );
+    const filters = ['-f', 'fixture/Basic*', '-f', 'fixture/Gen*', '-f', 'fixture/Kernel.PageFault'];
+    const viaSsh = await svmtest(['ci', '-c', config, '--target', 'ssh', '-o', join(dir, 'ci-ssh'), '-r', 'json', ...filters]);
+    expect([0, 1], viaSsh.stderr).toContain(viaSsh.exitCode);
+    const viaQemu = await svmtest([
+      'ci',
+      '-c',
+      config,
+      '--target',
+      'qemu',
+      '--kernel',
+      k.kernel,
+      '--modules',
+      k.modules,
+      '-o',
+      join(dir, 'ci-qemu'),
+      '-r',
+      'json',
+      ...filters,
+    ]);
+    expect(viaQemu.exitCode, viaQemu.stderr).toBe(viaSsh.exitCode);
+    const verdicts = (out: string) => {
+      const c = JSON.parse(readFileSync(join(dir, out, 'comparison.json'), 'utf8')) as ComparisonFile;
+      return c.entries.map((e) => [e.suite, e.name, e.verdict]).sort();
+    };
+    expect(verdicts('ci-ssh')).toEqual(verdicts('ci-qemu'));
+    expect(verdicts('ci-ssh').length).toBeGreaterThan(4);
+    const candidate = readRunFile(join(dir, 'ci-ssh', 'gpusvm'));
+    expect(candidate.run.target).toBe('ssh');
   }, 900_000);
 });

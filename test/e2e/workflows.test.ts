@@ -54,4 +54,22 @@ describe('GitHub Actions files', () => {
     expect(dashboard.steps.some((s) => s.uses?.startsWith('actions/upload-pages-artifact') && s.with?.path === 'site/')).toBe(true);
     expect(wf.jobs.publish!.steps.some((s) => s.uses?.startsWith('actions/deploy-pages'))).toBe(true);
   });
+
+  it('a lab job drives a DUT over SSH with its key and host key from secrets, never on a command line', () => {
+    const text = readFileSync(join(REPO_ROOT, '.github/workflows/nightly-amd.yml'), 'utf8');
+    const wf = parse(text) as {
+      jobs: Record<string, { env?: Record<string, string>; steps: Array<{ run?: string; env?: Record<string, string>; with?: Record<string, string> }> }>;
+    };
+    const lab = wf.jobs['lab-dut']!;
+    const commands = lab.steps.map((s) => s.with?.command ?? '');
+    expect(commands.find((c) => c.startsWith('ci '))).toMatch(/--target ssh .*--ssh-identity .*\/dut_key .*UserKnownHostsFile=/);
+    expect(commands.some((c) => c.startsWith('doctor --target ssh'))).toBe(true);
+    // Secrets only through env, written to files with a private umask; none in a with: command.
+    for (const c of commands) expect(c).not.toMatch(/secrets\./);
+    const keyStep = lab.steps.find((s) => s.env?.DUT_SSH_KEY)!;
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: a GitHub Actions expression, not a JavaScript template
+    expect(keyStep.env!.DUT_SSH_KEY).toBe('${{ secrets.LAB_DUT_SSH_KEY }}');
+    expect(keyStep.run).toMatch(/umask 077/);
+    expect(keyStep.run).not.toMatch(/set -x|echo "\$DUT/);
+  });
 });

@@ -44,6 +44,7 @@ export class DutSupervisor {
   private cycles = 0;
   private fatalReason: string | undefined;
   private closed = false;
+  private everUp = false;
   private readonly console: GuestConsole;
   private readonly recordListeners = new Set<(record: KernelRecord) => void>();
   private readonly deathListeners = new Set<(signal: DeathSignal) => void>();
@@ -95,6 +96,8 @@ export class DutSupervisor {
     // A DUT that cannot be brought up (again) ends the run: the remaining tests stay unrun, resumable.
     this.connecting ??= this.bringUp()
       .catch((error: Error) => {
+        // The first bring-up's failure is the run's error; a later one ends the run mid-way: say it now.
+        if (!this.fatalReason && this.everUp) this.options.note(`the DUT is lost: ${error.message}`);
         this.fatalReason ??= error.message;
         throw error;
       })
@@ -119,19 +122,18 @@ export class DutSupervisor {
     const first = this.cycles === 0 && !this.dead;
     if (!first) {
       if (!settings.powerCommand) {
-        this.fatalReason = `the DUT ${this.options.endpoint.host} died and no ssh.powerCommand is configured to power-cycle it; power it on, then continue with svmtest run --resume`;
-        throw new InfraError(this.fatalReason);
+        throw new InfraError(
+          `the DUT ${this.options.endpoint.host} died and no ssh.powerCommand is configured to power-cycle it; power it on, then continue with svmtest run --resume`,
+        );
       }
       if (this.cycles >= settings.maxReboots) {
-        this.fatalReason = `the DUT died ${this.cycles + 1} times; giving up after --max-reboots ${settings.maxReboots}`;
-        throw new InfraError(this.fatalReason);
+        throw new InfraError(`the DUT died ${this.cycles + 1} times; giving up after --max-reboots ${settings.maxReboots}`);
       }
       this.cycles++;
       note(`power-cycling the DUT (${this.cycles} of at most ${settings.maxReboots}): ${settings.powerCommand.join(' ')}`);
       const power = await execa(settings.powerCommand[0]!, settings.powerCommand.slice(1), { reject: false, timeout: 120_000 });
       if (power.exitCode !== 0) {
-        this.fatalReason = `the power command failed (exit ${power.exitCode}): ${sshComplaint(power.stderr || power.stdout)}`;
-        throw new InfraError(this.fatalReason);
+        throw new InfraError(`the power command failed (exit ${power.exitCode}): ${sshComplaint(power.stderr || power.stdout)}`);
       }
     }
     this.dead = undefined;
@@ -146,6 +148,7 @@ export class DutSupervisor {
     this.startKernelLog(conn);
     this.startHeartbeat();
     this.conn = conn;
+    this.everUp = true;
     return conn;
   }
 
@@ -205,7 +208,12 @@ export class DutSupervisor {
         if (Date.now() > deadline) throw error;
         continue;
       }
-      if (checkBooted(before, state, token, kernel.release) === 'booted') return next;
+      try {
+        if (checkBooted(before, state, token, kernel.release) === 'booted') return next;
+      } catch (error) {
+        await next.close(); // a wrong kernel: nothing of it may outlive the run
+        throw error;
+      }
       seen = state.release;
       await next.close();
       if (Date.now() > deadline) throw new InfraError(`the DUT did not boot the deployed kernel within ${settings.bootTimeoutS} s: it still runs ${seen}`);

@@ -75,7 +75,13 @@ async function defaultCmdline(conn: SshConnection, root: boolean, settings: SshS
   const saved = `${settings.kernelDir}/default-cmdline`;
   const read = await conn.run(['cat', saved]);
   if (read.exitCode === 0 && read.stdout.trim()) return read.stdout.trim().split(/\s+/);
-  const current = (await dutState(conn)).cmdline.split(/\s+/).filter((w) => w && !/^(BOOT_IMAGE|initrd)=/.test(w) && !w.startsWith(`${BOOT_TOKEN}=`));
+  const words = (await dutState(conn)).cmdline.split(/\s+/);
+  // Saved before svmtest's first boot, on the DUT's disk. A DUT already on a kernel svmtest booted
+  // (the file lost) gives its running line, the variant's own arguments removed.
+  const ours = new Set([...settings.variantCmdline, ...settings.otherCmdline]);
+  const current = words.filter(
+    (w) => w && !/^(BOOT_IMAGE|initrd)=/.test(w) && !w.startsWith(`${BOOT_TOKEN}=`) && !(words.some((x) => x.startsWith(`${BOOT_TOKEN}=`)) && ours.has(w)),
+  );
   await must(
     conn,
     privileged(root, ['sh', '-c', 'mkdir -p "$(dirname "$1")" && printf "%s\\n" "$2" > "$1"', 'svmtest', saved, current.join(' ')]),

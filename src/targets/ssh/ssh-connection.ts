@@ -42,7 +42,7 @@ export function sshComplaint(stderr: string): string {
  */
 export class SshConnection {
   private master: StartedGroup | undefined;
-  private readonly socketDir = mkdtempSync(join(tmpdir(), 'svmtest-ssh-'));
+  private readonly socketDir = mkdtempSync(join(tmpdir(), 'svmtest-sshmux-'));
   readonly controlPath = join(this.socketDir, 'master');
 
   constructor(readonly endpoint: SshEndpoint) {}

@@ -25,6 +25,8 @@ export interface SshSettings {
   readonly cmdline?: readonly string[];
   /** Added to it: the variant's kernel arguments. */
   readonly variantCmdline: readonly string[];
+  /** Every other variant's kernel arguments: never carried over from a boot of another variant. */
+  readonly otherCmdline: readonly string[];
   readonly modprobe: readonly string[];
   readonly kernelDir: string;
   readonly restore: boolean;

@@ -1,53 +1,62 @@
 import { execa } from 'execa';
-import { chmodSync, copyFileSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, copyFileSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
-import { buildInitramfs } from '../../src/targets/qemu/initramfs.js';
-import { modulesWithIndex } from '../../src/targets/qemu/module-tree.js';
-import { qemuArgv } from '../../src/targets/qemu/qemu-command.js';
-import { debianKernel } from '../helpers/kernel.js';
-import { REPO_ROOT } from '../helpers/paths.js';
+import { fileURLToPath } from 'node:url';
+// The built modules (npm run build): this file serves the tests and the benchmark alike.
+import { buildInitramfs } from '../../dist/targets/qemu/initramfs.js';
+import { modulesWithIndex } from '../../dist/targets/qemu/module-tree.js';
+import { qemuArgv } from '../../dist/targets/qemu/qemu-command.js';
 
 // A lab in a box: a QEMU guest running Debian's kernel with this machine's root over 9p (as the
 // QEMU target boots it) and Debian's openssh-server on a forwarded port, keys made here and a
 // strict known_hosts. Its "BMC" is lab-dut.mjs: power cycle = kill QEMU and start it again.
 
+const REPO_ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const LAB_DUT = join(REPO_ROOT, 'test', 'lab', 'lab-dut.mjs');
 
-export interface Lab {
-  readonly dir: string;
-  readonly port: number;
-  readonly identity: string;
-  readonly knownHosts: string;
-  /** The kernel the lab boots by default, and its initramfs (what a kexec into "another" kernel uses here). */
-  readonly kernel: string;
-  readonly initramfs: string;
-  readonly release: string;
-  readonly powerCommand: string[];
-  readonly consoleCommand: string[];
-  readonly console: string;
-  /** ssh config for svmtest (the ssh: section). */
-  sshConfig(extra?: Record<string, unknown>): Record<string, unknown>;
-  /** A command on the DUT, straight through ssh (not svmtest). */
-  ssh(command: string): Promise<{ exitCode: number | undefined; stdout: string; stderr: string }>;
-  waitForSsh(timeoutMs: number): Promise<void>;
-  cycle(): Promise<void>;
-  stop(): Promise<void>;
+/** Debian's kernel, extracted by scripts/fetch-debian-kernel.sh (install-deps.sh runs it). */
+function debianKernel() {
+  const dir = process.env.SVMTEST_TEST_KERNEL_DIR ?? join(REPO_ROOT, '.cache', 'debian-kernel');
+  const kernel = join(dir, 'vmlinuz');
+  if (!existsSync(kernel)) throw new Error(`no test kernel at ${dir}: run bash scripts/fetch-debian-kernel.sh ${dir}`);
+  return { kernel, modules: join(dir, 'modules'), release: readFileSync(join(dir, 'release'), 'utf8').trim() };
 }
 
-function freePort(): Promise<number> {
+/**
+ * @typedef {object} Lab
+ * @property {string} dir
+ * @property {number} port
+ * @property {string} identity
+ * @property {string} knownHosts
+ * @property {string} kernel the kernel the lab boots by default (what a kexec into "another" kernel uses here)
+ * @property {string} initramfs
+ * @property {string} release
+ * @property {string[]} powerCommand
+ * @property {string[]} consoleCommand
+ * @property {string} console
+ * @property {(extra?: Record<string, unknown>) => Record<string, unknown>} sshConfig the ssh: section for svmtest
+ * @property {(command: string) => Promise<{exitCode: number | undefined, stdout: string, stderr: string}>} ssh a command on the DUT, straight through ssh
+ * @property {(timeoutMs: number) => Promise<void>} waitForSsh
+ * @property {() => Promise<void>} cycle
+ * @property {() => Promise<void>} stop
+ */
+
+/** @returns {Promise<number>} */
+function freePort() {
   return new Promise((resolve, reject) => {
     const server = createServer();
     server.once('error', reject);
     server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
+      const { port } = /** @type {{ port: number }} */ (server.address());
       server.close(() => resolve(port));
     });
   });
 }
 
-export async function startLab(name: string): Promise<Lab> {
+/** @param {string} name @returns {Promise<Lab>} */
+export async function startLab(name) {
   const dir = join(REPO_ROOT, 'test', '.tmp', 'lab', name);
   rmSync(dir, { recursive: true, force: true });
   const keys = join(dir, 'keys');
@@ -118,7 +127,8 @@ export async function startLab(name: string): Promise<Lab> {
     String(port),
     'root@127.0.0.1',
   ];
-  const lab: Lab = {
+  /** @type {Lab} */
+  const lab = {
     dir,
     port,
     identity,
@@ -129,7 +139,8 @@ export async function startLab(name: string): Promise<Lab> {
     powerCommand: [process.execPath, LAB_DUT, 'cycle', dir],
     consoleCommand: ['tail', '-n', '0', '-F', consoleLog],
     console: consoleLog,
-    sshConfig: (extra = {}) => ({ host: '127.0.0.1', user: 'root', port, identityFile: identity, knownHosts, ...extra }),
+    // The DUT's disk: the lab's writable share, so deployed kernels survive a kexec and a power cycle as on a real machine.
+    sshConfig: (extra = {}) => ({ host: '127.0.0.1', user: 'root', port, identityFile: identity, knownHosts, kernelDir: join(dir, 'run', 'disk'), ...extra }),
     ssh: async (command) => {
       const r = await execa('ssh', [...sshArgs, command], { reject: false, timeout: 60_000 });
       return { exitCode: r.exitCode, stdout: r.stdout, stderr: r.stderr };
