@@ -1,0 +1,99 @@
+import { execFileSync, spawnSync } from 'node:child_process';
+import { copyFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { parseSshFlag } from '../../src/pipeline/ssh-endpoint.js';
+import { checkBooted } from '../../src/targets/ssh/kernel-boot.js';
+import { bzImageRelease } from '../../src/targets/ssh/kernel-image.js';
+import { groupCommand, quoteArgv, quoteWord } from '../../src/targets/ssh/remote-shell.js';
+import { sshOptions } from '../../src/targets/ssh/ssh-connection.js';
+import { exitOf } from '../../src/targets/ssh/ssh-target.js';
+import { tempDir } from '../helpers/cli.js';
+import { debianKernel } from '../helpers/kernel.js';
+
+/** What a POSIX shell makes of a command line: its words, as printf sees them. */
+function wordsAfter(shell: string, line: string): string[] {
+  const out = execFileSync(shell, ['-c', `printf '%s\\0' ${line}`], { encoding: 'utf8' });
+  return out.split('\0').slice(0, -1);
+}
+
+const HOSTILE = ["it's", '$(touch /tmp/pwned)', '`id`', 'a b', '*', '~root', 'x;y', 'a\nb', '"q"', '\\', '-n', '', '!', '$HOME', "'''", '\t', '#c'];
+
+describe('quoting for the remote shell', () => {
+  it('every word reaches the command unchanged, in sh, dash and bash', () => {
+    for (const shell of ['sh', 'dash', 'bash']) expect(wordsAfter(shell, quoteArgv(HOSTILE))).toEqual(HOSTILE);
+  });
+
+  it('any string survives (property: random words through a real shell)', () => {
+    const word = fc.string({ unit: 'binary', maxLength: 40 }).filter((s) => !s.includes('\0'));
+    fc.assert(
+      fc.property(fc.array(word, { minLength: 1, maxLength: 6 }), (argv) => {
+        expect(wordsAfter('sh', quoteArgv(argv))).toEqual(argv);
+      }),
+      { numRuns: 60 },
+    );
+  });
+
+  it('plain words stay readable; NUL and empty commands are refused', () => {
+    expect(quoteArgv(['cat', '/proc/uptime', 'KEY=v'])).toBe('cat /proc/uptime KEY=v');
+    expect(quoteWord('')).toBe("''");
+    expect(() => quoteWord('a\0b')).toThrow(/NUL/);
+    expect(() => quoteArgv([])).toThrow(/empty/);
+  });
+
+  it('a grouped command announces its process group and its exit status (128+N for signal N)', () => {
+    const line = groupCommand({ argv: ['sh', '-c', 'echo out; echo err >&2; exit 7'], env: { A_B: "x'y" }, cwd: '/' });
+    const result = spawnSync('sh', ['-c', line], { encoding: 'utf8' });
+    expect(result.stdout).toBe('out\n');
+    const lines = result.stderr.trim().split('\n');
+    expect(lines[0]).toMatch(/^@svmtest-pgid \d+$/);
+    expect(lines.slice(1)).toEqual(['err', '@svmtest-rc 7']);
+    expect(() => groupCommand({ argv: ['true'], env: { 'A;B': '1' } })).toThrow(/not a valid name/);
+    expect(exitOf(7)).toEqual({ exitCode: 7, signal: null });
+    expect(exitOf(139)).toEqual({ exitCode: null, signal: 'SIGSEGV' });
+  });
+});
+
+describe('the DUT address and ssh options', () => {
+  it('--ssh takes [USER@]HOST[:PORT] and refuses anything else', () => {
+    expect(parseSshFlag('ci@mi300-lab-03')).toEqual({ host: 'mi300-lab-03', user: 'ci' });
+    expect(parseSshFlag('root@127.0.0.1:2222')).toEqual({ host: '127.0.0.1', user: 'root', port: 2222 });
+    expect(parseSshFlag('[::1]:22')).toEqual({ host: '::1', port: 22 });
+    for (const bad of ['', 'a b', 'host:99999', '-oProxyCommand=x', 'u@', 'a:b:c']) expect(() => parseSshFlag(bad), bad).toThrow(/--ssh/);
+  });
+
+  it('host keys are checked unless asked otherwise; options are -o forms that scp and rsync share', () => {
+    const endpoint = { host: 'dut', user: 'ci', port: 2222, identityFile: '/k', checkHostKey: true, options: { ProxyJump: 'bastion' }, connectTimeoutS: 10 };
+    const strict = sshOptions(endpoint, '/s/master');
+    expect(strict.join(' ')).not.toMatch(/StrictHostKeyChecking/);
+    expect(strict).toEqual(expect.arrayContaining(['Port=2222', 'User=ci', 'IdentityFile=/k', 'ProxyJump=bastion', 'BatchMode=yes', 'ControlPath=/s/master']));
+    expect(strict).not.toContain('-p');
+    expect(sshOptions({ ...endpoint, checkHostKey: false }, '/s/master')).toContain('StrictHostKeyChecking=no');
+  });
+});
+
+describe('proof of the booted kernel', () => {
+  const before = { bootId: 'a', release: '6.1.0-56-amd64', cmdline: 'console=ttyS0' };
+
+  it('the same boot is not yet the new kernel; a new boot must carry the token and the release', () => {
+    expect(checkBooted(before, before, 'tok', '6.18.0')).toBe('not-yet');
+    expect(checkBooted(before, { bootId: 'b', release: '6.18.0', cmdline: 'console=ttyS0 svmtest.dut_boot=tok' }, 'tok', '6.18.0')).toBe('booted');
+    expect(() => checkBooted(before, { bootId: 'b', release: '6.1.0-56-amd64', cmdline: 'console=ttyS0' }, 'tok', '6.18.0')).toThrow(
+      /came back on another kernel/,
+    );
+    expect(() => checkBooted(before, { bootId: 'b', release: '6.1.0-56-amd64', cmdline: 'svmtest.dut_boot=tok' }, 'tok', '6.18.0')).toThrow(
+      /booted kernel 6\.1\.0-56-amd64, but the deployed kernel is 6\.18\.0/,
+    );
+  });
+
+  it("reads a bzImage's release from its boot header, and nothing from a file that is not one", () => {
+    const k = debianKernel();
+    expect(bzImageRelease(k.kernel)).toBe(k.release);
+    const dir = tempDir();
+    writeFileSync(join(dir, 'not-a-kernel'), 'x'.repeat(4096));
+    expect(bzImageRelease(join(dir, 'not-a-kernel'))).toBeUndefined();
+    copyFileSync(k.kernel, join(dir, 'copy'));
+    expect(bzImageRelease(join(dir, 'copy'))).toBe(k.release);
+  });
+});
