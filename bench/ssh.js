@@ -97,7 +97,7 @@ export async function sshBench(root, bin, dataDir) {
     const coldStart = performance.now();
     await lab.waitForSsh(300_000);
     const coldBoot = performance.now() - coldStart;
-    const program = await trivialProgram(join(root, 'bench', '.data', 'engine'));
+    const program = await trivialProgram(dataDir);
     const suite = join(dataDir, 'trivial.yaml');
     writeFileSync(suite, stringify({ name: 'trivial', kind: 'gtest', command: [program] }));
     const config = join(dataDir, 'svmtest.yaml');

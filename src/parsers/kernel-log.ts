@@ -148,7 +148,7 @@ export class KernelLogClassifier {
     if (RING_TIMEOUT.test(text)) return this.open(record, 'ring-timeout', 'reset');
     if (GPU_RESET.test(text)) return this.open(record, 'gpu-reset', 'reset');
     if (USER_SEGFAULT.test(text)) return this.open(record, 'other-error', 'trace');
-    if (/^svmtest: guest hang/.test(text)) return this.open(record, 'hung-task', 'trace');
+    if (/^svmtest: (guest hang|DUT down)/.test(text)) return this.open(record, 'hung-task', 'trace');
     if (/^(?:Code:|RIP:|Call Trace:|RSP:)/.test(text)) {
       // The log starts in the middle of a record: keep the dump, say the header was not captured.
       return this.open(record, 'other-error', 'trace', { summary: 'kernel register dump / call trace (its header was not captured)' });

@@ -34,6 +34,7 @@ export const githubReporter: Reporter = {
         );
       }
     } else {
+      for (const w of result.run.run.warnings ?? []) lines.push(`::warning title=${escapeProperty('svmtest run')}::${escapeData(w)}`);
       for (const e of result.run.errors) lines.push(`::error title=${escapeProperty(`svmtest ${e.stage}`)}::${escapeData(e.message)}`);
       for (const t of result.run.tests.filter((x) => isFailing(x.status)).slice(0, MAX_ANNOTATIONS)) {
         lines.push(`::error title=${escapeProperty(`${t.status}: ${t.suite}/${t.name}`)}::${escapeData(firstLine(t.message, 500) || t.status)}`);

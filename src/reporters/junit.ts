@@ -96,6 +96,7 @@ function buildRun(run: RunFile): string {
   }
   for (const [name, tests] of bySuite) {
     const suite = builder.testSuite().name(xmlText(`${name} (${run.run.variant})`));
+    for (const warning of run.run.warnings ?? []) suite.property('warning', xmlText(warning));
     for (const t of tests) {
       const testCase = suite
         .testCase()

@@ -72,6 +72,7 @@ function runMarkdown(r: RunFile): string {
       .map(([s, n]) => `${n} ${s}`)
       .join(' · ') || 'no tests',
     '',
+    ...(r.run.warnings ?? []).flatMap((w) => [`> **Warning:** ${escapeMarkdown(w)}`, '']),
   ];
   for (const e of r.errors) lines.push(`> **Infrastructure error** (${escapeMarkdown(e.stage)}): ${escapeMarkdown(firstLine(e.message, 300))}`, '');
   const failing = r.tests.filter((t) => isFailing(t.status));

@@ -58,6 +58,7 @@ function renderRun(run: RunFile, screen: Screen): void {
   const out: string[] = [
     c.bold(`svmtest: run ${neutralizeLine(run.run.id)} — variant ${neutralizeLine(run.run.variant)} on ${run.run.target}, ${run.run.status}`),
   ];
+  for (const warning of run.run.warnings ?? []) out.push(c.yellow.bold(`WARNING: ${neutralizeLine(warning)}`));
   for (const check of run.run.preflight ?? []) {
     if (!check.ok)
       out.push(c.red(`  preflight ${neutralizeLine(check.name)}: expected ${firstLine(check.expected, 300)}, found ${firstLine(check.found, 300)}`));

@@ -186,6 +186,38 @@ describe('svmtest run --target ssh (the DUT: a QEMU guest with sshd)', () => {
     await powerOn();
   }, 600_000);
 
+  it('a DUT that stops answering over SSH (no console) is dead after --guest-watchdog seconds: crash, power cycle, the run goes on', async () => {
+    const config = writeConfig(dir, {}, { ssh: lab.sshConfig({ boot: 'none', powerCommand: lab.powerCommand }) });
+    const out = join(dir, 'no-answer');
+    const r = await svmtest([
+      'run',
+      '-c',
+      config,
+      '--suite-file',
+      suite,
+      '-o',
+      out,
+      '--target',
+      'ssh',
+      '--guest-watchdog',
+      '8',
+      '-f',
+      'fixture/Guest.Panic',
+      '-f',
+      'fixture/Gen*',
+    ]);
+    expect(r.exitCode, r.stderr).toBe(1);
+    // Whichever notices first: the heartbeat, or the command whose connection dropped.
+    expect(r.stderr).toMatch(/the DUT died: no (answer|heartbeat) over SSH for \d+ s/);
+    expect(r.stderr).toMatch(/power-cycling the DUT \(1 of at most 3\)/);
+    const run = readRunFile(out);
+    expect(run.run.status).toBe('complete');
+    const dead = run.tests.find((t) => t.name === 'Guest.Panic')!;
+    expect(dead).toMatchObject({ status: 'crash', message: expect.stringMatching(/DUT (went down|stopped answering over SSH)/) });
+    expect(dead.kernelEvents.map((e) => e.kind)).toContain('hung-task');
+    expect(run.tests.filter((t) => t.name.startsWith('Gen/')).map((t) => t.status)).toEqual(['pass', 'pass']);
+  }, 600_000);
+
   it('a wrong host key is refused, and an unreachable DUT fails fast, both as infrastructure failures (exit 3)', async () => {
     const otherKey = join(dir, 'known_hosts_other');
     writeFileSync(otherKey, `[127.0.0.1]:${lab.port} ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIHGOHBA6ZXd8IzjUDZiTnBHHJmk1fmOihhHFQwYSLZ9e\n`);

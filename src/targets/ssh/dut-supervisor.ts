@@ -288,8 +288,11 @@ export class DutSupervisor {
     const lines = this.console.tail(60);
     const missed = lines.map((l) => parseKernelLine(l, true)).filter((r): r is KernelRecord => !!r && r.timestamp !== null && r.timestamp > this.lastRecordAt);
     for (const record of missed) this.emit(record);
-    const text = `svmtest: DUT ${this.options.endpoint.host} died: ${why}`;
-    this.emit({ timestamp: this.kernelTime(), text, raw: text });
+    if (signal !== 'DUT_PANIC') {
+      // No record of a machine that stopped answering but what svmtest saw: its console's last lines, if any.
+      const text = `svmtest: DUT down: ${this.options.endpoint.host}: ${why}`;
+      for (const line of [text, ...lines.slice(-20).map((l) => `  console: ${l}`)]) this.emit({ timestamp: this.kernelTime(), text: line, raw: line });
+    }
     for (const listener of this.deathListeners) listener(signal);
     this.kmsg?.kill('SIGKILL');
     const conn = this.conn;
