@@ -53,7 +53,7 @@ const BENCHES = {
   build: () => buildBench(ROOT, BIN),
   'real-suites': () => realSuitesBench(ROOT, BIN, join(DATA, 'real-suites')),
   history: () => historyBench(ROOT, BIN, join(DATA, 'history')),
-  ssh: () => sshBench(ROOT, BIN, join(DATA, 'ssh')),
+  ssh: () => sshBench(BIN, join(DATA, 'ssh')),
 };
 
 const wanted = process.argv.slice(2);

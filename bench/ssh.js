@@ -77,7 +77,7 @@ async function loopbackSshd(dir) {
   };
 }
 
-export async function sshBench(root, bin, dataDir) {
+export async function sshBench(bin, dataDir) {
   mkdirSync(dataDir, { recursive: true });
   const lines = ['### SSH target', '', row(['what', 'figure', 'goal']), row(['---', '---:', '---:'])];
 
