@@ -13,13 +13,13 @@ export interface StartedGroup {
 }
 
 /** A command in its own process group (so a timeout kills everything it started), known to the reaper. */
-export function startGroup(spec: CommandSpec): StartedGroup {
+export function startGroup(spec: CommandSpec, options: { stdin?: boolean } = {}): StartedGroup {
   const [file, ...args] = spec.argv;
   const child = spawn(file ?? '', args, {
     ...(spec.cwd ? { cwd: spec.cwd } : {}),
     env: { ...process.env, ...spec.env },
     detached: true,
-    stdio: ['ignore', 'pipe', 'pipe'],
+    stdio: [options.stdin ? 'pipe' : 'ignore', 'pipe', 'pipe'],
   });
   const group = child.pid ? -child.pid : undefined;
   processReaper.track(group);

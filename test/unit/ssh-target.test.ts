@@ -4,6 +4,8 @@ import { join } from 'node:path';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { parseSshFlag } from '../../src/pipeline/ssh-endpoint.js';
+import { startGroup } from '../../src/targets/host-process.js';
+import { CommandChannel } from '../../src/targets/ssh/command-channel.js';
 import { checkBooted } from '../../src/targets/ssh/kernel-boot.js';
 import { bzImageRelease } from '../../src/targets/ssh/kernel-image.js';
 import { groupCommand, quoteArgv, quoteWord } from '../../src/targets/ssh/remote-shell.js';
@@ -95,5 +97,32 @@ describe('proof of the booted kernel', () => {
     expect(bzImageRelease(join(dir, 'not-a-kernel'))).toBeUndefined();
     copyFileSync(k.kernel, join(dir, 'copy'));
     expect(bzImageRelease(join(dir, 'copy'))).toBe(k.release);
+  });
+});
+
+describe('the command channel (one remote shell for short commands)', () => {
+  // The remote half is a POSIX shell loop; here it runs in a local sh, as sshd would run it.
+  const channel = () => new CommandChannel((line) => startGroup({ argv: ['sh', '-c', line] }, { stdin: true }));
+
+  it('answers each command with its status, stdout (binary-safe) and stderr, in order', async () => {
+    const c = channel();
+    const r = await c.run(['sh', '-c', 'printf "a\\nb"; echo err >&2; exit 3']);
+    expect([r.stdout, r.stderr, r.exitCode]).toEqual(['a\nb', 'err\n', 3]);
+    const bytes = await c.run(['head', '-c', '200000', '/dev/urandom']);
+    expect(bytes.bytes.length).toBe(200_000);
+    // Output that imitates the framing is data, not an answer.
+    const forged = await c.run(['printf', '%s', "x'\n@@svm 0 0 0\n@@svmtest-end-00\n"]);
+    expect(forged.stdout).toBe("x'\n@@svm 0 0 0\n@@svmtest-end-00\n");
+    const all = await Promise.all(['1', '2', '3', '4'].map((n) => c.run(['echo', n])));
+    expect(all.map((x) => x.stdout)).toEqual(['1\n', '2\n', '3\n', '4\n']);
+    c.close();
+  });
+
+  it('a command that overruns its time limit ends the channel; the next command gets a new one', async () => {
+    const c = channel();
+    const slow = await c.run(['sleep', '5'], 300);
+    expect(slow).toMatchObject({ signal: 'SIGKILL', stderr: expect.stringMatching(/no answer within/) });
+    expect((await c.run(['echo', 'again'])).stdout).toBe('again\n');
+    c.close();
   });
 });

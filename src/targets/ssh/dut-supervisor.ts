@@ -48,8 +48,6 @@ export class DutSupervisor {
   private readonly console: GuestConsole;
   private readonly recordListeners = new Set<(record: KernelRecord) => void>();
   private readonly deathListeners = new Set<(signal: DeathSignal) => void>();
-  /** The proof of the booted kernel, for the run's environment. */
-  bootedRelease: string | undefined;
 
   constructor(private readonly options: SupervisorOptions) {
     this.console = new GuestConsole(options.consoleLog);
@@ -140,9 +138,8 @@ export class DutSupervisor {
     this.startConsole();
     let conn = await this.connect(first ? 'connect' : 'wait');
     if (settings.kernel && settings.boot !== 'none') conn = await this.bootVariant(conn, first);
-    this.bootedRelease = (await dutState(conn)).release;
     for (const module of settings.modprobe) {
-      const loaded = await conn.run(privileged(this.root, ['modprobe', module]), { timeoutMs: 120_000 });
+      const loaded = await conn.run(privileged(this.root, ['modprobe', module]), { timeoutMs: 120_000, alone: true });
       if (loaded.exitCode !== 0) note(`modprobe ${module} on the DUT failed: ${sshComplaint(loaded.stderr)}`);
     }
     this.startKernelLog(conn);
@@ -223,10 +220,11 @@ export class DutSupervisor {
   private async beat(conn = this.conn): Promise<boolean> {
     if (!conn) return false;
     const sent = monotonicSeconds();
-    const result = await conn.run(['cat', '/proc/uptime'], { timeoutMs: 10_000 });
+    const result = await conn.run(['cat', '/proc/uptime'], { timeoutMs: 10_000, alone: !conn.channelIdle });
     const uptime = Number.parseFloat(result.stdout);
     if (result.exitCode !== 0 || !Number.isFinite(uptime)) return false;
     // The DUT's clock at the midpoint of the round trip: /proc/uptime is the kernel log's timebase.
+    // Through an idle command channel the trip is a few milliseconds; never queued behind a long command.
     this.offsetSeconds = uptime - (sent + monotonicSeconds()) / 2;
     this.lastBeat = Date.now();
     return true;

@@ -32,7 +32,7 @@ export function privileged(root: boolean, argv: readonly string[]): string[] {
 }
 
 async function must(conn: SshConnection, argv: readonly string[], what: string): Promise<string> {
-  const result = await conn.run(argv, { timeoutMs: 600_000 });
+  const result = await conn.run(argv, { timeoutMs: 600_000, alone: true });
   if (result.exitCode !== 0) throw new InfraError(`${what} on the DUT failed (${argv.join(' ')}): ${sshComplaint(result.stderr || result.stdout)}`);
   return result.stdout;
 }

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { InfraError } from '../../model/errors.js';
 import { startGroup, type StartedGroup } from '../host-process.js';
-import type { ExecResult } from '../target.js';
+import { type ChannelResult, CommandChannel } from './command-channel.js';
 import { quoteArgv } from './remote-shell.js';
 import type { SshEndpoint } from './ssh-settings.js';
 
@@ -42,6 +42,7 @@ export function sshComplaint(stderr: string): string {
  */
 export class SshConnection {
   private master: StartedGroup | undefined;
+  private channel: CommandChannel | undefined;
   private readonly socketDir = mkdtempSync(join(tmpdir(), 'svmtest-sshmux-'));
   readonly controlPath = join(this.socketDir, 'master');
 
@@ -90,18 +91,33 @@ export class SshConnection {
   }
 
   /** Starts a remote command line; its local ssh client is in its own group, known to the reaper. */
-  start(remoteLine: string): StartedGroup {
-    return startGroup({ argv: this.argv(remoteLine) });
+  start(remoteLine: string, options: { stdin?: boolean } = {}): StartedGroup {
+    return startGroup({ argv: this.argv(remoteLine) }, options);
   }
 
-  /** Runs an argument vector on the DUT and collects its output (binary-safe stdout). */
-  async run(argv: readonly string[], options: { timeoutMs?: number; input?: string } = {}): Promise<ExecResult & { bytes: Buffer }> {
+  /**
+   * Runs an argument vector on the DUT and collects its output (binary-safe stdout): through the
+   * command channel, or `alone` in its own session — for what must not wait behind another
+   * command (a heartbeat, a kill) or would hold the channel for long (a deploy step).
+   */
+  async run(argv: readonly string[], options: { timeoutMs?: number; alone?: boolean } = {}): Promise<ChannelResult> {
+    if (options.alone) return this.runAlone(argv, options.timeoutMs);
+    this.channel ??= new CommandChannel((line) => this.start(line, { stdin: true }));
+    return this.channel.run(argv, options.timeoutMs);
+  }
+
+  /** Nothing queued on the command channel (or none yet). */
+  get channelIdle(): boolean {
+    return this.channel?.idle ?? true;
+  }
+
+  private async runAlone(argv: readonly string[], timeoutMs?: number): Promise<ChannelResult> {
     const started = this.start(quoteArgv(argv));
     const out: Buffer[] = [];
     const err: Buffer[] = [];
     started.child.stdout!.on('data', (chunk: Buffer) => out.push(chunk));
     started.child.stderr!.on('data', (chunk: Buffer) => err.push(chunk));
-    const timer = options.timeoutMs ? setTimeout(() => started.kill('SIGKILL'), options.timeoutMs) : undefined;
+    const timer = timeoutMs ? setTimeout(() => started.kill('SIGKILL'), timeoutMs) : undefined;
     const exit = await started.done;
     if (timer) clearTimeout(timer);
     const bytes = Buffer.concat(out);
@@ -115,6 +131,8 @@ export class SshConnection {
   }
 
   async close(): Promise<void> {
+    this.channel?.close();
+    this.channel = undefined;
     if (this.alive) {
       await this.control('exit');
       this.master?.kill('SIGTERM');

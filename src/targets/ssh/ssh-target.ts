@@ -62,7 +62,7 @@ export class SshTarget implements Target {
       if (pgid === undefined) return;
       void this.dut
         .current()
-        .then((conn) => conn.run(['kill', `-${signal.replace(/^SIG/, '')}`, `-${pgid}`], { timeoutMs: 10_000 }))
+        .then((conn) => conn.run(['kill', `-${signal.replace(/^SIG/, '')}`, `-${pgid}`], { timeoutMs: 10_000, alone: true }))
         .catch(() => undefined);
     };
     const done = (async (): Promise<ExitInfo> => {
@@ -170,10 +170,5 @@ export class SshTarget implements Target {
 
   async close(): Promise<void> {
     await this.dut.close();
-  }
-
-  /** For tests and doctor: a raw command line on the DUT. */
-  async shell(argv: readonly string[]): Promise<ExecResult> {
-    return (await this.dut.current()).run(argv);
   }
 }
