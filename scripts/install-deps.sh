@@ -12,7 +12,7 @@ APT_PACKAGES=(
   pkg-config libdrm-dev libnuma-dev llvm-19-dev
   libhsa-runtime-dev librocm-smi-dev rocm-device-libs clang-15 lld-15 libltdl-dev
   hipcc libamdhip64-dev rocminfo
-  openssh-server openssh-client kexec-tools rsync   # the SSH target's lab-in-a-box DUT (sshd and kexec in a QEMU guest)
+  openssh-server openssh-client kexec-tools rsync sudo   # the SSH target's lab-in-a-box DUT (sshd, kexec, a sudo login in a QEMU guest)
   postgresql chromium                           # the history store on PostgreSQL; the dashboard in a real browser
 )
 

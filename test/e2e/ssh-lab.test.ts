@@ -111,6 +111,23 @@ describe('svmtest run --target ssh (the DUT: a QEMU guest with sshd)', () => {
     expect(readFileSync(lab.console, 'utf8')).toMatch(/kexec_core: Starting new kernel/);
   }, 900_000);
 
+  it('a non-root login with passwordless sudo: deploy, kexec and the kernel log go through sudo -n', async () => {
+    const config = writeConfig(
+      dir,
+      {},
+      { ssh: lab.sshConfig({ user: 'ci', kernel: lab.kernel, initrd: lab.initramfs, kernelDir: '/var/tmp/svmtest-kernels', bootTimeout: 240 }), variants: VARIANTS },
+    );
+    const out = join(dir, 'sudo');
+    const r = await svmtest(['run', '-c', config, '--suite-file', suite, '-o', out, '--target', 'ssh', '--variant', 'gpusvm', '-f', 'fixture/Basic.Passes', '-f', 'fixture/Gen*']);
+    expect(r.exitCode, r.stderr).toBe(0);
+    expect(r.stderr).not.toMatch(/kernel log not followed/);
+    expect(readRunFile(out).tests.map((t) => t.status)).toEqual(['pass', 'pass', 'pass']);
+    expect((await lab.ssh('cat /proc/cmdline')).stdout).toMatch(/svmtest\.lab_variant=gpusvm svmtest\.dut_boot=/);
+    const doctor = await svmtest(['doctor', '-c', config, '--target', 'ssh', '--json']);
+    const checks = JSON.parse(doctor.stdout) as Array<{ area: string; ok: boolean; found: string }>;
+    expect(checks.find((c) => c.area === 'root or sudo')).toMatchObject({ ok: true, found: 'passwordless sudo' });
+  }, 600_000);
+
   it('a DUT that comes back on another kernel than the one deployed is an infrastructure failure (exit 3)', async () => {
     // The artifact says it is release "…-amd6x"; what kexec boots reports the real release.
     const fake = join(dir, 'vmlinuz-mislabelled');
