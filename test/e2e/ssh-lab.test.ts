@@ -115,10 +115,29 @@ describe('svmtest run --target ssh (the DUT: a QEMU guest with sshd)', () => {
     const config = writeConfig(
       dir,
       {},
-      { ssh: lab.sshConfig({ user: 'ci', kernel: lab.kernel, initrd: lab.initramfs, kernelDir: '/var/tmp/svmtest-kernels', bootTimeout: 240 }), variants: VARIANTS },
+      {
+        ssh: lab.sshConfig({ user: 'ci', kernel: lab.kernel, initrd: lab.initramfs, kernelDir: '/var/tmp/svmtest-kernels', bootTimeout: 240 }),
+        variants: VARIANTS,
+      },
     );
     const out = join(dir, 'sudo');
-    const r = await svmtest(['run', '-c', config, '--suite-file', suite, '-o', out, '--target', 'ssh', '--variant', 'gpusvm', '-f', 'fixture/Basic.Passes', '-f', 'fixture/Gen*']);
+    const r = await svmtest([
+      'run',
+      '-c',
+      config,
+      '--suite-file',
+      suite,
+      '-o',
+      out,
+      '--target',
+      'ssh',
+      '--variant',
+      'gpusvm',
+      '-f',
+      'fixture/Basic.Passes',
+      '-f',
+      'fixture/Gen*',
+    ]);
     expect(r.exitCode, r.stderr).toBe(0);
     expect(r.stderr).not.toMatch(/kernel log not followed/);
     expect(readRunFile(out).tests.map((t) => t.status)).toEqual(['pass', 'pass', 'pass']);

@@ -10,7 +10,7 @@ import { checkBooted } from '../../src/targets/ssh/kernel-boot.js';
 import { bzImageRelease } from '../../src/targets/ssh/kernel-image.js';
 import { groupCommand, quoteArgv, quoteWord } from '../../src/targets/ssh/remote-shell.js';
 import { sshOptions } from '../../src/targets/ssh/ssh-connection.js';
-import { exitOf } from '../../src/targets/ssh/ssh-target.js';
+import { exitFromStatus as exitOf } from '../../src/targets/qemu/agent-request.js';
 import { tempDir } from '../helpers/cli.js';
 import { debianKernel } from '../helpers/kernel.js';
 

@@ -11,31 +11,12 @@ import {
   type Target,
   type TargetIdentity,
 } from '../target.js';
+import { exitFromStatus } from '../qemu/agent-request.js';
 import type { DutSupervisor } from './dut-supervisor.js';
 import type { SshConnection } from './ssh-connection.js';
 import { groupCommand, PGID_MARK, RC_MARK } from './remote-shell.js';
 
 const FILE_TIMEOUT_MS = 60_000;
-const SIGNALS: Record<number, string> = {
-  1: 'SIGHUP',
-  2: 'SIGINT',
-  3: 'SIGQUIT',
-  4: 'SIGILL',
-  6: 'SIGABRT',
-  7: 'SIGBUS',
-  8: 'SIGFPE',
-  9: 'SIGKILL',
-  11: 'SIGSEGV',
-  13: 'SIGPIPE',
-  15: 'SIGTERM',
-};
-
-/** A shell exit status as the host reports a process's end: 128+N is signal N (the agent's convention too). */
-export function exitOf(rc: number): ExitInfo {
-  const signal = rc > 128 ? SIGNALS[rc - 128] : undefined;
-  return signal ? { exitCode: null, signal } : { exitCode: rc, signal: null };
-}
-
 /**
  * A machine under test reached over SSH. The engine stays on this machine: commands run on the
  * DUT in their own process group, their output streamed back line by line; files and the
@@ -106,7 +87,7 @@ export class SshTarget implements Target {
       await Promise.all(closed);
       unsubscribe();
       if (death) return { exitCode: null, signal: death };
-      if (rc !== undefined) return exitOf(rc);
+      if (rc !== undefined) return exitFromStatus(rc);
       // Killed on purpose: the wrapper went with its group before it could say how the command ended.
       if (killedWith) return { exitCode: null, signal: killedWith };
       // The connection dropped under the command: the DUT died, or only the network did.
