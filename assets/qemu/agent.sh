@@ -4,6 +4,8 @@
 #   req/<n>/argv     the command, one argument per line;  req/<n>/env  NAME=VALUE lines
 #   req/<n>/cwd      working directory;   req/<n>/go  the request is complete
 #   req/<n>/kill     a signal name: signal the command's process group
+#   req/<n>/chan.port  "PORT HEX": listen on the loopback first (the command's result channel),
+#                    what arrives goes to req/<n>/chan.out
 # and answers with req/<n>/pid, stdout, stderr and rc (exit status; 128+N = signal N).
 dir=$1
 mkdir -p "$dir/req"
@@ -14,6 +16,17 @@ cd /
 if [ -f "$dir/modprobe" ]; then
   for m in $(cat "$dir/modprobe"); do modprobe "$m" >> "$dir/modprobe.log" 2>&1 || echo "modprobe $m failed" >> "$dir/modprobe.log"; done
 fi
+
+# Is anything listening on TCP port $1 (in hex, as /proc/net/tcp shows it)? Builtins only.
+listening() {
+  for table in /proc/net/tcp /proc/net/tcp6; do
+    [ -r "$table" ] || continue
+    while read -r _ local _ st _; do
+      case "$local" in *":$1") [ "$st" = 0A ] && return 0 ;; esac
+    done < "$table"
+  done
+  return 1
+}
 
 start() {
   r=$1
@@ -26,11 +39,28 @@ start() {
     while IFS= read -r kv; do [ -n "$kv" ] && export "$kv"; done < "$r/env"
     IFS= read -r dir < "$r/cwd"
     cd "$dir" 2>/dev/null || cd /
+    nc=
+    if [ -f "$r/chan.port" ]; then
+      # The listener must be up before the command starts: gtest aborts when it cannot connect.
+      read -r port hex < "$r/chan.port"
+      busybox nc -l -p "$port" < /dev/null > "$r/chan.out" 2>/dev/null &
+      nc=$!
+      i=0
+      while ! listening "$hex" && [ $i -lt 500 ]; do sleep 0.01; i=$((i + 1)); done
+    fi
     setsid "$@" < /dev/null > "$r/stdout" 2> "$r/stderr" &
-    echo $! > "$r/pid"
-    wait $!
+    cmd=$!
+    echo $cmd > "$r/pid"
+    wait $cmd
+    rc=$?
+    if [ -n "$nc" ]; then
+      # The command's end closed its side: what it sent is arriving. A listener nobody connected to is stopped.
+      i=0
+      while kill -0 "$nc" 2>/dev/null && [ $i -lt 40 ]; do sleep 0.05; i=$((i + 1)); done
+      kill "$nc" 2>/dev/null
+    fi
     # One write of "N\n": the host takes rc as final once it ends with a newline.
-    echo "$?" > "$r/rc"
+    echo "$rc" > "$r/rc"
   ) &
 }
 

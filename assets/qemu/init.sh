@@ -7,6 +7,8 @@ export PATH=/bin
 mount -t proc proc /proc
 mount -t sysfs sys /sys
 mount -t devtmpfs dev /dev
+# The loopback carries the tests' result channels (gtest streams to a socket on it).
+ip link set lo up 2>/dev/null || ifconfig lo 127.0.0.1 up 2>/dev/null
 
 say() { echo "svmtest-init: $*" > /dev/console; }
 

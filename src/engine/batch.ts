@@ -69,6 +69,13 @@ export async function runBatch(target: Target, planned: PlannedSuite, names: rea
         }
       }
     } else if (died) finish(died.name, died.result);
+    else if (outcome.exit.signal !== null && batch.length > 1 && !isMachineDeath(outcome.exit)) {
+      // Between two tests: no test's result is changed, and the next test starts in a new process.
+      const after = outcome.lastFinished ? `after ${outcome.lastFinished} ended` : 'before its first test started';
+      hooks.note(
+        `${planned.suite.definition.name}: the batch process ${describeExit(outcome.exit)} ${after}, between tests (a batch crash; the remaining tests run in a new process)`,
+      );
+    }
     if (outcome.finished === 0 && !died) {
       fruitless++;
       if (fruitless >= MAX_FRUITLESS_SPAWNS || outcome.exit.exitCode === 127) {

@@ -1,7 +1,7 @@
 import type { Gpu, Shard } from '../model/run.js';
 import { testId } from '../model/run.js';
 import { balancedShards, globMatch, inShard, matchesAnyFilter } from '../model/selection.js';
-import type { ResolvedSuite, SuiteAdapter } from '../suites/adapter.js';
+import type { ResolvedSuite, ResultSource, SuiteAdapter } from '../suites/adapter.js';
 import type { SuiteDefinition } from '../suites/definition.js';
 import { adapterFor } from '../suites/registry.js';
 import { resolveSuite, type SuiteContext } from '../suites/resolve.js';
@@ -21,6 +21,10 @@ export interface PlannedTest {
 export interface PlannedSuite {
   readonly suite: ResolvedSuite;
   readonly adapter: SuiteAdapter;
+  /** Where this suite's results come from (the framework's channel, its report file, or its console). */
+  readonly resultSource: ResultSource;
+  /** Why the results come from where they do, when a reader must know (a console source). */
+  readonly resultNote?: string;
   readonly tests: readonly PlannedTest[];
   /** What the selection did that a reader must know (a profile's fallback, a suite left empty). */
   readonly notes: readonly string[];
@@ -79,7 +83,8 @@ export async function planSuites(
   for (const definition of definitions) {
     const suite = await resolveSuite(target, definition, context);
     const adapter = adapterFor(definition.kind);
-    const listed = await adapter.list(target, suite);
+    const listing = await adapter.list(target, suite);
+    const listed = listing.tests;
     if (listed.length === 0) throw new InfraError(`suite ${definition.name}: ${suite.dir ?? suite.command[0]} lists no tests; nothing of it could run`);
     const skipRules = await loadSkipRules(target, definition, context, gpus);
     if (!example && listed[0]) example = `${definition.name}/${listed[0].name.split('.')[0]}.*`;
@@ -108,7 +113,14 @@ export async function planSuites(
       else if (rule) tests.push({ name: test.name, action: 'skip', reason: `excluded by ${rule.source}` });
       else tests.push({ name: test.name, action: 'run' });
     }
-    planned.push({ suite, adapter, tests, notes: inProfile.note ? [inProfile.note] : [] });
+    planned.push({
+      suite,
+      adapter,
+      resultSource: listing.resultSource,
+      ...(listing.note ? { resultNote: listing.note } : {}),
+      tests,
+      notes: inProfile.note ? [inProfile.note] : [],
+    });
   }
   const selectsNothing = unmatched.size > 0 ? [...unmatched] : selection.filters.length > 0 && selectedCount === 0 ? [...selection.filters] : [];
   if (selectsNothing.length > 0) {

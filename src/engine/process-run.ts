@@ -12,6 +12,8 @@ export interface ProcessOutcome {
   readonly diedDuring?: { readonly name: string; readonly result: ParsedTest };
   readonly interrupted: boolean;
   readonly lastLines: readonly string[];
+  /** The last test that got its result in this process. */
+  readonly lastFinished?: string;
 }
 
 /**
@@ -30,7 +32,11 @@ export async function runProcess(
   rerun?: string,
 ): Promise<ProcessOutcome> {
   const wanted = new Set(batch);
-  const prepared = planned.adapter.prepareBatch(planned.suite, batch, slot, hooks.scratch);
+  const prepared = planned.adapter.prepareBatch(planned.suite, batch, slot, hooks.scratch, planned.resultSource);
+  // A test alone in its process is judged by the process's end too: its result waits for it.
+  const alone = batch.length === 1;
+  let held: { name: string; result: ParsedTest } | undefined;
+  let lastFinished: string | undefined;
   let open: string | undefined;
   let openSince = 0;
   let timer: NodeJS.Timeout | undefined;
@@ -43,9 +49,17 @@ export async function runProcess(
   let finished = 0;
   const lastLines: string[] = [];
   const done = (name: string, result: ParsedTest) => {
+    if (alone && !ending) {
+      // Its timeout keeps running: a process that hangs after its test ended is still stopped.
+      held = { name, result };
+      return;
+    }
     if (timer) clearTimeout(timer);
     if (open === name) open = undefined;
-    if (finish(name, result)) finished++;
+    if (finish(name, result)) {
+      finished++;
+      lastFinished = name;
+    }
   };
   const stop = () => {
     running.kill('SIGTERM');
@@ -68,7 +82,7 @@ export async function runProcess(
       if (open !== undefined) hooks.onOutput(line, open);
     },
     onResult(test) {
-      if (!wanted.has(test.name) || timedOut === test.name) return; // not asked for: output; timed out: svmtest's verdict stands
+      if (!wanted.has(test.name) || timedOut === test.name || held?.name === test.name) return; // not asked for: output; timed out: svmtest's verdict stands
       // The stream closes the test a killed process left open as a crash: handed back to the caller.
       if (ending && test.status === 'crash' && exit.signal !== null) diedDuring = { name: test.name, result: test };
       else done(test.name, test);
@@ -80,6 +94,7 @@ export async function runProcess(
       if (lastLines.length > 20) lastLines.shift();
       stream.push(which, line);
     },
+    onChannel: (line) => stream.channel?.(line),
   });
   const onAbort = () => {
     interrupted = true;
@@ -93,8 +108,23 @@ export async function runProcess(
   const elapsed = () => Math.round(performance.now() - openSince);
   if (timedOut)
     done(timedOut, { name: timedOut, status: 'timeout', durationMs: elapsed(), message: `killed by svmtest after ${hooks.timeoutFor(timedOut)} s (timeout)` });
-  if (interrupted) return { exit, finished, interrupted, lastLines };
   ending = true;
+  if (held) {
+    // Alone in its process, a test whose process then died by a signal crashed, whatever was reported before.
+    const { name, result } = held;
+    held = undefined;
+    if (exit.signal !== null && !interrupted && result.status !== 'timeout')
+      diedDuring = {
+        name,
+        result: {
+          ...result,
+          status: 'crash',
+          message: `the test process ${describeExit(exit)} after the test reported ${result.status}${result.message ? `\n${result.message}` : ''}`,
+        },
+      };
+    else done(name, result);
+  }
+  if (interrupted) return { exit, finished, interrupted, lastLines };
   await stream.end(exit);
   // ctest's stream reports results only at the end: a test it left open died with ctest itself.
   const leftOpen = diedDuring ? undefined : (stream.current ?? open);
@@ -104,5 +134,5 @@ export async function runProcess(
       result: { name: leftOpen, status: 'crash', durationMs: elapsed(), message: `the test process ${describeExit(exit)} during this test` },
     };
   }
-  return { exit, finished, interrupted, lastLines, ...(diedDuring ? { diedDuring } : {}) };
+  return { exit, finished, interrupted, lastLines, ...(lastFinished ? { lastFinished } : {}), ...(diedDuring ? { diedDuring } : {}) };
 }

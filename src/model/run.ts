@@ -41,6 +41,12 @@ export interface Selection {
   readonly notes?: readonly string[];
 }
 
+/**
+ * Where a suite's results came from: the framework's machine channel (gtest's result stream),
+ * its own report file (ctest's JUnit), or — when the binary has neither — the console it prints.
+ */
+export type ResultSource = 'channel' | 'report-file' | 'console';
+
 export interface PreflightCheck {
   readonly name: string;
   readonly ok: boolean;
@@ -62,6 +68,8 @@ export interface RunInfo {
   readonly preflight?: readonly PreflightCheck[];
   /** What weakens this run's proof and every report must say (e.g. a DUT's host key not checked). */
   readonly warnings?: readonly string[];
+  /** Per suite: where its results came from. */
+  readonly resultSources?: Readonly<Record<string, ResultSource>>;
 }
 
 export interface Attempt {

@@ -15,21 +15,24 @@ export interface TestList {
   readonly tests: readonly ListedTest[];
 }
 
-/** `--gtest_list_tests`: "Suite." lines, then indented test names; comments after "#" are type/value params. */
+/**
+ * `--gtest_list_tests`: "Suite." lines, then indented test names; "  # …" after either is a
+ * type or value parameter. A name is everything up to that comment, spaces included: a name
+ * gtest would never make must still not drop the tests after it.
+ */
 export function parseGtestList(text: string): TestList {
   const tests: ListedTest[] = [];
   let suite: string | undefined;
   for (const line of cleanLines(text)) {
-    const suiteMatch = /^(\S+\.)(?:\s+#.*)?$/.exec(line);
-    if (suiteMatch) {
-      suite = suiteMatch[1]!;
+    const indented = /^\s+(\S.*?)(?:\s+#.*)?\s*$/.exec(line);
+    if (indented && suite) {
+      const name = `${suite}${indented[1]!}`;
+      tests.push({ name, ...(/(^|\.)DISABLED_/.test(name) ? { disabled: true } : {}) });
       continue;
     }
-    const testMatch = /^\s+(\S+)(?:\s+#.*)?$/.exec(line);
-    if (testMatch && suite) {
-      const name = `${suite}${testMatch[1]!}`;
-      tests.push({ name, ...(/(^|\.)DISABLED_/.test(name) ? { disabled: true } : {}) });
-    } else if (line.trim() !== '') suite = undefined;
+    const suiteMatch = /^(\S.*?\.)(?:\s+#.*)?\s*$/.exec(line);
+    if (suiteMatch) suite = suiteMatch[1]!;
+    else if (line.trim() !== '') suite = undefined;
   }
   return { format: 'gtest-list', tests };
 }

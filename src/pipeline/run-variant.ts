@@ -132,13 +132,16 @@ export async function runVariant(options: RunVariantOptions): Promise<VariantRun
     const notes = plan.flatMap((p) => p.notes);
     for (const n of notes) options.note(n);
     const base = runInfo(prepared, target.kind, earlier, options.now());
-    for (const w of opened.warnings ?? []) options.note(`WARNING: ${w}`);
+    // A suite whose results its own tests could forge weakens the run's proof: every report says so.
+    const warnings = [...(opened.warnings ?? []), ...plan.flatMap((p) => (p.resultNote ? [p.resultNote] : []))];
+    for (const w of warnings) options.note(`WARNING: ${w}`);
     const info: RunInfo = {
       ...base,
       selection: { ...base.selection, ...(notes.length > 0 ? { notes } : {}) },
       environment,
       preflight: checks,
-      ...(opened.warnings && opened.warnings.length > 0 ? { warnings: [...opened.warnings] } : {}),
+      ...(warnings.length > 0 ? { warnings } : {}),
+      ...(plan.length > 0 ? { resultSources: Object.fromEntries(plan.map((p) => [p.suite.definition.name, p.resultSource])) } : {}),
     };
     const failed = checks.filter((c: PreflightCheck) => !c.ok);
     if (failed.length > 0) {

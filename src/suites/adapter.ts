@@ -1,3 +1,4 @@
+import type { ResultSource } from '../model/run.js';
 import type { CommandSpec, Target } from '../targets/target.js';
 import type { TestListener } from '../parsers/types.js';
 import type { ListedTest } from '../parsers/test-lists.js';
@@ -23,6 +24,8 @@ export interface WorkerSlot {
 
 export interface BatchStream {
   push(stream: 'stdout' | 'stderr', line: string): void;
+  /** A line of the framework's result channel (gtest's stream), when the batch has one. */
+  channel?(line: string): void;
   /** The process ended: report what it left unfinished. */
   end(exit: { exitCode: number | null; signal: string | null }): Promise<void>;
   readonly current: string | undefined;
@@ -33,11 +36,21 @@ export interface PreparedBatch {
   stream(target: Target, listener: TestListener): BatchStream;
 }
 
+export type { ResultSource } from '../model/run.js';
+
+export interface SuiteListing {
+  readonly tests: readonly ListedTest[];
+  readonly resultSource: ResultSource;
+  /** Why the results come from the console, when they do. */
+  readonly note?: string;
+}
+
 export interface SuiteAdapter {
   readonly kind: 'gtest' | 'ctest';
-  list(target: Target, suite: ResolvedSuite): Promise<ListedTest[]>;
+  /** The suite's tests, and whether its binary can report results through a channel its tests cannot write to. */
+  list(target: Target, suite: ResolvedSuite): Promise<SuiteListing>;
   /** The command for one batch of tests, and how to read its output. */
-  prepareBatch(suite: ResolvedSuite, tests: readonly string[], slot: WorkerSlot, scratch: string): PreparedBatch;
+  prepareBatch(suite: ResolvedSuite, tests: readonly string[], slot: WorkerSlot, scratch: string, source: ResultSource): PreparedBatch;
   /** Longest batch one command line can carry (filters live in a single argument). */
   readonly maxBatchChars: number;
 }

@@ -3,10 +3,10 @@ import { combineSameRun } from '../results/import-results.js';
 import { InfraError } from '../model/errors.js';
 import { parseCtestConsole } from '../parsers/ctest-console.js';
 import { parseJunit } from '../parsers/junit.js';
-import { parseCtestShowOnly, type ListedTest } from '../parsers/test-lists.js';
+import { parseCtestShowOnly } from '../parsers/test-lists.js';
 import type { Target } from '../targets/target.js';
 import type { ParsedReport, TestListener } from '../parsers/types.js';
-import type { BatchStream, PreparedBatch, ResolvedSuite, SuiteAdapter, WorkerSlot } from './adapter.js';
+import type { BatchStream, PreparedBatch, ResolvedSuite, SuiteAdapter, SuiteListing, WorkerSlot } from './adapter.js';
 
 const START_LINE = /^\s*Start\s+\d+: (.+?)\s*$/;
 let batchCounter = 0;
@@ -23,7 +23,8 @@ export const ctestAdapter: SuiteAdapter = {
   kind: 'ctest',
   maxBatchChars: 100_000,
 
-  async list(target: Target, suite: ResolvedSuite): Promise<ListedTest[]> {
+  /** ctest runs each test itself and writes the JUnit report: results come from ctest, not from what a test prints. */
+  async list(target: Target, suite: ResolvedSuite): Promise<SuiteListing> {
     const result = await target.exec({ argv: ['ctest', '--test-dir', suite.dir!, '--show-only=json-v1'], env: suite.env }, { timeoutMs: 120_000 });
     if (result.exitCode !== 0) {
       throw new InfraError(
@@ -31,7 +32,7 @@ export const ctestAdapter: SuiteAdapter = {
       );
     }
     try {
-      return [...parseCtestShowOnly(JSON.parse(result.stdout)).tests];
+      return { tests: parseCtestShowOnly(JSON.parse(result.stdout)).tests, resultSource: 'report-file' };
     } catch (error) {
       throw new InfraError(`suite ${suite.definition.name}: ctest --show-only=json-v1 printed something unreadable: ${(error as Error).message}`);
     }

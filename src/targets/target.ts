@@ -6,6 +6,21 @@ export interface CommandSpec {
   readonly argv: readonly string[];
   readonly env?: Readonly<Record<string, string>>;
   readonly cwd?: string;
+  /**
+   * The command streams its results to a TCP socket (gtest's --gtest_stream_result_to): the
+   * target listens where the command runs, puts that socket's HOST:PORT where RESULT_CHANNEL
+   * stands in argv, and hands what arrives to `onChannel`. The command starts only once the
+   * listener is up.
+   */
+  readonly resultChannel?: boolean;
+}
+
+/** Stands in argv for the result channel's HOST:PORT (a NUL cannot reach a real argv). */
+export const RESULT_CHANNEL = '\u0000svmtest-result-channel\u0000';
+
+/** argv with the result channel's address in place of RESULT_CHANNEL. */
+export function withChannelAddress(argv: readonly string[], address: string): string[] {
+  return argv.map((arg) => arg.split(RESULT_CHANNEL).join(address));
 }
 
 export interface ExitInfo {
@@ -22,6 +37,8 @@ export interface RunningCommand {
 
 export interface LineHandlers {
   onLine(stream: 'stdout' | 'stderr', line: string): void;
+  /** A line from the command's result channel (only with CommandSpec.resultChannel). */
+  onChannel?(line: string): void;
 }
 
 export interface ExecResult extends ExitInfo {

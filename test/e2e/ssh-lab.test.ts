@@ -6,7 +6,8 @@ import type { RunFile } from '../../src/model/run.js';
 import { bzImageRelease } from '../../src/targets/ssh/kernel-image.js';
 import { svmtest, tempDir } from '../helpers/cli.js';
 import { debianKernel } from '../helpers/kernel.js';
-import { gtestProgram, SETUP_TIMEOUT_MS } from '../helpers/programs.js';
+import { expectForgeTruth } from '../helpers/forge.js';
+import { forgeProgram, gtestProgram, SETUP_TIMEOUT_MS } from '../helpers/programs.js';
 import { writeConfig, writeSuiteFile } from '../helpers/suite-files.js';
 import { startLab } from '../lab/lab.mjs';
 
@@ -16,11 +17,13 @@ type Lab = Awaited<ReturnType<typeof startLab>>;
 // svmtest over real SSH with a strict known_hosts; kexec, panics and power cycles are real.
 let lab: Lab;
 let program: string;
+let forgeBinary: string;
 let dir: string;
 let suite: string;
 
 beforeAll(async () => {
   program = await gtestProgram();
+  forgeBinary = await forgeProgram();
   lab = await startLab('e2e');
   dir = tempDir('svmtest-ssh-');
   suite = writeSuiteFile(dir, { name: 'fixture', kind: 'gtest', command: [program], timeout: 120, env: { SVMTEST_ALLOW_GUEST_PANIC: '1' } });
@@ -73,6 +76,20 @@ describe('svmtest run --target ssh (the DUT: a QEMU guest with sshd)', () => {
     const fault = dut.tests.find((t) => t.name === 'Kernel.PageFault')!;
     expect(fault.kernelEvents.map((e) => e.kind)).toEqual(['gpu-page-fault']);
     expect(dut.tests.filter((t) => t.name !== 'Kernel.PageFault' && t.kernelEvents.some((e) => e.kind === 'gpu-page-fault'))).toEqual([]);
+  }, 300_000);
+
+  it('results come from the gtest stream through a remote forward, not from forged lines, in batch and isolated runs', async () => {
+    const config = writeConfig(dir, { retries: 0 }, { ssh: lab.sshConfig({ boot: 'none' }) });
+    const batch = join(dir, 'forge-batch');
+    const forge = writeSuiteFile(dir, { name: 'forge', kind: 'gtest', command: [forgeBinary], timeout: 60 });
+    const r1 = await svmtest(['run', '-c', config, '--suite-file', forge, '-o', batch, '--target', 'ssh', '--kernel-events', 'ignore']);
+    expect(r1.exitCode, r1.stderr).toBe(1);
+    expectForgeTruth(readRunFile(batch));
+    const isolated = join(dir, 'forge-isolate');
+    const dies = writeSuiteFile(dir, { name: 'forge-exit', kind: 'gtest', command: [forgeBinary], timeout: 60, env: { FORGE_DIE_AT_EXIT: '1' } });
+    const r2 = await svmtest(['run', '-c', config, '--suite-file', dies, '-o', isolated, '--target', 'ssh', '--isolate', '--kernel-events', 'ignore']);
+    expect(r2.exitCode, r2.stderr).toBe(1);
+    expectForgeTruth(readRunFile(isolated), { 'Exit.DiesAfterPass': 'crash' });
   }, 300_000);
 
   it('deploys a kernel and kexecs into it; a kernel panic power-cycles the DUT, the kernel is booted again and the run completes', async () => {

@@ -28,6 +28,18 @@ export async function gtestProgram(): Promise<string> {
   return out;
 }
 
+/** g++ forge_tests.cc -lgtest: tests that print forged results (the verdict-integrity tests). */
+export async function forgeProgram(): Promise<string> {
+  const source = join(PROGRAMS, 'forge_tests.cc');
+  const out = join(BUILD, `forge_tests-${hashOf(source)}`);
+  if (!existsSync(out)) {
+    mkdirSync(BUILD, { recursive: true });
+    await execa('g++', ['-O0', '-o', `${out}.tmp`, source, '-lgtest', '-lgtest_main', '-pthread']);
+    await execa('mv', [`${out}.tmp`, out]);
+  }
+  return out;
+}
+
 /** cmake + build of the hip-like Catch2/CTest project; returns its build directory. */
 export async function ctestProject(): Promise<string> {
   const dir = join(PROGRAMS, 'hip-like');

@@ -28,7 +28,7 @@ export class AgentChannel {
     const request = AgentRequest.create(join(guest.dir, 'req'), ++this.requests, spec);
     options.onRequest?.(request);
     let deadline = options.timeoutMs ? Date.now() + options.timeoutMs : Infinity;
-    const drain = (final = false) => options.handlers && request.drain(options.handlers.onLine, final);
+    const drain = (final = false) => options.handlers && request.drain(options.handlers, final);
     for (;;) {
       drain();
       const status = request.status();

@@ -1,6 +1,6 @@
 import { existsSync, mkdirSync, openSync, readSync, closeSync, readFileSync, renameSync, rmSync, writeFileSync, fstatSync } from 'node:fs';
 import { join } from 'node:path';
-import type { CommandSpec, ExitInfo } from '../target.js';
+import { withChannelAddress, type CommandSpec, type ExitInfo, type LineHandlers } from '../target.js';
 
 import { InputError } from '../../model/errors.js';
 
@@ -27,15 +27,20 @@ export function exitFromStatus(status: number): ExitInfo {
 
 /** One command for the guest agent: a request directory, then its growing output files. */
 export class AgentRequest {
-  private readonly offsets = { stdout: 0, stderr: 0 };
-  private readonly partial = { stdout: '', stderr: '' };
+  private readonly offsets = { stdout: 0, stderr: 0, 'chan.out': 0 };
+  private readonly partial = { stdout: '', stderr: '', 'chan.out': '' };
 
   constructor(readonly dir: string) {}
 
-  static create(parent: string, id: number, spec: CommandSpec): AgentRequest {
+  static create(parent: string, id: number, commandSpec: CommandSpec): AgentRequest {
     const final = join(parent, String(id));
     const staging = join(parent, `.${id}`);
     mkdirSync(staging, { recursive: true });
+    // The result channel listens in the guest (busybox nc on its loopback, started by the agent
+    // before the command): a port of its own per request, and its hex form for /proc/net/tcp.
+    const port = 20_000 + (id % 40_000);
+    const spec = commandSpec.resultChannel ? { ...commandSpec, argv: withChannelAddress(commandSpec.argv, `127.0.0.1:${port}`) } : commandSpec;
+    if (commandSpec.resultChannel) writeFileSync(join(staging, 'chan.port'), `${port} ${port.toString(16).toUpperCase().padStart(4, '0')}\n`);
     // One argument per line, read back by the agent with `read -r` into "$@": never a shell string.
     const env = Object.entries(spec.env ?? {}).map(([k, v]) => `${k}=${v}`);
     for (const value of [...spec.argv, ...env, spec.cwd ?? '/']) {
@@ -61,9 +66,10 @@ export class AgentRequest {
     }
   }
 
-  /** Reads what the command wrote since the last call, as whole lines. */
-  drain(onLine: (stream: 'stdout' | 'stderr', line: string) => void, final = false): void {
-    for (const stream of ['stdout', 'stderr'] as const) {
+  /** Reads what the command wrote since the last call, as whole lines: its console, then its result channel. */
+  drain(handlers: LineHandlers, final = false): void {
+    for (const stream of ['stdout', 'stderr', 'chan.out'] as const) {
+      const onLine = (which: typeof stream, line: string) => (which === 'chan.out' ? handlers.onChannel?.(line) : handlers.onLine(which, line));
       const file = join(this.dir, stream);
       if (!existsSync(file)) continue;
       const fd = openSync(file, 'r');

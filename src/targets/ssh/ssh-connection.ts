@@ -85,6 +85,28 @@ export class SshConnection {
     });
   }
 
+  /**
+   * A remote forward on the open connection: connections to the DUT's loopback port (chosen by
+   * sshd, returned) reach localPort on this machine. Returns undefined when sshd refuses.
+   */
+  async forwardToLocal(localPort: number): Promise<{ remotePort: number; cancel: () => Promise<void> } | undefined> {
+    const spec = `0:127.0.0.1:${localPort}`;
+    const result = await this.runControl(['-O', 'forward', '-R', spec]);
+    const remotePort = Number(result.stdout.trim());
+    if (result.code !== 0 || !Number.isInteger(remotePort) || remotePort <= 0) return undefined;
+    return { remotePort, cancel: async () => void (await this.runControl(['-O', 'cancel', '-R', `${remotePort}:127.0.0.1:${localPort}`])) };
+  }
+
+  private runControl(args: readonly string[]): Promise<{ code: number | null; stdout: string }> {
+    return new Promise((resolve) => {
+      const child = spawn('ssh', [...args, ...this.options, this.endpoint.host], { stdio: ['ignore', 'pipe', 'ignore'] });
+      let stdout = '';
+      child.stdout!.on('data', (chunk: Buffer) => (stdout += chunk.toString('utf8')));
+      child.once('error', () => resolve({ code: null, stdout }));
+      child.once('close', (code) => resolve({ code, stdout }));
+    });
+  }
+
   /** The argv that runs a remote command line through the master. */
   argv(remoteLine: string): string[] {
     return ['ssh', ...this.options, '-o', 'ControlMaster=no', '-T', this.endpoint.host, '--', remoteLine];

@@ -10,7 +10,9 @@ import {
   type RunningCommand,
   type Target,
   type TargetIdentity,
+  withChannelAddress,
 } from '../target.js';
+import { ResultListener } from '../result-listener.js';
 import { exitFromStatus } from '../qemu/agent-request.js';
 import type { DutSupervisor } from './dut-supervisor.js';
 import type { SshConnection } from './ssh-connection.js';
@@ -36,6 +38,40 @@ export class SshTarget implements Target {
   }
 
   spawn(spec: CommandSpec, handlers: LineHandlers): RunningCommand {
+    if (!spec.resultChannel) return this.spawnNow(spec, handlers);
+    // The result channel: a listener here, reached from the DUT's loopback through a remote
+    // forward on the existing connection; up before the command starts (gtest aborts otherwise).
+    let running: RunningCommand | undefined;
+    let killed: NodeJS.Signals | undefined;
+    const done = (async (): Promise<ExitInfo> => {
+      const listener = await ResultListener.open((line) => handlers.onChannel?.(line));
+      let forward: Awaited<ReturnType<SshConnection['forwardToLocal']>>;
+      try {
+        forward = await (await this.dut.current()).forwardToLocal(listener.port);
+      } catch {
+        forward = undefined;
+      }
+      if (!forward || killed) {
+        await listener.close(0);
+        if (!forward) handlers.onLine('stderr', 'svmtest: the DUT refused a remote forward for the result channel (sshd AllowTcpForwarding)');
+        return killed ? { exitCode: null, signal: killed } : { exitCode: 127, signal: null };
+      }
+      running = this.spawnNow({ ...spec, argv: withChannelAddress(spec.argv, `127.0.0.1:${forward.remotePort}`) }, handlers);
+      const exit = await running.done;
+      await listener.close();
+      await forward.cancel().catch(() => undefined);
+      return exit;
+    })();
+    return {
+      done,
+      kill: (signal) => {
+        killed = signal;
+        running?.kill(signal);
+      },
+    };
+  }
+
+  private spawnNow(spec: CommandSpec, handlers: LineHandlers): RunningCommand {
     let pgid: number | undefined;
     let killedWith: NodeJS.Signals | undefined;
     let stopLocal: (() => void) | undefined;

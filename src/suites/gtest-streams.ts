@@ -1,0 +1,129 @@
+import type { Status } from '../model/status.js';
+import { GtestConsoleStream } from '../parsers/gtest-console.js';
+import { GtestStreamEvents, type StreamedEnd } from '../parsers/gtest-stream-events.js';
+import { trimMessage } from '../parsers/text.js';
+import type { ParsedTest, TestListener } from '../parsers/types.js';
+import { describeExit } from '../targets/target.js';
+import type { BatchStream } from './adapter.js';
+
+// The console and the channel are two pipes: a test's console lines (its skip reason) may arrive
+// a little after the channel's end event. An end waits this long for them at most.
+const CONSOLE_CATCH_UP_MS = 100;
+
+/** Results read from the console (binaries that stream no results): the test's own text decides. */
+export function gtestConsoleStream(listener: TestListener): BatchStream {
+  const parser = new GtestConsoleStream({ onStart: (name) => listener.onStart(name), onResult: (test) => listener.onResult(test) });
+  return {
+    push(stream, line) {
+      const open = parser.current;
+      if (stream === 'stdout') parser.push(line);
+      // The open test's output, but not its own end line: a test that prints nothing leaves no log file.
+      if (open !== undefined && parser.current === open) listener.onOutput(line, open);
+    },
+    async end(exit) {
+      parser.end(`[svmtest: the test process ${describeExit(exit)} during this test]`);
+    },
+    get current() {
+      return parser.current;
+    },
+  };
+}
+
+/** The first failed assertion as the framework reported it: "file:line" and its message. */
+function partMessage(end: StreamedEnd): string | undefined {
+  const part = end.parts[0];
+  if (!part) return undefined;
+  const where = part.file ? `${part.file}:${part.line}: ` : '';
+  return trimMessage(`${where}${part.message}`.split('\n'));
+}
+
+/**
+ * The verdict of one test from the framework's channel. The console only refines it where the
+ * channel cannot tell: a GTEST_SKIP (streamed as "not passed" with one part, whose file:line
+ * the console prints as "file:line: Skipped"), and kfdtest's skips by log line (passed).
+ */
+export function verdictFromChannel(end: StreamedEnd, console: ParsedTest | undefined, consoleOutput: readonly string[]): ParsedTest {
+  const base = { name: end.name, ...(end.durationMs !== undefined ? { durationMs: end.durationMs } : {}) };
+  if (end.passed) {
+    if (console?.status === 'skip') return { ...base, status: 'skip', ...(console.message ? { message: console.message } : {}) };
+    return { ...base, status: 'pass' };
+  }
+  const only = end.parts.length === 1 ? end.parts[0]! : undefined;
+  const skipped = only !== undefined && console?.status === 'skip' && consoleOutput.some((line) => line === `${only.file}:${only.line}: Skipped`);
+  const status: Status = skipped ? 'skip' : 'fail';
+  const message = skipped ? only.message.trim() || console?.message : partMessage(end);
+  return { ...base, status, ...(message ? { message } : { message: status === 'fail' ? 'the framework reported a failure without a message' : '' }) };
+}
+
+/**
+ * Results from gtest's result stream: a test starts and ends when the framework says so. The
+ * console is the test's log; a line it prints can neither end a test nor stop its timeout.
+ */
+export function gtestChannelStream(listener: TestListener): BatchStream {
+  const consoleResults = new Map<string, { test: ParsedTest; output: string[] }>();
+  const outputs = new Map<string, string[]>();
+  const parser = new GtestConsoleStream({
+    onResult: (test) => {
+      consoleResults.set(test.name, { test, output: outputs.get(test.name) ?? [] });
+      if (waiting?.end.name === test.name) release();
+    },
+  });
+  let waiting: { end: StreamedEnd; timer: NodeJS.Timeout } | undefined;
+  const queued: string[] = [];
+  const deliver = (end: StreamedEnd) => {
+    const seen = consoleResults.get(end.name);
+    consoleResults.delete(end.name);
+    outputs.delete(end.name);
+    listener.onResult(verdictFromChannel(end, seen?.test, seen?.output ?? []));
+  };
+  const events = new GtestStreamEvents({
+    onStart: (name) => listener.onStart(name),
+    onEnd: (end) => {
+      if (consoleResults.has(end.name)) deliver(end);
+      else waiting = { end, timer: setTimeout(() => release(), CONSOLE_CATCH_UP_MS) };
+    },
+  });
+  const release = () => {
+    if (!waiting) return;
+    clearTimeout(waiting.timer);
+    const { end } = waiting;
+    waiting = undefined;
+    deliver(end);
+    while (queued.length > 0 && !waiting) events.push(queued.shift()!);
+  };
+  return {
+    push(stream, line) {
+      const open = parser.current;
+      if (stream === 'stdout') {
+        parser.push(line);
+        if (open !== undefined) {
+          const lines = outputs.get(open) ?? [];
+          lines.push(line);
+          outputs.set(open, lines);
+        }
+      }
+      if (open !== undefined && parser.current === open) listener.onOutput(line, open);
+    },
+    channel(line) {
+      if (waiting) queued.push(line);
+      else events.push(line);
+    },
+    async end(exit) {
+      parser.end();
+      release();
+      const open = events.current;
+      if (open === undefined) return;
+      const output = outputs.get(open) ?? [];
+      listener.onResult({
+        name: open,
+        status: 'crash',
+        message: `the test process ${describeExit(exit)} during this test (the framework reported its start, never its end)${
+          output.length > 0 ? `\n${trimMessage(output.slice(-20)) ?? ''}` : ''
+        }`,
+      });
+    },
+    get current() {
+      return events.current;
+    },
+  };
+}

@@ -1,0 +1,62 @@
+import { createServer, type Server, type Socket } from 'node:net';
+import { createInterface } from 'node:readline';
+
+// After the command ended, its side of the socket is closed by its kernel: what it sent is
+// already on its way. This bounds the wait for a connection that another process still holds.
+const DRAIN_MS = 2_000;
+
+/**
+ * A TCP listener on this machine's loopback for one command's result channel: every line from
+ * every connection goes to onLine, in order per connection.
+ */
+export class ResultListener {
+  private readonly sockets = new Set<Socket>();
+  private readonly closed: Array<Promise<void>> = [];
+
+  private constructor(
+    private readonly server: Server,
+    readonly port: number,
+  ) {}
+
+  static async open(onLine: (line: string) => void): Promise<ResultListener> {
+    let listener: ResultListener | undefined;
+    const pending: Socket[] = [];
+    const server = createServer((socket) => (listener ? listener.accept(socket, onLine) : pending.push(socket)));
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(0, '127.0.0.1', () => resolve());
+    });
+    const address = server.address();
+    listener = new ResultListener(server, typeof address === 'object' && address ? address.port : 0);
+    for (const socket of pending) listener.accept(socket, onLine);
+    return listener;
+  }
+
+  get address(): string {
+    return `127.0.0.1:${this.port}`;
+  }
+
+  private accept(socket: Socket, onLine: (line: string) => void): void {
+    this.sockets.add(socket);
+    const reader = createInterface({ input: socket, crlfDelay: Infinity });
+    reader.on('line', onLine);
+    socket.on('error', () => undefined); // a reset is the sender's death: the process end says what happened
+    this.closed.push(
+      new Promise((resolve) =>
+        reader.once('close', () => {
+          this.sockets.delete(socket);
+          resolve();
+        }),
+      ),
+    );
+  }
+
+  /** Waits until every connection has delivered its last line (bounded), then stops listening. */
+  async close(drainMs = DRAIN_MS): Promise<void> {
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([Promise.all(this.closed), new Promise((resolve) => (timer = setTimeout(resolve, drainMs)))]);
+    if (timer) clearTimeout(timer);
+    for (const socket of this.sockets) socket.destroy();
+    await new Promise<void>((resolve) => this.server.close(() => resolve()));
+  }
+}

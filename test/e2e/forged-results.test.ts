@@ -1,0 +1,140 @@
+import { chmodSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import type { RunFile } from '../../src/model/run.js';
+import { svmtest, tempDir } from '../helpers/cli.js';
+import { debianKernel } from '../helpers/kernel.js';
+import { expectForgeTruth, statusOf } from '../helpers/forge.js';
+import { forgeProgram, SETUP_TIMEOUT_MS } from '../helpers/programs.js';
+import { writeConfig, writeSuiteFile } from '../helpers/suite-files.js';
+
+// Tests that print forged gtest markers: results must come from gtest's result stream and the
+// process's end, on the host and in a QEMU guest (the SSH target: test/e2e/ssh-lab.test.ts).
+let program: string;
+let dir: string;
+let config: string;
+
+beforeAll(async () => {
+  program = await forgeProgram();
+  // Inside the repository: a QEMU guest sees the host's /tmp hidden under its own tmpfs.
+  dir = tempDir('svmtest-forge-');
+  config = writeConfig(dir, { retries: 0 }, { qemu: { memory: 1024, bootTimeout: 240, modprobe: [] } });
+}, SETUP_TIMEOUT_MS);
+
+const readRunFile = (out: string) => JSON.parse(readFileSync(join(out, 'run.json'), 'utf8')) as RunFile;
+const suiteFile = (name: string, env: Record<string, string> = {}) => writeSuiteFile(dir, { name, kind: 'gtest', command: [program], timeout: 60, env });
+
+describe('results come from the framework, not from what a test prints (host)', () => {
+  it('batch mode: a forged OK line before a segfault or a failure changes nothing; a name with a space runs, and so do the tests after it', async () => {
+    const out = join(dir, 'host-batch');
+    const r = await svmtest(['run', '-c', config, '--suite-file', suiteFile('forge'), '-o', out, '--kernel-events', 'ignore']);
+    expect(r.exitCode, r.stderr).toBe(1);
+    expectForgeTruth(readRunFile(out));
+  }, 120_000);
+
+  it('isolated mode: the same results; a test whose process dies by a signal after it passed is a crash', async () => {
+    const out = join(dir, 'host-isolate');
+    const r = await svmtest([
+      'run',
+      '-c',
+      config,
+      '--suite-file',
+      suiteFile('forge-exit', { FORGE_DIE_AT_EXIT: '1' }),
+      '-o',
+      out,
+      '--isolate',
+      '--kernel-events',
+      'ignore',
+    ]);
+    expect(r.exitCode, r.stderr).toBe(1);
+    const run = readRunFile(out);
+    expectForgeTruth(run, { 'Exit.DiesAfterPass': 'crash' });
+    expect(run.tests.find((t) => t.name === 'Exit.DiesAfterPass')!.message).toMatch(/SIGABRT after the test reported pass/);
+  }, 120_000);
+
+  it('batch mode: a death between two tests is a batch crash — no pass turned into anything else', async () => {
+    const out = join(dir, 'host-batch-exit');
+    const r = await svmtest([
+      'run',
+      '-c',
+      config,
+      '--suite-file',
+      suiteFile('forge-exit-batch', { FORGE_DIE_AT_EXIT: '1' }),
+      '-o',
+      out,
+      '-f',
+      'forge-exit-batch/Forge.Honest',
+      '-f',
+      'forge-exit-batch/Exit.*',
+      '--kernel-events',
+      'ignore',
+    ]);
+    expect(r.exitCode, r.stderr).toBe(0);
+    expect(r.stderr).toMatch(/the batch process was killed by SIGABRT after Exit\.DiesAfterPass ended, between tests/);
+    expect(statusOf(readRunFile(out))).toEqual({ 'Forge.Honest': 'pass', 'Exit.DiesAfterPass': 'pass' });
+  }, 120_000);
+
+  it('a test that hangs after a forged OK line times out on svmtest clock, from its start event', async () => {
+    const out = join(dir, 'host-hang');
+    const started = Date.now();
+    const r = await svmtest([
+      'run',
+      '-c',
+      config,
+      '--suite-file',
+      suiteFile('forge-hang', { FORGE_HANG: '1' }),
+      '-o',
+      out,
+      '-f',
+      'forge-hang/Forge.HangAfterOk',
+      '-f',
+      'forge-hang/Forge.After',
+      '--timeout',
+      '3',
+      '--kernel-events',
+      'ignore',
+    ]);
+    expect(r.exitCode, r.stderr).toBe(1);
+    expect(statusOf(readRunFile(out))).toEqual({ 'Forge.HangAfterOk': 'timeout', 'Forge.After': 'pass' });
+    expect(Date.now() - started).toBeLessThan(20_000);
+  }, 120_000);
+
+  it('a binary with no result channel falls back to its console, and run.json and the reports say so', async () => {
+    // A stand-in for an old or stripped gtest binary: it lists and prints markers, streams nothing.
+    const fake = join(dir, 'fake-gtest.sh');
+    writeFileSync(
+      fake,
+      [
+        '#!/bin/sh',
+        'case "$*" in *--gtest_list_tests*) printf "Fake.\\n  One\\n  Two\\n"; exit 0 ;; esac',
+        'printf "[ RUN      ] Fake.One\\n[       OK ] Fake.One (0 ms)\\n[ RUN      ] Fake.Two\\n[       OK ] Fake.Two (0 ms)\\n"',
+        '',
+      ].join('\n'),
+    );
+    chmodSync(fake, 0o755);
+    const suite = writeSuiteFile(dir, { name: 'fake', kind: 'gtest', command: [fake] });
+    const out = join(dir, 'console-fallback');
+    const r = await svmtest(['run', '-c', config, '--suite-file', suite, '-o', out, '--kernel-events', 'ignore']);
+    expect(r.exitCode, r.stderr).toBe(0);
+    const run = readRunFile(out);
+    expect(run.run.resultSources).toEqual({ fake: 'console' });
+    expect(run.run.warnings?.join('\n')).toMatch(/fake: .* streams no results .* read from its console output/);
+    expect(r.stderr).toMatch(/WARNING: fake: .*console output/);
+    expect(statusOf(run)).toEqual({ 'Fake.One': 'pass', 'Fake.Two': 'pass' });
+  }, 120_000);
+});
+
+describe('results come from the framework, not from what a test prints (QEMU guest)', () => {
+  it('batch and isolated runs in the guest give the framework results too', async () => {
+    const k = debianKernel();
+    const qemu = ['--target', 'qemu', '--kernel', k.kernel, '--modules', k.modules, '--kernel-events', 'ignore'];
+    const batch = join(dir, 'qemu-batch');
+    const r1 = await svmtest(['run', '-c', config, '--suite-file', suiteFile('forge'), '-o', batch, ...qemu]);
+    expect(r1.exitCode, r1.stderr).toBe(1);
+    expectForgeTruth(readRunFile(batch));
+    const isolated = join(dir, 'qemu-isolate');
+    const r2 = await svmtest(['run', '-c', config, '--suite-file', suiteFile('forge-exit', { FORGE_DIE_AT_EXIT: '1' }), '-o', isolated, '--isolate', ...qemu]);
+    expect(r2.exitCode, r2.stderr).toBe(1);
+    expectForgeTruth(readRunFile(isolated), { 'Exit.DiesAfterPass': 'crash' });
+  }, 600_000);
+});
