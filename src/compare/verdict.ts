@@ -36,7 +36,12 @@ export function decideVerdict(baseline: Side | undefined, candidate: Side | unde
     if (flake) return { verdict: 'flaky', note: `matches ${flake.source}` };
     if (!baselineRan)
       return { verdict: 'new-fail', ...(expected ? { note: `listed as ${expected.status} in ${expected.source}, got ${candidate.status}` } : {}) };
-    if (baselineFailed) return { verdict: 'still-failing' };
+    if (baselineFailed) {
+      // An assertion failure that became a segfault or a hang is a regression of its own kind for a kernel series.
+      if (baseline.status === 'fail' && candidate.status !== 'fail')
+        return { verdict: 'worse', note: `${baseline.status} in the baseline, ${candidate.status} in the candidate` };
+      return { verdict: 'still-failing' };
+    }
     return { verdict: 'regression', ...(expected ? { note: `listed as ${expected.status} in ${expected.source}, got ${candidate.status}` } : {}) };
   }
 

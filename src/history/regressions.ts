@@ -39,7 +39,8 @@ export interface RegressionReport {
   readonly flaky: readonly CurrentRegression[];
 }
 
-const REGRESSION = VERDICTS.indexOf('regression');
+// A failure that became a crash or a hang (worse) is a regression too.
+const REGRESSIONS = [VERDICTS.indexOf('regression'), VERDICTS.indexOf('worse')];
 
 function proof(r: NightResult): RunProof {
   return { night: r.night, runId: r.runId, kernelRelease: r.kernelRelease, kernelVersion: r.kernelVersion, series: r.series, rocmVersion: r.rocmVersion };
@@ -85,7 +86,7 @@ export async function currentRegressions(store: HistoryStore, options: { gfx?: s
         .innerJoin('tests', 'tests.id', 'verdicts.test_id')
         .select(['tests.id', 'tests.suite', 'tests.name'])
         .where('verdicts.comparison_id', '=', comparison.id)
-        .where('verdicts.verdict', '=', REGRESSION)
+        .where('verdicts.verdict', 'in', REGRESSIONS)
         .execute();
       if (tests.length === 0) continue;
       const history = await testHistory(

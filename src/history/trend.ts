@@ -90,7 +90,7 @@ export async function trend(store: HistoryStore, options: { nights?: number } = 
     .selectFrom('verdicts')
     .innerJoin('comparisons', 'comparisons.id', 'verdicts.comparison_id')
     .select((eb) => ['comparisons.night', 'comparisons.gfx', eb.fn.countAll<number>().as('count')])
-    .where('verdicts.verdict', '=', VERDICTS.indexOf('regression'))
+    .where('verdicts.verdict', 'in', [VERDICTS.indexOf('regression'), VERDICTS.indexOf('worse')])
     .where('comparisons.night', '>=', since)
     .groupBy(['comparisons.night', 'comparisons.gfx'])
     .orderBy('comparisons.night')

@@ -16,13 +16,15 @@ export const VERDICTS = [
   'new-pass',
   'pass',
   'skip',
+  // Appended, not inserted: the history store keeps a verdict as its index in this list.
+  'worse',
 ] as const;
 export type Verdict = (typeof VERDICTS)[number];
 
-/** Verdicts that make `--fail-on regression` fail. */
-export const REGRESSION_VERDICTS: ReadonlySet<Verdict> = new Set(['regression', 'new-fail', 'missing']);
+/** Verdicts that make `--fail-on regression` fail. `worse`: a failure that became a crash or a hang. */
+export const REGRESSION_VERDICTS: ReadonlySet<Verdict> = new Set(['regression', 'worse', 'new-fail', 'missing']);
 /** Verdicts that make `--fail-on unexpected` fail: anything the expectations did not predict. */
-export const UNEXPECTED_VERDICTS: ReadonlySet<Verdict> = new Set(['regression', 'new-fail', 'missing', 'unexpected-pass']);
+export const UNEXPECTED_VERDICTS: ReadonlySet<Verdict> = new Set(['regression', 'worse', 'new-fail', 'missing', 'unexpected-pass']);
 
 export interface RunRef {
   readonly id: string;

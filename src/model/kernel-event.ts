@@ -11,6 +11,8 @@ export const KERNEL_EVENT_KINDS = [
   'rcu-stall',
   'kasan',
   'other-error',
+  // A user process that crashed (segfault, general protection fault, trap), as the kernel reports it: not a kernel fault.
+  'user-fault',
 ] as const;
 export type KernelEventKind = (typeof KERNEL_EVENT_KINDS)[number];
 

@@ -23,8 +23,9 @@ const TRACE_PART =
   /^(?:\s|Call Trace:|<\/?(?:TASK|IRQ|NMI)>|RIP:|RSP:|RAX:|RDX:|RBP:|R\d\d?:|FS:|CS:|CR2:|Code:|Modules linked in:|CPU: |Hardware name:|Workqueue:|task:|"echo 0|\? |irq event stamp:|hardirqs|softirqs|Tainted:|Stack:|---\[|Kernel Offset:|note: |Memory state|The buggy address|Allocated by|Freed by|Last potentially|Second to last)/;
 const OTHER_ERROR = /\*ERROR\*|\b(?:amdgpu|amdkfd|kfd|drm|hmm|ttm)\b.*\b(?:failed|failure|error|fail)\b/i;
 const SUPPRESSED = /callbacks suppressed$/;
-// "prog[123]: segfault at 0 ip … error 6 in prog[…]": the kernel reporting a user process that crashed.
-const USER_SEGFAULT = /^\S+\[\d+\]: (?:segfault at|general protection fault|trap )/;
+// The kernel reporting a user process that crashed, not a fault of its own: "prog[123]: segfault at 0
+// ip … error 6 in prog[…]", "traps: kfdtest[123] general protection fault ip:… error:0 in libhsakmt.so".
+const USER_FAULT = /^(?:traps: )?[^\s[]+\[\d+\]:? (?:segfault at|general protection fault|trap )/;
 const MAX_BLOCK_LINES = 400;
 
 type BlockMode = 'until-end-trace' | 'trace' | 'fault' | 'rule' | 'reset' | 'errors';
@@ -136,6 +137,7 @@ export class KernelLogClassifier {
       return;
     }
     if (PANIC.test(text)) return this.open(record, 'panic', 'trace');
+    if (USER_FAULT.test(text)) return this.open(record, 'user-fault', 'trace');
     if (OOPS.test(text)) return this.open(record, 'oops', 'until-end-trace');
     if (BUG.test(text)) return this.open(record, 'bug', 'until-end-trace');
     if (WARNING.test(text)) return this.open(record, 'warning', 'until-end-trace');
@@ -147,7 +149,6 @@ export class KernelLogClassifier {
     }
     if (RING_TIMEOUT.test(text)) return this.open(record, 'ring-timeout', 'reset');
     if (GPU_RESET.test(text)) return this.open(record, 'gpu-reset', 'reset');
-    if (USER_SEGFAULT.test(text)) return this.open(record, 'other-error', 'trace');
     if (/^svmtest: (guest hang|DUT down)/.test(text)) return this.open(record, 'hung-task', 'trace');
     if (/^(?:Code:|RIP:|Call Trace:|RSP:)/.test(text)) {
       // The log starts in the middle of a record: keep the dump, say the header was not captured.

@@ -49,6 +49,7 @@ function addComparisonCase(suite: ReturnType<Builder['testSuite']>, entry: Compa
   const detail = [entry.candidate?.message ?? entry.baseline?.message, entry.note, events ? `kernel: ${events}` : undefined].filter(Boolean).join('\n');
   switch (entry.verdict) {
     case 'regression':
+    case 'worse':
     case 'new-fail':
     case 'unexpected-pass':
       testCase.failure(xmlText(`${VERDICT_LABEL[entry.verdict]}: ${(detail.split('\n')[0] ?? '').slice(0, 300)}`), entry.verdict).stacktrace(cdataText(detail));

@@ -10,6 +10,7 @@ import type { SavedResult } from './types.js';
 
 export const VERDICT_LABEL: Record<Verdict, string> = {
   regression: 'regression',
+  worse: 'worse (fail → crash or timeout)',
   'new-fail': 'new failure',
   missing: 'missing',
   'unexpected-pass': 'unexpected pass',
@@ -23,7 +24,7 @@ export const VERDICT_LABEL: Record<Verdict, string> = {
 };
 
 /** Entries worth a line each in a summary: what changed for the worse, then what needs a look. */
-export const NOTABLE_VERDICTS: readonly Verdict[] = ['regression', 'new-fail', 'missing', 'unexpected-pass', 'flaky', 'fixed'];
+export const NOTABLE_VERDICTS: readonly Verdict[] = ['regression', 'worse', 'new-fail', 'missing', 'unexpected-pass', 'flaky', 'fixed'];
 
 export function notableEntries(entries: readonly ComparisonEntry[]): ComparisonEntry[] {
   const rank = new Map(NOTABLE_VERDICTS.map((v, i) => [v, i]));

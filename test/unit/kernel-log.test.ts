@@ -64,3 +64,18 @@ describe('kernel log', () => {
     expect(events[0]!.summary).toMatch(/^WARNING: CPU: 0/);
   });
 });
+
+describe('user-space faults are not kernel oopses', () => {
+  it('a segfault or a trap of a user process is user-fault; a general protection fault of the kernel stays oops', () => {
+    const events = parseKernelLog(
+      [
+        '[  101.000000] kfdtest[1234]: segfault at 0 ip 000055d0c0de0000 sp 00007ffd00000000 error 6 in kfdtest[55d0c0d00000+100000]',
+        '[  102.000000] traps: kfdtest[1235] general protection fault ip:7f00deadbeef sp:7ffd00000000 error:0 in libhsakmt.so.1[7f0000000000+20000]',
+        '[  103.000000] traps: hip_test[77] trap divide error ip:401000 sp:7ffd00000000 error:0 in hip_test[400000+1000]',
+        '[  104.000000] general protection fault, probably for non-canonical address 0xdead000000000100: 0000 [#1] PREEMPT SMP NOPTI',
+        '[  104.000100] CPU: 0 PID: 1 Comm: kworker/0:1 Not tainted 6.1.0 #1',
+      ].join('\n'),
+    );
+    expect(events.map((e) => e.kind)).toEqual(['user-fault', 'user-fault', 'user-fault', 'oops']);
+  });
+});

@@ -2,19 +2,27 @@ import { describe, expect, it } from 'vitest';
 import { compareRuns } from '../../src/compare/compare-runs.js';
 import { NO_EXPECTATIONS, parseExpectations, expectationFileNames } from '../../src/compare/expectations.js';
 import { decideVerdict } from '../../src/compare/verdict.js';
+import { comparisonExitCode, EXIT } from '../../src/compare/exit-policy.js';
+import { junitReporter } from '../../src/reporters/junit.js';
+import { terminalReporter } from '../../src/reporters/terminal.js';
+import { captureScreen } from '../helpers/hostile.js';
 import { makeRun, result } from '../helpers/runs.js';
 
 const k = (status: Parameters<typeof result>[2], extra = {}) => result('kfdtest', 'KFDSVMRangeTest.MigrateTest/1', status, extra);
 const verdict = (b: ReturnType<typeof k> | undefined, c: ReturnType<typeof k> | undefined, e = NO_EXPECTATIONS) => decideVerdict(b, c, e).verdict;
 
-describe('decideVerdict (design.md table)', () => {
+describe('decideVerdict (the verdict table)', () => {
   it.each([
     ['pass', 'fail', 'regression'],
     ['pass', 'crash', 'regression'],
     ['pass', 'timeout', 'regression'],
     ['fail', 'pass', 'fixed'],
     ['crash', 'pass', 'fixed'],
-    ['fail', 'crash', 'still-failing'],
+    ['fail', 'crash', 'worse'],
+    ['fail', 'timeout', 'worse'],
+    ['crash', 'fail', 'still-failing'],
+    ['timeout', 'crash', 'still-failing'],
+    ['fail', 'fail', 'still-failing'],
     ['pass', 'pass', 'pass'],
     ['pass', 'skip', 'skip'],
     ['skip', 'fail', 'new-fail'],
@@ -92,5 +100,22 @@ describe('compareRuns', () => {
       toolVersion: 't',
     });
     expect(c.counts.missing).toBe(1);
+  });
+});
+
+describe('worse: a failure that became a crash or a hang', () => {
+  it('fails the comparison (--fail-on regression), is a JUnit failure, and every report names it', async () => {
+    const baseline = makeRun('legacy', [result('kfdtest', 'A.a', 'fail', { message: 'expected 1' })]);
+    const candidate = makeRun('gpusvm', [result('kfdtest', 'A.a', 'crash', { message: 'killed by SIGSEGV' })]);
+    const c = compareRuns(baseline, candidate, { expectations: NO_EXPECTATIONS, now: new Date('2026-11-25T00:00:00Z'), toolVersion: 't' });
+    expect(c.entries[0]).toMatchObject({ verdict: 'worse', note: 'fail in the baseline, crash in the candidate' });
+    expect(c.counts.worse).toBe(1);
+    expect(comparisonExitCode(c, 'regression')).toBe(EXIT.unexpected);
+    const screen = captureScreen();
+    await junitReporter.render({ kind: 'comparison', comparison: c }, { screen, outDir: undefined });
+    expect(screen.text()).toMatch(/<failure message="worse \(fail → crash or timeout\): killed by SIGSEGV" type="worse"/);
+    const terminal = captureScreen();
+    await terminalReporter.render({ kind: 'comparison', comparison: c }, { screen: terminal, outDir: undefined });
+    expect(terminal.text()).toMatch(/worse/);
   });
 });
