@@ -4,8 +4,10 @@
 #   req/<n>/argv     the command, one argument per line;  req/<n>/env  NAME=VALUE lines
 #   req/<n>/cwd      working directory;   req/<n>/go  the request is complete
 #   req/<n>/kill     a signal name: signal the command's process group
-#   req/<n>/chan.port  "PORT HEX": listen on the loopback first (the command's result channel),
-#                    what arrives goes to req/<n>/chan.out
+#   req/<n>/chan.port  "PORT HEX [SECRET SUITE]": listen on the loopback first (the command's
+#                    result channel), what arrives goes to req/<n>/chan.out; with SECRET, each test's
+#                    start and end are marked in the kernel log the moment gtest reports them
+#   marks/<n>        records for the kernel log (svmtest's marks), written in order n = 1, 2, …
 # and answers with req/<n>/pid, stdout, stderr and rc (exit status; 128+N = signal N).
 dir=$1
 mkdir -p "$dir/req"
@@ -28,6 +30,24 @@ listening() {
   return 1
 }
 
+# The result channel, relayed line by line: to the host's file, and each test's start and end as
+# a mark in the kernel log, in order with the kernel's own records (builtins only).
+relay() {
+  case_name=
+  current=
+  exec 3>> "$2"
+  while IFS= read -r l; do
+    printf '%s\n' "$l" >&3
+    case "$l" in
+      'event=TestCaseStart&name='*) case_name=${l#*&name=} ;;
+      'event=TestStart&name='*)
+        current="$4/$case_name.${l#*&name=}"
+        printf '<6>svmtest-mark %s start %s\n' "$3" "$current" > /dev/kmsg ;;
+      'event=TestEnd&'*) printf '<6>svmtest-mark %s end %s\n' "$3" "$current" > /dev/kmsg ;;
+    esac
+  done < "$1"
+}
+
 start() {
   r=$1
   # (a redirection error on a special builtin like ':' would end the whole shell)
@@ -40,11 +60,23 @@ start() {
     IFS= read -r dir < "$r/cwd"
     cd "$dir" 2>/dev/null || cd /
     nc=
+    waitfor=
     if [ -f "$r/chan.port" ]; then
       # The listener must be up before the command starts: gtest aborts when it cannot connect.
-      read -r port hex < "$r/chan.port"
-      busybox nc -l -p "$port" < /dev/null > "$r/chan.out" 2>/dev/null &
-      nc=$!
+      read -r port hex secret suite < "$r/chan.port"
+      if [ -n "$secret" ]; then
+        fifo="/run/svmtest-chan-${r##*/}"
+        rm -f "$fifo"
+        mkfifo "$fifo"
+        relay "$fifo" "$r/chan.out" "$secret" "$suite" &
+        waitfor=$!
+        busybox nc -l -p "$port" < /dev/null > "$fifo" 2>/dev/null &
+        nc=$!
+      else
+        busybox nc -l -p "$port" < /dev/null > "$r/chan.out" 2>/dev/null &
+        nc=$!
+        waitfor=$nc
+      fi
       i=0
       while ! listening "$hex" && [ $i -lt 500 ]; do sleep 0.01; i=$((i + 1)); done
     fi
@@ -56,8 +88,10 @@ start() {
     if [ -n "$nc" ]; then
       # The command's end closed its side: what it sent is arriving. A listener nobody connected to is stopped.
       i=0
-      while kill -0 "$nc" 2>/dev/null && [ $i -lt 40 ]; do sleep 0.05; i=$((i + 1)); done
+      while kill -0 "$waitfor" 2>/dev/null && [ $i -lt 40 ]; do sleep 0.05; i=$((i + 1)); done
       kill "$nc" 2>/dev/null
+      wait "$waitfor" 2>/dev/null
+      [ -n "$fifo" ] && rm -f "$fifo"
     fi
     # One write of "N\n": the host takes rc as final once it ends with a newline.
     echo "$rc" > "$r/rc"
@@ -65,6 +99,7 @@ start() {
 }
 
 echo "<6>svmtest: guest agent ready" > /dev/kmsg
+mark=1
 read -r up < /proc/uptime; echo "$up" > "$dir/ready"
 while :; do
   for r in "$dir"/req/*; do
@@ -75,6 +110,10 @@ while :; do
       kill -s "$sig" -- "-$pid" 2>/dev/null
       rm -f "$r/kill"
     fi
+  done
+  while [ -f "$dir/marks/$mark" ]; do
+    while IFS= read -r l; do printf '%s\n' "$l" > /dev/kmsg; done < "$dir/marks/$mark"
+    mark=$((mark + 1))
   done
   # The heartbeat is the guest's clock: it shows progress, and keeps the host's estimate of the
   # guest's kernel time (which timestamps kernel records) in step under emulation.

@@ -1,5 +1,14 @@
 import { SEVERE_EVENT_KINDS, type KernelEvent } from '../model/kernel-event.js';
-import { RUN_SCHEMA_VERSION, testId, type InfraProblem, type RunFile, type RunInfo, type RunStatus, type TestResult } from '../model/run.js';
+import {
+  RUN_SCHEMA_VERSION,
+  testId,
+  type InfraProblem,
+  type RunFile,
+  type RunInfo,
+  type RunKernelEvent,
+  type RunStatus,
+  type TestResult,
+} from '../model/run.js';
 import { withRetry } from '../results/with-retry.js';
 import type { JournalRecord } from './journal.js';
 
@@ -19,6 +28,7 @@ export interface Assembled {
   readonly run: RunInfo | undefined;
   readonly tests: Map<string, TestResult>;
   readonly errors: InfraProblem[];
+  readonly outside: RunKernelEvent[];
 }
 
 /** Replays journal records: the last record of a test wins; late kernel events are added to it. */
@@ -27,6 +37,7 @@ export function replayJournal(records: readonly JournalRecord[]): Assembled {
   const tests = new Map<string, TestResult>();
   const lateEvents = new Map<string, KernelEvent[]>();
   const errors: InfraProblem[] = [];
+  const outside: RunKernelEvent[] = [];
   for (const record of records) {
     if (record.type === 'run') run ??= record.run;
     else if (record.type === 'test') {
@@ -34,6 +45,7 @@ export function replayJournal(records: readonly JournalRecord[]): Assembled {
       const earlier = (record.attempt ?? 1) > 1 ? tests.get(id) : undefined;
       tests.set(id, earlier ? withRetry(earlier, record.test) : record.test);
     } else if (record.type === 'error') errors.push(record.error);
+    else if (record.type === 'outside-events') outside.push(...record.events);
     else if (record.type === 'events') {
       const id = testId(record);
       const test = tests.get(id);
@@ -45,7 +57,7 @@ export function replayJournal(records: readonly JournalRecord[]): Assembled {
     const test = tests.get(id);
     if (test) tests.set(id, { ...test, kernelEvents: [...test.kernelEvents, ...events] });
   }
-  return { run, tests, errors };
+  return { run, tests, errors, outside };
 }
 
 export function assembleRun(
@@ -55,11 +67,13 @@ export function assembleRun(
   status: RunStatus,
   finishedAt: Date,
   policy: KernelEventPolicy,
+  outside: readonly RunKernelEvent[] = [],
 ): RunFile {
   return {
     schemaVersion: RUN_SCHEMA_VERSION,
     run: { ...info, status, finishedAt: finishedAt.toISOString() },
     tests: [...tests].map((t) => applyEventPolicy(t, policy)),
     errors: [...errors],
+    ...(outside.length > 0 ? { kernelEvents: [...outside] } : {}),
   };
 }

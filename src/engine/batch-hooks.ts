@@ -1,4 +1,5 @@
 import type { TestListener } from '../parsers/types.js';
+import type { ChannelMarkSpec } from '../targets/kernel-marks.js';
 
 /** The test events of a batch (a result: by the test's own report, or svmtest's judgement: crash, timeout), and its supervision. */
 export interface BatchHooks extends TestListener {
@@ -11,4 +12,6 @@ export interface BatchHooks extends TestListener {
   readonly signal: AbortSignal;
   readonly graceMs: number;
   readonly scratch: string;
+  /** The target marks this batch's tests in its kernel log from the result channel: what to write. */
+  readonly channelMarks?: ChannelMarkSpec;
 }

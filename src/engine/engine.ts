@@ -1,5 +1,5 @@
 import { mkdirSync } from 'node:fs';
-import type { Gpu, InfraProblem, RunFile, RunInfo, RunStatus, TestResult } from '../model/run.js';
+import type { Gpu, InfraProblem, RunFile, RunInfo, RunKernelEvent, RunStatus, TestResult } from '../model/run.js';
 import { trace } from '../model/trace.js';
 import type { Target } from '../targets/target.js';
 import { assembleRun, type KernelEventPolicy } from './assemble.js';
@@ -36,6 +36,8 @@ export interface EngineOptions {
   /** Tests already finished in an earlier, interrupted run of the same directory (--resume). */
   readonly finished: ReadonlyMap<string, TestResult>;
   readonly earlierErrors: readonly InfraProblem[];
+  /** Kernel records outside any test, from the earlier session (--resume). */
+  readonly earlierOutside?: readonly RunKernelEvent[];
   /** Set when resuming: the journal already starts with this run's record. */
   readonly resumed: boolean;
   readonly progress: ProgressSink;
@@ -64,6 +66,7 @@ export async function runEngine(options: EngineOptions): Promise<EngineResult> {
     ...(options.logCap !== undefined ? { logCap: options.logCap } : {}),
     finished: options.finished,
     earlierErrors: options.earlierErrors,
+    ...(options.earlierOutside ? { earlierOutside: options.earlierOutside } : {}),
     progress,
     onStorageFailure: (error) => {
       progress.note(`stopping the run: ${error.message}`);
@@ -71,7 +74,11 @@ export async function runEngine(options: EngineOptions): Promise<EngineResult> {
     },
   });
   recorder.startRun(options.info, options.resumed);
-  const kernel = new KernelWatch(target, (id, events) => recorder.kernelEvents(id, events));
+  const kernel = new KernelWatch(
+    target,
+    (id, events) => recorder.kernelEvents(id, events),
+    (context, events) => recorder.outsideEvents(context, events),
+  );
   const kernelNote = await kernel.start();
   trace('kernel log followed');
   if (kernelNote) progress.note(kernelNote);
@@ -118,6 +125,8 @@ export async function runEngine(options: EngineOptions): Promise<EngineResult> {
   // Everything planned but never finished is notrun in run.json (the journal keeps only what ran, so --resume runs them).
   const planned = options.plan.flatMap((p) => p.tests.map((t) => ({ suite: p.suite.definition.name, name: t.name })));
   const tests = recorder.collect(planned, status === 'interrupted' ? 'the run was interrupted' : 'the run ended before this test');
-  const run = assembleRun(options.info, tests, recorder.errors, status, options.now(), options.kernelEvents);
+  const attribution = kernel.attribution;
+  const info = attribution ? { ...options.info, kernelAttribution: attribution } : options.info;
+  const run = assembleRun(info, tests, recorder.errors, status, options.now(), options.kernelEvents, recorder.outside);
   return storageFailure ? { run, storageFailure } : { run };
 }

@@ -2,7 +2,7 @@ import { closeSync, existsSync, fstatSync, fsyncSync, ftruncateSync, openSync, r
 import { InputError } from '../model/errors.js';
 import { writeAll, writeFailure } from '../model/json-file.js';
 import type { KernelEvent } from '../model/kernel-event.js';
-import type { InfraProblem, RunInfo, TestResult } from '../model/run.js';
+import type { InfraProblem, RunInfo, RunKernelEvent, TestResult } from '../model/run.js';
 
 /**
  * One line of journal.jsonl, written the moment it happens, so nothing recorded is lost. A retry
@@ -12,7 +12,8 @@ export type JournalRecord =
   | { readonly type: 'run'; readonly run: RunInfo }
   | { readonly type: 'test'; readonly test: TestResult; readonly attempt?: number }
   | { readonly type: 'events'; readonly suite: string; readonly name: string; readonly events: readonly KernelEvent[] }
-  | { readonly type: 'error'; readonly error: InfraProblem };
+  | { readonly type: 'error'; readonly error: InfraProblem }
+  | { readonly type: 'outside-events'; readonly events: readonly RunKernelEvent[] };
 
 export class Journal {
   private readonly fd: number;

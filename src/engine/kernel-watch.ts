@@ -1,6 +1,8 @@
+import { randomBytes } from 'node:crypto';
 import type { KernelEvent } from '../model/kernel-event.js';
 import { KernelLogClassifier } from '../parsers/kernel-log.js';
 import type { KernelRecord } from '../parsers/kernel-record.js';
+import { markText, parseMark, type KernelMarkWriter } from '../targets/kernel-marks.js';
 import { KernelLogUnavailable, type KernelLogWatch, type Target } from '../targets/target.js';
 
 interface Window {
@@ -9,52 +11,125 @@ interface Window {
   end: number | undefined;
 }
 
+export type KernelAttribution = 'markers' | 'clock';
+
 const IDLE_FLUSH_MS = 250;
 // svmtest reads a test's start and end lines a few milliseconds after the test printed them
 // (measured 5–10 ms on the host; targets that poll say their own): windows are moved back by that much.
 const OBSERVATION_LAG_S = 0.01;
+// Marks still in flight when the run ends (written through a target's channel) are waited for this long.
+const LAST_MARK_WAIT_MS = 3_000;
+// The first mark must come back through the log this soon, or the clock is used instead.
+const READY_WAIT_MS = 15_000;
 
 /**
- * Follows the target's kernel log during a run and hands each classified event to the test
- * whose time window (in the kernel's own clock) contains it.
+ * Follows the target's kernel log during a run and gives each classified event to its test.
+ *
+ * With marks (the log can be written): svmtest writes "start" and "end" records into the log
+ * around each test — or the target writes them where the test runs, from its result channel —
+ * and a record belongs to the test whose marks enclose it in the log's own order. Records
+ * outside every test's marks belong to the batch (onOutside). Only where the log cannot be
+ * written are records matched by the kernel clock to time windows, and the run says so.
  */
 export class KernelWatch {
   private readonly classifier = new KernelLogClassifier();
   private readonly windows: Window[] = [];
   private readonly early: KernelEvent[] = [];
   private watch: KernelLogWatch | undefined;
+  private marks: KernelMarkWriter | undefined;
   private idleTimer: NodeJS.Timeout | undefined;
+  /** Tests whose start mark was seen in the log and whose end mark was not, latest last. */
+  private readonly open: string[] = [];
+  /** Tests started and not yet ended: svmtest writes their end mark once (for a target-marked test, in case its own never came). */
+  private readonly marked = new Set<string>();
+  /** Of those, the tests whose marks the target writes from the result channel. */
+  private readonly targetMarked = new Set<string>();
+  private lastEnded: string | undefined;
+  private onReady: (() => void) | undefined;
+  private pendingEnds = 0;
+  private allEndsSeen: (() => void) | undefined;
+  /** Per run: marks of another run, or written by a test, are not svmtest's. */
+  readonly secret = randomBytes(6).toString('hex');
 
   private readonly lag: number;
+  private mode: KernelAttribution | undefined;
 
   constructor(
     private readonly target: Target,
     private readonly onEvents: (key: string, events: KernelEvent[]) => void,
+    private readonly onOutside: (context: string, events: KernelEvent[]) => void = () => undefined,
   ) {
     this.lag = target.observationLag ?? OBSERVATION_LAG_S;
   }
 
-  /** Starts following; returns a note to show once when the kernel log cannot be read. */
+  /** Starts following; returns a note to show once when the kernel log cannot be read or written. */
   async start(): Promise<string | undefined> {
     try {
       this.watch = await this.target.watchKernelLog((record) => this.onRecord(record));
-      return undefined;
     } catch (error) {
       if (error instanceof KernelLogUnavailable) return `kernel log not followed: ${error.message}; tests run without kernel events`;
       throw error;
     }
+    this.mode = 'clock';
+    try {
+      this.marks = await this.target.openKernelMarks?.();
+    } catch (error) {
+      if (!(error instanceof KernelLogUnavailable)) throw error;
+      return `kernel records are given to tests by the kernel clock, not by marks in the log: ${error.message}`;
+    }
+    if (this.marks) {
+      // Proof that marks reach the log svmtest reads (and a writer that is up before the first test).
+      let timer: NodeJS.Timeout | undefined;
+      const seen = await Promise.race([
+        new Promise<boolean>((resolve) => {
+          this.onReady = () => resolve(true);
+          this.marks!.write(markText(this.secret, 'ready'));
+        }),
+        new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), READY_WAIT_MS))),
+      ]);
+      if (timer) clearTimeout(timer);
+      this.onReady = undefined;
+      if (!seen) {
+        await this.marks.close();
+        this.marks = undefined;
+        return `kernel records are given to tests by the kernel clock: a mark written into the kernel log did not come back within ${READY_WAIT_MS / 1000} s`;
+      }
+      this.mode = 'markers';
+    }
+    return this.marks ? undefined : `kernel records are given to tests by the kernel clock: ${this.target.kind} cannot write marks into its kernel log`;
   }
 
   get active(): boolean {
     return this.watch !== undefined;
   }
 
-  begin(key: string): void {
+  /** How records were attributed (fixed once the log is followed; undefined when it could not be). */
+  get attribution(): KernelAttribution | undefined {
+    return this.mode;
+  }
+
+  /** A test starts. `markedByTarget`: the target writes its marks from the result channel. */
+  begin(key: string, markedByTarget = false): void {
+    if (this.marks) {
+      this.marked.add(key);
+      if (markedByTarget) this.targetMarked.add(key);
+      else this.marks.write(markText(this.secret, 'start', key));
+      return;
+    }
     this.windows.push({ key, start: this.target.kernelTime() - this.lag, end: undefined });
     if (this.early.length > 0) this.onEvents(key, this.early.splice(0));
   }
 
-  finish(key: string): void {
+  /** A test ended. `reported`: the framework reported its end (a target that marks from the channel has marked it). */
+  finish(key: string, reported = false): void {
+    if (this.marks) {
+      if (!this.marked.delete(key)) return;
+      // A target-marked test that never reported its end (a crash) is ended by svmtest's own mark.
+      if (this.targetMarked.delete(key) && reported) return;
+      this.pendingEnds++;
+      this.marks.write(markText(this.secret, 'end', key));
+      return;
+    }
     const now = this.target.kernelTime() - this.lag;
     for (let i = this.windows.length - 1; i >= 0; i--) {
       if (this.windows[i]!.key === key && this.windows[i]!.end === undefined) {
@@ -73,6 +148,15 @@ export class KernelWatch {
 
   async stop(): Promise<void> {
     if (this.watch) {
+      if (this.marks && this.pendingEnds > 0) {
+        // The last test's end mark travels like any record: once it is read, everything before it was.
+        let timer: NodeJS.Timeout | undefined;
+        await Promise.race([
+          new Promise<void>((resolve) => (this.allEndsSeen = resolve)),
+          new Promise((resolve) => (timer = setTimeout(resolve, LAST_MARK_WAIT_MS))),
+        ]);
+        if (timer) clearTimeout(timer);
+      }
       // Records of the last test are in flight for about the target's observation lag: wait three times that.
       await this.settle(Math.max(20, Math.round(this.lag * 3000)));
       await this.watch.stop();
@@ -80,9 +164,27 @@ export class KernelWatch {
     }
     if (this.idleTimer) clearTimeout(this.idleTimer);
     this.deliver(this.classifier.flush());
+    await this.marks?.close();
   }
 
   private onRecord(record: KernelRecord): void {
+    const mark = parseMark(record.text, this.secret);
+    if (mark?.kind === 'ready') {
+      this.onReady?.();
+      return;
+    }
+    if (mark) {
+      // A block never spans a test boundary: what was pending belongs to the test that was running.
+      this.deliver(this.classifier.flush());
+      if (mark.kind === 'start') this.open.push(mark.id);
+      else {
+        const at = this.open.lastIndexOf(mark.id);
+        if (at >= 0) this.open.splice(at, 1);
+        this.lastEnded = mark.id;
+        if (this.pendingEnds > 0 && --this.pendingEnds === 0) this.allEndsSeen?.();
+      }
+      return;
+    }
     this.classifier.push(record);
     this.deliver(this.classifier.take());
     if (this.idleTimer) clearTimeout(this.idleTimer);
@@ -92,6 +194,13 @@ export class KernelWatch {
   }
 
   private deliver(events: KernelEvent[]): void {
+    if (events.length === 0) return;
+    if (this.marks) {
+      const owner = this.open.at(-1);
+      if (owner !== undefined) this.onEvents(owner, events);
+      else this.onOutside(this.lastEnded === undefined ? 'before the first test' : `after ${this.lastEnded}, outside any test`, events);
+      return;
+    }
     for (const event of events) {
       const key = this.ownerOf(event.timestamp);
       if (key === undefined) this.early.push(event);
@@ -100,8 +209,8 @@ export class KernelWatch {
   }
 
   /**
-   * The test whose window contains the record; a record in the gap between two tests belongs
-   * to the next one (it had started before svmtest saw it), one after every window to the last.
+   * Clock mode: the test whose window contains the record; a record in the gap between two tests
+   * belongs to the next one (it had started before svmtest saw it), one after every window to the last.
    */
   private ownerOf(timestamp: number | null): string | undefined {
     if (this.windows.length === 0) return undefined;

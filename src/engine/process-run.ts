@@ -81,6 +81,9 @@ export async function runProcess(
     onOutput(line) {
       if (open !== undefined) hooks.onOutput(line, open);
     },
+    onEnded(name) {
+      if (wanted.has(name)) hooks.onEnded?.(name);
+    },
     onResult(test) {
       if (!wanted.has(test.name) || timedOut === test.name || held?.name === test.name) return; // not asked for: output; timed out: svmtest's verdict stands
       // The stream closes the test a killed process left open as a crash: handed back to the caller.
@@ -88,7 +91,8 @@ export async function runProcess(
       else done(test.name, test);
     },
   });
-  const running = target.spawn(prepared.spec, {
+  const spec = prepared.spec.resultChannel && hooks.channelMarks ? { ...prepared.spec, marks: hooks.channelMarks } : prepared.spec;
+  const running = target.spawn(spec, {
     onLine(which, line) {
       lastLines.push(line);
       if (lastLines.length > 20) lastLines.shift();

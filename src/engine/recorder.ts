@@ -1,5 +1,5 @@
 import type { KernelEvent } from '../model/kernel-event.js';
-import { splitTestId, testId, type InfraProblem, type RunInfo, type TestResult } from '../model/run.js';
+import { splitTestId, testId, type InfraProblem, type RunInfo, type RunKernelEvent, type TestResult } from '../model/run.js';
 import type { Status } from '../model/status.js';
 import type { ParsedTest } from '../parsers/types.js';
 import { withRetry } from '../results/with-retry.js';
@@ -15,6 +15,8 @@ export interface RecorderOptions {
   /** Tests already finished in an earlier, interrupted run of the same directory (--resume). */
   readonly finished: ReadonlyMap<string, TestResult>;
   readonly earlierErrors: readonly InfraProblem[];
+  /** Kernel records outside any test, from that earlier run. */
+  readonly earlierOutside?: readonly RunKernelEvent[];
   readonly progress: ProgressSink;
   /** Told once when results can no longer be saved (disk full): the run must stop. */
   readonly onStorageFailure: (error: Error) => void;
@@ -39,12 +41,15 @@ export class Recorder {
   private readonly results: Map<string, TestResult>;
   private readonly live = new Map<string, Live>();
   readonly errors: InfraProblem[];
+  /** Kernel records logged outside any test: the batch's. */
+  readonly outside: RunKernelEvent[];
 
   constructor(private readonly options: RecorderOptions) {
     this.journal = new Journal(options.journalFile, options.onStorageFailure);
     this.logs = new TestLogs(options.runDir, options.logCap, options.onStorageFailure);
     this.results = new Map(options.finished);
     this.errors = [...options.earlierErrors];
+    this.outside = [...(options.earlierOutside ?? [])];
   }
 
   /** A new run starts its journal with the run record; a resumed one already has it. */
@@ -141,6 +146,13 @@ export class Recorder {
     };
     this.results.set(testId(test), test);
     this.journal.append({ type: 'test', test });
+  }
+
+  /** Kernel records that no test's marks enclose, journaled at once like everything else. */
+  outsideEvents(context: string, events: readonly KernelEvent[]): void {
+    const records = events.map((event) => ({ context, event }));
+    this.outside.push(...records);
+    this.journal.append({ type: 'outside-events', events: records });
   }
 
   error(problem: InfraProblem): void {

@@ -109,12 +109,16 @@ export class Scheduler {
     const skipRegex = definition.skipRegex ? new RegExp(definition.skipRegex) : undefined;
     const recorder = this.recorder;
     const kernel = this.kernel;
+    // Where the target can, it marks tests in its kernel log itself, as the framework reports them.
+    const channelMarks =
+      planned.resultSource === 'channel' && target.marksFromChannel && kernel.attribution === 'markers' ? { secret: kernel.secret, suite } : undefined;
     await runBatch(target, planned, names, slot, {
       timeoutFor: (name) => timeoutFor(definition, name, testTimeout),
       onStart(name) {
         recorder.begin(suite, name, attempt, skipRegex);
-        kernel.begin(testId({ suite, name }));
+        kernel.begin(testId({ suite, name }), channelMarks !== undefined);
       },
+      onEnded: (name) => kernel.finish(testId({ suite, name }), true),
       onOutput: (line, name) => recorder.output(suite, name, line),
       onResult(result) {
         kernel.finish(testId({ suite, name: result.name }));
@@ -129,6 +133,7 @@ export class Scheduler {
       signal,
       graceMs,
       scratch,
+      ...(channelMarks ? { channelMarks } : {}),
     });
   }
 }

@@ -68,6 +68,8 @@ export interface RunInfo {
   readonly preflight?: readonly PreflightCheck[];
   /** What weakens this run's proof and every report must say (e.g. a DUT's host key not checked). */
   readonly warnings?: readonly string[];
+  /** How kernel records were given to tests: marker records in the log itself, or (where it cannot be written) the clock. */
+  readonly kernelAttribution?: 'markers' | 'clock';
   /** Per suite: where its results came from. */
   readonly resultSources?: Readonly<Record<string, ResultSource>>;
 }
@@ -95,11 +97,20 @@ export interface InfraProblem {
   readonly suite?: string;
 }
 
+/** A kernel record logged outside any test: before the first, between two, after the last. */
+export interface RunKernelEvent {
+  /** Where in the run, e.g. "before the first test", "after kfdtest/A.b". */
+  readonly context: string;
+  readonly event: KernelEvent;
+}
+
 export interface RunFile {
   readonly schemaVersion: typeof RUN_SCHEMA_VERSION;
   readonly run: RunInfo;
   readonly tests: readonly TestResult[];
   readonly errors: readonly InfraProblem[];
+  /** Kernel records that belong to the batch, not to a test. */
+  readonly kernelEvents?: readonly RunKernelEvent[];
 }
 
 /** The id of a test is `suite/name`; split at the first `/` (names may contain `/`). */

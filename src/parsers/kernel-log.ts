@@ -28,6 +28,11 @@ const SUPPRESSED = /callbacks suppressed$/;
 const USER_FAULT = /^(?:traps: )?[^\s[]+\[\d+\]:? (?:segfault at|general protection fault|trap )/;
 const MAX_BLOCK_LINES = 400;
 
+/** The kernel reporting a user process's crash (a segfault, a trap), not a fault of its own. */
+export function isUserFault(text: string): boolean {
+  return USER_FAULT.test(text);
+}
+
 type BlockMode = 'until-end-trace' | 'trace' | 'fault' | 'rule' | 'reset' | 'errors';
 
 interface Block {

@@ -29,4 +29,6 @@ export interface TestListener {
   /** A line printed while `name` (the test now open) runs. */
   onOutput(line: string, name: string): void;
   onResult(test: ParsedTest): void;
+  /** The framework reported the test's end; its result may follow a little later. */
+  onEnded?(name: string): void;
 }

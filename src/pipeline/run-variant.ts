@@ -174,6 +174,7 @@ export async function runVariant(options: RunVariantOptions): Promise<VariantRun
       // Why an earlier session stopped early (a lost machine, the run timeout) is history once resumed:
       // if this session stops early too, it says so itself.
       earlierErrors: (earlier?.errors ?? []).filter((e) => e.stage !== 'boot' && e.stage !== 'run'),
+      ...(earlier ? { earlierOutside: earlier.outside } : {}),
       resumed: earlier !== undefined,
       progress: options.progress,
       signal: options.signal,

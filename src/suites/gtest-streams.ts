@@ -79,6 +79,7 @@ export function gtestChannelStream(listener: TestListener): BatchStream {
   const events = new GtestStreamEvents({
     onStart: (name) => listener.onStart(name),
     onEnd: (end) => {
+      listener.onEnded?.(end.name);
       if (consoleResults.has(end.name)) deliver(end);
       else waiting = { end, timer: setTimeout(() => release(), CONSOLE_CATCH_UP_MS) };
     },

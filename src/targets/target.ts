@@ -1,5 +1,6 @@
 import type { TargetKind } from '../model/run.js';
 import type { KernelRecord } from '../parsers/kernel-record.js';
+import type { ChannelMarkSpec, KernelMarkWriter } from './kernel-marks.js';
 
 /** A command for the machine under test: always an argument vector, never a shell string. */
 export interface CommandSpec {
@@ -13,6 +14,8 @@ export interface CommandSpec {
    * listener is up.
    */
   readonly resultChannel?: boolean;
+  /** With a result channel, on a target that marks from it (Target.marksFromChannel): the marks to write. */
+  readonly marks?: ChannelMarkSpec;
 }
 
 /** Stands in argv for the result channel's HOST:PORT (a NUL cannot reach a real argv). */
@@ -75,6 +78,13 @@ export interface Target {
   readonly observationLag?: number;
   /** Follows the kernel log from now on; rejects with a KernelLogUnavailable error when not permitted. */
   watchKernelLog(onRecord: (record: KernelRecord) => void): Promise<KernelLogWatch>;
+  /** A writer of marker records into the kernel log; rejects with KernelLogUnavailable when the log cannot be written. */
+  openKernelMarks?(): Promise<KernelMarkWriter>;
+  /**
+   * The target writes a command's start and end marks itself, where the test runs, as its result
+   * channel reports them (CommandSpec.marks): marks written by svmtest would arrive too late.
+   */
+  readonly marksFromChannel?: boolean;
   identity(): Promise<TargetIdentity>;
   /** Set when the target can no longer run anything (a guest that will not boot again). */
   fatal?(): string | undefined;

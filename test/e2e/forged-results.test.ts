@@ -4,7 +4,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import type { RunFile } from '../../src/model/run.js';
 import { svmtest, tempDir } from '../helpers/cli.js';
 import { debianKernel } from '../helpers/kernel.js';
-import { expectForgeTruth, statusOf } from '../helpers/forge.js';
+import { expectForgeTruth, expectRecordsOnTheirTests, statusOf } from '../helpers/forge.js';
 import { forgeProgram, SETUP_TIMEOUT_MS } from '../helpers/programs.js';
 import { writeConfig, writeSuiteFile } from '../helpers/suite-files.js';
 
@@ -27,7 +27,7 @@ const suiteFile = (name: string, env: Record<string, string> = {}) => writeSuite
 describe('results come from the framework, not from what a test prints (host)', () => {
   it('batch mode: a forged OK line before a segfault or a failure changes nothing; a name with a space runs, and so do the tests after it', async () => {
     const out = join(dir, 'host-batch');
-    const r = await svmtest(['run', '-c', config, '--suite-file', suiteFile('forge'), '-o', out, '--kernel-events', 'ignore']);
+    const r = await svmtest(['run', '-c', config, '--suite-file', suiteFile('forge'), '-f', '-forge/Forty/*', '-o', out, '--kernel-events', 'ignore']);
     expect(r.exitCode, r.stderr).toBe(1);
     expectForgeTruth(readRunFile(out));
   }, 120_000);
@@ -40,6 +40,8 @@ describe('results come from the framework, not from what a test prints (host)', 
       config,
       '--suite-file',
       suiteFile('forge-exit', { FORGE_DIE_AT_EXIT: '1' }),
+      '-f',
+      '-forge-exit/Forty/*',
       '-o',
       out,
       '--isolate',
@@ -124,16 +126,78 @@ describe('results come from the framework, not from what a test prints (host)', 
   }, 120_000);
 });
 
+const RECORDS = { FORGE_KERNEL_RECORDS: '1', FORGE_KMSG_FLOOD: '1' };
+
+describe('kernel records land on their test by marks in the kernel log, not by clock', () => {
+  it('host: 20 tests log a record each between tests that log none, while another process floods /dev/kmsg', async () => {
+    const out = join(dir, 'marks-host');
+    const r = await svmtest([
+      'run',
+      '-c',
+      config,
+      '--suite-file',
+      suiteFile('records', RECORDS),
+      '-o',
+      out,
+      '-f',
+      'records/Forty/*',
+      '--kernel-events',
+      'warn',
+    ]);
+    expect(r.exitCode, r.stderr).toBe(0);
+    expectRecordsOnTheirTests(readRunFile(out));
+  }, 120_000);
+
+  it('QEMU: the agent marks each test in the guest as gtest reports it; the same 20 records land on their own tests', async () => {
+    const k = debianKernel();
+    const out = join(dir, 'marks-qemu');
+    const r = await svmtest([
+      'run',
+      '-c',
+      config,
+      '--suite-file',
+      suiteFile('records', RECORDS),
+      '-o',
+      out,
+      '-f',
+      'records/Forty/*',
+      '--kernel-events',
+      'warn',
+      '--target',
+      'qemu',
+      '--kernel',
+      k.kernel,
+      '--modules',
+      k.modules,
+    ]);
+    expect(r.exitCode, r.stderr).toBe(0);
+    expectRecordsOnTheirTests(readRunFile(out));
+    expect(readFileSync(join(out, 'console.log'), 'utf8')).toMatch(/forge flood \d+/);
+  }, 300_000);
+});
+
 describe('results come from the framework, not from what a test prints (QEMU guest)', () => {
   it('batch and isolated runs in the guest give the framework results too', async () => {
     const k = debianKernel();
     const qemu = ['--target', 'qemu', '--kernel', k.kernel, '--modules', k.modules, '--kernel-events', 'ignore'];
     const batch = join(dir, 'qemu-batch');
-    const r1 = await svmtest(['run', '-c', config, '--suite-file', suiteFile('forge'), '-o', batch, ...qemu]);
+    const r1 = await svmtest(['run', '-c', config, '--suite-file', suiteFile('forge'), '-f', '-forge/Forty/*', '-o', batch, ...qemu]);
     expect(r1.exitCode, r1.stderr).toBe(1);
     expectForgeTruth(readRunFile(batch));
     const isolated = join(dir, 'qemu-isolate');
-    const r2 = await svmtest(['run', '-c', config, '--suite-file', suiteFile('forge-exit', { FORGE_DIE_AT_EXIT: '1' }), '-o', isolated, '--isolate', ...qemu]);
+    const r2 = await svmtest([
+      'run',
+      '-c',
+      config,
+      '--suite-file',
+      suiteFile('forge-exit', { FORGE_DIE_AT_EXIT: '1' }),
+      '-f',
+      '-forge-exit/Forty/*',
+      '-o',
+      isolated,
+      '--isolate',
+      ...qemu,
+    ]);
     expect(r2.exitCode, r2.stderr).toBe(1);
     expectForgeTruth(readRunFile(isolated), { 'Exit.DiesAfterPass': 'crash' });
   }, 600_000);

@@ -6,7 +6,7 @@ import type { RunFile } from '../../src/model/run.js';
 import { bzImageRelease } from '../../src/targets/ssh/kernel-image.js';
 import { svmtest, tempDir } from '../helpers/cli.js';
 import { debianKernel } from '../helpers/kernel.js';
-import { expectForgeTruth } from '../helpers/forge.js';
+import { expectForgeTruth, expectRecordsOnTheirTests } from '../helpers/forge.js';
 import { forgeProgram, gtestProgram, SETUP_TIMEOUT_MS } from '../helpers/programs.js';
 import { writeConfig, writeSuiteFile } from '../helpers/suite-files.js';
 import { startLab } from '../lab/lab.mjs';
@@ -82,14 +82,44 @@ describe('svmtest run --target ssh (the DUT: a QEMU guest with sshd)', () => {
     const config = writeConfig(dir, { retries: 0 }, { ssh: lab.sshConfig({ boot: 'none' }) });
     const batch = join(dir, 'forge-batch');
     const forge = writeSuiteFile(dir, { name: 'forge', kind: 'gtest', command: [forgeBinary], timeout: 60 });
-    const r1 = await svmtest(['run', '-c', config, '--suite-file', forge, '-o', batch, '--target', 'ssh', '--kernel-events', 'ignore']);
+    const r1 = await svmtest(['run', '-c', config, '--suite-file', forge, '-f', '-forge/Forty/*', '-o', batch, '--target', 'ssh', '--kernel-events', 'ignore']);
     expect(r1.exitCode, r1.stderr).toBe(1);
     expectForgeTruth(readRunFile(batch));
     const isolated = join(dir, 'forge-isolate');
     const dies = writeSuiteFile(dir, { name: 'forge-exit', kind: 'gtest', command: [forgeBinary], timeout: 60, env: { FORGE_DIE_AT_EXIT: '1' } });
-    const r2 = await svmtest(['run', '-c', config, '--suite-file', dies, '-o', isolated, '--target', 'ssh', '--isolate', '--kernel-events', 'ignore']);
+    const r2 = await svmtest([
+      'run',
+      '-c',
+      config,
+      '--suite-file',
+      dies,
+      '-f',
+      '-forge-exit/Forty/*',
+      '-o',
+      isolated,
+      '--target',
+      'ssh',
+      '--isolate',
+      '--kernel-events',
+      'ignore',
+    ]);
     expect(r2.exitCode, r2.stderr).toBe(1);
     expectForgeTruth(readRunFile(isolated), { 'Exit.DiesAfterPass': 'crash' });
+  }, 300_000);
+
+  it('kernel records land on their own test by svmtest marks in the DUT kernel log, while another process floods it', async () => {
+    const config = writeConfig(dir, { retries: 0 }, { ssh: lab.sshConfig({ boot: 'none' }) });
+    const out = join(dir, 'marks-dut');
+    const records = writeSuiteFile(dir, {
+      name: 'records',
+      kind: 'gtest',
+      command: [forgeBinary],
+      timeout: 60,
+      env: { FORGE_KERNEL_RECORDS: '1', FORGE_KMSG_FLOOD: '1' },
+    });
+    const r = await svmtest(['run', '-c', config, '--suite-file', records, '-o', out, '--target', 'ssh', '-f', 'records/Forty/*', '--kernel-events', 'warn']);
+    expect(r.exitCode, r.stderr).toBe(0);
+    expectRecordsOnTheirTests(readRunFile(out));
   }, 300_000);
 
   it('deploys a kernel and kexecs into it; a kernel panic power-cycles the DUT, the kernel is booted again and the run completes', async () => {

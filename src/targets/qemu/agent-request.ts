@@ -25,6 +25,18 @@ export function exitFromStatus(status: number): ExitInfo {
   return { exitCode: status, signal: null };
 }
 
+/** Mark n of a guest boot: marks/<n>, written whole (the agent reads them in order, n = 1, 2, …). */
+export function writeMark(guestDir: string, n: number, text: string): void {
+  const dir = join(guestDir, 'marks');
+  try {
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(join(dir, `.${n}`), `<6>${text}\n`);
+    renameSync(join(dir, `.${n}`), join(dir, String(n)));
+  } catch {
+    // the guest's directory is gone with the guest: nothing to mark
+  }
+}
+
 /** One command for the guest agent: a request directory, then its growing output files. */
 export class AgentRequest {
   private readonly offsets = { stdout: 0, stderr: 0, 'chan.out': 0 };
@@ -40,7 +52,12 @@ export class AgentRequest {
     // before the command): a port of its own per request, and its hex form for /proc/net/tcp.
     const port = 20_000 + (id % 40_000);
     const spec = commandSpec.resultChannel ? { ...commandSpec, argv: withChannelAddress(commandSpec.argv, `127.0.0.1:${port}`) } : commandSpec;
-    if (commandSpec.resultChannel) writeFileSync(join(staging, 'chan.port'), `${port} ${port.toString(16).toUpperCase().padStart(4, '0')}\n`);
+    if (commandSpec.resultChannel) {
+      const hex = port.toString(16).toUpperCase().padStart(4, '0');
+      // With marks: the agent writes a test's start and end marks as the channel reports them.
+      const marks = commandSpec.marks ? ` ${commandSpec.marks.secret} ${commandSpec.marks.suite}` : '';
+      writeFileSync(join(staging, 'chan.port'), `${port} ${hex}${marks}\n`);
+    }
     // One argument per line, read back by the agent with `read -r` into "$@": never a shell string.
     const env = Object.entries(spec.env ?? {}).map(([k, v]) => `${k}=${v}`);
     for (const value of [...spec.argv, ...env, spec.cwd ?? '/']) {

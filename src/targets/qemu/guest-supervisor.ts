@@ -47,6 +47,11 @@ export class GuestSupervisor {
     if (this.guest?.alive) await this.guest.stop('shut down by svmtest');
   }
 
+  /** The guest running now, if one is (never boots one). */
+  get live(): Guest | undefined {
+    return this.guest?.alive ? this.guest : undefined;
+  }
+
   /** The running guest, booted (again) when needed. */
   async current(): Promise<Guest> {
     if (this.guest?.alive) return this.guest;

@@ -9,6 +9,8 @@ import { GuestSupervisor } from './guest-supervisor.js';
 
 export type { QemuTargetOptions } from './qemu-options.js';
 import { monotonicSeconds } from './heartbeat-watchdog.js';
+import type { KernelMarkWriter } from '../kernel-marks.js';
+import { writeMark } from './agent-request.js';
 
 const FILE_TIMEOUT_MS = 60_000;
 
@@ -20,6 +22,7 @@ const FILE_TIMEOUT_MS = 60_000;
 export class QemuTarget implements Target {
   readonly kind = 'qemu' as const;
   readonly observationLag = 0.05;
+  readonly marksFromChannel = true;
   readonly description: string;
   private readonly console: GuestConsole;
   private readonly guests: GuestSupervisor;
@@ -103,6 +106,25 @@ export class QemuTarget implements Target {
     // The serial console carries every kernel record (loglevel=7), even the panic that kills the agent.
     const unsubscribe = this.console.subscribe(onRecord);
     return { stop: async () => void unsubscribe() };
+  }
+
+  /**
+   * Marks svmtest writes (suites without a result channel) go through files the agent turns into
+   * kernel records on its next round (within ~50 ms); marks of a result channel the agent writes
+   * itself, the moment the test reports (marksFromChannel).
+   */
+  async openKernelMarks(): Promise<KernelMarkWriter> {
+    const sequence = new WeakMap<Guest, number>();
+    return {
+      write: (text) => {
+        const guest = this.guests.live;
+        if (!guest) return; // a dead guest logs nothing: its records stay with the test that ran
+        const n = (sequence.get(guest) ?? 0) + 1;
+        sequence.set(guest, n);
+        writeMark(guest.dir, n, text);
+      },
+      close: async () => undefined,
+    };
   }
 
   async identity(): Promise<TargetIdentity> {

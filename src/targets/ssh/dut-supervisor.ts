@@ -7,6 +7,10 @@ import { GuestConsole } from '../qemu/guest-console.js';
 import { monotonicSeconds } from '../qemu/heartbeat-watchdog.js';
 import { bootCmdline, checkBooted, deployKernel, dutState, newToken, privileged, startBoot, restoreDefault, type DeployedKernel } from './kernel-boot.js';
 import { quoteArgv } from './remote-shell.js';
+import { DutMarks } from './dut-marks.js';
+import { KernelLogUnavailable } from '../target.js';
+import type { KernelMarkWriter } from '../kernel-marks.js';
+import { isUserFault } from '../../parsers/kernel-log.js';
 import { SshConnection, sshComplaint } from './ssh-connection.js';
 import type { SshEndpoint, SshSettings } from './ssh-settings.js';
 
@@ -38,6 +42,7 @@ export class DutSupervisor {
   private lastBeat = Date.now();
   private heartbeat: NodeJS.Timeout | undefined;
   private kmsg: StartedGroup | undefined;
+  private marks: DutMarks | undefined;
   private consoleProcess: StartedGroup | undefined;
   private lastRecordAt = -1;
   private dead: DeathSignal | undefined;
@@ -52,7 +57,8 @@ export class DutSupervisor {
   constructor(private readonly options: SupervisorOptions) {
     this.console = new GuestConsole(options.consoleLog);
     this.console.subscribe((record) => {
-      if (PANIC.test(record.text) && !this.dead && this.conn) this.die('DUT_PANIC', 'a kernel panic on the console');
+      // A user process's general protection fault ("traps: …") is not the DUT's kernel failing.
+      if (PANIC.test(record.text) && !isUserFault(record.text) && !this.dead && this.conn) this.die('DUT_PANIC', 'a kernel panic on the console');
     });
   }
 
@@ -62,6 +68,16 @@ export class DutSupervisor {
 
   get isRoot(): boolean {
     return this.root;
+  }
+
+  /** A writer of svmtest's marks into the DUT's kernel log, when it can be written. */
+  async openMarks(): Promise<KernelMarkWriter> {
+    const conn = await this.current();
+    if ((await conn.run(privileged(this.root, ['test', '-w', '/dev/kmsg']))).exitCode !== 0)
+      throw new KernelLogUnavailable('cannot write /dev/kmsg on the DUT (log in as root, or allow sudo -n)');
+    this.marks = new DutMarks(() => (this.dead ? undefined : this.conn), this.root);
+    this.marks.attach(conn);
+    return this.marks;
   }
 
   get canReadKernelLog(): boolean {
@@ -143,6 +159,7 @@ export class DutSupervisor {
       if (loaded.exitCode !== 0) note(`modprobe ${module} on the DUT failed: ${sshComplaint(loaded.stderr)}`);
     }
     this.startKernelLog(conn);
+    this.marks?.attach(conn);
     this.startHeartbeat();
     this.conn = conn;
     this.everUp = true;

@@ -13,6 +13,7 @@ import {
   withChannelAddress,
 } from '../target.js';
 import { ResultListener } from '../result-listener.js';
+import type { KernelMarkWriter } from '../kernel-marks.js';
 import { exitFromStatus } from '../qemu/agent-request.js';
 import type { DutSupervisor } from './dut-supervisor.js';
 import type { SshConnection } from './ssh-connection.js';
@@ -176,6 +177,10 @@ export class SshTarget implements Target {
     if (!this.dut.canReadKernelLog) throw new KernelLogUnavailable('cannot read /dev/kmsg on the DUT (log in as root, or allow sudo -n cat /dev/kmsg)');
     const unsubscribe = this.dut.onRecord(onRecord);
     return { stop: async () => void unsubscribe() };
+  }
+
+  async openKernelMarks(): Promise<KernelMarkWriter> {
+    return this.dut.openMarks();
   }
 
   async identity(): Promise<TargetIdentity> {

@@ -1,0 +1,93 @@
+import { describe, expect, it } from 'vitest';
+import { KernelWatch } from '../../src/engine/kernel-watch.js';
+import type { KernelEvent } from '../../src/model/kernel-event.js';
+import type { KernelRecord } from '../../src/parsers/kernel-record.js';
+import { KernelLogUnavailable, type Target } from '../../src/targets/target.js';
+import { markText, parseMark } from '../../src/targets/kernel-marks.js';
+
+/** A machine whose kernel log is an in-memory list: marks are written into it in order, like /dev/kmsg. */
+function fakeTarget(writable: boolean) {
+  let onRecord: ((r: KernelRecord) => void) | undefined;
+  let clock = 100;
+  const log = (text: string) => onRecord?.({ timestamp: clock, text, raw: text });
+  const target = {
+    kind: 'host',
+    description: 'fake',
+    kernelTime: () => clock,
+    watchKernelLog: async (cb: (r: KernelRecord) => void) => {
+      onRecord = cb;
+      return { stop: async () => undefined };
+    },
+    openKernelMarks: async () => {
+      if (!writable) throw new KernelLogUnavailable('cannot write /dev/kmsg (EACCES)');
+      return { write: (text: string) => log(text), close: async () => undefined };
+    },
+  } as unknown as Target;
+  return { target, log, tick: (s: number) => (clock += s) };
+}
+
+const fault = (pasid: number) => `amdgpu 0000:03:00.0: amdgpu: [gfxhub] page fault (src_id:0 ring:24 vmid:3 pasid:${pasid})`;
+
+describe('kernel records by marks', () => {
+  it('a record belongs to the test whose marks enclose it; records outside every test belong to the batch', async () => {
+    const { target, log } = fakeTarget(true);
+    const byTest = new Map<string, KernelEvent[]>();
+    const outside: Array<[string, KernelEvent[]]> = [];
+    const watch = new KernelWatch(
+      target,
+      (key, events) => byTest.set(key, [...(byTest.get(key) ?? []), ...events]),
+      (context, events) => outside.push([context, events]),
+    );
+    expect(await watch.start()).toBeUndefined();
+    expect(watch.attribution).toBe('markers');
+    log(fault(1)); // before any test
+    watch.begin('s/A');
+    log(fault(2));
+    watch.finish('s/A');
+    log(fault(3)); // between A and B
+    watch.begin('s/B');
+    watch.finish('s/B');
+    // A target that marks from its result channel: svmtest writes nothing until the test's end was not reported.
+    watch.begin('s/C', true);
+    log(markText(watch.secret, 'start', 's/C'));
+    log(fault(4));
+    log(markText(watch.secret, 'end', 's/C'));
+    watch.finish('s/C', true);
+    // A mark of another run (or forged) is not svmtest's: the record still lands outside.
+    log(markText('0000deadbeef', 'start', 's/B'));
+    log(fault(5));
+    await watch.stop();
+    expect(byTest.get('s/A')?.map((e) => e.summary)).toEqual([fault(2)]);
+    expect(byTest.get('s/B')).toBeUndefined();
+    expect(byTest.get('s/C')?.map((e) => e.summary)).toEqual([fault(4)]);
+    expect(outside.map(([context, events]) => [context, events.map((e) => e.summary)])).toEqual([
+      ['before the first test', [fault(1)]],
+      ['after s/A, outside any test', [fault(3)]],
+      ['after s/C, outside any test', [fault(5)]],
+    ]);
+  });
+
+  it('where the log cannot be written, records go by the clock and the run says so', async () => {
+    const { target, log, tick } = fakeTarget(false);
+    const byTest = new Map<string, KernelEvent[]>();
+    const watch = new KernelWatch(target, (key, events) => byTest.set(key, [...(byTest.get(key) ?? []), ...events]));
+    expect(await watch.start()).toMatch(/by the kernel clock.*cannot write \/dev\/kmsg \(EACCES\)/);
+    expect(watch.attribution).toBe('clock');
+    tick(1);
+    watch.begin('s/A');
+    tick(1);
+    log(fault(7));
+    tick(1);
+    watch.finish('s/A');
+    await watch.stop();
+    expect(byTest.get('s/A')?.map((e) => e.summary)).toEqual([fault(7)]);
+  });
+
+  it('marks: one line whatever the name holds; only this run secret is read back', () => {
+    expect(markText('abc', 'start', 's/a\nb\u001b[2J')).toBe('svmtest-mark abc start s/a?b?[2J');
+    expect(parseMark('svmtest-mark abc end s/a b', 'abc')).toEqual({ kind: 'end', id: 's/a b' });
+    expect(parseMark('svmtest-mark abc ready', 'abc')).toEqual({ kind: 'ready', id: '' });
+    expect(parseMark('svmtest-mark xyz end s/a', 'abc')).toBeUndefined();
+    expect(parseMark('kfdtest: svmtest-mark abc end s/a', 'abc')).toBeUndefined();
+  });
+});
