@@ -1,5 +1,6 @@
 import type { ErrorObject, ValidateFunction } from 'ajv';
 import { InputError } from './errors.js';
+import { checkSaneValues } from './sane-values.js';
 // The schemas live in the package (schema/*.json) so other tools can validate our files too; they
 // are compiled ahead of time (scripts/compile-schemas.mjs), so no start pays for compiling them.
 import { validateComparison, validateRun } from './schema-validators.generated.js';
@@ -47,4 +48,5 @@ export function validateAgainst(schemaFile: string, data: unknown, source: strin
     const first = validate.errors?.[0];
     throw new InputError(`${source}: ${first ? describe(first, data) : 'does not match its schema'}`);
   }
+  checkSaneValues(data, source);
 }

@@ -140,6 +140,26 @@ describe('bad input exits 2 with one line', () => {
     const base = writeRunFile('base.json', makeRun('legacy', [result('s', 'A.b', 'pass')]));
     expectInputError(await svmtest(['compare', base, dup]), /dup\.json: tests\[1\] \(s\/A\.b\) appears twice/);
   });
+
+  it('durationMs 1e400 and a startedAt that is no date are input errors at every reader (report, compare, merge, history import)', async () => {
+    const good = writeRunFile('good.json', makeRun('legacy', [result('s', 'A.b', 'pass')]));
+    const text = JSON.stringify(makeRun('gpusvm', [result('s', 'A.b', 'pass')])).replace('"durationMs":1,', '"durationMs":1e400,');
+    const infinite = join(dir, 'infinite.json');
+    writeFileSync(infinite, text);
+    const undated = writeRunFile('undated.json', makeRun('gpusvm', [result('s', 'A.b', 'pass')], { startedAt: 'zzzz-99-99T' }));
+    for (const args of [
+      ['report', infinite],
+      ['compare', good, infinite],
+      ['merge', infinite, '-o', join(dir, 'merged')],
+    ])
+      expectInputError(await svmtest(args), /infinite\.json: tests\[0\]\.durationMs is not a finite number/);
+    for (const args of [
+      ['report', undated],
+      ['compare', good, undated],
+      ['history', 'import', undated, '--db', join(dir, 'h.db')],
+    ])
+      expectInputError(await svmtest(args), /undated\.json: run\.startedAt is not an RFC 3339 date-time/);
+  });
 });
 
 describe('verdicts cannot lie', () => {
