@@ -30,7 +30,7 @@ export function checkSaneValues(data: unknown, source: string): void {
       return;
     }
     if (Array.isArray(value)) {
-      value.forEach((item, i) => walk(item, [...path, i]));
+      for (let i = 0; i < value.length; i++) walk(value[i], [...path, i]);
       return;
     }
     if (typeof value !== 'object' || value === null) return;
