@@ -100,6 +100,7 @@ targetOptions(program.command('run').description('run suites on the machine unde
   .option('--run-timeout <seconds>', 'stop the whole run after this long (remaining tests: notrun; exit 3)', FLAG_RANGES.runTimeout)
   .option('-j, --jobs <n>', 'run on up to n GPUs at once, one worker per GPU', FLAG_RANGES.jobs)
   .option('--isolate', 'one process per test instead of batches')
+  .option('--allow-empty', 'run even when a requested suite selects no test (every report says so); otherwise exit 2')
   .addOption(
     new Option('--kernel-events <policy>', 'a passing test during which the kernel oopsed, faulted or reset the GPU').choices(['fail', 'warn', 'ignore']),
   )
@@ -132,6 +133,7 @@ program
   .option('--durations <run>', 'balance shards by the test durations of an earlier run.json')
   .option('--retries <n>', 're-run failing tests up to n times', FLAG_RANGES.retries)
   .option('-j, --jobs <n>', 'run on up to n GPUs at once', FLAG_RANGES.jobs)
+  .option('--allow-empty', 'run even when a requested suite selects no test (every report says so); otherwise exit 2')
   .option('--target <kind>', 'where the variants run: host, qemu or ssh (default: run.target in the config)')
   .option('--kernel <file>', "qemu, ssh: kernel image to boot (default: each variant's latest svmtest build)")
   .option('--modules <dir>', 'qemu, ssh: directory holding lib/modules/<release>')

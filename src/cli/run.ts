@@ -30,6 +30,7 @@ export interface TargetFlags {
   sshIdentity?: string;
   sshOption?: string[];
   sshHostKeyCheck?: boolean;
+  allowEmpty?: boolean;
 }
 
 export interface RunFlags extends TargetFlags {
@@ -76,6 +77,7 @@ export function requestOf(flags: TargetFlags & Partial<RunFlags>): RunRequest {
     isolate: flags.isolate,
     kernelEvents: flags.kernelEvents,
     expectations: flags.expectations,
+    allowEmpty: flags.allowEmpty,
   };
   return Object.fromEntries(Object.entries(given).filter(([, v]) => v !== undefined && !(Array.isArray(v) && v.length === 0))) as RunRequest;
 }

@@ -23,6 +23,8 @@ export interface PlannedSuite {
   readonly adapter: SuiteAdapter;
   /** Where this suite's results come from (the framework's channel, its report file, or its console). */
   readonly resultSource: ResultSource;
+  /** Set when the profile selects none of the suite's tests: why (a requested suite that runs nothing fails the run). */
+  readonly empty?: string;
   /** Why the results come from where they do, when a reader must know (a console source). */
   readonly resultNote?: string;
   readonly tests: readonly PlannedTest[];
@@ -42,7 +44,11 @@ export interface Selection {
  * The tests a profile selects, and a note when it had to use its `otherwise` list or selects
  * nothing at all: an empty suite is never run silently.
  */
-function profileSelection(definition: SuiteDefinition, profile: string | undefined, listed: readonly ListedTest[]): { tests: ListedTest[]; note?: string } {
+function profileSelection(
+  definition: SuiteDefinition,
+  profile: string | undefined,
+  listed: readonly ListedTest[],
+): { tests: ListedTest[]; note?: string; empty?: boolean } {
   if (!profile || profile === 'full') return { tests: [...listed] };
   const entry = Object.hasOwn(definition.profiles, profile) ? definition.profiles[profile] : undefined;
   if (!entry) {
@@ -55,13 +61,17 @@ function profileSelection(definition: SuiteDefinition, profile: string | undefin
   if (tests.length > 0 || Array.isArray(entry)) {
     return tests.length > 0
       ? { tests }
-      : { tests, note: `${definition.name}: profile ${profile} selects none of its ${listed.length} tests (${globs.join(', ')}); nothing of this suite runs` };
+      : {
+          tests,
+          empty: true,
+          note: `${definition.name}: profile ${profile} selects none of its ${listed.length} tests (${globs.join(', ')}); nothing of this suite runs`,
+        };
   }
   const otherwise = pick(entry.otherwise);
   const why = `${definition.name}: this tree has none of the ${profile} tests (${entry.tests.join(', ')})`;
   return otherwise.length > 0
     ? { tests: otherwise, note: `${why}; profile ${profile} runs its nearest tests instead: ${entry.otherwise.join(', ')} (${otherwise.length})` }
-    : { tests: [], note: `${why} nor ${entry.otherwise.join(', ')}; nothing of this suite runs` };
+    : { tests: [], empty: true, note: `${why} nor ${entry.otherwise.join(', ')}; nothing of this suite runs` };
 }
 
 /**
@@ -118,6 +128,7 @@ export async function planSuites(
       adapter,
       resultSource: listing.resultSource,
       ...(listing.note ? { resultNote: listing.note } : {}),
+      ...(inProfile.empty && inProfile.note ? { empty: inProfile.note } : {}),
       tests,
       notes: inProfile.note ? [inProfile.note] : [],
     });

@@ -40,6 +40,8 @@ export interface RunRequest {
   readonly isolate?: boolean;
   readonly kernelEvents?: KernelEventPolicy;
   readonly expectations?: string;
+  /** A requested suite whose selection is empty is run anyway (a warning in every report), not refused. */
+  readonly allowEmpty?: boolean;
 }
 
 type Key = keyof RunRequest;

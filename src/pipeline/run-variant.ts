@@ -129,11 +129,16 @@ export async function runVariant(options: RunVariantOptions): Promise<VariantRun
       checks.push({ name: 'suites', ok: false, expected: 'suite binaries found and listable', found: error.message });
     }
     trace('plan');
+    const empty = plan.flatMap((p) => (p.empty ? [p.empty] : []));
+    // A run that silently tests nothing of a requested suite would report green for the wrong reason.
+    if (empty.length > 0 && !request.allowEmpty) {
+      throw new InputError(`${empty.join('; ')}: a requested suite that selects no test fails the run; choose another --profile, or pass --allow-empty`);
+    }
     const notes = plan.flatMap((p) => p.notes);
     for (const n of notes) options.note(n);
     const base = runInfo(prepared, target.kind, earlier, options.now());
     // A suite whose results its own tests could forge weakens the run's proof: every report says so.
-    const warnings = [...(opened.warnings ?? []), ...plan.flatMap((p) => (p.resultNote ? [p.resultNote] : []))];
+    const warnings = [...(opened.warnings ?? []), ...plan.flatMap((p) => (p.resultNote ? [p.resultNote] : [])), ...empty.map((e) => `--allow-empty: ${e}`)];
     for (const w of warnings) options.note(`WARNING: ${w}`);
     const info: RunInfo = {
       ...base,

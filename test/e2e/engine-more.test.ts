@@ -71,11 +71,17 @@ describe('list, shards, GPUs, skip lists, preflight and bad suite files', () => 
     expect(listed.suites[0]!.notes[0]).toMatch(
       /profiled: this tree has none of the svm tests \(SvmMemory_\*\); profile svm runs its nearest tests instead: Basic\.\* \(5\)/,
     );
+    // A requested suite that selects nothing is refused (exit 2): a run of nothing must not report green.
+    const refused = await svmtest(['run', '-c', config, '--suite-file', suite, '--profile', 'empty', '-o', join(dir, 'empty-refused')]);
+    expect(refused.exitCode, refused.stderr).toBe(2);
+    expect(refused.stderr).toMatch(/profiled: profile empty selects none of its \d+ tests \(Nothing\.\*\); nothing of this suite runs: .*--allow-empty/);
     const out = join(dir, 'empty-profile');
-    const r = await svmtest(['run', '-c', config, '--suite-file', suite, '--profile', 'empty', '-o', out]);
+    const r = await svmtest(['run', '-c', config, '--suite-file', suite, '--profile', 'empty', '--allow-empty', '-o', out, '-r', 'terminal,markdown']);
     expect(r.exitCode, r.stderr).toBe(0);
     expect(r.stderr).toMatch(/profiled: profile empty selects none of its \d+ tests \(Nothing\.\*\); nothing of this suite runs/);
     expect(readRunFile(out).run.selection?.notes?.[0]).toMatch(/profile empty selects none/);
+    expect(readRunFile(out).run.warnings?.[0]).toMatch(/^--allow-empty: profiled: profile empty selects none/);
+    expect(readFileSync(join(out, 'summary.md'), 'utf8')).toMatch(/--allow-empty: profiled: profile empty selects none/);
     expect(readRunFile(out).tests).toEqual([]);
   });
 
