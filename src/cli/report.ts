@@ -1,4 +1,4 @@
-import { readResult } from '../model/run-file.js';
+import { readCheckedResult } from '../pipeline/comparison-inputs.js';
 import { EXIT, type ExitCode } from '../compare/exit-policy.js';
 import { renderReports } from './render-on-screen.js';
 
@@ -9,7 +9,8 @@ export interface ReportCommandOptions {
 
 /** Re-renders any saved run.json or comparison.json with any reporter. */
 export async function reportCommand(path: string, options: ReportCommandOptions): Promise<ExitCode> {
-  const result = readResult(path);
+  // A comparison is re-checked against the runs it names: an edited verdict is refused.
+  const result = readCheckedResult(path);
   await renderReports(result, options.reporter, options.out);
   return EXIT.ok;
 }

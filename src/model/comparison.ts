@@ -63,6 +63,19 @@ export interface ComparisonProblem {
   readonly message: string;
 }
 
+/** A run file a comparison was made from: where (relative to the comparison's directory when inside it) and its SHA-256. */
+export interface InputRef {
+  readonly path: string;
+  readonly sha256: string;
+}
+
+export interface ComparisonInputs {
+  readonly baseline: InputRef;
+  readonly candidate: InputRef;
+  /** The expectations directory, when one was given. */
+  readonly expectations?: string;
+}
+
 export interface ComparisonFile {
   readonly schemaVersion: typeof COMPARISON_SCHEMA_VERSION;
   readonly kind: 'comparison';
@@ -71,6 +84,8 @@ export interface ComparisonFile {
   readonly baseline: RunRef;
   readonly candidate: RunRef;
   readonly expectationFiles: readonly string[];
+  /** What the verdicts were computed from, so `report` can compute them again. */
+  readonly inputs?: ComparisonInputs;
   readonly counts: Readonly<Record<Verdict, number>>;
   readonly entries: readonly ComparisonEntry[];
   /** Doubts about the comparison itself, shown first by every report (e.g. the same variant on both sides). */

@@ -6,6 +6,7 @@ import { InputError } from '../model/errors.js';
 import { readRun, writeComparison } from '../model/run-file.js';
 import { toolVersion } from '../model/version.js';
 import { loadExpectations } from './load-expectations.js';
+import { inputsOf } from './comparison-inputs.js';
 
 export interface CompareRequest {
   readonly baseline: string;
@@ -41,6 +42,7 @@ export function compareSaved(request: CompareRequest): ComparisonFile {
     toolVersion: toolVersion(),
     warnings,
   });
-  writeComparison(join(request.out, 'comparison.json'), comparison);
-  return comparison;
+  const saved: ComparisonFile = { ...comparison, inputs: inputsOf(request.baseline, request.candidate, request.expectations, request.out) };
+  writeComparison(join(request.out, 'comparison.json'), saved);
+  return saved;
 }

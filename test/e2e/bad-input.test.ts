@@ -2,6 +2,7 @@ import { execa } from 'execa';
 import { mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
+import type { ComparisonFile } from '../../src/model/comparison.js';
 import type { RunFile } from '../../src/model/run.js';
 import { svmtest, tempDir } from '../helpers/cli.js';
 import { gtestProgram, SETUP_TIMEOUT_MS } from '../helpers/programs.js';
@@ -180,6 +181,44 @@ describe('verdicts cannot lie', () => {
     // Another kernel build of the same variant is a real comparison.
     const c = writeRunFile('same-c.json', makeRun('gpusvm', [result('s', 'A.b', 'fail')], { environment: { ...env, kernelVersion: '#2 SMP' } }));
     expect((await svmtest(['compare', a, c, '-o', join(dir, 'other-build')])).exitCode).toBe(1);
+  });
+
+  it('report re-checks a comparison against its runs: edited verdicts or counts, or changed runs, are refused; absent runs are said', async () => {
+    const cmpDir = join(dir, 'recheck');
+    mkdirSync(join(cmpDir, 'legacy'), { recursive: true });
+    mkdirSync(join(cmpDir, 'gpusvm'), { recursive: true });
+    const base = join(cmpDir, 'legacy', 'run.json');
+    const cand = join(cmpDir, 'gpusvm', 'run.json');
+    writeFileSync(base, JSON.stringify(makeRun('legacy', [result('s', 'A.a', 'pass'), result('s', 'A.b', 'pass')])));
+    writeFileSync(cand, JSON.stringify(makeRun('gpusvm', [result('s', 'A.a', 'fail'), result('s', 'A.b', 'pass')])));
+    expect((await svmtest(['compare', base, cand, '-o', cmpDir, '-r', 'json'])).exitCode).toBe(1);
+    const file = join(cmpDir, 'comparison.json');
+    const saved = JSON.parse(readFileSync(file, 'utf8')) as ComparisonFile;
+    expect(saved.inputs?.baseline.path).toBe(join('legacy', 'run.json'));
+    expect((await svmtest(['report', cmpDir])).exitCode).toBe(0);
+
+    const edit = (name: string, change: (c: ComparisonFile) => ComparisonFile) => {
+      const edited = join(cmpDir, name);
+      writeFileSync(edited, JSON.stringify(change(JSON.parse(readFileSync(file, 'utf8')) as ComparisonFile)));
+      return edited;
+    };
+    const asPass = edit('as-pass.json', (c) => ({ ...c, entries: c.entries.map((e) => ({ ...e, verdict: 'pass' as const })) }));
+    expectInputError(
+      await svmtest(['report', asPass]),
+      /s\/A\.a is "pass" in the comparison, but its runs and expectations give "regression"; the file was edited/,
+    );
+    const counts = edit('counts.json', (c) => ({ ...c, counts: { ...c.counts, regression: 0, pass: 2 } }));
+    expectInputError(await svmtest(['report', counts]), /counts\.regression is not what its entries and runs give \(1\)/);
+
+    const copy = join(cmpDir, 'elsewhere');
+    mkdirSync(copy);
+    writeFileSync(join(copy, 'comparison.json'), readFileSync(file));
+    const alone = await svmtest(['report', copy, '-r', 'terminal']);
+    expect(alone.exitCode, alone.stderr).toBe(0);
+    expect(alone.stdout.split('\n')[0]).toMatch(/^WARNING: the verdicts could not be re-checked: .*legacy\/run\.json is not there/);
+
+    writeFileSync(cand, JSON.stringify(makeRun('gpusvm', [result('s', 'A.a', 'pass'), result('s', 'A.b', 'pass')])));
+    expectInputError(await svmtest(['report', cmpDir]), /gpusvm\/run\.json changed since the comparison was made/);
   });
 
   it('ci with the same baseline and candidate is refused before anything runs', async () => {
