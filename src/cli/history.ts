@@ -16,14 +16,15 @@ function location(flags: HistoryFlags): string {
   return historyLocation(flags.db, loadConfig(flags.config));
 }
 
-function json(value: unknown): ExitCode {
-  writeOut(`${JSON.stringify(value, null, 1)}\n`);
+/** Every history command's --json: one envelope, {schemaVersion, kind, items}, and what belongs beside the items. */
+function json(kind: string, items: readonly unknown[], beside: Record<string, unknown> = {}): ExitCode {
+  writeOut(`${JSON.stringify({ schemaVersion: 1, kind, items, ...beside }, null, 1)}\n`);
   return EXIT.ok;
 }
 
 export async function historyImportCommand(paths: string[], flags: HistoryFlags & { night?: string }): Promise<ExitCode> {
   const reports = await importIntoHistory(location(flags), paths, flags.night ? { night: flags.night } : {});
-  if (flags.json) return json(reports);
+  if (flags.json) return json('import', reports);
   for (const r of reports) {
     const shards = r.missingShards ? ` — a shard: incomplete until shards ${r.missingShards.join(', ')} arrive` : '';
     note(`${r.file}: ${r.outcome}${shards}`);
@@ -36,7 +37,7 @@ export async function historyRegressionsCommand(flags: HistoryFlags & { gfx?: st
     ...(flags.gfx !== undefined ? { gfx: flags.gfx } : {}),
     ...(flags.window ? { window: flags.window } : {}),
   });
-  if (flags.json) return json(report);
+  if (flags.json) return json('regressions', report.regressions, { flakyApart: report.flaky });
   if (report.regressions.length === 0) writeOut('no current regressions\n');
   for (const r of report.regressions) {
     writeOut(
@@ -61,7 +62,7 @@ export async function historyFlakyCommand(flags: HistoryFlags & { nights?: numbe
     ...(flags.gfx !== undefined ? { gfx: flags.gfx } : {}),
     ...(flags.variant ? { variant: flags.variant } : {}),
   });
-  if (flags.json) return json(flaky);
+  if (flags.json) return json('flaky', flaky);
   if (flaky.length === 0) writeOut('no flaky tests\n');
   for (const f of flaky) {
     writeOut(
@@ -73,7 +74,10 @@ export async function historyFlakyCommand(flags: HistoryFlags & { nights?: numbe
 
 export async function historyShowCommand(test: string, flags: HistoryFlags): Promise<ExitCode> {
   const strips = await historyShow(location(flags), test);
-  if (flags.json) return json(strips);
+  if (flags.json) {
+    const { strips: items, ...beside } = strips;
+    return json('test-history', items, beside);
+  }
   writeOut(`${neutralizeLine(`${strips.suite}/${strips.name}`)}  (. pass  F fail  C crash  T timeout  s skip; oldest night first)\n`);
   for (const s of strips.strips) {
     writeOut(
@@ -85,7 +89,7 @@ export async function historyShowCommand(test: string, flags: HistoryFlags): Pro
 
 export async function historyTrendCommand(flags: HistoryFlags & { nights?: number }): Promise<ExitCode> {
   const t = await historyTrend(location(flags), flags.nights ? { nights: flags.nights } : {});
-  if (flags.json) return json(t);
+  if (flags.json) return json('trend', t.nights, { regressions: t.regressions });
   for (const n of t.nights) {
     const c = n.counts;
     writeOut(

@@ -55,6 +55,14 @@ export interface CompareOptions {
 }
 
 /** Baseline run × candidate run → comparison.json, one entry per test id seen in either. */
+function outsideEvents(baseline: RunFile, candidate: RunFile): Pick<ComparisonFile, 'kernelEvents'> {
+  const events = [
+    ...(baseline.kernelEvents ?? []).map((e) => ({ side: 'baseline' as const, ...e })),
+    ...(candidate.kernelEvents ?? []).map((e) => ({ side: 'candidate' as const, ...e })),
+  ];
+  return events.length > 0 ? { kernelEvents: events } : {};
+}
+
 export function compareRuns(baseline: RunFile, candidate: RunFile, options: CompareOptions): ComparisonFile {
   const baseById = new Map<string, TestResult>();
   for (const test of baseline.tests) baseById.set(testId(test), test);
@@ -103,6 +111,7 @@ export function compareRuns(baseline: RunFile, candidate: RunFile, options: Comp
     expectationFiles: [...options.expectations.files],
     counts,
     entries,
+    ...outsideEvents(baseline, candidate),
     ...(options.warnings && options.warnings.length > 0 ? { warnings: [...options.warnings] } : {}),
     errors: [
       ...baseline.errors.map((e) => ({ side: 'baseline' as const, stage: e.stage, message: e.message })),

@@ -1,5 +1,5 @@
 import type { Gpu, Shard } from '../model/run.js';
-import { testId } from '../model/run.js';
+import { MAX_TEST_NAME, testId, testNameProblem } from '../model/run.js';
 import { balancedShards, globMatch, inShard, matchesAnyFilter } from '../model/selection.js';
 import type { ResolvedSuite, ResultSource, SuiteAdapter } from '../suites/adapter.js';
 import type { SuiteDefinition } from '../suites/definition.js';
@@ -95,6 +95,13 @@ export async function planSuites(
     const adapter = adapterFor(definition.kind);
     const listing = await adapter.list(target, suite);
     const listed = listing.tests;
+    for (const test of listed) {
+      const problem = testNameProblem(test.name);
+      if (problem)
+        throw new InputError(
+          `suite ${definition.name}: it lists a test whose name ${problem}; a test name holds no NUL and at most ${MAX_TEST_NAME} characters`,
+        );
+    }
     if (listed.length === 0) throw new InfraError(`suite ${definition.name}: ${suite.dir ?? suite.command[0]} lists no tests; nothing of it could run`);
     const skipRules = await loadSkipRules(target, definition, context, gpus);
     if (!example && listed[0]) example = `${definition.name}/${listed[0].name.split('.')[0]}.*`;

@@ -1,6 +1,6 @@
 import { isFailing, type Status } from '../model/status.js';
 
-export type Pattern = 'passing' | 'failing-since' | 'intermittent';
+export type Pattern = 'passing' | 'failing-since' | 'fixed-since' | 'one-off' | 'intermittent';
 
 export interface FlakeScore {
   /** Nights on which the test ran (skips and not-run nights say nothing). */
@@ -14,7 +14,10 @@ export interface FlakeScore {
   readonly flipRate: number;
   /**
    * passing; failing-since (it passed, then failed every night from `since` on — a regression's
-   * shape); intermittent (failing some nights among passing ones, or passing only on retries — a flake's).
+   * shape); fixed-since (it failed, then passed every night from `since` on — a fix's); one-off (one
+   * failing stretch among passing nights, then passing again — an event, not a pattern);
+   * intermittent (failing in two or more separate stretches, or passing only on retries — a flake's:
+   * only this one is flaky).
    */
   readonly pattern: Pattern;
   readonly since?: string;
@@ -34,8 +37,13 @@ export function flakeScore(series: ReadonlyArray<{ readonly night: string; reado
   const flipRate = ran.length > 1 ? flips / (ran.length - 1) : 0;
   const base = { nights: ran.length, failures, flips, retried, flipRate: Math.round(flipRate * 1000) / 1000 };
   if (failures === 0) return { ...base, pattern: retried > 0 ? 'intermittent' : 'passing' };
-  // Failing every night from the first failure on, with at most one change (pass → fail): a regression's shape.
+  // A change that sticks is a regression or a fix; a flake flips back and forth.
   const first = failing.indexOf(true);
   if (failing.slice(first).every(Boolean) && flips <= 1 && retried === 0) return { ...base, pattern: 'failing-since', since: ran[first]!.night };
+  const stretches = failing.filter((f, i) => f && (i === 0 || !failing[i - 1])).length;
+  if (stretches === 1 && retried === 0) {
+    if (failing[0]) return { ...base, pattern: 'fixed-since', since: ran[failing.indexOf(false)]!.night };
+    return { ...base, pattern: 'one-off' };
+  }
   return { ...base, pattern: 'intermittent' };
 }

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { Kysely, Transaction } from 'kysely';
 import { type ComparisonFile, VERDICTS } from '../model/comparison.js';
+import { InputError } from '../model/errors.js';
 import type { RunFile, TestResult } from '../model/run.js';
 import { isFailing, STATUSES } from '../model/status.js';
 import type { HistoryStore } from './open-store.js';
@@ -120,7 +121,34 @@ function runRow(run: RunFile, options: { night?: string; runDir?: string }) {
 export async function importRun(store: HistoryStore, run: RunFile, options: { night?: string; runDir?: string } = {}): Promise<ImportOutcome> {
   return store.db.transaction().execute(async (tx) => {
     const row = runRow(run, options);
-    const existing = await tx.selectFrom('runs').select(['key', 'status', 'finished_at', 'test_count', 'night']).where('id', '=', row.id).executeTakeFirst();
+    const existing = await tx
+      .selectFrom('runs')
+      .select(['key', 'status', 'finished_at', 'test_count', 'night', 'variant', 'started_at'])
+      .where('id', '=', row.id)
+      .executeTakeFirst();
+    // The same id is the same run (resumed and finished since) only with the same variant and start.
+    if (existing && (existing.variant !== row.variant || existing.started_at !== row.started_at)) {
+      throw new InputError(
+        `run id ${row.id} is already in the history as another run (variant ${existing.variant}, started ${existing.started_at}); a run id names one run`,
+      );
+    }
+    if (row.shard_index !== null && row.shard_total !== null) {
+      const sibling = await tx
+        .selectFrom('runs')
+        .select(['id', 'shard_total'])
+        .where('night', '=', row.night)
+        .where('variant', '=', row.variant)
+        .where('gfx', '=', row.gfx)
+        .where('id', '!=', row.id)
+        .where((eb) => eb.or([eb('shard_index', '=', row.shard_index), eb('shard_total', '!=', row.shard_total)]))
+        .where('shard_total', 'is not', null)
+        .executeTakeFirst();
+      if (sibling) {
+        throw new InputError(
+          `shard ${row.shard_index}/${row.shard_total} of ${row.variant} on ${row.night}${row.gfx ? ` (${row.gfx})` : ''} overlaps run ${sibling.id} already in the history (shard of ${sibling.shard_total}); each shard is imported once`,
+        );
+      }
+    }
     if (
       existing &&
       existing.status === row.status &&

@@ -1,5 +1,5 @@
 import type { KernelEvent } from './kernel-event.js';
-import type { Attempt, RunStatus, TargetKind } from './run.js';
+import type { Attempt, RunKernelEvent, RunStatus, TargetKind } from './run.js';
 import type { Status } from './status.js';
 
 export const COMPARISON_SCHEMA_VERSION = 1;
@@ -88,6 +88,8 @@ export interface ComparisonFile {
   readonly inputs?: ComparisonInputs;
   readonly counts: Readonly<Record<Verdict, number>>;
   readonly entries: readonly ComparisonEntry[];
+  /** Kernel records each run logged outside any test: the batch's, shown beside the verdicts. */
+  readonly kernelEvents?: ReadonlyArray<RunKernelEvent & { readonly side: 'baseline' | 'candidate' }>;
   /** Doubts about the comparison itself, shown first by every report (e.g. the same variant on both sides). */
   readonly warnings?: readonly string[];
   readonly errors: readonly ComparisonProblem[];

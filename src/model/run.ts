@@ -113,6 +113,21 @@ export interface RunFile {
   readonly kernelEvents?: readonly RunKernelEvent[];
 }
 
+/**
+ * A test name holds no NUL and at most this many characters, the same in every store and report:
+ * PostgreSQL keeps a name's bytes in a unique index, whose rows must stay under ~2.7 KB (512
+ * characters are at most 2 KB of UTF-8; a suite name at most 128 more).
+ */
+export const MAX_TEST_NAME = 512;
+
+/** What is wrong with a test name, if anything. */
+export function testNameProblem(name: string): string | undefined {
+  if (name.length === 0) return 'is empty';
+  if (name.includes('\u0000')) return 'holds a NUL character';
+  if (name.length > MAX_TEST_NAME) return `is ${name.length} characters long (at most ${MAX_TEST_NAME})`;
+  return undefined;
+}
+
 /** The id of a test is `suite/name`; split at the first `/` (names may contain `/`). */
 export function testId(test: { suite: string; name: string }): string {
   return `${test.suite}/${test.name}`;

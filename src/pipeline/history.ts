@@ -1,11 +1,15 @@
 import { existsSync, readdirSync, statSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
+import { dirname, isAbsolute, join, resolve } from 'node:path';
 import type { LoadedConfig } from '../config/load.js';
 import { type FlakyTest, flakyTests } from '../history/flaky.js';
 import { importComparison, importRun, type ImportOutcome } from '../history/import.js';
 import { type HistoryStore, openStore } from '../history/open-store.js';
 import { InputError } from '../model/errors.js';
 import { readComparison, readRun } from '../model/run-file.js';
+import type { ComparisonFile } from '../model/comparison.js';
+import type { RunFile } from '../model/run.js';
+import { isRfc3339 } from '../model/sane-values.js';
+import { recheckComparison } from './comparison-inputs.js';
 import { currentRegressions, type RegressionReport } from '../history/regressions.js';
 import { showTest, type TestStrips } from '../history/show-test.js';
 import { type Trend, trend } from '../history/trend.js';
@@ -18,7 +22,7 @@ export function historyLocation(given: string | undefined, loaded: LoadedConfig,
   if (given) return given;
   if (env.SVMTEST_HISTORY_DB) return env.SVMTEST_HISTORY_DB;
   const configured = loaded.config.history.db;
-  if (configured) return /^postgres(ql)?:\/\//.test(configured) ? configured : resolve(dirname(resolve(loaded.file)), configured);
+  if (configured) return /^[a-z][a-z0-9+.-]*:\/\//i.test(configured) ? configured : resolve(dirname(resolve(loaded.file)), configured);
   return resolve(loaded.config.run.out, 'history.db');
 }
 
@@ -60,13 +64,51 @@ async function missingShards(store: HistoryStore, runId: string): Promise<number
   return Array.from({ length: run.shard_total }, (_, i) => i + 1).filter((i) => !have.has(i));
 }
 
+/**
+ * The runs a comparison was made from, when they are not imported with it: found through its
+ * recorded inputs (beside it, as ci writes them) and checked by digest. A comparison whose runs
+ * are nowhere is refused — a night without its runs cannot say what regressed.
+ */
+async function runsOfComparisons(
+  store: HistoryStore,
+  comparisons: ReadonlyArray<{ file: string; comparison: ComparisonFile }>,
+  runs: Array<{ file: string; run: RunFile }>,
+): Promise<void> {
+  for (const { file, comparison } of comparisons) {
+    for (const side of ['baseline', 'candidate'] as const) {
+      const id = comparison[side].id;
+      if (runs.some((r) => r.run.run.id === id)) continue;
+      if (await store.db.selectFrom('runs').select('id').where('id', '=', id).executeTakeFirst()) continue;
+      const input = comparison.inputs?.[side];
+      const path = input ? (isAbsolute(input.path) ? input.path : join(dirname(resolve(file)), input.path)) : undefined;
+      if (!path || !existsSync(path)) {
+        throw new InputError(
+          `${file}: its ${side} run ${id} (${comparison[side].variant}) is neither in the history nor imported with it; import its run.json too (svmtest history import the ci output directory)`,
+        );
+      }
+      recheckComparison(comparison, file);
+      runs.push({ file: path, run: readRun(path) });
+    }
+  }
+}
+
+/** A night in the future would be "last night" for ever: refused. */
+function checkNight(night: string, what: string): void {
+  const limit = new Date(Date.now() + 2 * 86_400_000).toISOString().slice(0, 10);
+  if (!/^\d{4}-\d{2}-\d{2}$/.test(night) || !isRfc3339(`${night}T00:00:00Z`)) throw new InputError(`${what}: night "${night}" is not a date (YYYY-MM-DD)`);
+  if (night > limit) throw new InputError(`${what}: night ${night} is in the future; a night in the future would stay "last night" for ever`);
+}
+
 /** Imports runs first, then comparisons (which refer to them); every file is read and checked before anything is written. */
 export async function importIntoHistory(location: string, paths: readonly string[], options: { night?: string } = {}): Promise<ImportReport[]> {
+  if (options.night) checkNight(options.night, '--night');
   const found = paths.map(resultsIn);
   const runs = found.flatMap((f) => f.runs).map((file) => ({ file, run: readRun(file) }));
   const comparisons = found.flatMap((f) => f.comparisons).map((file) => ({ file, comparison: readComparison(file) }));
-  const store = await openStore(location);
+  if (!options.night) for (const { file, run } of runs) checkNight(run.run.startedAt.slice(0, 10), `${file}: run.startedAt`);
+  const store = await openStore(location, { create: true });
   try {
+    await runsOfComparisons(store, comparisons, runs);
     const reports: ImportReport[] = [];
     for (const { file, run } of runs) {
       const outcome = await importRun(store, run, { ...(options.night ? { night: options.night } : {}), runDir: dirname(resolve(file)) });

@@ -1,7 +1,7 @@
 import { join, resolve } from 'node:path';
 import { InputError } from '../model/errors.js';
 import { readInputText } from '../model/json-file.js';
-import type { RunFile } from '../model/run.js';
+import { MAX_TEST_NAME, testNameProblem, type RunFile } from '../model/run.js';
 import { writeRun } from '../model/run-file.js';
 import { toolVersion } from '../model/version.js';
 import { parseResults } from '../parsers/formats.js';
@@ -44,7 +44,7 @@ export function parseOutputs(request: ParseRequest, note: (message: string) => v
     throw new InputError(`--suite: give one suite for all files, or one per file in order (got ${suites.length} for ${files.length} files)`);
   }
   for (const suite of suites) {
-    if (!/^[A-Za-z0-9][\w.+-]*$/.test(suite)) throw new InputError(`--suite "${suite}": expected a name of letters, digits, . _ + - (no /)`);
+    if (!/^[A-Za-z0-9][\w.+-]{0,127}$/.test(suite)) throw new InputError(`--suite "${suite}": expected a name of letters, digits, . _ + - (no /)`);
   }
   const reports: ImportedReport[] = files.map((file, i) => {
     const suite = suites.length === 1 ? suites[0]! : suites[i]!;
@@ -59,6 +59,12 @@ export function parseOutputs(request: ParseRequest, note: (message: string) => v
       throw error;
     }
   });
+  for (const { source, report } of reports) {
+    report.tests.forEach((test, i) => {
+      const problem = testNameProblem(test.name);
+      if (problem) throw new InputError(`${source}: test ${i + 1}: its name ${problem}; a test name holds no NUL and at most ${MAX_TEST_NAME} characters`);
+    });
+  }
   const run = importRun(reports, { variant: request.variant, now: request.now, toolVersion: toolVersion() });
   const target = request.out ?? timestampDir('reports', 'parse', request.now);
   const file = target.endsWith('.json') ? resolve(target) : join(resolve(target), 'run.json');

@@ -4,7 +4,7 @@ import { writeFileAtomic } from '../model/json-file.js';
 import type { ComparisonEntry, ComparisonFile } from '../model/comparison.js';
 import type { RunFile, TestResult } from '../model/run.js';
 import type { Reporter } from './types.js';
-import { describeEvents, VERDICT_LABEL } from './view.js';
+import { describeEvents, outsideLines, VERDICT_LABEL } from './view.js';
 
 // A CommonJS module whose typings describe an ES default export: at run time the import is the builder itself.
 const junitBuilder = junitModule as unknown as Builder;
@@ -82,6 +82,7 @@ function buildComparison(comparison: ComparisonFile): string {
   for (const [name, entries] of bySuite) {
     const suite = builder.testSuite().name(xmlText(`${name} (${comparison.candidate.variant} vs ${comparison.baseline.variant})`));
     for (const warning of comparison.warnings ?? []) suite.property('warning', xmlText(warning));
+    for (const line of outsideLines(comparison.kernelEvents)) suite.property('kernel-outside-tests', xmlText(line));
     for (const entry of entries) addComparisonCase(suite, entry);
   }
   return builder.build();
@@ -98,6 +99,7 @@ function buildRun(run: RunFile): string {
   for (const [name, tests] of bySuite) {
     const suite = builder.testSuite().name(xmlText(`${name} (${run.run.variant})`));
     for (const warning of run.run.warnings ?? []) suite.property('warning', xmlText(warning));
+    for (const line of outsideLines(run.kernelEvents)) suite.property('kernel-outside-tests', xmlText(line));
     for (const t of tests) {
       const testCase = suite
         .testCase()

@@ -6,7 +6,7 @@ import type { RunFile } from '../model/run.js';
 import { isFailing } from '../model/status.js';
 import { neutralize } from '../model/untrusted-text.js';
 import type { Reporter } from './types.js';
-import { describeEvents, firstLine, notableEntries, statusCounts, VERDICT_LABEL, verdictCounts } from './view.js';
+import { describeEvents, firstLine, notableEntries, outsideLines, statusCounts, VERDICT_LABEL, verdictCounts } from './view.js';
 
 // GitHub's step summary takes at most 1 MiB per step: a bounded list, bounded cells, and a cut with a note.
 const LIST_LIMIT = 200;
@@ -38,6 +38,11 @@ function sizeOf(file: string): number {
   }
 }
 
+function outsideSection(events: Parameters<typeof outsideLines>[0]): string[] {
+  const lines = outsideLines(events);
+  return lines.length > 0 ? ['', "**Kernel records outside any test** (the batch's, not a test's):", '', ...lines.map((l) => `- ${escapeMarkdown(l)}`)] : [];
+}
+
 function comparisonMarkdown(c: ComparisonFile): string {
   const lines = [
     ...(c.warnings ?? []).flatMap((w) => [`> **Warning:** ${escapeMarkdown(w)}`, '']),
@@ -61,6 +66,7 @@ function comparisonMarkdown(c: ComparisonFile): string {
     }
     if (notable.length > LIST_LIMIT) lines.push('', `… and ${notable.length - LIST_LIMIT} more in comparison.json.`);
   }
+  lines.push(...outsideSection(c.kernelEvents));
   return `${lines.join('\n')}\n`;
 }
 
@@ -84,6 +90,7 @@ function runMarkdown(r: RunFile): string {
       );
     }
   }
+  lines.push(...outsideSection(r.kernelEvents));
   return `${lines.join('\n')}\n`;
 }
 

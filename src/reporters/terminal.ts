@@ -4,7 +4,7 @@ import type { RunFile } from '../model/run.js';
 import { isFailing } from '../model/status.js';
 import type { Reporter, Screen } from './types.js';
 import { neutralizeLine } from '../model/untrusted-text.js';
-import { describeEvents, firstLine, notableEntries, statusCounts, testLabel, VERDICT_LABEL, verdictCounts } from './view.js';
+import { describeEvents, firstLine, notableEntries, outsideLines, statusCounts, testLabel, VERDICT_LABEL, verdictCounts } from './view.js';
 
 const LIST_LIMIT = 50;
 
@@ -50,6 +50,8 @@ function renderComparison(comparison: ComparisonFile, screen: Screen): void {
     if (entry.note) out.push(c.dim(`    ${firstLine(entry.note, 300)}`));
   }
   if (notable.length > LIST_LIMIT) out.push(c.dim(`… and ${notable.length - LIST_LIMIT} more (see the JSON or Markdown report)`));
+  const outside = outsideLines(comparison.kernelEvents);
+  if (outside.length > 0) out.push('', c.magenta('kernel records outside any test:'), ...outside.map((l) => c.magenta(`  ${l}`)));
   screen.write(`${out.join('\n')}\n`);
 }
 
@@ -80,6 +82,8 @@ function renderRun(run: RunFile, screen: Screen): void {
     if (events) out.push(c.magenta(`    kernel: ${events}`));
   }
   if (failing.length > LIST_LIMIT) out.push(c.dim(`… and ${failing.length - LIST_LIMIT} more`));
+  const outside = outsideLines(run.kernelEvents);
+  if (outside.length > 0) out.push(c.magenta('kernel records outside any test:'), ...outside.map((l) => c.magenta(`  ${l}`)));
   screen.write(`${out.join('\n')}\n`);
 }
 

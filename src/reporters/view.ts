@@ -1,7 +1,7 @@
 import type { ComparisonEntry, Verdict } from '../model/comparison.js';
 import { VERDICTS } from '../model/comparison.js';
 import type { KernelEvent } from '../model/kernel-event.js';
-import type { TestResult } from '../model/run.js';
+import type { RunKernelEvent, TestResult } from '../model/run.js';
 import { STATUSES, type Status } from '../model/status.js';
 import { neutralizeLine } from '../model/untrusted-text.js';
 import type { SavedResult } from './types.js';
@@ -75,4 +75,20 @@ export function formatDuration(ms: number): string {
   if (ms < 1000) return `${ms} ms`;
   if (ms < 60_000) return `${(ms / 1000).toFixed(1)} s`;
   return `${Math.floor(ms / 60_000)} min ${Math.round((ms % 60_000) / 1000)} s`;
+}
+
+// Kernel records outside any test are listed up to this many in a report; the rest stay in the file.
+export const OUTSIDE_LIMIT = 10;
+
+/**
+ * One line per kernel record logged outside any test (the batch's): which side, where in the run,
+ * what kind, its summary — bounded and neutralised like every string from a machine under test.
+ */
+export function outsideLines(events: ReadonlyArray<RunKernelEvent & { readonly side?: string }> | undefined): string[] {
+  if (!events || events.length === 0) return [];
+  const lines = events
+    .slice(0, OUTSIDE_LIMIT)
+    .map((e) => `${e.side ? `${e.side}, ` : ''}${neutralizeLine(e.context)}: ${e.event.kind} — ${firstLine(e.event.summary, 160)}`);
+  if (events.length > OUTSIDE_LIMIT) lines.push(`… and ${events.length - OUTSIDE_LIMIT} more in the file`);
+  return lines;
 }

@@ -10,7 +10,10 @@ const timeoutRule = z.object({ pattern: z.string().min(1), timeout: z.number().p
 
 export const suiteSchema = z
   .object({
-    name: z.string().regex(/^[A-Za-z0-9][\w.+-]*$/, 'expected letters, digits, . _ + - (no /)'),
+    name: z
+      .string()
+      .max(128)
+      .regex(/^[A-Za-z0-9][\w.+-]*$/, 'expected letters, digits, . _ + - (no /)'),
     kind: z.enum(['gtest', 'ctest']),
     description: z.string().optional(),
     /** The command line of a gtest binary (the smallest suite file gives this). */

@@ -1,4 +1,4 @@
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Kysely, Migrator, SqliteDialect } from 'kysely';
 import Database from 'better-sqlite3';
@@ -57,10 +57,14 @@ async function importAll(db: string): Promise<void> {
   }
 }
 
+/** A history command's --json envelope: {schemaVersion, kind, items} and what it puts beside the items. */
 const json = async <T>(args: string[]) => {
   const r = await svmtest([...args, '--json']);
   expect(r.exitCode, r.stderr).toBe(0);
-  return JSON.parse(r.stdout) as T;
+  const envelope = JSON.parse(r.stdout) as { schemaVersion: number; kind: string; items: unknown[] } & T;
+  expect(envelope.schemaVersion).toBe(1);
+  expect(Array.isArray(envelope.items)).toBe(true);
+  return envelope;
 };
 
 describe.each(['sqlite', 'postgres'] as StoreKind[])('the history store (%s)', (kind) => {
@@ -72,29 +76,33 @@ describe.each(['sqlite', 'postgres'] as StoreKind[])('the history store (%s)', (
 
   it('a regression: first bad night, last good night; the flake beside it is never called one', async () => {
     type Report = {
-      regressions: Array<{ name: string; firstBad: { night: string }; lastGood: { night: string }; candidate: string; baseline: string }>;
-      flaky: Array<{ name: string }>;
+      items: Array<{ name: string; firstBad: { night: string }; lastGood: { night: string }; candidate: string; baseline: string }>;
+      flakyApart: Array<{ name: string }>;
     };
     const report = await json<Report>(['history', 'regressions', '--db', db]);
-    expect(report.regressions.map((r) => r.name)).toEqual(['Nightly.BreaksLater']);
-    expect(report.regressions[0]).toMatchObject({ firstBad: { night: night(4) }, lastGood: { night: night(3) }, candidate: 'gpusvm', baseline: 'legacy' });
-    expect(report.flaky.map((f) => f.name)).toEqual(['Nightly.Flickers']);
+    expect(report.kind).toBe('regressions');
+    expect(report.items.map((r) => r.name)).toEqual(['Nightly.BreaksLater']);
+    expect(report.items[0]).toMatchObject({ firstBad: { night: night(4) }, lastGood: { night: night(3) }, candidate: 'gpusvm', baseline: 'legacy' });
+    expect(report.flakyApart.map((f) => f.name)).toEqual(['Nightly.Flickers']);
   });
 
   it('flake scoring tells "fails every night since X" from "fails some nights"', async () => {
-    const flaky = await json<Array<{ name: string; variant: string; score: { failures: number; nights: number; flips: number } }>>([
-      'history',
-      'flaky',
-      '--db',
-      db,
-    ]);
+    const flaky = (
+      await json<{ items: Array<{ name: string; variant: string; score: { failures: number; nights: number; flips: number } }> }>([
+        'history',
+        'flaky',
+        '--db',
+        db,
+      ])
+    ).items;
     expect(flaky.map((f) => [f.name, f.variant])).toEqual([['Nightly.Flickers', 'gpusvm']]);
     expect(flaky[0]!.score).toMatchObject({ failures: 3, nights: 6, flips: 5 });
     const show = await json<{
-      strips: Array<{ variant: string; nights: Array<{ status: string }>; score: { pattern: string; since?: string } }>;
+      items: Array<{ variant: string; nights: Array<{ status: string }>; score: { pattern: string; since?: string } }>;
       verdicts: Array<{ night: string; verdict: string }>;
     }>(['history', 'show', '--db', db, 'fixture/Nightly.BreaksLater']);
-    const gpusvm = show.strips.find((s) => s.variant === 'gpusvm')!;
+    expect(show.kind).toBe('test-history');
+    const gpusvm = show.items.find((s) => s.variant === 'gpusvm')!;
     expect(gpusvm.nights.map((n) => n.status)).toEqual(['pass', 'pass', 'pass', 'fail', 'fail', 'fail']);
     expect(gpusvm.score).toMatchObject({ pattern: 'failing-since', since: night(4) });
     // "pass" verdicts are implied, not stored: they come back all the same.
@@ -105,11 +113,11 @@ describe.each(['sqlite', 'postgres'] as StoreKind[])('the history store (%s)', (
 
   it('trend: counts per night and variant, regressions per night', async () => {
     const t = await json<{
-      nights: Array<{ night: string; variant: string; counts: Record<string, number> }>;
+      items: Array<{ night: string; variant: string; counts: Record<string, number> }>;
       regressions: Array<{ night: string; count: number }>;
     }>(['history', 'trend', '--db', db]);
-    expect(new Set(t.nights.map((n) => n.night)).size).toBe(NIGHTS);
-    expect(t.nights.find((n) => n.night === night(5) && n.variant === 'gpusvm')?.counts).toEqual({ pass: 2, fail: 1 });
+    expect(new Set(t.items.map((n) => n.night)).size).toBe(NIGHTS);
+    expect(t.items.find((n) => n.night === night(5) && n.variant === 'gpusvm')?.counts).toEqual({ pass: 2, fail: 1 });
     expect(t.regressions.map((r) => [r.night, r.count])).toEqual([
       [night(2), 1],
       [night(4), 2],
@@ -121,13 +129,13 @@ describe.each(['sqlite', 'postgres'] as StoreKind[])('the history store (%s)', (
   it('importing the same nights again changes nothing', async () => {
     const outcomes: string[] = [];
     for (let i = 1; i <= NIGHTS; i++) {
-      for (const r of await json<Array<{ outcome: string }>>(['history', 'import', '--db', db, '--night', night(i), nightDirs[i - 1]!]))
+      for (const r of (await json<{ items: Array<{ outcome: string }> }>(['history', 'import', '--db', db, '--night', night(i), nightDirs[i - 1]!])).items)
         outcomes.push(r.outcome);
     }
     expect(outcomes).toHaveLength(NIGHTS * 3);
     expect(new Set(outcomes)).toEqual(new Set(['unchanged']));
-    const t = await json<{ nights: unknown[] }>(['history', 'trend', '--db', db]);
-    expect(t.nights).toHaveLength(NIGHTS * 2);
+    const t = await json<{ items: unknown[] }>(['history', 'trend', '--db', db]);
+    expect(t.items).toHaveLength(NIGHTS * 2);
   });
 
   it('two shard jobs importing at once lose nothing; a shard alone is marked incomplete', async () => {
@@ -142,16 +150,108 @@ describe.each(['sqlite', 'postgres'] as StoreKind[])('the history store (%s)', (
     );
     expect(a!.exitCode, a!.stderr).toBe(0);
     expect(b!.exitCode, b!.stderr).toBe(0);
-    const missing = [...JSON.parse(a!.stdout), ...JSON.parse(b!.stdout)].map((r: { missingShards?: number[] }) => r.missingShards ?? []);
+    const missing = [...JSON.parse(a!.stdout).items, ...JSON.parse(b!.stdout).items].map((r: { missingShards?: number[] }) => r.missingShards ?? []);
     expect(missing.some((m) => m.includes(3))).toBe(true);
-    const last = await json<Array<{ missingShards?: number[] }>>(['history', 'import', '--db', db, '--night', '2026-11-10', join(shardsDir, 's3')]);
-    expect(last[0]!.missingShards).toBeUndefined();
-    const show = await json<{ strips: Array<{ nights: Array<{ night: string }> }> }>(['history', 'show', '--db', db, 'fixture/Slow.Step0']);
-    expect(show.strips[0]!.nights.map((n) => n.night)).toContain('2026-11-10');
+    const last = await json<{ items: Array<{ missingShards?: number[] }> }>(['history', 'import', '--db', db, '--night', '2026-11-10', join(shardsDir, 's3')]);
+    expect(last.items[0]!.missingShards).toBeUndefined();
+    const show = await json<{ items: Array<{ nights: Array<{ night: string }> }> }>(['history', 'show', '--db', db, 'fixture/Slow.Step0']);
+    expect(show.items[0]!.nights.map((n) => n.night)).toContain('2026-11-10');
+  });
+});
+
+describe.each(['sqlite', 'postgres'] as StoreKind[])('the history store refuses what would make it lie (%s)', (kind) => {
+  const runFile = (name: string, run: ReturnType<typeof makeRun>) => {
+    const file = join(dir, `${kind}-${name}.json`);
+    writeFileSync(file, JSON.stringify(run));
+    return file;
+  };
+  const refused = async (args: string[], pattern: RegExp) => {
+    const r = await svmtest(args);
+    expect(r.exitCode, r.stderr).toBe(2);
+    expect(r.stderr).toMatch(pattern);
+    expect(r.stderr).not.toMatch(/internal error/);
+  };
+
+  it('a comparison alone imports the runs it names from beside it; one whose runs are nowhere is refused', async () => {
+    const db = await freshStore(kind, dir);
+    const alone = join(dir, `${kind}-alone`);
+    mkdirSync(alone);
+    copyFileSync(join(nightDirs[3]!, 'comparison.json'), join(alone, 'comparison.json'));
+    await refused(
+      ['history', 'import', '--db', db, join(alone, 'comparison.json')],
+      /its baseline run .* is neither in the history nor imported with it; import its run\.json too/,
+    );
+    const r = await svmtest(['history', 'import', '--db', db, join(nightDirs[3]!, 'comparison.json')]);
+    expect(r.exitCode, r.stderr).toBe(0);
+    const report = await json<{ items: Array<{ name: string }> }>(['history', 'regressions', '--db', db]);
+    // Night 4 alone: both failures are regressions (no earlier nights to tell the flake).
+    expect(report.items.map((i) => i.name).sort()).toEqual(['Nightly.BreaksLater', 'Nightly.Flickers']);
+  });
+
+  it('a night in the future, a reused run id, overlapping shards and names with NUL are refused, naming the conflict', async () => {
+    const db = await freshStore(kind, dir);
+    const future = runFile('future', makeRun('gpusvm', [result('s', 'A.a', 'pass')], { startedAt: '9999-12-31T00:00:00.000Z' }));
+    await refused(['history', 'import', '--db', db, future], /night 9999-12-31 is in the future/);
+    await refused(['history', 'import', '--db', db, '--night', '9999-12-31', nightDirs[0]!], /--night: night 9999-12-31 is in the future/);
+
+    const first = makeRun('gpusvm', [result('s', 'A.a', 'pass')], { id: 'run-one', startedAt: '2026-11-20T00:00:00.000Z' });
+    expect((await svmtest(['history', 'import', '--db', db, runFile('first', first)])).exitCode).toBe(0);
+    const impostor = makeRun('legacy', [result('s', 'A.a', 'fail')], { id: 'run-one', startedAt: '2026-11-21T00:00:00.000Z' });
+    await refused(['history', 'import', '--db', db, runFile('impostor', impostor)], /run id run-one is already in the history as another run \(variant gpusvm/);
+
+    const shard = (id: string, index: number, total: number) =>
+      runFile(id, makeRun('gpusvm', [result('s', `T.${id}`, 'pass')], { id, startedAt: '2026-11-22T00:00:00.000Z', shard: { index, total } }));
+    expect((await svmtest(['history', 'import', '--db', db, shard('s1of2', 1, 2)])).exitCode).toBe(0);
+    await refused(['history', 'import', '--db', db, shard('again1of2', 1, 2)], /shard 1\/2 of gpusvm on 2026-11-22 .*overlaps run s1of2/);
+    await refused(['history', 'import', '--db', db, shard('s2of3', 2, 3)], /shard 2\/3 of gpusvm on 2026-11-22 .*overlaps run s1of2 .*\(shard of 2\)/);
+
+    for (const [suite, name] of [
+      ['a\u0000b', 'c'],
+      ['a', 'b\u0000c'],
+      ['a', 'x'.repeat(1_000_000)],
+    ] as const) {
+      await refused(['history', 'import', '--db', db, runFile('names', makeRun('gpusvm', [result(suite, name, 'pass')]))], /tests\[0\]\.(suite|name)/);
+    }
   });
 });
 
 describe('the history store refuses what it cannot read', () => {
+  it('a reader never creates a store: a mistyped --db is exit 2, not an empty green history; a foreign SQLite file is never written', async () => {
+    const typo = join(dir, 'histroy.db');
+    for (const command of [['regressions'], ['flaky'], ['trend'], ['show', 'fixture/Nightly.Flickers']]) {
+      const r = await svmtest(['history', ...command, '--db', typo]);
+      expect(r.exitCode, r.stderr).toBe(2);
+      expect(r.stderr).toMatch(/histroy\.db: no history store there; svmtest history import .* creates one/);
+    }
+    const site = await svmtest(['dashboard', '--db', typo, '-o', join(dir, 'typo-site')]);
+    expect(site.exitCode).toBe(2);
+    expect(existsSync(typo)).toBe(false);
+
+    const foreign = join(dir, 'app.db');
+    const app = new Database(foreign);
+    app.exec("create table users (id integer primary key, name text); insert into users (name) values ('alice')");
+    app.close();
+    const r = await svmtest(['history', 'import', '--db', foreign, nightDirs[0]!]);
+    expect(r.exitCode).toBe(2);
+    expect(r.stderr).toMatch(/app\.db: holds tables that are not svmtest's \(users\)/);
+    const after = new Database(foreign);
+    expect(after.prepare("select name from sqlite_master where type = 'table'").all()).toEqual([{ name: 'users' }]);
+    after.close();
+  });
+
+  it('a misspelled or unknown URL scheme is refused without echoing the URL; a password with an @ is redacted whole', async () => {
+    for (const url of ['postgress://ci:hunter2secret@db/hist', 'mysql://ci:hunter2secret@db/hist']) {
+      const r = await svmtest(['history', 'import', nightDirs[0]!], { env: { SVMTEST_HISTORY_DB: url } });
+      expect(r.exitCode).toBe(2);
+      expect(r.stdout + r.stderr).not.toContain('hunter2');
+      expect(existsSync(join(REPO_ROOT, 'postgress:'))).toBe(false);
+    }
+    const mixed = await svmtest(['history', 'trend'], { env: { SVMTEST_HISTORY_DB: 'Postgres://svm:w/rd#1@x@127.0.0.1:9/svm' } });
+    expect(mixed.exitCode).toBe(3);
+    expect(mixed.stderr).toMatch(/Postgres:\/\/svm:\*\*\*@127\.0\.0\.1:9\/svm: cannot connect/);
+    expect(mixed.stderr).not.toMatch(/w\/rd/);
+  });
+
   it('a foreign file as the database, a non-run file to import: exit 2 naming it', async () => {
     const text = join(dir, 'not-a-db.db');
     writeFileSync(text, 'hello, this is not SQLite\n');

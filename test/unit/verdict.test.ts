@@ -6,6 +6,7 @@ import { comparisonExitCode, EXIT } from '../../src/compare/exit-policy.js';
 import { junitReporter } from '../../src/reporters/junit.js';
 import { terminalReporter } from '../../src/reporters/terminal.js';
 import { captureScreen } from '../helpers/hostile.js';
+import { flakeScore } from '../../src/history/flake-score.js';
 import { makeRun, result } from '../helpers/runs.js';
 
 const k = (status: Parameters<typeof result>[2], extra = {}) => result('kfdtest', 'KFDSVMRangeTest.MigrateTest/1', status, extra);
@@ -117,5 +118,22 @@ describe('worse: a failure that became a crash or a hang', () => {
     const terminal = captureScreen();
     await terminalReporter.render({ kind: 'comparison', comparison: c }, { screen: terminal, outDir: undefined });
     expect(terminal.text()).toMatch(/worse/);
+  });
+});
+
+describe('flake score: a change that sticks is a regression or a fix, never a flake', () => {
+  const series = (statuses: string) =>
+    [...statuses].map((c, i) => ({ night: `2026-11-${String(i + 1).padStart(2, '0')}`, status: c === 'F' ? ('fail' as const) : ('pass' as const) }));
+  it.each([
+    ['PPPPP', 'passing', undefined],
+    ['PPFFF', 'failing-since', '2026-11-03'],
+    ['FFPPP', 'fixed-since', '2026-11-03'],
+    ['PPFPP', 'one-off', undefined],
+    ['PFPFP', 'intermittent', undefined],
+    ['FPFPF', 'intermittent', undefined],
+  ])('%s is %s', (statuses, pattern, since) => {
+    const score = flakeScore(series(statuses));
+    expect(score.pattern).toBe(pattern);
+    expect(score.since).toBe(since);
   });
 });
