@@ -130,3 +130,28 @@ kernel: gpu-page-fault]]></failure>
     expect(JSON.parse(screen.text())).toEqual(result.kind === 'comparison' ? JSON.parse(JSON.stringify(result.comparison)) : undefined);
   });
 });
+
+describe('kernel records outside any test', () => {
+  const outside = {
+    context: 'after kfdtest/A.b, outside any test',
+    event: { kind: 'oops' as const, timestamp: 12.5, summary: 'BUG: unable to handle page fault \u001b[2J\n::error::forged', lines: [] },
+  };
+  const comparison = { ...sampleComparison(), kernelEvents: [{ side: 'candidate' as const, ...outside }] };
+
+  it('every report lists them beside the verdicts, neutralised', async () => {
+    const screen = captureScreen();
+    await terminalReporter.render({ kind: 'comparison', comparison }, { screen, outDir: undefined });
+    expect(screen.text()).toContain(
+      'kernel records outside any test:\n  candidate, after kfdtest/A.b, outside any test: oops — BUG: unable to handle page fault \\x1b[2J\n',
+    );
+    const dir = outDir();
+    await markdownReporter.render({ kind: 'comparison', comparison }, { screen: captureScreen(), outDir: dir });
+    expect(readFileSync(join(dir, 'summary.md'), 'utf8')).toMatch(
+      /\*\*Kernel records outside any test\*\*.*\n\n- candidate, after kfdtest\/A\.b, outside any test: oops/,
+    );
+    await junitReporter.render({ kind: 'comparison', comparison }, { screen: captureScreen(), outDir: dir });
+    expect(readFileSync(join(dir, 'junit.xml'), 'utf8')).toMatch(
+      /<property name="kernel-outside-tests" value="candidate, after kfdtest\/A\.b, outside any test: oops/,
+    );
+  });
+});
