@@ -153,7 +153,7 @@ async function figures(bin, dir, label, fresh, size) {
   const stripsMs = await pageInteractive(site, 'tests');
   const bytes = await size(location);
   const data = statSync(join(site, 'data.js')).size;
-  return { importMs, regressionsMs, dashboardMs, overviewMs, stripsMs, bytes, data, regressions: found.regressions.length, flaky: found.flaky.length };
+  return { importMs, regressionsMs, dashboardMs, overviewMs, stripsMs, bytes, data, regressions: found.items.length, flaky: found.flakyApart.length };
 }
 
 async function sqliteFigures(bin, dir) {

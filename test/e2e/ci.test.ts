@@ -58,8 +58,9 @@ describe('svmtest ci on the host', () => {
     });
     expect(r.exitCode, r.stderr).toBe(0);
     expect(r.stderr).toMatch(/history .*nightly\.db: .*comparison\.json added/);
-    const trend = JSON.parse((await svmtest(['history', 'trend', '--db', db, '--json'])).stdout) as { nights: Array<{ variant: string }> };
-    expect(new Set(trend.nights.map((n) => n.variant))).toEqual(new Set(['legacy', 'gpusvm']));
+    const trend = JSON.parse((await svmtest(['history', 'trend', '--db', db, '--json'])).stdout) as { kind: string; items: Array<{ variant: string }> };
+    expect(trend.kind).toBe('trend');
+    expect(new Set(trend.items.map((n) => n.variant))).toEqual(new Set(['legacy', 'gpusvm']));
   });
 
   it('an infrastructure failure in one variant gives exit 3 and no verdict', async () => {
