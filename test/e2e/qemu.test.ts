@@ -185,4 +185,16 @@ describe('svmtest run --target qemu', () => {
     expect(run.tests[0]).toMatchObject({ name: 'Guest.Kfd', status: 'pass' });
     expect(readFileSync(join(out, 'console.log'), 'utf8')).toMatch(/Virtual CRAT table created for CPU/);
   }, 300_000);
+
+  it('a module the guest could not load is a warning in run.json and every report, not a fact hidden in the agent log', async () => {
+    const cfg = join(dir, 'blacklisted.yaml');
+    writeFileSync(cfg, readFileSync(config, 'utf8').replace('modprobe: []', 'modprobe: [amdgpu]\n  cmdline: [module_blacklist=amdgpu]'));
+    const out = join(dir, 'blacklisted');
+    const r = await svmtest(['run', '-c', cfg, '--suite-file', suite, '-o', out, ...kernelArgs, '-f', 'fixture/Basic.Passes', '-r', 'terminal,markdown']);
+    expect(r.exitCode, r.stderr).toBe(0);
+    const warning = readRunFile(out).run.warnings?.find((w) => /the guest could not load amdgpu/.test(w));
+    expect(warning, JSON.stringify(readRunFile(out).run.warnings)).toBeDefined();
+    expect(r.stderr + r.stdout).toMatch(/WARNING: the guest could not load amdgpu/);
+    expect(readFileSync(join(out, 'summary.md'), 'utf8')).toMatch(/the guest could not load amdgpu/);
+  }, 300_000);
 });

@@ -73,7 +73,13 @@ export const qemuFactory: TargetFactory = {
         note: settings.note,
       });
       await target.start();
-      return { target, ...(kernelConfigFile ? { kernelConfigFile } : {}), ...(existsSync(manifest) ? { kernelManifest: manifest } : {}) };
+      const warnings = target.setupProblems();
+      return {
+        target,
+        ...(kernelConfigFile ? { kernelConfigFile } : {}),
+        ...(existsSync(manifest) ? { kernelManifest: manifest } : {}),
+        ...(warnings.length > 0 ? { warnings } : {}),
+      };
     };
   },
 };

@@ -11,6 +11,12 @@ export type { QemuTargetOptions } from './qemu-options.js';
 import { monotonicSeconds } from './heartbeat-watchdog.js';
 import type { KernelMarkWriter } from '../kernel-marks.js';
 import { writeMark } from './agent-request.js';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+function readTextIfAny(file: string): string | undefined {
+  return existsSync(file) ? readFileSync(file, 'utf8') : undefined;
+}
 
 const FILE_TIMEOUT_MS = 60_000;
 
@@ -136,6 +142,24 @@ export class QemuTarget implements Target {
 
   async close(): Promise<void> {
     await this.guests.close();
+  }
+
+  /**
+   * What failed while the guest was set up (the agent's `modprobe` of each configured module):
+   * a module that did not load changes what every test finds, so the run must say so.
+   */
+  setupProblems(): string[] {
+    const guest = this.guests.live;
+    const log = guest ? readTextIfAny(join(guest.dir, 'modprobe.log')) : undefined;
+    if (!log) return [];
+    const lines = log.split('\n').filter((l) => l.trim() !== '');
+    return lines
+      .filter((l) => /^modprobe \S+ failed$/.test(l))
+      .map((failed) => {
+        const module = failed.split(' ')[1]!;
+        const why = lines.filter((l) => l !== failed && l.includes(module)).slice(-2);
+        return `the guest could not load ${module} (${why.length > 0 ? why.join(' | ') : 'modprobe failed'}); tests ran without it`;
+      });
   }
 
   /** The console lines before the guest died, for messages about boots and crashes. */
