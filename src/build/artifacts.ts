@@ -1,5 +1,6 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
+import { sha } from './hash.js';
 
 // The artifact cache's layout, in one place: <cache>/artifacts/<key>/{bzImage,config,modules/,manifest.json,build.log}
 // and <cache>/artifacts/<variant>.latest naming the directory of a variant's newest build.
@@ -65,18 +66,39 @@ export function userspaceViewDir(cacheDir: string, variant: string, hash: string
   return join(cacheDir, 'userspace', 'views', `${variant}-${hash}`);
 }
 
-function userspacePointer(cacheDir: string, variant: string): string {
-  return join(cacheDir, 'userspace', `${variant}.latest`);
+// One pointer per config file and variant: a run uses the build of its own config, never the
+// newest build of the same variant name made from another config.
+function userspacePointer(cacheDir: string, variant: string, configFile: string): string {
+  return join(cacheDir, 'userspace', `${variant}-${sha(resolve(configFile)).slice(0, 12)}.latest`);
 }
 
-export function recordLatestUserspace(cacheDir: string, variant: string, view: string): void {
-  writeFileSync(userspacePointer(cacheDir, variant), view);
+/** What a {build} tree was built from, per component: written beside the view as <view>.json. */
+export interface UserspaceProvenance {
+  readonly view: string;
+  /** Of every component's cache key: two runs with the same digest ran the same builds. */
+  readonly digest: string;
+  readonly components: ReadonlyArray<{
+    readonly component: string;
+    readonly source: string;
+    readonly sourceHash: string;
+    readonly cmake: Readonly<Record<string, string>>;
+  }>;
 }
 
-/** The {build} tree of a variant's newest `svmtest build` of its userspace, when there is one. */
-export function latestUserspace(cacheDir: string, variant: string): string | undefined {
-  const pointer = userspacePointer(cacheDir, variant);
+export function recordLatestUserspace(cacheDir: string, variant: string, configFile: string, provenance: UserspaceProvenance): void {
+  writeFileSync(`${provenance.view}.json`, `${JSON.stringify(provenance, null, 1)}\n`);
+  writeFileSync(userspacePointer(cacheDir, variant, configFile), provenance.view);
+}
+
+/** The {build} tree of this config's variant's newest `svmtest build` of its userspace, and what it was built from. */
+export function latestUserspace(cacheDir: string, variant: string, configFile: string): UserspaceProvenance | undefined {
+  const pointer = userspacePointer(cacheDir, variant, configFile);
   if (!existsSync(pointer)) return undefined;
   const view = readFileSync(pointer, 'utf8').trim();
-  return existsSync(view) ? view : undefined;
+  if (!existsSync(view)) return undefined;
+  try {
+    return JSON.parse(readFileSync(`${view}.json`, 'utf8')) as UserspaceProvenance;
+  } catch {
+    return { view, digest: 'unknown', components: [] };
+  }
 }

@@ -43,7 +43,7 @@ export async function buildVariants(configFile: string | undefined, only: string
           { cacheDir: cacheDir(), configDir, step, logLine: hooks.logLine },
         )
       : undefined;
-    const userspace = await buildUserspace(name, config.userspace, variant.build.cmake, {
+    const userspace = await buildUserspace(name, file, config.userspace, variant.build.cmake, {
       cacheDir: cacheDir(),
       configDir,
       gpusFound,

@@ -1,5 +1,5 @@
 import { dirname, isAbsolute, resolve } from 'node:path';
-import { latestBuild, latestUserspace } from '../build/artifacts.js';
+import { latestBuild, latestUserspace, type UserspaceProvenance } from '../build/artifacts.js';
 import { variantOf, type LoadedConfig } from '../config/load.js';
 import type { Config, Variant } from '../config/schema.js';
 import type { Selection } from '../engine/plan.js';
@@ -20,6 +20,8 @@ import type { KernelEventPolicy, RunRequest } from './run-request.js';
 export interface PreparedRun {
   readonly config: Config;
   readonly configFile: string;
+  /** The ROCm userspace `svmtest build` made for this config's variant ({build}), and what from. */
+  readonly userspace?: UserspaceProvenance;
   readonly variantName: string;
   readonly variant: Variant | undefined;
   readonly targetName: string;
@@ -126,8 +128,9 @@ export async function prepareRun(request: RunRequest, loaded: LoadedConfig, runD
   const suites = resolveSuites(explicit ? (request.suites ?? []) : config.run.suites, explicit ? (request.suiteFiles ?? []) : config.run.suiteFiles);
   if (suites.length === 0) throw new InputError('no suites selected; give --suite NAME or --suite-file FILE');
   const rocm = request.rocm ?? config.rocm.path ?? process.env.ROCM_PATH ?? '/opt/rocm';
-  // {build} in suite definitions: the variant's latest `svmtest build` of its ROCm userspace.
-  const build = latestUserspace(cacheDir(), variantName);
+  // {build} in suite definitions: this config's variant's latest `svmtest build` of its ROCm userspace.
+  const userspace = latestUserspace(cacheDir(), variantName, file);
+  const build = userspace?.view;
   const selection: Selection = {
     // A user's own suite file has no profiles: its tests all belong to the run unless a profile was asked for.
     profile: request.profile ?? (explicit ? 'full' : config.run.profile),
@@ -147,6 +150,7 @@ export async function prepareRun(request: RunRequest, loaded: LoadedConfig, runD
   return {
     config,
     configFile: file,
+    ...(userspace ? { userspace } : {}),
     variantName,
     variant,
     targetName,

@@ -140,10 +140,13 @@ export async function runVariant(options: RunVariantOptions): Promise<VariantRun
     // A suite whose results its own tests could forge weakens the run's proof: every report says so.
     const warnings = [...(opened.warnings ?? []), ...plan.flatMap((p) => (p.resultNote ? [p.resultNote] : [])), ...empty.map((e) => `--allow-empty: ${e}`)];
     for (const w of warnings) options.note(`WARNING: ${w}`);
+    // The userspace build is part of the proof only when a suite actually ran from it.
+    const view = prepared.userspace?.view;
+    const fromBuild = view !== undefined && plan.some((p) => [p.suite.dir, ...p.suite.command].some((path) => path?.startsWith(`${view}/`)));
     const info: RunInfo = {
       ...base,
       selection: { ...base.selection, ...(notes.length > 0 ? { notes } : {}) },
-      environment,
+      environment: fromBuild ? { ...environment, userspace: { digest: prepared.userspace!.digest, components: prepared.userspace!.components } } : environment,
       preflight: checks,
       ...(warnings.length > 0 ? { warnings } : {}),
       ...(plan.length > 0 ? { resultSources: Object.fromEntries(plan.map((p) => [p.suite.definition.name, p.resultSource])) } : {}),

@@ -32,6 +32,11 @@ export interface ComponentBuild {
   readonly log: string;
   readonly cacheHit: boolean;
   readonly source: string;
+  /** The source's content hash: two builds from the same sources have the same one, whatever their options. */
+  readonly sourceHash: string;
+  readonly cmake: Readonly<Record<string, string>>;
+  /** The build's cache key (recipe, source, options, targets, toolchain). */
+  readonly key: string;
 }
 
 export interface ComponentContext {
@@ -71,7 +76,7 @@ export async function buildSourceComponent(
     await toolchain(),
   ).slice(0, 16);
   const files = componentFiles(context.cacheDir, name, key);
-  const result = { component: name, recipe: recipe.name, prefix: files.prefix, log: files.log, source: source.describe };
+  const result = { component: name, recipe: recipe.name, prefix: files.prefix, log: files.log, source: source.describe, sourceHash: source.hash, cmake, key };
   if (existsSync(files.manifest)) {
     context.step(`${name}: cache hit (${files.dir})`);
     return { ...result, cacheHit: true };

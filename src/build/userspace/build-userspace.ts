@@ -29,7 +29,7 @@ function linkTree(from: string, to: string): void {
 }
 
 /** The variant's components' prefixes as one tree: the suites' {build}. Rebuilt only when a component changed. */
-function assembleView(cacheDir: string, variant: string, built: readonly ComponentBuild[]): string {
+function assembleView(cacheDir: string, variant: string, configFile: string, built: readonly ComponentBuild[]): string {
   const view = userspaceViewDir(cacheDir, variant, sha(...built.map((b) => b.prefix)).slice(0, 16));
   if (!existsSync(view)) {
     const staging = `${view}.tmp`;
@@ -37,7 +37,11 @@ function assembleView(cacheDir: string, variant: string, built: readonly Compone
     for (const component of built) linkTree(component.prefix, staging);
     renameSync(staging, view);
   }
-  recordLatestUserspace(cacheDir, variant, view);
+  recordLatestUserspace(cacheDir, variant, configFile, {
+    view,
+    digest: sha(...built.map((b) => b.key)).slice(0, 16),
+    components: built.map((b) => ({ component: b.component, source: b.source, sourceHash: b.sourceHash, cmake: b.cmake })),
+  });
   return view;
 }
 
@@ -47,6 +51,8 @@ function assembleView(cacheDir: string, variant: string, built: readonly Compone
  */
 export async function buildUserspace(
   variant: string,
+  /** The config the variant comes from: its runs find this build, runs of another config do not. */
+  configFile: string,
   components: Readonly<Record<string, ComponentSpec>>,
   variantCmake: Readonly<Record<string, Readonly<Record<string, string>>>>,
   context: ComponentContext,
@@ -64,5 +70,5 @@ export async function buildUserspace(
     results.push(build);
     built.push(build);
   }
-  return built.length > 0 ? { components: results, view: assembleView(context.cacheDir, variant, built) } : { components: results };
+  return built.length > 0 ? { components: results, view: assembleView(context.cacheDir, variant, configFile, built) } : { components: results };
 }
