@@ -9,6 +9,15 @@ import type { BatchStream } from './adapter.js';
 // The console and the channel are two pipes: a test's console lines (its skip reason) may arrive
 // a little after the channel's end event. An end waits this long for them at most.
 const CONSOLE_CATCH_UP_MS = 100;
+// Of a test's console, only this much is kept (for a crash's message): the log file has the rest.
+const TAIL_LINES = 20;
+const SKIP_LINE = /^\S.*:\d+: Skipped$/;
+
+/** What the channel stream keeps of one test's console: its last lines, and gtest's "file:line: Skipped" lines. */
+interface ConsoleSeen {
+  tail: string[];
+  skipLines: string[];
+}
 
 /** Results read from the console (binaries that stream no results): the test's own text decides. */
 export function gtestConsoleStream(listener: TestListener): BatchStream {
@@ -42,17 +51,20 @@ function partMessage(end: StreamedEnd): string | undefined {
  * channel cannot tell: a GTEST_SKIP (streamed as "not passed" with one part, whose file:line
  * the console prints as "file:line: Skipped"), and kfdtest's skips by log line (passed).
  */
-export function verdictFromChannel(end: StreamedEnd, console: ParsedTest | undefined, consoleOutput: readonly string[]): ParsedTest {
+export function verdictFromChannel(end: StreamedEnd, console: ParsedTest | undefined, skipLines: readonly string[]): ParsedTest {
   const base = { name: end.name, ...(end.durationMs !== undefined ? { durationMs: end.durationMs } : {}) };
   if (end.passed) {
     if (console?.status === 'skip') return { ...base, status: 'skip', ...(console.message ? { message: console.message } : {}) };
     return { ...base, status: 'pass' };
   }
   const only = end.parts.length === 1 ? end.parts[0]! : undefined;
-  const skipped = only !== undefined && console?.status === 'skip' && consoleOutput.some((line) => line === `${only.file}:${only.line}: Skipped`);
-  const status: Status = skipped ? 'skip' : 'fail';
-  const message = skipped ? only.message.trim() || console?.message : partMessage(end);
-  return { ...base, status, ...(message ? { message } : { message: status === 'fail' ? 'the framework reported a failure without a message' : '' }) };
+  const skipped = only !== undefined && console?.status === 'skip' && skipLines.includes(`${only.file}:${only.line}: Skipped`);
+  if (skipped) {
+    const reason = only.message.trim() || console?.message;
+    return { ...base, status: 'skip', ...(reason ? { message: reason } : {}) };
+  }
+  const status: Status = 'fail';
+  return { ...base, status, message: partMessage(end) ?? 'the framework reported a failure without a message' };
 }
 
 /**
@@ -60,21 +72,21 @@ export function verdictFromChannel(end: StreamedEnd, console: ParsedTest | undef
  * console is the test's log; a line it prints can neither end a test nor stop its timeout.
  */
 export function gtestChannelStream(listener: TestListener): BatchStream {
-  const consoleResults = new Map<string, { test: ParsedTest; output: string[] }>();
-  const outputs = new Map<string, string[]>();
+  const consoleResults = new Map<string, { test: ParsedTest; skipLines: string[] }>();
+  const seen = new Map<string, ConsoleSeen>();
   const parser = new GtestConsoleStream({
     onResult: (test) => {
-      consoleResults.set(test.name, { test, output: outputs.get(test.name) ?? [] });
+      consoleResults.set(test.name, { test, skipLines: seen.get(test.name)?.skipLines ?? [] });
       if (waiting?.end.name === test.name) release();
     },
   });
   let waiting: { end: StreamedEnd; timer: NodeJS.Timeout } | undefined;
   const queued: string[] = [];
   const deliver = (end: StreamedEnd) => {
-    const seen = consoleResults.get(end.name);
+    const fromConsole = consoleResults.get(end.name);
     consoleResults.delete(end.name);
-    outputs.delete(end.name);
-    listener.onResult(verdictFromChannel(end, seen?.test, seen?.output ?? []));
+    seen.delete(end.name);
+    listener.onResult(verdictFromChannel(end, fromConsole?.test, fromConsole?.skipLines ?? []));
   };
   const events = new GtestStreamEvents({
     onStart: (name) => listener.onStart(name),
@@ -98,9 +110,11 @@ export function gtestChannelStream(listener: TestListener): BatchStream {
       if (stream === 'stdout') {
         parser.push(line);
         if (open !== undefined) {
-          const lines = outputs.get(open) ?? [];
-          lines.push(line);
-          outputs.set(open, lines);
+          const kept = seen.get(open) ?? { tail: [], skipLines: [] };
+          kept.tail.push(line);
+          if (kept.tail.length > TAIL_LINES) kept.tail.shift();
+          if (SKIP_LINE.test(line)) kept.skipLines.push(line);
+          seen.set(open, kept);
         }
       }
       if (open !== undefined && parser.current === open) listener.onOutput(line, open);
@@ -114,12 +128,12 @@ export function gtestChannelStream(listener: TestListener): BatchStream {
       release();
       const open = events.current;
       if (open === undefined) return;
-      const output = outputs.get(open) ?? [];
+      const tail = seen.get(open)?.tail ?? [];
       listener.onResult({
         name: open,
         status: 'crash',
         message: `the test process ${describeExit(exit)} during this test (the framework reported its start, never its end)${
-          output.length > 0 ? `\n${trimMessage(output.slice(-20)) ?? ''}` : ''
+          tail.length > 0 ? `\n${trimMessage(tail) ?? ''}` : ''
         }`,
       });
     },
