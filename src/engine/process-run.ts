@@ -32,7 +32,7 @@ export async function runProcess(
   rerun?: string,
 ): Promise<ProcessOutcome> {
   const wanted = new Set(batch);
-  const prepared = planned.adapter.prepareBatch(planned.suite, batch, slot, hooks.scratch, planned.resultSource);
+  const prepared = planned.adapter.prepareBatch(planned.suite, batch, slot, hooks.scratch, planned.resultSource, target);
   // A test alone in its process is judged by the process's end too: its result waits for it.
   const alone = batch.length === 1;
   let held: { name: string; result: ParsedTest } | undefined;
@@ -83,6 +83,9 @@ export async function runProcess(
     },
     onEnded(name) {
       if (wanted.has(name)) hooks.onEnded?.(name);
+    },
+    onContradiction(test, why) {
+      if (wanted.has(test.name)) hooks.onContradiction?.(test, why);
     },
     onResult(test) {
       if (!wanted.has(test.name) || timedOut === test.name || held?.name === test.name) return; // not asked for: output; timed out: svmtest's verdict stands

@@ -133,6 +133,22 @@ export class Recorder {
     this.options.progress.testEnd(suite, name, status, durationMs, attempt);
   }
 
+  /**
+   * A finished test's result, corrected after the fact (its framework's report contradicts it):
+   * journaled whole, so replay and run.json keep the correction, its log and kernel events.
+   */
+  correct(suite: string, name: string, parsed: ParsedTest): void {
+    const id = testId({ suite, name });
+    const done = this.results.get(id);
+    if (!done) return;
+    const message = parsed.message ?? done.message;
+    const last = done.attempts.length - 1;
+    const attempts = done.attempts.map((a, i) => (i === last ? { ...a, status: parsed.status, ...(message !== undefined ? { message } : {}) } : a));
+    const fixed: TestResult = { ...done, status: parsed.status, attempts, ...(message !== undefined ? { message } : {}) };
+    this.results.set(id, fixed);
+    this.journal.append({ type: 'test', test: fixed });
+  }
+
   /** A test the plan decided not to run (skip list, DISABLED_): recorded without running. */
   planned(suite: string, name: string, status: Status, reason: string | undefined): void {
     const test: TestResult = {

@@ -119,6 +119,11 @@ export class Scheduler {
         kernel.begin(testId({ suite, name }), channelMarks !== undefined);
       },
       onEnded: (name) => kernel.finish(testId({ suite, name }), true),
+      onContradiction(result, why) {
+        // The stricter result, journaled again (the last record of a test wins on replay), and an error that says so.
+        recorder.correct(suite, result.name, result);
+        recorder.error({ stage: 'results', suite, message: why });
+      },
       onOutput: (line, name) => recorder.output(suite, name, line),
       onResult(result) {
         kernel.finish(testId({ suite, name: result.name }));

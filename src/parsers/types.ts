@@ -31,4 +31,9 @@ export interface TestListener {
   onResult(test: ParsedTest): void;
   /** The framework reported the test's end; its result may follow a little later. */
   onEnded?(name: string): void;
+  /**
+   * The framework's own report, read at the process's end, contradicts a result already given:
+   * the stricter result replaces it and the run must say its results were tampered with.
+   */
+  onContradiction?(test: ParsedTest, why: string): void;
 }

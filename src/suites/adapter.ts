@@ -50,7 +50,7 @@ export interface SuiteAdapter {
   /** The suite's tests, and whether its binary can report results through a channel its tests cannot write to. */
   list(target: Target, suite: ResolvedSuite): Promise<SuiteListing>;
   /** The command for one batch of tests, and how to read its output. */
-  prepareBatch(suite: ResolvedSuite, tests: readonly string[], slot: WorkerSlot, scratch: string, source: ResultSource): PreparedBatch;
+  prepareBatch(suite: ResolvedSuite, tests: readonly string[], slot: WorkerSlot, scratch: string, source: ResultSource, target: Target): PreparedBatch;
   /** Longest batch one command line can carry (filters live in a single argument). */
   readonly maxBatchChars: number;
 }

@@ -1,5 +1,9 @@
 import { InfraError } from '../model/errors.js';
+import { rmSync } from 'node:fs';
+import { join } from 'node:path';
 import { parseGtestList } from '../parsers/test-lists.js';
+import { parseGtestXml } from '../parsers/gtest-xml.js';
+import type { ParsedTest } from '../parsers/types.js';
 import { RESULT_CHANNEL, type CommandSpec, type ExecResult, type Target } from '../targets/target.js';
 import type { ResolvedSuite, ResultSource, SuiteAdapter, SuiteListing, WorkerSlot } from './adapter.js';
 import { gtestChannelStream, gtestConsoleStream } from './gtest-streams.js';
@@ -8,6 +12,28 @@ import { gtestChannelStream, gtestConsoleStream } from './gtest-streams.js';
 const MAX_FILTER_CHARS = 120_000;
 const LIST_TIMEOUT_MS = 120_000;
 export const STREAM_FLAG = `--gtest_stream_result_to=${RESULT_CHANNEL}`;
+
+let reports = 0;
+
+function xmlReportPath(target: Target, scratch: string): string {
+  const name = `gtest-${process.pid}-${++reports}.xml`;
+  return target.kind === 'ssh' ? `/tmp/svmtest-${name}` : join(scratch, name);
+}
+
+/** Reads (and removes) the XML report a process left, if it left one: gtest writes it only at a clean end. */
+function xmlCrossCheck(target: Target, path: string): () => Promise<ParsedTest[] | undefined> {
+  return async () => {
+    const text = await target.readFile(path);
+    if (target.kind === 'ssh') await target.exec({ argv: ['rm', '-f', path] }, { timeoutMs: 10_000 }).catch(() => undefined);
+    else rmSync(path, { force: true });
+    if (!text) return undefined;
+    try {
+      return [...parseGtestXml(text).tests];
+    } catch {
+      return undefined; // a report cut short: the stream alone decides
+    }
+  };
+}
 
 /** Runs a command to its end, collecting stdout, stderr and result-channel lines. */
 async function collect(target: Target, spec: CommandSpec): Promise<ExecResult & { channel: string[] }> {
@@ -51,8 +77,11 @@ export const gtestAdapter: SuiteAdapter = {
     };
   },
 
-  prepareBatch(suite: ResolvedSuite, tests: readonly string[], slot: WorkerSlot, _scratch: string, source: ResultSource) {
+  prepareBatch(suite: ResolvedSuite, tests: readonly string[], slot: WorkerSlot, scratch: string, source: ResultSource, target: Target) {
     const channel = source === 'channel';
+    // gtest's XML report, to cross-check the stream at the process's end. gtest makes its directory and
+    // aborts when it cannot: on a DUT (which has no svmtest run directory) it goes to /tmp.
+    const xml = channel ? xmlReportPath(target, scratch) : undefined;
     return {
       spec: {
         // Line-buffered stdout: a test's output arrives as it happens, so a timeout or a crash
@@ -65,13 +94,14 @@ export const gtestAdapter: SuiteAdapter = {
           ...slot.args,
           `--gtest_filter=${tests.join(':')}`,
           '--gtest_color=no',
-          ...(channel ? [STREAM_FLAG] : []),
+          ...(channel ? [STREAM_FLAG, `--gtest_output=xml:${xml}`] : []),
         ],
         env: { ...suite.env, ...slot.env },
         ...(suite.cwd ? { cwd: suite.cwd } : {}),
         ...(channel ? { resultChannel: true } : {}),
       },
-      stream: (_target: Target, listener: Parameters<typeof gtestConsoleStream>[0]) => (channel ? gtestChannelStream(listener) : gtestConsoleStream(listener)),
+      stream: (on: Target, listener: Parameters<typeof gtestConsoleStream>[0]) =>
+        channel ? gtestChannelStream(listener, xmlCrossCheck(on, xml!)) : gtestConsoleStream(listener),
     };
   },
 };

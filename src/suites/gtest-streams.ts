@@ -68,10 +68,32 @@ export function verdictFromChannel(end: StreamedEnd, console: ParsedTest | undef
 }
 
 /**
+ * The framework's XML report against what its stream said: a test the report says failed was not
+ * passed, and one it says passed did not fail. A contradiction means the stream was written to by
+ * something other than gtest (a test can reach its own process's socket): the report's stricter
+ * status replaces the result and the run says so.
+ */
+function crossCheck(given: ReadonlyMap<string, ParsedTest>, reported: readonly ParsedTest[] | undefined, listener: TestListener): void {
+  for (const xml of reported ?? []) {
+    const streamed = given.get(xml.name);
+    if (!streamed) continue;
+    const xmlFailed = xml.status === 'fail' || xml.status === 'crash';
+    if ((streamed.status === 'pass' || streamed.status === 'skip') && xmlFailed) {
+      listener.onContradiction?.(
+        { name: xml.name, status: 'fail', message: `${xml.message ?? 'failed'}\n[svmtest: the result stream said ${streamed.status}; gtest's own XML report says fail]` },
+        `${xml.name}: its result stream said ${streamed.status}, gtest's XML report says fail — something other than gtest wrote to the result stream; the report's result is recorded`,
+      );
+    }
+  }
+}
+
+/**
  * Results from gtest's result stream: a test starts and ends when the framework says so. The
  * console is the test's log; a line it prints can neither end a test nor stop its timeout.
  */
-export function gtestChannelStream(listener: TestListener): BatchStream {
+export function gtestChannelStream(listener: TestListener, report?: () => Promise<ParsedTest[] | undefined>): BatchStream {
+  /** What the stream said of each test, for the cross-check with the framework's report. */
+  const given = new Map<string, ParsedTest>();
   const consoleResults = new Map<string, { test: ParsedTest; skipLines: string[] }>();
   const seen = new Map<string, ConsoleSeen>();
   const parser = new GtestConsoleStream({
@@ -86,7 +108,9 @@ export function gtestChannelStream(listener: TestListener): BatchStream {
     const fromConsole = consoleResults.get(end.name);
     consoleResults.delete(end.name);
     seen.delete(end.name);
-    listener.onResult(verdictFromChannel(end, fromConsole?.test, fromConsole?.skipLines ?? []));
+    const result = verdictFromChannel(end, fromConsole?.test, fromConsole?.skipLines ?? []);
+    given.set(end.name, result);
+    listener.onResult(result);
   };
   const events = new GtestStreamEvents({
     onStart: (name) => listener.onStart(name),
@@ -126,6 +150,7 @@ export function gtestChannelStream(listener: TestListener): BatchStream {
     async end(exit) {
       parser.end();
       release();
+      if (report) crossCheck(given, await report(), listener);
       const open = events.current;
       if (open === undefined) return;
       const tail = seen.get(open)?.tail ?? [];

@@ -4,7 +4,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import type { RunFile } from '../../src/model/run.js';
 import { svmtest, tempDir } from '../helpers/cli.js';
 import { debianKernel } from '../helpers/kernel.js';
-import { expectForgeTruth, expectRecordsOnTheirTests, statusOf } from '../helpers/forge.js';
+import { expectForgedChannelCaught, expectForgeTruth, expectRecordsOnTheirTests, statusOf } from '../helpers/forge.js';
 import { forgeProgram, SETUP_TIMEOUT_MS } from '../helpers/programs.js';
 import { writeConfig, writeSuiteFile } from '../helpers/suite-files.js';
 
@@ -74,6 +74,28 @@ describe('results come from the framework, not from what a test prints (host)', 
     expect(r.exitCode, r.stderr).toBe(0);
     expect(r.stderr).toMatch(/the batch process was killed by SIGABRT after Exit\.DiesAfterPass ended, between tests/);
     expect(statusOf(readRunFile(out))).toEqual({ 'Forge.Honest': 'pass', 'Exit.DiesAfterPass': 'pass' });
+  }, 120_000);
+
+  it('a test that writes a forged end into its own result stream is caught by the XML report of gtest: fail, and exit 3', async () => {
+    const out = join(dir, 'host-channel-forged');
+    const r = await svmtest([
+      'run',
+      '-c',
+      config,
+      '--suite-file',
+      suiteFile('channel', { FORGE_CHANNEL: '1' }),
+      '-o',
+      out,
+      '-f',
+      'channel/Channel.*',
+      '-f',
+      'channel/Forge.Honest',
+      '--kernel-events',
+      'ignore',
+    ]);
+    expect(r.exitCode, r.stderr).toBe(3);
+    expectForgedChannelCaught(readRunFile(out));
+    expect(statusOf(readRunFile(out))['Forge.Honest']).toBe('pass');
   }, 120_000);
 
   it('a test that hangs after a forged OK line times out on svmtest clock, from its start event', async () => {
@@ -200,5 +222,20 @@ describe('results come from the framework, not from what a test prints (QEMU gue
     ]);
     expect(r2.exitCode, r2.stderr).toBe(1);
     expectForgeTruth(readRunFile(isolated), { 'Exit.DiesAfterPass': 'crash' });
+    const forged = join(dir, 'qemu-channel-forged');
+    const r3 = await svmtest([
+      'run',
+      '-c',
+      config,
+      '--suite-file',
+      suiteFile('channel', { FORGE_CHANNEL: '1' }),
+      '-o',
+      forged,
+      '-f',
+      'channel/Channel.*',
+      ...qemu,
+    ]);
+    expect(r3.exitCode, r3.stderr).toBe(3);
+    expectForgedChannelCaught(readRunFile(forged));
   }, 600_000);
 });

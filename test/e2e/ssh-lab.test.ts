@@ -6,7 +6,7 @@ import type { RunFile } from '../../src/model/run.js';
 import { bzImageRelease } from '../../src/targets/ssh/kernel-image.js';
 import { svmtest, tempDir } from '../helpers/cli.js';
 import { debianKernel } from '../helpers/kernel.js';
-import { expectForgeTruth, expectRecordsOnTheirTests } from '../helpers/forge.js';
+import { expectForgedChannelCaught, expectForgeTruth, expectRecordsOnTheirTests } from '../helpers/forge.js';
 import { forgeProgram, gtestProgram, SETUP_TIMEOUT_MS } from '../helpers/programs.js';
 import { writeConfig, writeSuiteFile } from '../helpers/suite-files.js';
 import { startLab } from '../lab/lab.mjs';
@@ -105,6 +105,25 @@ describe('svmtest run --target ssh (the DUT: a QEMU guest with sshd)', () => {
     ]);
     expect(r2.exitCode, r2.stderr).toBe(1);
     expectForgeTruth(readRunFile(isolated), { 'Exit.DiesAfterPass': 'crash' });
+    const forgedOut = join(dir, 'forge-channel');
+    const channel = writeSuiteFile(dir, { name: 'channel', kind: 'gtest', command: [forgeBinary], timeout: 60, env: { FORGE_CHANNEL: '1' } });
+    const r3 = await svmtest([
+      'run',
+      '-c',
+      config,
+      '--suite-file',
+      channel,
+      '-f',
+      'channel/Channel.*',
+      '-o',
+      forgedOut,
+      '--target',
+      'ssh',
+      '--kernel-events',
+      'ignore',
+    ]);
+    expect(r3.exitCode, r3.stderr).toBe(3);
+    expectForgedChannelCaught(readRunFile(forgedOut));
   }, 300_000);
 
   it('kernel records land on their own test by svmtest marks in the DUT kernel log, while another process floods it', async () => {

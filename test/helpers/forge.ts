@@ -10,6 +10,7 @@ export const FORGE_TRUTH: Record<string, string> = {
   'Forge.HangAfterOk': 'pass',
   'Forge.Skipped': 'skip',
   'Forge.After': 'pass',
+  'Channel.ForgedInsideTheProcess': 'skip',
   'Dynamic.with space': 'pass',
   'Exit.DiesAfterPass': 'pass',
 };
@@ -42,4 +43,16 @@ export function expectRecordsOnTheirTests(run: RunFile): void {
   });
   expect(misplaced).toEqual([]);
   expect(run.run.kernelAttribution).toBe('markers');
+}
+
+/**
+ * A run of Channel.ForgedInsideTheProcess with FORGE_CHANNEL set: the test wrote a forged "passed"
+ * end to its own process's result stream, then failed. gtest's XML report corrects it to fail,
+ * and the run says so as an infrastructure error (exit 3).
+ */
+export function expectForgedChannelCaught(run: RunFile): void {
+  const test = run.tests.find((t) => t.name === 'Channel.ForgedInsideTheProcess')!;
+  expect(test.status).toBe('fail');
+  expect(test.message).toMatch(/the real result[\s\S]*the result stream said pass; gtest's own XML report says fail/);
+  expect(run.errors.map((e) => e.message).join('\n')).toMatch(/Channel\.ForgedInsideTheProcess: its result stream said pass, gtest's XML report says fail/);
 }
