@@ -80,7 +80,11 @@ function crossCheck(given: ReadonlyMap<string, ParsedTest>, reported: readonly P
     const xmlFailed = xml.status === 'fail' || xml.status === 'crash';
     if ((streamed.status === 'pass' || streamed.status === 'skip') && xmlFailed) {
       listener.onContradiction?.(
-        { name: xml.name, status: 'fail', message: `${xml.message ?? 'failed'}\n[svmtest: the result stream said ${streamed.status}; gtest's own XML report says fail]` },
+        {
+          name: xml.name,
+          status: 'fail',
+          message: `${xml.message ?? 'failed'}\n[svmtest: the result stream said ${streamed.status}; gtest's own XML report says fail]`,
+        },
         `${xml.name}: its result stream said ${streamed.status}, gtest's XML report says fail — something other than gtest wrote to the result stream; the report's result is recorded`,
       );
     }
