@@ -1,5 +1,5 @@
 import { InfraError } from '../model/errors.js';
-import { rmSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseGtestList } from '../parsers/test-lists.js';
 import { parseGtestXml } from '../parsers/gtest-xml.js';
@@ -23,14 +23,20 @@ function xmlReportPath(target: Target, scratch: string): string {
 /** Reads (and removes) the XML report a process left, if it left one: gtest writes it only at a clean end. */
 function xmlCrossCheck(target: Target, path: string): () => Promise<ParsedTest[] | undefined> {
   return async () => {
-    const text = await target.readFile(path);
-    if (target.kind === 'ssh') await target.exec({ argv: ['rm', '-f', path] }, { timeoutMs: 10_000 }).catch(() => undefined);
-    else rmSync(path, { force: true });
-    if (!text) return undefined;
+    // A report that cannot be read (the machine went away meanwhile, a file cut short) leaves the stream to decide alone.
     try {
-      return [...parseGtestXml(text).tests];
+      let text: string | undefined;
+      if (target.kind === 'ssh') {
+        text = await target.readFile(path);
+        await target.exec({ argv: ['rm', '-f', path] }, { timeoutMs: 10_000 });
+      } else {
+        // The scratch directory is this machine's (a QEMU guest writes it through the shared run directory).
+        text = existsSync(path) ? readFileSync(path, 'utf8') : undefined;
+        rmSync(path, { force: true });
+      }
+      return text ? [...parseGtestXml(text).tests] : undefined;
     } catch {
-      return undefined; // a report cut short: the stream alone decides
+      return undefined;
     }
   };
 }
