@@ -1,5 +1,6 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import type { UserspaceBuild } from '../model/run.js';
 import { sha } from './hash.js';
 
 // The artifact cache's layout, in one place: <cache>/artifacts/<key>/{bzImage,config,modules/,manifest.json,build.log}
@@ -72,17 +73,9 @@ function userspacePointer(cacheDir: string, variant: string, configFile: string)
   return join(cacheDir, 'userspace', `${variant}-${sha(resolve(configFile)).slice(0, 12)}.latest`);
 }
 
-/** What a {build} tree was built from, per component: written beside the view as <view>.json. */
-export interface UserspaceProvenance {
+/** A {build} tree and what it was built from: written beside the view as <view>.json. */
+export interface UserspaceProvenance extends UserspaceBuild {
   readonly view: string;
-  /** Of every component's cache key: two runs with the same digest ran the same builds. */
-  readonly digest: string;
-  readonly components: ReadonlyArray<{
-    readonly component: string;
-    readonly source: string;
-    readonly sourceHash: string;
-    readonly cmake: Readonly<Record<string, string>>;
-  }>;
 }
 
 export function recordLatestUserspace(cacheDir: string, variant: string, configFile: string, provenance: UserspaceProvenance): void {

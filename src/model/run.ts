@@ -30,16 +30,20 @@ export interface Environment {
   readonly gpus: readonly Gpu[];
   readonly rocmVersion?: string;
   readonly hostname?: string;
-  /** The ROCm userspace `svmtest build` made, when the suites ran from it ({build}): per component its source and CMake options. */
-  readonly userspace?: {
-    readonly digest: string;
-    readonly components: ReadonlyArray<{
-      readonly component: string;
-      readonly source: string;
-      readonly sourceHash: string;
-      readonly cmake: Readonly<Record<string, string>>;
-    }>;
-  };
+  /** The ROCm userspace `svmtest build` made, when the suites ran from it ({build}). */
+  readonly userspace?: UserspaceBuild;
+}
+
+/** What a userspace build was made from: per component its source, source hash and CMake options. */
+export interface UserspaceBuild {
+  /** Of every component's cache key: two runs with the same digest ran the same builds. */
+  readonly digest: string;
+  readonly components: ReadonlyArray<{
+    readonly component: string;
+    readonly source: string;
+    readonly sourceHash: string;
+    readonly cmake: Readonly<Record<string, string>>;
+  }>;
 }
 
 /** What part of the suites this run was asked to cover, so a comparison can tell "missing" from "not selected". */

@@ -14,9 +14,8 @@ import {
   type RunningCommand,
   type Target,
   type TargetIdentity,
-  withChannelAddress,
 } from './target.js';
-import { ResultListener } from './result-listener.js';
+import { spawnWithChannel } from './result-listener.js';
 import type { KernelMarkWriter } from './kernel-marks.js';
 import { startGroup } from './host-process.js';
 import { processReaper } from './reaper.js';
@@ -35,27 +34,12 @@ export class HostTarget implements Target {
 
   spawn(spec: CommandSpec, handlers: LineHandlers): RunningCommand {
     if (!spec.resultChannel) return this.spawnNow(spec, handlers);
-    // The listener must be up before the command starts: gtest aborts when it cannot connect.
-    let running: RunningCommand | undefined;
-    let killed: NodeJS.Signals | undefined;
-    const done = (async (): Promise<ExitInfo> => {
-      const listener = await ResultListener.open((line) => handlers.onChannel?.(line));
-      if (killed) {
-        await listener.close(0);
-        return { exitCode: null, signal: killed };
-      }
-      running = this.spawnNow({ ...spec, argv: withChannelAddress(spec.argv, listener.address) }, handlers);
-      const exit = await running.done;
-      await listener.close();
-      return exit;
-    })();
-    return {
-      done,
-      kill: (signal) => {
-        killed = signal;
-        running?.kill(signal);
-      },
-    };
+    return spawnWithChannel(
+      spec,
+      handlers,
+      async (listener) => ({ address: listener.address }),
+      (s, h) => this.spawnNow(s, h),
+    );
   }
 
   private spawnNow(spec: CommandSpec, handlers: LineHandlers): RunningCommand {

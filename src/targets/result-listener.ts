@@ -1,5 +1,6 @@
 import { createServer, type Server, type Socket } from 'node:net';
 import { createInterface } from 'node:readline';
+import { type CommandSpec, type ExitInfo, type LineHandlers, type RunningCommand, withChannelAddress } from './target.js';
 
 // After the command ended, its side of the socket is closed by its kernel: what it sent is
 // already on its way. This bounds the wait for a connection that another process still holds.
@@ -59,4 +60,43 @@ export class ResultListener {
     for (const socket of this.sockets) socket.destroy();
     await new Promise<void>((resolve) => this.server.close(() => resolve()));
   }
+}
+
+/** Where a command reaches the listener from, and what to undo afterwards; or why it cannot. */
+export type ChannelRoute = { readonly address: string; readonly close?: () => Promise<void> } | { readonly refused: string };
+
+/**
+ * Runs a command with a result channel: the listener (and the route to it from where the command
+ * runs) first, the command only once it listens — gtest aborts when it cannot connect.
+ */
+export function spawnWithChannel(
+  spec: CommandSpec,
+  handlers: LineHandlers,
+  route: (listener: ResultListener) => Promise<ChannelRoute>,
+  spawnNow: (spec: CommandSpec, handlers: LineHandlers) => RunningCommand,
+): RunningCommand {
+  let running: RunningCommand | undefined;
+  let killed: NodeJS.Signals | undefined;
+  const done = (async (): Promise<ExitInfo> => {
+    const listener = await ResultListener.open((line) => handlers.onChannel?.(line));
+    const to = await route(listener);
+    if ('refused' in to || killed) {
+      await listener.close(0);
+      if ('refused' in to) handlers.onLine('stderr', `svmtest: ${to.refused}`);
+      else await to.close?.();
+      return killed ? { exitCode: null, signal: killed } : { exitCode: 127, signal: null };
+    }
+    running = spawnNow({ ...spec, argv: withChannelAddress(spec.argv, to.address) }, handlers);
+    const exit = await running.done;
+    await listener.close();
+    await to.close?.().catch(() => undefined);
+    return exit;
+  })();
+  return {
+    done,
+    kill: (signal) => {
+      killed = signal;
+      running?.kill(signal);
+    },
+  };
 }

@@ -10,9 +10,8 @@ import {
   type RunningCommand,
   type Target,
   type TargetIdentity,
-  withChannelAddress,
 } from '../target.js';
-import { ResultListener } from '../result-listener.js';
+import { type ChannelRoute, type ResultListener, spawnWithChannel } from '../result-listener.js';
 import type { KernelMarkWriter } from '../kernel-marks.js';
 import { exitFromStatus } from '../qemu/agent-request.js';
 import type { DutSupervisor } from './dut-supervisor.js';
@@ -40,36 +39,16 @@ export class SshTarget implements Target {
 
   spawn(spec: CommandSpec, handlers: LineHandlers): RunningCommand {
     if (!spec.resultChannel) return this.spawnNow(spec, handlers);
-    // The result channel: a listener here, reached from the DUT's loopback through a remote
-    // forward on the existing connection; up before the command starts (gtest aborts otherwise).
-    let running: RunningCommand | undefined;
-    let killed: NodeJS.Signals | undefined;
-    const done = (async (): Promise<ExitInfo> => {
-      const listener = await ResultListener.open((line) => handlers.onChannel?.(line));
-      let forward: Awaited<ReturnType<SshConnection['forwardToLocal']>>;
-      try {
-        forward = await (await this.dut.current()).forwardToLocal(listener.port);
-      } catch {
-        forward = undefined;
-      }
-      if (!forward || killed) {
-        await listener.close(0);
-        if (!forward) handlers.onLine('stderr', 'svmtest: the DUT refused a remote forward for the result channel (sshd AllowTcpForwarding)');
-        return killed ? { exitCode: null, signal: killed } : { exitCode: 127, signal: null };
-      }
-      running = this.spawnNow({ ...spec, argv: withChannelAddress(spec.argv, `127.0.0.1:${forward.remotePort}`) }, handlers);
-      const exit = await running.done;
-      await listener.close();
-      await forward.cancel().catch(() => undefined);
-      return exit;
-    })();
-    return {
-      done,
-      kill: (signal) => {
-        killed = signal;
-        running?.kill(signal);
-      },
+    // The listener is here, reached from the DUT's loopback through a remote forward on the existing connection.
+    const route = async (listener: ResultListener): Promise<ChannelRoute> => {
+      const forward = await this.dut
+        .current()
+        .then((conn) => conn.forwardToLocal(listener.port))
+        .catch(() => undefined);
+      if (!forward) return { refused: 'the DUT refused a remote forward for the result channel (sshd AllowTcpForwarding)' };
+      return { address: `127.0.0.1:${forward.remotePort}`, close: forward.cancel };
     };
+    return spawnWithChannel(spec, handlers, route, (s, h) => this.spawnNow(s, h));
   }
 
   private spawnNow(spec: CommandSpec, handlers: LineHandlers): RunningCommand {
