@@ -113,13 +113,30 @@ function runRow(run: RunFile, options: { night?: string; runDir?: string }) {
   };
 }
 
+// A SQLite transaction that read before it writes cannot wait for another writer (SQLite answers
+// "database is locked" at once rather than deadlock): the whole transaction is tried again.
+const BUSY_TRIES = 200;
+
+async function writing<T>(store: HistoryStore, work: (tx: Transaction<HistoryDatabase>) => Promise<T>): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await store.db.transaction().execute(work);
+    } catch (error) {
+      const busy =
+        store.dialect === 'sqlite' && /SQLITE_BUSY|database is locked/.test(`${(error as { code?: string }).code ?? ''} ${(error as Error).message}`);
+      if (!busy || attempt >= BUSY_TRIES) throw error;
+      await new Promise((resolve) => setTimeout(resolve, 20 + Math.random() * 80));
+    }
+  }
+}
+
 /**
  * A run into the store, idempotently: the same run again changes nothing; a run that changed
  * since (resumed and finished) replaces its results. One transaction: concurrent importers never
  * see half a run.
  */
 export async function importRun(store: HistoryStore, run: RunFile, options: { night?: string; runDir?: string } = {}): Promise<ImportOutcome> {
-  return store.db.transaction().execute(async (tx) => {
+  return writing(store, async (tx) => {
     const row = runRow(run, options);
     const existing = await tx
       .selectFrom('runs')
@@ -188,7 +205,7 @@ export function comparisonId(comparison: ComparisonFile): string {
 
 /** A comparison's verdicts into the store (the runs themselves are imported on their own). */
 export async function importComparison(store: HistoryStore, comparison: ComparisonFile, options: { night?: string } = {}): Promise<ImportOutcome> {
-  return store.db.transaction().execute(async (tx) => {
+  return writing(store, async (tx) => {
     const id = comparisonId(comparison);
     if (await tx.selectFrom('comparisons').select('id').where('id', '=', id).executeTakeFirst()) return 'unchanged';
     const candidateRun = await tx.selectFrom('runs').select('night').where('id', '=', comparison.candidate.id).executeTakeFirst();
