@@ -28,9 +28,12 @@ const SUPPRESSED = /callbacks suppressed$/;
 const USER_FAULT = /^(?:traps: )?[^\s[]+\[\d+\]:? (?:segfault at|general protection fault|trap )/;
 const MAX_BLOCK_LINES = 400;
 
-/** The kernel reporting a user process's crash (a segfault, a trap), not a fault of its own. */
-export function isUserFault(text: string): boolean {
-  return USER_FAULT.test(text);
+// A console line after which a machine's kernel may not answer again: a panic, or an oops that can take it down.
+const MACHINE_DOWN = /Kernel panic - not syncing|Oops: |BUG: kernel NULL pointer|general protection fault/;
+
+/** The kernel itself failing (never a user process's crash, which it only reports): the machine may be down. */
+export function isKernelDown(text: string): boolean {
+  return MACHINE_DOWN.test(text) && !USER_FAULT.test(text);
 }
 
 type BlockMode = 'until-end-trace' | 'trace' | 'fault' | 'rule' | 'reset' | 'errors';

@@ -5,7 +5,7 @@ import { compareRuns } from '../compare/compare-runs.js';
 import type { ComparisonFile, ComparisonInputs, InputRef } from '../model/comparison.js';
 import { InputError } from '../model/errors.js';
 import { readResult, readRun } from '../model/run-file.js';
-import { testId } from '../model/run.js';
+import { testId, type RunFile } from '../model/run.js';
 import { neutralizeLine } from '../model/untrusted-text.js';
 import { loadExpectations } from './load-expectations.js';
 
@@ -42,13 +42,24 @@ export function readCheckedResult(path: string): ReturnType<typeof readResult> {
   const result = readResult(path);
   if (result.kind !== 'comparison') return result;
   const file = existsSync(path) && statSync(path).isDirectory() ? join(path, 'comparison.json') : path;
-  return { kind: 'comparison', comparison: recheckComparison(result.comparison, file) };
+  return { kind: 'comparison', comparison: recheckComparison(result.comparison, file).comparison };
 }
 
-export function recheckComparison(comparison: ComparisonFile, comparisonFile: string): ComparisonFile {
-  const unchecked = (why: string): ComparisonFile => ({
-    ...comparison,
-    warnings: [`the verdicts could not be re-checked: ${why}`, ...(comparison.warnings ?? [])],
+export interface RecheckedRun {
+  readonly file: string;
+  readonly run: RunFile;
+}
+
+/**
+ * The comparison as shown (with a warning first when it could not be re-checked), and — when it
+ * could — the two runs it was checked against, read once for whoever needs them next.
+ */
+export function recheckComparison(
+  comparison: ComparisonFile,
+  comparisonFile: string,
+): { comparison: ComparisonFile; runs?: { baseline: RecheckedRun; candidate: RecheckedRun } } {
+  const unchecked = (why: string) => ({
+    comparison: { ...comparison, warnings: [`the verdicts could not be re-checked: ${why}`, ...(comparison.warnings ?? [])] },
   });
   const inputs = comparison.inputs;
   if (!inputs) return unchecked('this comparison does not name the runs it was made from');
@@ -65,6 +76,7 @@ export function recheckComparison(comparison: ComparisonFile, comparisonFile: st
   if (inputs.expectations && !existsSync(inputs.expectations)) return unchecked(`the expectations ${neutralizeLine(inputs.expectations)} are not there`);
   const baseline = readRun(where(inputs.baseline));
   const candidate = readRun(where(inputs.candidate));
+  const runs = { baseline: { file: where(inputs.baseline), run: baseline }, candidate: { file: where(inputs.candidate), run: candidate } };
   const again = compareRuns(baseline, candidate, {
     expectations: loadExpectations(inputs.expectations, candidate),
     now: new Date(comparison.createdAt),
@@ -87,5 +99,5 @@ export function recheckComparison(comparison: ComparisonFile, comparisonFile: st
     if ((comparison.counts[verdict as keyof typeof comparison.counts] ?? 0) !== n)
       throw new InputError(`${comparisonFile}: counts.${verdict} is not what its entries and runs give (${n}); the file was edited`);
   }
-  return comparison;
+  return { comparison, runs };
 }

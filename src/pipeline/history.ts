@@ -1,5 +1,5 @@
 import { existsSync, readdirSync, statSync } from 'node:fs';
-import { dirname, isAbsolute, join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import type { LoadedConfig } from '../config/load.js';
 import { type FlakyTest, flakyTests } from '../history/flaky.js';
 import { importComparison, importRun, type ImportOutcome } from '../history/import.js';
@@ -73,21 +73,28 @@ async function runsOfComparisons(
   store: HistoryStore,
   comparisons: ReadonlyArray<{ file: string; comparison: ComparisonFile }>,
   runs: Array<{ file: string; run: RunFile }>,
+  /** Each run's own night counts (no --night): a run found here is checked like one given. */
+  ownNights: boolean,
 ): Promise<void> {
   for (const { file, comparison } of comparisons) {
+    const missing: Array<'baseline' | 'candidate'> = [];
     for (const side of ['baseline', 'candidate'] as const) {
       const id = comparison[side].id;
       if (runs.some((r) => r.run.run.id === id)) continue;
-      if (await store.db.selectFrom('runs').select('id').where('id', '=', id).executeTakeFirst()) continue;
-      const input = comparison.inputs?.[side];
-      const path = input ? (isAbsolute(input.path) ? input.path : join(dirname(resolve(file)), input.path)) : undefined;
-      if (!path || !existsSync(path)) {
+      if (!(await store.db.selectFrom('runs').select('id').where('id', '=', id).executeTakeFirst())) missing.push(side);
+    }
+    if (missing.length === 0) continue;
+    // Its own runs, found through its recorded inputs and checked against it (digests, verdicts).
+    const found = recheckComparison(comparison, file).runs;
+    for (const side of missing) {
+      if (!found) {
         throw new InputError(
-          `${file}: its ${side} run ${id} (${comparison[side].variant}) is neither in the history nor imported with it; import its run.json too (svmtest history import the ci output directory)`,
+          `${file}: its ${side} run ${comparison[side].id} (${comparison[side].variant}) is neither in the history nor imported with it; import its run.json too (svmtest history import the ci output directory)`,
         );
       }
-      recheckComparison(comparison, file);
-      runs.push({ file: path, run: readRun(path) });
+      const { file: runFile, run } = found[side];
+      if (ownNights) checkNight(run.run.startedAt.slice(0, 10), `${runFile}: run.startedAt`);
+      runs.push({ file: runFile, run });
     }
   }
 }
@@ -108,7 +115,7 @@ export async function importIntoHistory(location: string, paths: readonly string
   if (!options.night) for (const { file, run } of runs) checkNight(run.run.startedAt.slice(0, 10), `${file}: run.startedAt`);
   const store = await openStore(location, { create: true });
   try {
-    await runsOfComparisons(store, comparisons, runs);
+    await runsOfComparisons(store, comparisons, runs, !options.night);
     const reports: ImportReport[] = [];
     for (const { file, run } of runs) {
       const outcome = await importRun(store, run, { ...(options.night ? { night: options.night } : {}), runDir: dirname(resolve(file)) });

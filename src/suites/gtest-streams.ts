@@ -7,8 +7,11 @@ import { describeExit } from '../targets/target.js';
 import type { BatchStream } from './adapter.js';
 
 // The console and the channel are two pipes: a test's console lines (its skip reason) may arrive
-// a little after the channel's end event. An end waits this long for them at most.
-const CONSOLE_CATCH_UP_MS = 100;
+// after the channel's end event. gtest prints a test's end line before it streams the end, and the
+// next test's RUN line after: the n-th test's end waits until the console has shown its result or
+// the (n+1)-th RUN line (or the process ended) — an order, never a clock, so the same process
+// always gives the same verdict.
+const RUN_LINE = /^\[ RUN {6}\] /;
 // Of a test's console, only this much is kept (for a crash's message): the log file has the rest.
 const TAIL_LINES = 20;
 const SKIP_LINE = /^\S.*:\d+: Skipped$/;
@@ -106,7 +109,10 @@ export function gtestChannelStream(listener: TestListener, report?: () => Promis
       if (waiting?.end.name === test.name) release();
     },
   });
-  let waiting: { end: StreamedEnd; timer: NodeJS.Timeout } | undefined;
+  /** How many tests the stream started, and how many RUN lines the console showed. */
+  let streamed = 0;
+  let consoleRuns = 0;
+  let waiting: { end: StreamedEnd; index: number } | undefined;
   const queued: string[] = [];
   const deliver = (end: StreamedEnd) => {
     const fromConsole = consoleResults.get(end.name);
@@ -117,16 +123,19 @@ export function gtestChannelStream(listener: TestListener, report?: () => Promis
     listener.onResult(result);
   };
   const events = new GtestStreamEvents({
-    onStart: (name) => listener.onStart(name),
+    onStart: (name) => {
+      streamed++;
+      listener.onStart(name);
+    },
     onEnd: (end) => {
       listener.onEnded?.(end.name);
-      if (consoleResults.has(end.name)) deliver(end);
-      else waiting = { end, timer: setTimeout(() => release(), CONSOLE_CATCH_UP_MS) };
+      // The console is past this test already (its result, or the next test's RUN line, was shown).
+      if (consoleResults.has(end.name) || consoleRuns > streamed) deliver(end);
+      else waiting = { end, index: streamed };
     },
   });
   const release = () => {
     if (!waiting) return;
-    clearTimeout(waiting.timer);
     const { end } = waiting;
     waiting = undefined;
     deliver(end);
@@ -137,6 +146,7 @@ export function gtestChannelStream(listener: TestListener, report?: () => Promis
       const open = parser.current;
       if (stream === 'stdout') {
         parser.push(line);
+        if (RUN_LINE.test(line) && ++consoleRuns > (waiting?.index ?? Number.POSITIVE_INFINITY)) release();
         if (open !== undefined) {
           const kept = seen.get(open) ?? { tail: [], skipLines: [] };
           kept.tail.push(line);

@@ -22,104 +22,60 @@ beforeAll(async () => {
 }, SETUP_TIMEOUT_MS);
 
 const readRunFile = (out: string) => JSON.parse(readFileSync(join(out, 'run.json'), 'utf8')) as RunFile;
-const suiteFile = (name: string, env: Record<string, string> = {}) => writeSuiteFile(dir, { name, kind: 'gtest', command: [program], timeout: 60, env });
+
+/**
+ * `svmtest run` of the forge program as suite `suite` (its environment `env`) into `dir/out`:
+ * the exit, and the run.json it wrote.
+ */
+async function runForge(suite: string, out: string, args: readonly string[], env: Record<string, string> = {}) {
+  const file = writeSuiteFile(dir, { name: suite, kind: 'gtest', command: [program], timeout: 60, env });
+  const r = await svmtest(['run', '-c', config, '--suite-file', file, '-o', join(dir, out), ...args]);
+  return { r, run: () => readRunFile(join(dir, out)), dir: join(dir, out) };
+}
+
+const qemuArgs = () => {
+  const k = debianKernel();
+  return ['--target', 'qemu', '--kernel', k.kernel, '--modules', k.modules];
+};
+const IGNORE_EVENTS = ['--kernel-events', 'ignore'];
+const RECORDS = { FORGE_KERNEL_RECORDS: '1', FORGE_KMSG_FLOOD: '1' };
 
 describe('results come from the framework, not from what a test prints (host)', () => {
   it('batch mode: a forged OK line before a segfault or a failure changes nothing; a name with a space runs, and so do the tests after it', async () => {
-    const out = join(dir, 'host-batch');
-    const r = await svmtest(['run', '-c', config, '--suite-file', suiteFile('forge'), '-f', '-forge/Forty/*', '-o', out, '--kernel-events', 'ignore']);
+    const { r, run } = await runForge('forge', 'host-batch', ['-f', '-forge/Forty/*', ...IGNORE_EVENTS]);
     expect(r.exitCode, r.stderr).toBe(1);
-    expectForgeTruth(readRunFile(out));
+    expectForgeTruth(run());
   }, 120_000);
 
   it('isolated mode: the same results; a test whose process dies by a signal after it passed is a crash', async () => {
-    const out = join(dir, 'host-isolate');
-    const r = await svmtest([
-      'run',
-      '-c',
-      config,
-      '--suite-file',
-      suiteFile('forge-exit', { FORGE_DIE_AT_EXIT: '1' }),
-      '-f',
-      '-forge-exit/Forty/*',
-      '-o',
-      out,
-      '--isolate',
-      '--kernel-events',
-      'ignore',
-    ]);
+    const { r, run } = await runForge('forge-exit', 'host-isolate', ['-f', '-forge-exit/Forty/*', '--isolate', ...IGNORE_EVENTS], { FORGE_DIE_AT_EXIT: '1' });
     expect(r.exitCode, r.stderr).toBe(1);
-    const run = readRunFile(out);
-    expectForgeTruth(run, { 'Exit.DiesAfterPass': 'crash' });
-    expect(run.tests.find((t) => t.name === 'Exit.DiesAfterPass')!.message).toMatch(/SIGABRT after the test reported pass/);
+    expectForgeTruth(run(), { 'Exit.DiesAfterPass': 'crash' });
+    expect(run().tests.find((t) => t.name === 'Exit.DiesAfterPass')!.message).toMatch(/SIGABRT after the test reported pass/);
   }, 120_000);
 
   it('batch mode: a death between two tests is a batch crash — no pass turned into anything else', async () => {
-    const out = join(dir, 'host-batch-exit');
-    const r = await svmtest([
-      'run',
-      '-c',
-      config,
-      '--suite-file',
-      suiteFile('forge-exit-batch', { FORGE_DIE_AT_EXIT: '1' }),
-      '-o',
-      out,
-      '-f',
-      'forge-exit-batch/Forge.Honest',
-      '-f',
-      'forge-exit-batch/Exit.*',
-      '--kernel-events',
-      'ignore',
-    ]);
+    const filters = ['-f', 'forge-exit-batch/Forge.Honest', '-f', 'forge-exit-batch/Exit.*'];
+    const { r, run } = await runForge('forge-exit-batch', 'host-batch-exit', [...filters, ...IGNORE_EVENTS], { FORGE_DIE_AT_EXIT: '1' });
     expect(r.exitCode, r.stderr).toBe(0);
     expect(r.stderr).toMatch(/the batch process was killed by SIGABRT after Exit\.DiesAfterPass ended, between tests/);
-    expect(statusOf(readRunFile(out))).toEqual({ 'Forge.Honest': 'pass', 'Exit.DiesAfterPass': 'pass' });
+    expect(statusOf(run())).toEqual({ 'Forge.Honest': 'pass', 'Exit.DiesAfterPass': 'pass' });
   }, 120_000);
 
   it('a test that writes a forged end into its own result stream is caught by the XML report of gtest: fail, and exit 3', async () => {
-    const out = join(dir, 'host-channel-forged');
-    const r = await svmtest([
-      'run',
-      '-c',
-      config,
-      '--suite-file',
-      suiteFile('channel', { FORGE_CHANNEL: '1' }),
-      '-o',
-      out,
-      '-f',
-      'channel/Channel.*',
-      '-f',
-      'channel/Forge.Honest',
-      '--kernel-events',
-      'ignore',
-    ]);
+    const filters = ['-f', 'channel/Channel.*', '-f', 'channel/Forge.Honest'];
+    const { r, run } = await runForge('channel', 'host-channel-forged', [...filters, ...IGNORE_EVENTS], { FORGE_CHANNEL: '1' });
     expect(r.exitCode, r.stderr).toBe(3);
-    expectForgedChannelCaught(readRunFile(out));
-    expect(statusOf(readRunFile(out))['Forge.Honest']).toBe('pass');
+    expectForgedChannelCaught(run());
+    expect(statusOf(run())['Forge.Honest']).toBe('pass');
   }, 120_000);
 
   it('a test that hangs after a forged OK line times out on svmtest clock, from its start event', async () => {
-    const out = join(dir, 'host-hang');
     const started = Date.now();
-    const r = await svmtest([
-      'run',
-      '-c',
-      config,
-      '--suite-file',
-      suiteFile('forge-hang', { FORGE_HANG: '1' }),
-      '-o',
-      out,
-      '-f',
-      'forge-hang/Forge.HangAfterOk',
-      '-f',
-      'forge-hang/Forge.After',
-      '--timeout',
-      '3',
-      '--kernel-events',
-      'ignore',
-    ]);
+    const filters = ['-f', 'forge-hang/Forge.HangAfterOk', '-f', 'forge-hang/Forge.After'];
+    const { r, run } = await runForge('forge-hang', 'host-hang', [...filters, '--timeout', '3', ...IGNORE_EVENTS], { FORGE_HANG: '1' });
     expect(r.exitCode, r.stderr).toBe(1);
-    expect(statusOf(readRunFile(out))).toEqual({ 'Forge.HangAfterOk': 'timeout', 'Forge.After': 'pass' });
+    expect(statusOf(run())).toEqual({ 'Forge.HangAfterOk': 'timeout', 'Forge.After': 'pass' });
     expect(Date.now() - started).toBeLessThan(20_000);
   }, 120_000);
 
@@ -148,94 +104,32 @@ describe('results come from the framework, not from what a test prints (host)', 
   }, 120_000);
 });
 
-const RECORDS = { FORGE_KERNEL_RECORDS: '1', FORGE_KMSG_FLOOD: '1' };
-
 describe('kernel records land on their test by marks in the kernel log, not by clock', () => {
   it('host: 20 tests log a record each between tests that log none, while another process floods /dev/kmsg', async () => {
-    const out = join(dir, 'marks-host');
-    const r = await svmtest([
-      'run',
-      '-c',
-      config,
-      '--suite-file',
-      suiteFile('records', RECORDS),
-      '-o',
-      out,
-      '-f',
-      'records/Forty/*',
-      '--kernel-events',
-      'warn',
-    ]);
+    const { r, run } = await runForge('records', 'marks-host', ['-f', 'records/Forty/*', '--kernel-events', 'warn'], RECORDS);
     expect(r.exitCode, r.stderr).toBe(0);
-    expectRecordsOnTheirTests(readRunFile(out));
+    expectRecordsOnTheirTests(run());
   }, 120_000);
 
   it('QEMU: the agent marks each test in the guest as gtest reports it; the same 20 records land on their own tests', async () => {
-    const k = debianKernel();
-    const out = join(dir, 'marks-qemu');
-    const r = await svmtest([
-      'run',
-      '-c',
-      config,
-      '--suite-file',
-      suiteFile('records', RECORDS),
-      '-o',
-      out,
-      '-f',
-      'records/Forty/*',
-      '--kernel-events',
-      'warn',
-      '--target',
-      'qemu',
-      '--kernel',
-      k.kernel,
-      '--modules',
-      k.modules,
-    ]);
+    const { r, run, dir: out } = await runForge('records', 'marks-qemu', ['-f', 'records/Forty/*', '--kernel-events', 'warn', ...qemuArgs()], RECORDS);
     expect(r.exitCode, r.stderr).toBe(0);
-    expectRecordsOnTheirTests(readRunFile(out));
+    expectRecordsOnTheirTests(run());
     expect(readFileSync(join(out, 'console.log'), 'utf8')).toMatch(/forge flood \d+/);
   }, 300_000);
 });
 
 describe('results come from the framework, not from what a test prints (QEMU guest)', () => {
   it('batch and isolated runs in the guest give the framework results too', async () => {
-    const k = debianKernel();
-    const qemu = ['--target', 'qemu', '--kernel', k.kernel, '--modules', k.modules, '--kernel-events', 'ignore'];
-    const batch = join(dir, 'qemu-batch');
-    const r1 = await svmtest(['run', '-c', config, '--suite-file', suiteFile('forge'), '-f', '-forge/Forty/*', '-o', batch, ...qemu]);
-    expect(r1.exitCode, r1.stderr).toBe(1);
-    expectForgeTruth(readRunFile(batch));
-    const isolated = join(dir, 'qemu-isolate');
-    const r2 = await svmtest([
-      'run',
-      '-c',
-      config,
-      '--suite-file',
-      suiteFile('forge-exit', { FORGE_DIE_AT_EXIT: '1' }),
-      '-f',
-      '-forge-exit/Forty/*',
-      '-o',
-      isolated,
-      '--isolate',
-      ...qemu,
-    ]);
-    expect(r2.exitCode, r2.stderr).toBe(1);
-    expectForgeTruth(readRunFile(isolated), { 'Exit.DiesAfterPass': 'crash' });
-    const forged = join(dir, 'qemu-channel-forged');
-    const r3 = await svmtest([
-      'run',
-      '-c',
-      config,
-      '--suite-file',
-      suiteFile('channel', { FORGE_CHANNEL: '1' }),
-      '-o',
-      forged,
-      '-f',
-      'channel/Channel.*',
-      ...qemu,
-    ]);
-    expect(r3.exitCode, r3.stderr).toBe(3);
-    expectForgedChannelCaught(readRunFile(forged));
+    const qemu = [...qemuArgs(), ...IGNORE_EVENTS];
+    const batch = await runForge('forge', 'qemu-batch', ['-f', '-forge/Forty/*', ...qemu]);
+    expect(batch.r.exitCode, batch.r.stderr).toBe(1);
+    expectForgeTruth(batch.run());
+    const isolated = await runForge('forge-exit', 'qemu-isolate', ['-f', '-forge-exit/Forty/*', '--isolate', ...qemu], { FORGE_DIE_AT_EXIT: '1' });
+    expect(isolated.r.exitCode, isolated.r.stderr).toBe(1);
+    expectForgeTruth(isolated.run(), { 'Exit.DiesAfterPass': 'crash' });
+    const forged = await runForge('channel', 'qemu-channel-forged', ['-f', 'channel/Channel.*', ...qemu], { FORGE_CHANNEL: '1' });
+    expect(forged.r.exitCode, forged.r.stderr).toBe(3);
+    expectForgedChannelCaught(forged.run());
   }, 600_000);
 });

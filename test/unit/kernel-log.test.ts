@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { KernelLogClassifier, parseKernelLog } from '../../src/parsers/kernel-log.js';
+import { isKernelDown, KernelLogClassifier, parseKernelLog } from '../../src/parsers/kernel-log.js';
 import { parseKernelLine } from '../../src/parsers/kernel-record.js';
 
 describe('kernel log', () => {
@@ -77,5 +77,8 @@ describe('user-space faults are not kernel oopses', () => {
       ].join('\n'),
     );
     expect(events.map((e) => e.kind)).toEqual(['user-fault', 'user-fault', 'user-fault', 'oops']);
+    // A DUT's console watch takes only the kernel's own failure for the machine going down.
+    expect(isKernelDown('traps: kfdtest[1235] general protection fault ip:7f00deadbeef sp:7ffd00000000 error:0')).toBe(false);
+    expect(isKernelDown('general protection fault, probably for non-canonical address 0xdead000000000100: 0000 [#1] PREEMPT SMP')).toBe(true);
   });
 });

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { GtestStreamEvents, type StreamedEnd } from '../../src/parsers/gtest-stream-events.js';
 import { parseGtestList } from '../../src/parsers/test-lists.js';
-import { verdictFromChannel } from '../../src/suites/gtest-streams.js';
+import { gtestChannelStream, verdictFromChannel } from '../../src/suites/gtest-streams.js';
 
 // Lines as gtest 1.12 (Debian's libgtest-dev) streams them for test/fixtures/programs/forge_tests.cc.
 const STREAM = [
@@ -55,5 +55,45 @@ describe('--gtest_list_tests', () => {
   it('a name with a space keeps it, and the tests after it are not dropped', () => {
     const list = parseGtestList('Running main() from gtest_main.cc\nA.\n  one\n  with space  # GetParam() = 3\n  two\nB/0.  # TypeParam = int\n  three\n');
     expect(list.tests.map((t) => t.name)).toEqual(['A.one', 'A.with space', 'A.two', 'B/0.three']);
+  });
+});
+
+describe('the channel stream waits for the console by order, not by time', () => {
+  const collect = () => {
+    const results: Array<{ name: string; status: string }> = [];
+    const listener = { onStart: () => undefined, onOutput: () => undefined, onResult: (t: { name: string; status: string }) => results.push(t) };
+    return { results, stream: gtestChannelStream(listener) };
+  };
+
+  it('a skip whose console lines arrive after the end event is still a skip, however late', async () => {
+    const { results, stream } = collect();
+    for (const line of [
+      'event=TestCaseStart&name=F',
+      'event=TestStart&name=s',
+      'event=TestPartResult&file=a.cc&line=7&message=no gpu',
+      'event=TestEnd&passed=0&elapsed_time=0ms',
+    ])
+      stream.channel!(line);
+    await new Promise((resolve) => setTimeout(resolve, 250)); // longer than any old grace period
+    expect(results).toEqual([]);
+    for (const line of ['[ RUN      ] F.s', 'a.cc:7: Skipped', 'no gpu', '[  SKIPPED ] F.s (0 ms)']) stream.push('stdout', line);
+    expect(results).toMatchObject([{ name: 'F.s', status: 'skip' }]);
+  });
+
+  it('a test whose console lines the parser cannot read is released by the next RUN line', async () => {
+    const { results, stream } = collect();
+    for (const line of [
+      'event=TestCaseStart&name=D',
+      'event=TestStart&name=with space',
+      'event=TestEnd&passed=1&elapsed_time=0ms',
+      'event=TestStart&name=next',
+    ])
+      stream.channel!(line);
+    stream.push('stdout', '[ RUN      ] D.with space');
+    stream.push('stdout', '[       OK ] D.with space (0 ms)');
+    expect(results).toEqual([]);
+    stream.push('stdout', '[ RUN      ] D.next');
+    expect(results).toMatchObject([{ name: 'D.with space', status: 'pass' }]);
+    expect(stream.current).toBe('D.next');
   });
 });

@@ -10,12 +10,11 @@ import { quoteArgv } from './remote-shell.js';
 import { DutMarks } from './dut-marks.js';
 import { KernelLogUnavailable } from '../target.js';
 import type { KernelMarkWriter } from '../kernel-marks.js';
-import { isUserFault } from '../../parsers/kernel-log.js';
+import { isKernelDown } from '../../parsers/kernel-log.js';
 import { SshConnection, sshComplaint } from './ssh-connection.js';
 import type { SshEndpoint, SshSettings } from './ssh-settings.js';
 
 const HEARTBEAT_MS = 2000;
-const PANIC = /Kernel panic - not syncing|Oops: |BUG: kernel NULL pointer|general protection fault/;
 
 export type DeathSignal = 'DUT_PANIC' | 'DUT_HANG' | 'DUT_DIED';
 
@@ -57,8 +56,7 @@ export class DutSupervisor {
   constructor(private readonly options: SupervisorOptions) {
     this.console = new GuestConsole(options.consoleLog);
     this.console.subscribe((record) => {
-      // A user process's general protection fault ("traps: …") is not the DUT's kernel failing.
-      if (PANIC.test(record.text) && !isUserFault(record.text) && !this.dead && this.conn) this.die('DUT_PANIC', 'a kernel panic on the console');
+      if (isKernelDown(record.text) && !this.dead && this.conn) this.die('DUT_PANIC', 'a kernel panic on the console');
     });
   }
 
