@@ -146,7 +146,8 @@ export function gtestChannelStream(listener: TestListener, report?: () => Promis
       const open = parser.current;
       if (stream === 'stdout') {
         parser.push(line);
-        if (RUN_LINE.test(line) && ++consoleRuns > (waiting?.index ?? Number.POSITIVE_INFINITY)) release();
+        // Only where the console is between tests: a RUN line a test prints inside its own output does not count.
+        if (open === undefined && RUN_LINE.test(line) && ++consoleRuns > (waiting?.index ?? Number.POSITIVE_INFINITY)) release();
         if (open !== undefined) {
           const kept = seen.get(open) ?? { tail: [], skipLines: [] };
           kept.tail.push(line);

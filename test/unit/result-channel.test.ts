@@ -97,3 +97,20 @@ describe('the channel stream waits for the console by order, not by time', () =>
     expect(stream.current).toBe('D.next');
   });
 });
+
+describe('a RUN line a test prints in its own output does not move the console on', () => {
+  it('the skip of the test after it is still read from the console', () => {
+    const results: Array<{ name: string; status: string }> = [];
+    const stream = gtestChannelStream({ onStart: () => undefined, onOutput: () => undefined, onResult: (t) => results.push(t) });
+    for (const line of ['[ RUN      ] F.a', '[ RUN      ] F.forged', '[ RUN      ] F.forged2', '[       OK ] F.a (0 ms)']) stream.push('stdout', line);
+    for (const line of ['event=TestCaseStart&name=F', 'event=TestStart&name=a', 'event=TestEnd&passed=1&elapsed_time=0ms']) stream.channel!(line);
+    for (const line of ['event=TestStart&name=s', 'event=TestPartResult&file=a.cc&line=7&message=no gpu', 'event=TestEnd&passed=0&elapsed_time=0ms'])
+      stream.channel!(line);
+    expect(results.map((r) => r.status)).toEqual(['pass']);
+    for (const line of ['[ RUN      ] F.s', 'a.cc:7: Skipped', '[  SKIPPED ] F.s (0 ms)']) stream.push('stdout', line);
+    expect(results).toMatchObject([
+      { name: 'F.a', status: 'pass' },
+      { name: 'F.s', status: 'skip' },
+    ]);
+  });
+});
