@@ -73,17 +73,21 @@ async function terminalProgress(): Promise<Progress> {
         continue;
       }
       const { name, state } = next;
-      await new Listr([
-        {
-          title: counts(name, state),
-          task: (_ctx, task) =>
-            new Promise<void>((resolve) => {
-              state.update = (title) => (task.title = title);
-              state.finish = resolve;
-              if (state.ended) resolve();
-            }),
-        },
-      ]).run();
+      await new Listr(
+        [
+          {
+            title: counts(name, state),
+            task: (_ctx, task) =>
+              new Promise<void>((resolve) => {
+                state.update = (title) => (task.title = title);
+                state.finish = resolve;
+                if (state.ended) resolve();
+              }),
+          },
+          // svmtest owns Ctrl-C (interrupts.ts): listr2's own handler would exit 127 without run.json.
+        ],
+        { registerSignalListeners: false },
+      ).run();
     }
   })();
   const poke = () => {
@@ -129,6 +133,8 @@ async function terminalProgress(): Promise<Progress> {
 
 /** listr2 in a terminal; plain lines in CI logs and pipes (no spinners there). */
 export async function openProgress(): Promise<Progress> {
-  if (process.stderr.isTTY === true && !process.env.CI) return terminalProgress();
+  // A terminal that reports no width (`script -qc`, some serial consoles) gets plain lines too:
+  // listr2 would wrap every character onto its own line.
+  if (process.stderr.isTTY === true && !process.env.CI && (process.stderr.columns ?? 0) > 0) return terminalProgress();
   return { sink: plainProgress(note), close: async () => undefined };
 }

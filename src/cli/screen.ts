@@ -5,8 +5,17 @@ import type { Screen } from '../reporters/types.js';
 // Everything svmtest prints passes through here: test names, output and input files are untrusted,
 // so the last step before a terminal or a CI log makes escapes visible and defuses workflow commands.
 
+// A reader that went away (`| head`, a killed `tee`) ends svmtest's output, never svmtest: what it
+// was doing (a run writing run.json) finishes, and nothing more is printed to the closed pipe.
+let stdoutClosed = false;
+process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+  if (error.code !== 'EPIPE') throw error;
+  stdoutClosed = true;
+});
+process.stderr.on('error', () => undefined);
+
 export function writeOut(text: string): void {
-  process.stdout.write(guardOutput(text));
+  if (!stdoutClosed) process.stdout.write(guardOutput(text));
 }
 
 export function writeErr(text: string): void {
@@ -29,7 +38,7 @@ export function processScreen(): Screen {
   return {
     write: writeOut,
     // svmtest's own workflow commands, built by the github reporter from escaped data.
-    command: (line) => process.stdout.write(`${line}\n`),
+    command: (line) => void (stdoutClosed || process.stdout.write(`${line}\n`)),
     color: color || (env.FORCE_COLOR !== undefined && env.FORCE_COLOR !== '0' && env.NO_COLOR === undefined),
     width: process.stdout.columns ?? 100,
     env,

@@ -57,7 +57,9 @@ export async function runEngine(options: EngineOptions): Promise<EngineResult> {
   mkdirSync(paths.scratch, { recursive: true });
   const stop = new AbortController();
   const onAbort = () => stop.abort();
-  options.signal.addEventListener('abort', onAbort, { once: true });
+  // A Ctrl-C during start-up or listing already fired: no test may start after it.
+  if (options.signal.aborted) stop.abort();
+  else options.signal.addEventListener('abort', onAbort, { once: true });
   const deadline = options.runTimeout ? setTimeout(() => stop.abort(), options.runTimeout * 1000) : undefined;
 
   const recorder = new Recorder({

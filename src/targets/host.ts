@@ -122,7 +122,8 @@ export class HostTarget implements Target {
       throw new KernelLogUnavailable(`cannot read /dev/kmsg (${(error as NodeJS.ErrnoException).code ?? 'no permission'})`);
     }
     // /dev/kmsg yields one record per read; cat streams them and is simply killed at the end.
-    const child = spawn('cat', ['/dev/kmsg'], { stdio: ['ignore', 'pipe', 'ignore'] });
+    // Out of the foreground group: a terminal's Ctrl-C must not end the kernel log before the run does.
+    const child = spawn('cat', ['/dev/kmsg'], { stdio: ['ignore', 'pipe', 'ignore'], detached: true });
     const ended = new Promise<void>((resolve) => child.once('close', () => resolve()));
     processReaper.track(child.pid);
     const reader = createInterface({ input: child.stdout!, crlfDelay: Infinity });

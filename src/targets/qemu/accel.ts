@@ -52,7 +52,7 @@ export async function chooseAccel(
     network: false,
     probe: true,
   });
-  const qemu = execa('qemu-system-x86_64', argv, { reject: false, stdin: 'ignore', buffer: false, encoding: 'utf8' });
+  const qemu = execa('qemu-system-x86_64', argv, { reject: false, stdin: 'ignore', buffer: false, encoding: 'utf8', detached: true });
   const ok = await new Promise<boolean>((resolve) => {
     const timer = setTimeout(() => resolve(false), PROBE_TIMEOUT_MS);
     createInterface({ input: qemu.stdout! }).on('line', (line) => {

@@ -47,7 +47,9 @@ export class Guest {
 
   /** Starts QEMU and waits for the agent; a guest that does not come up is stopped and explained. */
   static async boot(spec: GuestBoot): Promise<Guest> {
-    const qemu = execa('qemu-system-x86_64', [...spec.argv], { reject: false, stdin: 'ignore', buffer: false, encoding: 'utf8' });
+    // Its own process group: a terminal's Ctrl-C reaches svmtest's whole foreground group, and the
+    // guest must live on until svmtest has recorded the interrupted test and stopped it itself.
+    const qemu = execa('qemu-system-x86_64', [...spec.argv], { reject: false, stdin: 'ignore', buffer: false, encoding: 'utf8', detached: true });
     const guest = new Guest(spec.dir, qemu, spec.console);
     const ready = join(spec.dir, 'ready');
     const deadline = Date.now() + spec.bootTimeoutS * 1000;

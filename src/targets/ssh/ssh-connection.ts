@@ -79,7 +79,7 @@ export class SshConnection {
 
   private control(command: 'check' | 'exit'): Promise<number | null> {
     return new Promise((resolve) => {
-      const child = spawn('ssh', ['-O', command, ...this.options, this.endpoint.host], { stdio: 'ignore' });
+      const child = spawn('ssh', ['-O', command, ...this.options, this.endpoint.host], { stdio: 'ignore', detached: true });
       child.once('error', () => resolve(null));
       child.once('close', (code) => resolve(code));
     });
@@ -99,7 +99,8 @@ export class SshConnection {
 
   private runControl(args: readonly string[]): Promise<{ code: number | null; stdout: string }> {
     return new Promise((resolve) => {
-      const child = spawn('ssh', [...args, ...this.options, this.endpoint.host], { stdio: ['ignore', 'pipe', 'ignore'] });
+      // Out of the foreground group, like every ssh svmtest starts: a terminal's Ctrl-C is svmtest's to handle.
+      const child = spawn('ssh', [...args, ...this.options, this.endpoint.host], { stdio: ['ignore', 'pipe', 'ignore'], detached: true });
       let stdout = '';
       child.stdout!.on('data', (chunk: Buffer) => (stdout += chunk.toString('utf8')));
       child.once('error', () => resolve({ code: null, stdout }));
