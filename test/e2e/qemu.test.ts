@@ -1,7 +1,8 @@
-import { readFileSync, writeFileSync } from 'node:fs';
+import { copyFileSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { RunFile } from '../../src/model/run.js';
+import { bzImageRelease } from '../../src/targets/ssh/kernel-image.js';
 import { svmtest, tempDir } from '../helpers/cli.js';
 import { debianKernel } from '../helpers/kernel.js';
 import { gtestProgram, SETUP_TIMEOUT_MS } from '../helpers/programs.js';
@@ -26,6 +27,16 @@ beforeAll(async () => {
 
 const readRunFile = (out: string) => JSON.parse(readFileSync(join(out, 'run.json'), 'utf8')) as RunFile;
 const statuses = (run: RunFile) => run.tests.map((t) => [t.name, t.status] as const).sort();
+
+describe("Debian's real bzImage", () => {
+  it('its boot header names the release the kernel package says it is (a copy too)', () => {
+    const k = debianKernel();
+    expect(bzImageRelease(k.kernel)).toBe(k.release);
+    const copy = join(tempDir(), 'copy');
+    copyFileSync(k.kernel, copy);
+    expect(bzImageRelease(copy)).toBe(k.release);
+  });
+});
 
 describe('svmtest run --target qemu', () => {
   it('runs a real gtest program in the guest with results identical to a host run', async () => {

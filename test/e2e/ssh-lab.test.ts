@@ -187,12 +187,14 @@ describe('svmtest run --target ssh (the DUT: a QEMU guest with sshd)', () => {
       },
     );
     const out = join(dir, 'sudo');
+    // The login is not root: it runs a copy of the program it can reach, wherever the checkout is.
+    const shared = writeSuiteFile(dir, { name: 'fixture', kind: 'gtest', command: [lab.share(program)], timeout: 60 }, 'fixture-shared');
     const r = await svmtest([
       'run',
       '-c',
       config,
       '--suite-file',
-      suite,
+      shared,
       '-o',
       out,
       '--target',

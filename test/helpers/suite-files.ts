@@ -2,8 +2,8 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
 
-export function writeSuiteFile(dir: string, suite: Record<string, unknown>): string {
-  const file = join(dir, `${String(suite.name)}.yaml`);
+export function writeSuiteFile(dir: string, suite: Record<string, unknown>, fileName = String(suite.name)): string {
+  const file = join(dir, `${fileName}.yaml`);
   writeFileSync(file, stringify(suite));
   return file;
 }

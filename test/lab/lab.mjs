@@ -1,5 +1,5 @@
 import { execa } from 'execa';
-import { chmodSync, copyFileSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
@@ -27,6 +27,7 @@ function debianKernel() {
 /**
  * @typedef {object} Lab
  * @property {string} dir
+ * @property {(program: string) => string} share a copy of a program that every user on the DUT can run
  * @property {number} port
  * @property {string} identity
  * @property {string} knownHosts
@@ -61,11 +62,17 @@ export async function startLab(name) {
   rmSync(dir, { recursive: true, force: true });
   const keys = join(dir, 'keys');
   const agentDir = join(dir, 'run', '.agent');
+  // What the DUT's non-root login must read (its authorized_keys, the programs it runs) lives in a
+  // directory made for it: the checkout may sit under a mode-0700 directory (/root, mktemp -d).
+  const shared = mkdtempSync('/var/tmp/svmtest-lab-');
+  chmodSync(shared, 0o755);
   mkdirSync(keys, { recursive: true });
   mkdirSync(join(agentDir, 'boot-1'), { recursive: true });
   const port = await freePort();
   for (const key of ['host', 'client']) await execa('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', `svmtest-lab-${key}`, '-f', join(keys, key)]);
-  copyFileSync(join(keys, 'client.pub'), join(keys, 'authorized_keys'));
+  const authorizedKeys = join(shared, 'authorized_keys');
+  copyFileSync(join(keys, 'client.pub'), authorizedKeys);
+  chmodSync(authorizedKeys, 0o644);
   const hostKey = readFileSync(join(keys, 'host.pub'), 'utf8').trim().split(' ').slice(0, 2).join(' ');
   const knownHosts = join(keys, 'known_hosts');
   writeFileSync(knownHosts, `[127.0.0.1]:${port} ${hostKey}\n`);
@@ -74,7 +81,7 @@ export async function startLab(name) {
     [
       'Port 22',
       `HostKey ${join(keys, 'host')}`,
-      `AuthorizedKeysFile ${join(keys, 'authorized_keys')}`,
+      `AuthorizedKeysFile ${authorizedKeys}`,
       'PermitRootLogin prohibit-password',
       'PasswordAuthentication no',
       'KbdInteractiveAuthentication no',
@@ -130,6 +137,12 @@ export async function startLab(name) {
   /** @type {Lab} */
   const lab = {
     dir,
+    share: (program) => {
+      const copy = join(shared, program.split('/').pop() ?? 'program');
+      copyFileSync(program, copy);
+      chmodSync(copy, 0o755);
+      return copy;
+    },
     port,
     identity,
     knownHosts,
@@ -154,7 +167,10 @@ export async function startLab(name) {
       }
     },
     cycle: async () => void (await execa(process.execPath, [LAB_DUT, 'cycle', dir])),
-    stop: async () => void (await execa(process.execPath, [LAB_DUT, 'stop', dir], { reject: false })),
+    stop: async () => {
+      await execa(process.execPath, [LAB_DUT, 'stop', dir], { reject: false });
+      rmSync(shared, { recursive: true, force: true });
+    },
   };
   await execa(process.execPath, [LAB_DUT, 'start', dir]);
   return lab;
