@@ -1,5 +1,6 @@
 import { CommanderError } from 'commander';
 import { describeCause, SvmtestError } from '../model/errors.js';
+import { fileSystemError } from '../model/fs-errors.js';
 import { EXIT, type ExitCode } from '../compare/exit-policy.js';
 import { writeErr } from './screen.js';
 
@@ -26,11 +27,13 @@ export function exitCodeForError(error: unknown): ExitCode {
   if (error instanceof CommanderError) {
     return error.exitCode === 0 ? EXIT.ok : EXIT.usage;
   }
-  const code = (error as NodeJS.ErrnoException | undefined)?.code;
-  if (code === 'ENOSPC' || code === 'EDQUOT') {
-    const path = (error as NodeJS.ErrnoException).path;
-    writeErr(`svmtest: disk full${path ? `: cannot write ${path}` : ''} (${code})\n`);
-    return EXIT.infra;
+  // A file-system error nothing below caught: one line naming the path (exit 2 for a path the user
+  // gave that cannot be used, 3 for a full or failing disk), never "internal error".
+  const fsError = error instanceof SvmtestError ? undefined : fileSystemError(error);
+  if (fsError) {
+    writeErr(`svmtest: ${fsError.message}\n`);
+    if (debug && error instanceof Error && error.stack) writeErr(`${error.stack}\n`);
+    return codeFor(fsError);
   }
   if (error instanceof SvmtestError) {
     writeErr(`svmtest: ${error.message}\n`);

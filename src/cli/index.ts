@@ -3,6 +3,7 @@ import type { InputError } from '../model/errors.js';
 import { parseShard } from '../model/selection.js';
 import { trace } from '../model/trace.js';
 import { toolVersion } from '../model/version.js';
+import { checkEnvironment } from '../model/env-vars.js';
 import { FLAG_RANGES, numberFlag } from './number-flag.js';
 import { action, exitCodeForError } from './action.js';
 
@@ -23,7 +24,9 @@ const program = new Command('svmtest')
   .helpOption('-h, --help', 'show help for svmtest or a command')
   .showSuggestionAfterError(true)
   .exitOverride()
-  .configureOutput({ outputError: (text, write) => write(`svmtest: ${text.replace(/^error: /, '')}`) });
+  .configureOutput({ outputError: (text, write) => write(`svmtest: ${text.replace(/^error: /, '')}`) })
+  // Environment variables are checked like flags, before any command starts.
+  .hook('preAction', () => checkEnvironment());
 
 program
   .command('parse')

@@ -1,11 +1,31 @@
-import { closeSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, statSync, writeSync } from 'node:fs';
+import {
+  closeSync,
+  constants,
+  fstatSync,
+  fsyncSync,
+  lstatSync,
+  mkdirSync,
+  openSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  statSync,
+  unlinkSync,
+  writeSync,
+} from 'node:fs';
 import { dirname, join } from 'node:path';
 import { InfraError, InputError } from './errors.js';
+import { fileSystemError } from './fs-errors.js';
 
 /** Inputs larger than this are refused before reading: a run of 100,000 tests is about 20 MB. */
-export function maxInputBytes(): number {
-  const mib = Number(process.env.SVMTEST_MAX_INPUT_MIB);
-  return (Number.isFinite(mib) && mib > 0 ? mib : 256) * 1024 * 1024;
+export function maxInputBytes(env: NodeJS.ProcessEnv = process.env): number {
+  const given = env.SVMTEST_MAX_INPUT_MIB;
+  if (given === undefined || given === '') return 256 * 1024 * 1024;
+  // As strict as a flag: a limit that is silently ignored is no limit.
+  if (!/^\d+$/.test(given.trim()) || Number(given) < 1 || Number(given) > 1024 * 1024) {
+    throw new InputError(`SVMTEST_MAX_INPUT_MIB="${given.slice(0, 40)}": expected a whole number of MiB from 1 to 1048576`);
+  }
+  return Number(given) * 1024 * 1024;
 }
 
 /**
@@ -60,13 +80,9 @@ export function readJsonFile(path: string, defaultName: string): { data: unknown
   }
 }
 
-const DISK_FULL = new Set(['ENOSPC', 'EDQUOT']);
-
-/** A write that failed because the disk is full is an infrastructure failure (exit 3), said in one line. */
+/** A failed write in one line: a path that cannot be used is the user's (exit 2), a full or broken disk the machine's (3). */
 export function writeFailure(file: string, error: unknown): Error {
-  const code = (error as NodeJS.ErrnoException).code;
-  if (code && DISK_FULL.has(code)) return new InfraError(`disk full: cannot write ${file} (${code})`, { cause: error });
-  return new InfraError(`cannot write ${file} (${code ?? (error as Error).message})`, { cause: error });
+  return fileSystemError(error, file) ?? new InfraError(`cannot write ${file} (${(error as Error).message})`, { cause: error });
 }
 
 /** Writes all of `data` to fd: writeSync may write less than asked. */
@@ -74,22 +90,78 @@ export function writeAll(fd: number, data: Buffer): void {
   for (let offset = 0; offset < data.length; ) offset += writeSync(fd, data, offset);
 }
 
-/** Writes through a temporary file and rename: a reader never sees half a file, a failed write leaves nothing. */
-export function writeFileAtomic(file: string, text: string): void {
+/**
+ * Writes through a temporary file and rename: a reader never sees half a file, a failed write
+ * leaves nothing, and a symlink planted where the file goes is replaced, never followed (the
+ * temporary file is created exclusively, and rename swaps the link itself). Every file svmtest
+ * writes into an output directory goes through here.
+ */
+export function writeFileAtomic(file: string, content: string | Buffer): void {
   const tmp = `${file}.${process.pid}.tmp`;
   try {
     mkdirSync(dirname(file), { recursive: true });
-    const fd = openSync(tmp, 'w');
+    rmSync(tmp, { force: true });
+    const fd = openSync(tmp, 'wx');
     try {
-      writeAll(fd, Buffer.from(text));
+      writeAll(fd, typeof content === 'string' ? Buffer.from(content) : content);
       fsyncSync(fd);
     } finally {
       closeSync(fd);
     }
     renameSync(tmp, file);
   } catch (error) {
-    rmSync(tmp, { force: true });
+    try {
+      rmSync(tmp, { force: true });
+    } catch {
+      // nothing was made: the path itself is what is wrong, said below
+    }
     throw writeFailure(file, error);
+  }
+}
+
+/**
+ * A directory svmtest writes into: made when missing; a file there is refused (exit 2). The
+ * directory the user named (`-o`, `given`) may be a symlink they made; one found inside an output
+ * directory is replaced by a real directory, so nothing is written where it points.
+ */
+export function outputDirectory(dir: string, what: string, given = false): void {
+  let stat: ReturnType<typeof lstatSync> | undefined;
+  try {
+    stat = given ? statSync(dir) : lstatSync(dir);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw writeFailure(dir, error);
+  }
+  try {
+    if (stat?.isSymbolicLink()) unlinkSync(dir);
+    else if (stat && !stat.isDirectory()) throw new InputError(`${dir}: is a file, not a directory; ${what} needs a directory to write into`);
+    mkdirSync(dir, { recursive: true });
+  } catch (error) {
+    if (error instanceof InputError) throw error;
+    throw writeFailure(dir, error);
+  }
+}
+
+/**
+ * Appends to a file someone else owns ($GITHUB_STEP_SUMMARY): only a regular file — a FIFO would
+ * block svmtest forever, a device is never a summary. `content` gets the file's current size.
+ */
+export function appendToRegularFile(file: string, what: string, content: (size: number) => string): void {
+  let fd: number;
+  try {
+    fd = openSync(file, constants.O_WRONLY | constants.O_APPEND | constants.O_CREAT | constants.O_NONBLOCK | constants.O_NOCTTY, 0o644);
+  } catch (error) {
+    const failure = writeFailure(file, error);
+    throw failure instanceof InputError ? new InputError(`${what} (${file}): ${failure.message.replace(`${file}: `, '')}`) : failure;
+  }
+  try {
+    const stat = fstatSync(fd);
+    if (!stat.isFile()) throw new InputError(`${what} (${file}): is not a regular file (a FIFO, device or socket); nothing was appended`);
+    writeAll(fd, Buffer.from(content(stat.size)));
+  } catch (error) {
+    if (error instanceof InputError) throw error;
+    throw writeFailure(file, error);
+  } finally {
+    closeSync(fd);
   }
 }
 

@@ -29,6 +29,9 @@ export function readRun(path: string): RunFile {
   checkVersion(data, file, RUN_SCHEMA_VERSION, 'a run.json');
   validateAgainst('run.schema.json', data, file);
   const run = data as RunFile;
+  const shard = run.run.shard;
+  // What a schema cannot say: a shard is one of its sharding's parts.
+  if (shard && shard.index > shard.total) throw new InputError(`${file}: run.shard is ${shard.index}/${shard.total}; expected i/n with 1 ≤ i ≤ n`);
   rejectDuplicateTests(run, file);
   return run;
 }

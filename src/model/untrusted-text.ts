@@ -2,9 +2,11 @@
 // a CI log, control characters and escape sequences are made visible and nothing can pass for a
 // GitHub Actions workflow command (`::cmd::` at a line start after whitespace, `##[cmd]` anywhere).
 
-// C0 controls except \t and \n, DEL, C1 controls, line/paragraph separators, bidi overrides and isolates.
+// C0 controls except \t and \n, DEL, C1 controls, line/paragraph separators, bidi overrides and
+// isolates, the bidi marks (LRM, RLM, ALM) and the invisible ones (zero-width space, joiners, word
+// joiner, invisible operators, Mongolian vowel separator, BOM): a name holding them can look like another.
 // eslint-disable-next-line no-control-regex
-const UNSAFE_CHARS = /[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069\ufeff]/g;
+const UNSAFE_CHARS = /[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u180e\u200b-\u200f\u2028\u2029\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff]/g;
 // SGR (colour) sequences are the only escapes svmtest itself writes; guardOutput lets them through.
 // eslint-disable-next-line no-control-regex
 const SGR_OR_UNSAFE = new RegExp(`\\x1b\\[[0-9;]*m|${UNSAFE_CHARS.source}`, 'g');

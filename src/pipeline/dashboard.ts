@@ -1,8 +1,8 @@
-import { copyFileSync, mkdirSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join, resolve } from 'node:path';
 import { dashboardData } from '../history/dashboard-data.js';
-import { writeFileAtomic } from '../model/json-file.js';
+import { outputDirectory, writeFileAtomic } from '../model/json-file.js';
 import { withHistory } from './history.js';
 import { PACKAGE_ROOT } from './paths.js';
 
@@ -29,12 +29,14 @@ export async function buildDashboard(
 ): Promise<{ dir: string; bytes: number }> {
   const data = await withHistory(location, (store) => dashboardData(store, options));
   const dir = resolve(outDir);
-  mkdirSync(join(dir, 'vendor'), { recursive: true });
-  for (const file of ['index.html', 'app.js', 'style.css']) copyFileSync(join(ASSETS, file), join(dir, file));
+  outputDirectory(dir, 'dashboard -o', true);
+  outputDirectory(join(dir, 'vendor'), 'the dashboard');
+  // Every file through the one writer: a symlink planted in the output directory is replaced, never followed.
+  for (const file of ['index.html', 'app.js', 'style.css']) writeFileAtomic(join(dir, file), readFileSync(join(ASSETS, file)));
   const uplot = dirname(createRequire(import.meta.url).resolve('uplot'));
-  for (const file of ['uPlot.iife.min.js', 'uPlot.min.css']) copyFileSync(join(uplot, file), join(dir, 'vendor', file));
+  for (const file of ['uPlot.iife.min.js', 'uPlot.min.css']) writeFileAtomic(join(dir, 'vendor', file), readFileSync(join(uplot, file)));
   const script = `window.SVMTEST_DATA = ${scriptJson(data)};\n`;
   writeFileAtomic(join(dir, 'data.js'), script);
-  writeFileSync(join(dir, '.nojekyll'), '');
+  writeFileAtomic(join(dir, '.nojekyll'), '');
   return { dir, bytes: Buffer.byteLength(script) };
 }

@@ -1,6 +1,5 @@
-import { appendFileSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { writeFileAtomic } from '../model/json-file.js';
+import { appendToRegularFile, writeFileAtomic } from '../model/json-file.js';
 import type { ComparisonFile } from '../model/comparison.js';
 import type { RunFile } from '../model/run.js';
 import { isFailing } from '../model/status.js';
@@ -28,14 +27,6 @@ export function fitSummary(text: string, budget: number, fullReport: string): st
     .subarray(0, Math.max(0, budget - Buffer.byteLength(note)))
     .toString('utf8');
   return `${cut.slice(0, cut.lastIndexOf('\n') + 1)}${note}`;
-}
-
-function sizeOf(file: string): number {
-  try {
-    return statSync(file).size;
-  } catch {
-    return 0;
-  }
 }
 
 function outsideSection(events: Parameters<typeof outsideLines>[0]): string[] {
@@ -110,8 +101,7 @@ export const markdownReporter: Reporter = {
     const stepSummary = screen.env.GITHUB_STEP_SUMMARY;
     if (stepSummary) {
       // The limit is per step: what earlier commands of the step appended counts too.
-      const budget = Math.max(0, STEP_SUMMARY_LIMIT - sizeOf(stepSummary) - 1024);
-      appendFileSync(stepSummary, fitSummary(text, budget, fullReport));
+      appendToRegularFile(stepSummary, '$GITHUB_STEP_SUMMARY', (size) => fitSummary(text, Math.max(0, STEP_SUMMARY_LIMIT - size - 1024), fullReport));
       written.push(stepSummary);
     }
     if (written.length === 0) screen.write(text);

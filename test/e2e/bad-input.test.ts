@@ -231,3 +231,74 @@ describe('verdicts cannot lie', () => {
     expect(() => readFileSync(join(out, 'gpusvm', 'journal.jsonl'))).toThrow();
   });
 });
+
+describe('output paths and the environment: one line naming what is wrong', () => {
+  const aRun = () => writeRunFile('for-summary.json', makeRun('legacy', [result('s', 'T.a', 'pass')]));
+
+  it('$GITHUB_STEP_SUMMARY that is a FIFO (with or without a reader) or in a missing directory: exit 2 at once, never a hang', async () => {
+    const fifo = join(dir, 'summary-fifo');
+    await execa('mkfifo', [fifo]);
+    const run = aRun();
+    const started = Date.now();
+    const noReader = await svmtest(['report', run, '-r', 'markdown'], { env: { GITHUB_STEP_SUMMARY: fifo } });
+    expectInputError(noReader, /\$GITHUB_STEP_SUMMARY \(.*summary-fifo\): is a FIFO or device with no reader/);
+    const reader = execa('cat', [fifo], { reject: false });
+    await new Promise((r) => setTimeout(r, 200));
+    const withReader = await svmtest(['report', run, '-r', 'markdown'], { env: { GITHUB_STEP_SUMMARY: fifo } });
+    expectInputError(withReader, /summary-fifo\): is not a regular file \(a FIFO, device or socket\); nothing was appended/);
+    reader.kill();
+    expect(Date.now() - started).toBeLessThan(20_000);
+    const missing = await svmtest(['report', run, '-r', 'markdown'], { env: { GITHUB_STEP_SUMMARY: join(dir, 'no-such-dir', 'summary') } });
+    expectInputError(missing, /no-such-dir\/summary\): no such file or directory/);
+  });
+
+  it('an output directory that cannot be made is one line: a file on the way (exit 2), a read-only disk (exit 3)', async () => {
+    const file = join(dir, 'plain-file');
+    writeFileSync(file, 'x');
+    const run = aRun();
+    expectInputError(
+      await svmtest(['report', run, '-r', 'markdown', '-o', join(file, 'out')]),
+      /plain-file\/out\/summary\.md: a part of the path is a file, not a directory \(ENOTDIR/,
+    );
+    expectInputError(
+      await svmtest(['run', '-c', config, '--suite-file', suite, '-f', 'fixture/Basic.Passes', '-o', join(file, 'run')]),
+      /plain-file\/run.*: a part of the path is a file, not a directory/,
+    );
+    const ro = join(dir, 'readonly');
+    mkdirSync(ro, { recursive: true });
+    const mounted = await execa('mount', ['-t', 'tmpfs', '-o', 'ro,size=1m', 'tmpfs', ro], { reject: false });
+    if (mounted.exitCode !== 0) throw new Error(`the read-only disk test mounts a tmpfs and needs root: ${mounted.stderr}`);
+    try {
+      const r = await svmtest(['run', '-c', config, '--suite-file', suite, '-f', 'fixture/Basic.Passes', '-o', ro]);
+      expect(r.exitCode, r.stderr).toBe(3);
+      expect(r.stderr.trim().split('\n')).toHaveLength(1);
+      expect(r.stderr).toMatch(/read-only file system: cannot write .*readonly\/run\.lock \(EROFS\)/);
+    } finally {
+      await execa('umount', [ro], { reject: false });
+    }
+  });
+
+  it('environment variables are checked like flags: a bad SVMTEST_MAX_INPUT_MIB, SVMTEST_CACHE or SVMTEST_DEBUG is exit 2', async () => {
+    const run = aRun();
+    for (const value of ['abc', '-1', '0', '1.5', '']) {
+      const r = await svmtest(['report', run], { env: { SVMTEST_MAX_INPUT_MIB: value } });
+      if (value === '') expect(r.exitCode, r.stderr).toBe(0);
+      else expectInputError(r, new RegExp(`SVMTEST_MAX_INPUT_MIB="${value.replace('.', '\\.')}": expected a whole number of MiB`));
+    }
+    expectInputError(
+      await svmtest(['report', run], { env: { SVMTEST_CACHE: 'relative/dir' } }),
+      /SVMTEST_CACHE="relative\/dir": expected an absolute directory path/,
+    );
+    expectInputError(await svmtest(['report', run], { env: { SVMTEST_DEBUG: 'yes' } }), /SVMTEST_DEBUG="yes": expected 1 \(on\) or 0 \(off\)/);
+    expect((await svmtest(['report', run], { env: { SVMTEST_MAX_INPUT_MIB: '1' } })).exitCode).toBe(0);
+  });
+
+  it('merge refuses a shard 5/2', async () => {
+    const bad = writeRunFile('shard-5-of-2.json', makeRun('legacy', [result('s', 'T.a', 'pass')], { shard: { index: 5, total: 2 } }));
+    const good = writeRunFile('shard-1-of-2.json', makeRun('legacy', [result('s', 'T.b', 'pass')], { shard: { index: 1, total: 2 } }));
+    expectInputError(
+      await svmtest(['merge', good, bad, '-o', join(dir, 'merged-5-2')]),
+      /shard-5-of-2\.json: run\.shard is 5\/2; expected i\/n with 1 ≤ i ≤ n/,
+    );
+  });
+});

@@ -1,4 +1,5 @@
-import { copyFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { execa } from 'execa';
+import { copyFileSync, existsSync, lstatSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Kysely, Migrator, SqliteDialect } from 'kysely';
 import Database from 'better-sqlite3';
@@ -7,7 +8,7 @@ import { migrationsFor } from '../../src/history/migrations.js';
 import { svmtest, tempDir } from '../helpers/cli.js';
 import { gtestProgram, SETUP_TIMEOUT_MS } from '../helpers/programs.js';
 import { launchChromium } from '../helpers/browser.js';
-import { REPO_ROOT } from '../helpers/paths.js';
+import { BIN, REPO_ROOT } from '../helpers/paths.js';
 import { makeRun, result } from '../helpers/runs.js';
 import { freshStore, type StoreKind } from '../helpers/stores.js';
 import { writeConfig, writeSuiteFile } from '../helpers/suite-files.js';
@@ -310,6 +311,54 @@ describe('the history store refuses what it cannot read', () => {
     const newer = await svmtest(['history', 'trend', '--db', old]);
     expect(newer.exitCode).toBe(2);
     expect(newer.stderr).toMatch(/old\.db: was written by a newer svmtest/);
+  });
+});
+
+describe('files outside the output directory are never written', () => {
+  it('dashboard -o DIR holding symlinks (a file, the vendor directory) replaces the links, never the files they point to', async () => {
+    const db = await freshStore('sqlite', dir);
+    await importAll(db);
+    const site = join(dir, 'site-links');
+    const victim = join(dir, 'victim.txt');
+    const victimDir = join(dir, 'victim-dir');
+    mkdirSync(join(site), { recursive: true });
+    mkdirSync(victimDir, { recursive: true });
+    writeFileSync(victim, 'precious\n');
+    writeFileSync(join(victimDir, 'uPlot.iife.min.js'), 'precious too\n');
+    symlinkSync(victim, join(site, 'index.html'));
+    symlinkSync(victim, join(site, 'data.js'));
+    symlinkSync(victimDir, join(site, 'vendor'));
+    const r = await svmtest(['dashboard', '--db', db, '-o', site]);
+    expect(r.exitCode, r.stderr).toBe(0);
+    expect(readFileSync(victim, 'utf8')).toBe('precious\n');
+    expect(readFileSync(join(victimDir, 'uPlot.iife.min.js'), 'utf8')).toBe('precious too\n');
+    expect(lstatSync(join(site, 'index.html')).isSymbolicLink()).toBe(false);
+    expect(lstatSync(join(site, 'vendor')).isDirectory()).toBe(true);
+    expect(readFileSync(join(site, 'index.html'), 'utf8')).toMatch(/<html/i);
+  });
+
+  it('dashboard -o FILE is one line, exit 2', async () => {
+    const db = await freshStore('sqlite', dir);
+    await importAll(db);
+    const file = join(dir, 'a-file');
+    writeFileSync(file, 'x');
+    const r = await svmtest(['dashboard', '--db', db, '-o', file]);
+    expect(r.exitCode).toBe(2);
+    expect(r.stderr.trim().split('\n')).toHaveLength(1);
+    expect(r.stderr).toMatch(/a-file: is a file, not a directory/);
+  });
+
+  it('a reader that goes away (`| true`, `| head`) ends svmtest quietly: no EPIPE stack trace', async () => {
+    const db = await freshStore('sqlite', dir);
+    await importAll(db);
+    for (const reader of ['true', 'head -c 1']) {
+      const r = await execa('bash', ['-c', `set -o pipefail; "$0" "$1" history trend --db "$2" | ${reader}`, process.execPath, BIN, db], {
+        reject: false,
+        env: { NO_COLOR: '1' },
+      });
+      expect(r.stderr, reader).not.toMatch(/EPIPE|internal error|\n\s+at /);
+      expect([0, 141], `${reader}: ${r.stderr}`).toContain(r.exitCode);
+    }
   });
 });
 

@@ -32,6 +32,16 @@ describe('untrusted text', () => {
     expect(neutralizeLine(HOSTILE.bidi)).toBe('abc\\u{202e}dcba');
   });
 
+  it('makes invisible characters and bidi marks visible: zero-width space and joiners, LRM, RLM, ALM, word joiner', () => {
+    const invisible = ['\u200b', '\u200c', '\u200d', '\u200e', '\u200f', '\u061c', '\u2060', '\u180e', '\ufeff'];
+    for (const c of invisible) {
+      const shown = neutralizeLine(`Test${c}.Name`);
+      expect(shown, `U+${c.codePointAt(0)!.toString(16)}`).toBe(`Test\\u{${c.codePointAt(0)!.toString(16)}}.Name`);
+    }
+    // Ordinary non-ASCII text stays as it is.
+    expect(neutralizeLine('Größe/テスト.é')).toBe('Größe/テスト.é');
+  });
+
   it('no line can start a workflow command after neutralising, however it is indented', () => {
     for (const text of [HOSTILE.stopCommands, HOSTILE.addMask, HOSTILE.forgedError, HOSTILE.legacyCommand, `\u00a0\u2003::warning::x`, HOSTILE.newline]) {
       expect(workflowCommandLines(neutralize(text)), text).toEqual([]);
