@@ -314,6 +314,25 @@ describe('the history store refuses what it cannot read', () => {
   });
 });
 
+describe('concurrent writers of one SQLite store', () => {
+  it('4 importers of large runs (60,000 tests each) at once: each waits its turn, none fails with "database is locked"', async () => {
+    const db = await freshStore('sqlite', dir);
+    const files = [0, 1, 2, 3].map((i) => {
+      const tests = Array.from({ length: 60_000 }, (_, n) => result('big', `Case${Math.floor(n / 100)}.T${n % 100}`, n % 97 === i ? 'fail' : 'pass'));
+      const file = join(dir, `big-${i}.json`);
+      writeFileSync(file, JSON.stringify(makeRun(i % 2 === 0 ? 'legacy' : 'gpusvm', tests, { startedAt: `2026-11-1${i}T01:00:00.000Z` })));
+      return file;
+    });
+    const imports = await Promise.all(files.map((f, i) => svmtest(['history', 'import', '--db', db, '--night', `2026-11-1${i}`, f, '--json'])));
+    for (const r of imports) {
+      expect(r.exitCode, r.stderr).toBe(0);
+      expect(r.stderr).not.toMatch(/locked|internal error/);
+    }
+    const trend = await json<{ items: unknown[] }>(['history', 'trend', '--db', db]);
+    expect(trend.items).toHaveLength(4);
+  }, 300_000);
+});
+
 describe('files outside the output directory are never written', () => {
   it('dashboard -o DIR holding symlinks (a file, the vendor directory) replaces the links, never the files they point to', async () => {
     const db = await freshStore('sqlite', dir);
