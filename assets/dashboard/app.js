@@ -122,6 +122,16 @@
       box.append(card);
     }
     if (data.latest.length === 0) box.append(el('p', 'no comparisons imported yet', 'empty'));
+    // What runs said about themselves (a DUT whose host key was not checked…): shown, never dropped.
+    const warnings = $('warnings');
+    warnings.replaceChildren();
+    const shown = (data.trend.warnings ?? []).filter((w) => (!filters.gfx || w.gfx === filters.gfx) && (!filters.variant || w.variant === filters.variant));
+    if (shown.length > 0) {
+      warnings.append(el('h2', 'Warnings from the runs'));
+      const list = el('ul', undefined, 'warnings');
+      for (const w of shown) list.append(el('li', `${w.night} ${w.variant} on ${family(w.gfx)}: ${w.warning}`));
+      warnings.append(list);
+    }
   }
 
   // Charts (uPlot): one series per variant and family for pass rates; regressions and kernel events per night.

@@ -89,7 +89,7 @@ export async function historyShowCommand(test: string, flags: HistoryFlags): Pro
 
 export async function historyTrendCommand(flags: HistoryFlags & { nights?: number }): Promise<ExitCode> {
   const t = await historyTrend(location(flags), flags.nights ? { nights: flags.nights } : {});
-  if (flags.json) return json('trend', t.nights, { regressions: t.regressions });
+  if (flags.json) return json('trend', t.nights, { regressions: t.regressions, warnings: t.warnings });
   for (const n of t.nights) {
     const c = n.counts;
     writeOut(
@@ -97,5 +97,6 @@ export async function historyTrendCommand(flags: HistoryFlags & { nights?: numbe
     );
   }
   for (const r of t.regressions) writeOut(`${r.night}  regressions on ${r.gfx || 'no GPU'}: ${r.count}\n`);
+  for (const w of t.warnings) writeOut(`${w.night}  WARNING ${w.variant} on ${w.gfx || 'no GPU'}: ${neutralizeLine(w.warning)}\n`);
   return EXIT.ok;
 }

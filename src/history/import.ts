@@ -110,6 +110,7 @@ function runRow(run: RunFile, options: { night?: string; runDir?: string }) {
     test_count: run.tests.length,
     imported_at: new Date().toISOString(),
     tool_version: info.toolVersion,
+    warnings: info.warnings && info.warnings.length > 0 ? JSON.stringify(info.warnings) : null,
   };
 }
 

@@ -122,5 +122,12 @@ export function migrationsFor(dialect: Dialect): Record<string, Migration> {
         await db.schema.dropIndex('results_by_test').execute();
       },
     },
+    '005_run_warnings': {
+      // A run's own doubts (a DUT whose host key was not checked, results read from a console) stay
+      // with it in the store, so the dashboard shows them beside that night's results.
+      async up(db: Kysely<unknown>): Promise<void> {
+        await db.schema.alterTable('runs').addColumn('warnings', 'text').execute();
+      },
+    },
   };
 }

@@ -33,6 +33,8 @@ export interface RunsTable {
   test_count: number;
   imported_at: string;
   tool_version: string | null;
+  /** JSON array of the run's warnings (run.json run.warnings), null when it had none. */
+  warnings: string | null;
 }
 
 export interface TestsTable {

@@ -21,6 +21,8 @@ export interface Trend {
   readonly nights: readonly NightCounts[];
   /** Regressions (candidate against baseline) per night and GPU family. */
   readonly regressions: ReadonlyArray<{ readonly night: string; readonly gfx: string; readonly count: number }>;
+  /** What runs of these nights warned about themselves (an unchecked host key, console-read results). */
+  readonly warnings: ReadonlyArray<{ readonly night: string; readonly variant: string; readonly gfx: string; readonly warning: string }>;
 }
 
 /** Pass counts, durations and kernel events per night, suite, variant and GPU family, and regressions per night. */
@@ -31,7 +33,7 @@ export async function trend(store: HistoryStore, options: { nights?: number } = 
       .select((eb) => eb.fn.max('night').as('night'))
       .executeTakeFirst()
   )?.night;
-  if (!latest) return { nights: [], regressions: [] };
+  if (!latest) return { nights: [], regressions: [], warnings: [] };
   const since = nightsBefore(latest, (options.nights ?? 30) - 1);
   const rows = await store.db
     .selectFrom('run_counts')
@@ -95,6 +97,14 @@ export async function trend(store: HistoryStore, options: { nights?: number } = 
     .groupBy(['comparisons.night', 'comparisons.gfx'])
     .orderBy('comparisons.night')
     .execute();
+  const warned = await store.db
+    .selectFrom('runs')
+    .select(['night', 'variant', 'gfx', 'warnings'])
+    .where('night', '>=', since)
+    .where('warnings', 'is not', null)
+    .orderBy('night')
+    .execute();
+  const warnings = warned.flatMap((r) => (JSON.parse(r.warnings!) as string[]).map((warning) => ({ night: r.night, variant: r.variant, gfx: r.gfx, warning })));
   const nights = [...cells.values()].sort((a, b) => (a.night < b.night ? -1 : a.night > b.night ? 1 : 0));
-  return { nights, regressions: regressions.map((r) => ({ night: r.night, gfx: r.gfx, count: Number(r.count) })) };
+  return { nights, regressions: regressions.map((r) => ({ night: r.night, gfx: r.gfx, count: Number(r.count) })), warnings };
 }

@@ -5,7 +5,23 @@ export interface DoctorCheck {
   readonly found: string;
   /** The command (or step) that fixes it. */
   readonly fix?: string;
+  /** Needed to run what the config asks on its target: one that is not ok makes doctor exit 3. */
+  readonly required: boolean;
 }
+
+/** doctor --json: the checks, and the fields a CI gate reads. */
+export interface DoctorReport {
+  readonly schemaVersion: 1;
+  readonly kind: 'doctor';
+  readonly target: string;
+  /** Every required check is ok: the machine can run what the config asks. */
+  readonly ready: boolean;
+  /** The areas of the required checks that are not ok. */
+  readonly missing: readonly string[];
+  readonly items: readonly DoctorCheck[];
+}
+
+export type AddCheck = (area: string, ok: boolean, found: string, fix?: string, required?: boolean) => void;
 
 export interface DoctorOptions {
   config?: string;

@@ -7,42 +7,49 @@ import { discoverGpus } from '../targets/topology.js';
 import { readKernelConfig } from '../engine/preflight.js';
 import type { Config } from '../config/schema.js';
 import type { Target } from '../targets/target.js';
-import type { DoctorCheck, DoctorOptions } from './doctor-check.js';
+import type { AddCheck, DoctorCheck, DoctorOptions, DoctorReport } from './doctor-check.js';
 import { which } from './which-program.js';
 import { sshDoctor } from './ssh-doctor.js';
 import { vfioChecks } from './vfio-checks.js';
 
-type Add = (area: string, ok: boolean, found: string, fix?: string) => void;
-
-/** What this machine (or the DUT, with --target ssh) can run, what is missing, and the command that fixes each gap. */
-export async function doctorChecks(options: DoctorOptions): Promise<DoctorCheck[]> {
+/**
+ * What this machine (or the DUT, with --target ssh) can run, what is missing, and the command that
+ * fixes each gap. Each check says whether the configured target needs it: on the host and over
+ * SSH the machine itself runs the suites (its GPUs, /dev/kfd, amdgpu); with QEMU the host needs
+ * QEMU and busybox, and the GPUs it passes through.
+ */
+export async function doctorChecks(options: DoctorOptions): Promise<DoctorReport> {
   const loaded = loadConfig(options.config);
   const { config } = loaded;
+  const kind = options.target ?? config.run.target;
   const checks: DoctorCheck[] = [];
-  const add: Add = (area, ok, found, fix) => checks.push({ area, ok, found, ...(ok || !fix ? {} : { fix }) });
+  const add: AddCheck = (area, ok, found, fix, required = false) => checks.push({ area, ok, found, ...(ok || !fix ? {} : { fix }), required });
 
   const major = Number(process.versions.node.split('.')[0]);
-  add('node', major >= 20, `Node ${process.versions.node}`, 'install Node.js 20 or newer');
-  if ((options.target ?? config.run.target) === 'ssh') {
-    await sshDoctor(loaded, options, add, (target) => machineChecks(target, config, options, add));
-    return checks;
+  add('node', major >= 20, `Node ${process.versions.node}`, 'install Node.js 20 or newer', true);
+  const suites = resolveSuites(config.run.suites, []);
+  if (kind === 'ssh') {
+    await sshDoctor(loaded, options, add, (target) => machineChecks(target, config, options, add, true));
+  } else {
+    const target = new HostTarget(options.sysfsRoot ?? '');
+    await machineChecks(target, config, options, add, kind === 'host');
+    for (const [program, pkg, needed] of [
+      ['ctest', 'cmake', suites.some((s) => s.kind === 'ctest')],
+      ['qemu-system-x86_64', 'qemu-system-x86', kind === 'qemu'],
+      ['busybox', 'busybox-static', kind === 'qemu'],
+    ] as const) {
+      const path = await which(target, program);
+      add(program, path !== undefined, path ?? 'not installed', `sudo apt-get install -y ${pkg}`, needed);
+    }
+    // The GPUs named in qemu.vfio are what a QEMU run tests: each must be ready to pass through.
+    checks.push(...(await vfioChecks(target, config.qemu.vfio)).map((c) => ({ ...c, required: kind === 'qemu' && config.qemu.vfio.length > 0 })));
   }
-  const target = new HostTarget(options.sysfsRoot ?? '');
-  await machineChecks(target, config, options, add);
-  for (const [program, pkg] of [
-    ['ctest', 'cmake'],
-    ['qemu-system-x86_64', 'qemu-system-x86'],
-    ['busybox', 'busybox-static'],
-  ] as const) {
-    const path = await which(target, program);
-    add(program, path !== undefined, path ?? 'not installed', `sudo apt-get install -y ${pkg}`);
-  }
-  checks.push(...(await vfioChecks(target, config.qemu.vfio)));
-  return checks;
+  const missing = checks.filter((c) => c.required && !c.ok).map((c) => c.area);
+  return { schemaVersion: 1, kind: 'doctor', target: kind, ready: missing.length === 0, missing, items: checks };
 }
 
-/** The kernel, GPUs, ROCm and suites of the machine under test, through its target. */
-async function machineChecks(target: Target, config: Config, options: DoctorOptions, add: Add): Promise<void> {
+/** The kernel, GPUs, ROCm and suites of the machine under test, through its target (`runsTests`: the suites run on it). */
+async function machineChecks(target: Target, config: Config, options: DoctorOptions, add: AddCheck, runsTests: boolean): Promise<void> {
   const identity = await target.identity();
   add('kernel', true, `${identity.kernelRelease} on ${identity.hostname}`);
   const kconfig = await readKernelConfig(target, identity.kernelRelease);
@@ -53,15 +60,17 @@ async function machineChecks(target: Target, config: Config, options: DoctorOpti
       ? `${kconfig.source}: CONFIG_DRM_AMDGPU_SVM=${kconfig.values.get('DRM_AMDGPU_SVM') ?? 'n'}, CONFIG_HSA_AMD_SVM=${kconfig.values.get('HSA_AMD_SVM') ?? 'n'}`
       : 'not readable',
     'boot a kernel with CONFIG_IKCONFIG_PROC=y, or install /boot/config-$(uname -r)',
+    runsTests,
   );
   const modules = (await target.readFile('/proc/modules')) ?? '';
-  add('amdgpu module', /^amdgpu /m.test(modules), /^amdgpu /m.test(modules) ? 'loaded' : 'not loaded', 'modprobe amdgpu');
+  add('amdgpu module', /^amdgpu /m.test(modules), /^amdgpu /m.test(modules) ? 'loaded' : 'not loaded', 'modprobe amdgpu', runsTests);
   const kfd = await target.exec({ argv: ['dd', 'if=/dev/kfd', 'of=/dev/null', 'count=0', 'status=none'] });
   add(
     '/dev/kfd',
     kfd.exitCode === 0,
     kfd.exitCode === 0 ? 'opens' : kfd.stderr.trim() || 'missing',
     'modprobe amdgpu; add your user to the render and video groups',
+    runsTests,
   );
   const gpus = await discoverGpus(target);
   add(
@@ -69,6 +78,7 @@ async function machineChecks(target: Target, config: Config, options: DoctorOpti
     gpus.length > 0,
     gpus.length > 0 ? gpus.map((g) => `node ${g.node}: ${g.gfx} ${g.name}${g.xnack ? ' (XNACK capable)' : ''}`).join('; ') : 'none',
     'no AMD GPU visible: use svmtest demo, or --target qemu with qemu.vfio passthrough',
+    runsTests,
   );
   const noretry = (await target.readFile('/sys/module/amdgpu/parameters/noretry'))?.trim();
   add(
@@ -96,7 +106,7 @@ async function machineChecks(target: Target, config: Config, options: DoctorOpti
   for (const suite of resolveSuites(config.run.suites, [])) {
     try {
       const resolved = await resolveSuite(target, suite, { rocm, ...(gpus[0] ? { gfx: gpus[0].gfx } : {}) });
-      add(`suite ${suite.name}`, true, resolved.dir ?? resolved.command[0]!);
+      add(`suite ${suite.name}`, true, resolved.dir ?? resolved.command[0]!, undefined, true);
     } catch (error) {
       if (!(error instanceof InfraError)) throw error;
       add(
@@ -104,6 +114,7 @@ async function machineChecks(target: Target, config: Config, options: DoctorOpti
         false,
         error.message,
         `install ROCm's ${suite.name} (package ${suite.name === 'hip-tests' ? 'hip-catch' : suite.name === 'rocrtst' ? 'rocrtst' : 'kfdtest'}), or build it with svmtest build`,
+        true,
       );
     }
   }

@@ -5,7 +5,7 @@ import { doctorChecks } from './doctor.js';
 
 /** A starter svmtest.yaml from what doctor finds on this machine, with the findings as its header. */
 export async function starterConfig(options: { sysfsRoot?: string }): Promise<{ text: string; hasGpu: boolean }> {
-  const checks = await doctorChecks({ ...(options.sysfsRoot ? { sysfsRoot: options.sysfsRoot } : {}) });
+  const checks = (await doctorChecks({ ...(options.sysfsRoot ? { sysfsRoot: options.sysfsRoot } : {}) })).items;
   const gpus = await discoverGpus(new HostTarget(options.sysfsRoot ?? ''));
   const gfx = [...new Set(gpus.map((g) => g.gfx))];
   const rocm = checks.find((c) => c.area === 'ROCm');

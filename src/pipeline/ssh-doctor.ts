@@ -1,16 +1,14 @@
 import type { LoadedConfig } from '../config/load.js';
 import { InfraError } from '../model/errors.js';
 import { DutSupervisor } from '../targets/ssh/dut-supervisor.js';
-import { sshComplaint } from '../targets/ssh/ssh-connection.js';
+import { identityFileProblem, sshComplaint } from '../targets/ssh/ssh-connection.js';
 import { SshTarget } from '../targets/ssh/ssh-target.js';
 import { HostTarget } from '../targets/host.js';
 import type { Target } from '../targets/target.js';
-import type { DoctorOptions } from './doctor-check.js';
+import type { AddCheck as Add, DoctorOptions } from './doctor-check.js';
 import { which } from './which-program.js';
 import { sshEndpoint } from './ssh-endpoint.js';
 import { dirname, resolve } from 'node:path';
-
-type Add = (area: string, ok: boolean, found: string, fix?: string) => void;
 
 const KERNEL_SPACE_KIB = 512 * 1024; // an image, an initramfs and a module tree
 
@@ -35,7 +33,7 @@ export async function sshDoctor(loaded: LoadedConfig, options: DoctorOptions, ad
     path,
   );
   if (!endpoint) {
-    add('DUT', false, 'no machine named', 'set ssh.host in the config, or give --ssh USER@HOST');
+    add('DUT', false, 'no machine named', 'set ssh.host in the config, or give --ssh USER@HOST', true);
     return;
   }
   const host = new HostTarget();
@@ -44,15 +42,20 @@ export async function sshDoctor(loaded: LoadedConfig, options: DoctorOptions, ad
     ['rsync', 'rsync'],
   ] as const) {
     const found = await which(host, program);
-    add(`${program} (here)`, found !== undefined, found ?? 'not installed', `sudo apt-get install -y ${pkg}`);
+    add(`${program} (here)`, found !== undefined, found ?? 'not installed', `sudo apt-get install -y ${pkg}`, program === 'ssh');
   }
-  if (!endpoint.checkHostKey)
+  if (endpoint.hostKeyOff)
     add(
       'host key',
       false,
-      'not checked (--no-ssh-host-key-check / ssh.checkHostKey: false)',
+      `not checked (${endpoint.hostKeyOff})`,
       `ssh-keyscan -p ${endpoint.port ?? 22} ${endpoint.host} >> ~/.ssh/known_hosts, after checking the fingerprint`,
     );
+  const identityProblem = endpoint.identityFile ? identityFileProblem(endpoint.identityFile) : undefined;
+  if (identityProblem) {
+    add('identity file', false, identityProblem, `chmod 600 ${endpoint.identityFile}`, true);
+    return;
+  }
   const dut = new DutSupervisor({
     endpoint,
     settings: {
@@ -74,7 +77,7 @@ export async function sshDoctor(loaded: LoadedConfig, options: DoctorOptions, ad
   const who = `${endpoint.user ? `${endpoint.user}@` : ''}${endpoint.host}${endpoint.port ? `:${endpoint.port}` : ''}`;
   try {
     const conn = await dut.current();
-    add('SSH connection', true, `${who} (multiplexed)`);
+    add('SSH connection', true, `${who} (multiplexed)`, undefined, true);
     const run = (argv: string[]) => conn.run(argv, { timeoutMs: 30_000 });
     const root = dut.isRoot;
     const sudo = root ? undefined : await run(['sudo', '-n', 'true']);
@@ -83,6 +86,7 @@ export async function sshDoctor(loaded: LoadedConfig, options: DoctorOptions, ad
       root || sudo?.exitCode === 0,
       root ? 'logged in as root' : sudo?.exitCode === 0 ? 'passwordless sudo' : `no passwordless sudo: ${sshComplaint(sudo?.stderr ?? '')}`,
       `on the DUT: echo '${endpoint.user ?? 'USER'} ALL=(root) NOPASSWD: ALL' | sudo tee /etc/sudoers.d/svmtest`,
+      true,
     );
     const kexec = await run(['sh', '-c', 'command -v kexec']);
     const needsKexec = ssh.boot === 'kexec';
@@ -91,6 +95,7 @@ export async function sshDoctor(loaded: LoadedConfig, options: DoctorOptions, ad
       kexec.exitCode === 0 || !needsKexec,
       kexec.exitCode === 0 ? kexec.stdout.trim() : `not installed${needsKexec ? '' : ' (ssh.boot is not kexec)'}`,
       'on the DUT: sudo apt-get install -y kexec-tools',
+      true,
     );
     if (ssh.boot === 'grub') {
       const grub = await run(['sh', '-c', 'command -v grub-reboot && command -v update-grub']);
@@ -99,6 +104,7 @@ export async function sshDoctor(loaded: LoadedConfig, options: DoctorOptions, ad
         grub.exitCode === 0,
         grub.exitCode === 0 ? 'installed' : 'missing',
         'on the DUT: sudo apt-get install -y grub2-common; set GRUB_DEFAULT=saved in /etc/default/grub, then sudo update-grub',
+        true,
       );
     }
     const rsync = await run(['sh', '-c', 'command -v rsync']);
@@ -115,6 +121,7 @@ export async function sshDoctor(loaded: LoadedConfig, options: DoctorOptions, ad
       Number.isFinite(freeKiB) && freeKiB >= KERNEL_SPACE_KIB,
       Number.isFinite(freeKiB) ? `${Math.round(freeKiB / 1024)} MiB free under ${ssh.kernelDir}` : `cannot tell: ${sshComplaint(df.stderr)}`,
       `free at least ${KERNEL_SPACE_KIB / 1024} MiB under ${ssh.kernelDir}, or set ssh.kernelDir`,
+      ssh.boot !== 'none',
     );
     await machine(new SshTarget(dut, `DUT ${who}`));
   } catch (error) {
@@ -126,6 +133,7 @@ export async function sshDoctor(loaded: LoadedConfig, options: DoctorOptions, ad
       /Host key verification failed/.test(error.message)
         ? `check the DUT's fingerprint, then add it: ssh-keyscan -p ${endpoint.port ?? 22} ${endpoint.host} >> ${endpoint.knownHosts ?? '~/.ssh/known_hosts'}`
         : `check that ${who} is up and accepts your key: ssh ${endpoint.port ? `-p ${endpoint.port} ` : ''}${who.replace(/:\d+$/, '')} true`,
+      true,
     );
   } finally {
     await dut.close();

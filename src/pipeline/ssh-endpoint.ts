@@ -23,14 +23,32 @@ function parseOption(value: string): [string, string] {
   return [match[1]!, match[2]!];
 }
 
+/**
+ * ssh options that switch host-key checking off as surely as --no-ssh-host-key-check: the run must
+ * say so in the same words. (accept-new trusts whatever key a first connection meets.)
+ */
+function weakensHostKeyCheck(options: Readonly<Record<string, string>>): string | undefined {
+  for (const [key, value] of Object.entries(options)) {
+    const k = key.toLowerCase();
+    const v = value.trim().toLowerCase();
+    if (k === 'stricthostkeychecking' && ['no', 'off', 'accept-new', 'false'].includes(v)) return `${key}=${value}`;
+    if ((k === 'userknownhostsfile' || k === 'globalknownhostsfile') && v === '/dev/null') return `${key}=${value}`;
+  }
+  return undefined;
+}
+
 /** The DUT's address from flags over the config; undefined when neither names one. */
 export function sshEndpoint(ssh: Config['ssh'], request: RunRequest, path: (p: string | undefined) => string | undefined): SshEndpoint | undefined {
   const flag = request.ssh ? parseSshFlag(request.ssh) : undefined;
   const host = flag?.host ?? ssh.host;
   if (!host) return undefined;
+  // Whatever reaches ssh's command line as the destination must not be read as an option.
+  if (!flag && host.startsWith('-')) throw new InputError(`ssh.host "${host.slice(0, 60)}": a host name cannot start with -`);
   const user = flag?.user ?? ssh.user;
+  if (user?.startsWith('-')) throw new InputError(`${flag?.user ? '--ssh' : 'ssh.user'} "${user.slice(0, 60)}": a user name cannot start with -`);
   const port = flag?.port ?? ssh.port;
   const identityFile = request.sshIdentity ?? path(ssh.identityFile);
+  const options = { ...ssh.options, ...Object.fromEntries((request.sshOptions ?? []).map(parseOption)) };
   const knownHosts = path(ssh.knownHosts);
   return {
     host,
@@ -38,8 +56,21 @@ export function sshEndpoint(ssh: Config['ssh'], request: RunRequest, path: (p: s
     ...(port ? { port } : {}),
     ...(identityFile ? { identityFile } : {}),
     ...(knownHosts ? { knownHosts } : {}),
-    checkHostKey: request.sshNoHostKeyCheck ? false : ssh.checkHostKey,
-    options: { ...ssh.options, ...Object.fromEntries((request.sshOptions ?? []).map(parseOption)) },
+    ...hostKeyPolicy(ssh, request, options),
+    options,
     connectTimeoutS: CONNECT_TIMEOUT_S,
   };
+}
+
+/**
+ * Whether svmtest switches host-key checking off itself (the flag, the config key), and what left
+ * the host key unchecked — those, or an ssh option the user passes on as given — for the warning.
+ */
+function hostKeyPolicy(ssh: Config['ssh'], request: RunRequest, options: Readonly<Record<string, string>>): Pick<SshEndpoint, 'checkHostKey' | 'hostKeyOff'> {
+  if (request.sshNoHostKeyCheck) return { checkHostKey: false, hostKeyOff: '--no-ssh-host-key-check' };
+  if (!ssh.checkHostKey) return { checkHostKey: false, hostKeyOff: 'ssh.checkHostKey: false' };
+  const weakening = weakensHostKeyCheck(options);
+  const given = weakening && (request.sshOptions ?? []).some((o) => o.toLowerCase() === weakening.toLowerCase());
+  if (weakening) return { checkHostKey: true, hostKeyOff: given ? `--ssh-option ${weakening}` : `ssh.options ${weakening}` };
+  return { checkHostKey: true };
 }

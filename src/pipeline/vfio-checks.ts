@@ -43,8 +43,8 @@ function bindCommands(gpu: PciDevice): string {
 }
 
 /** GPU passthrough: IOMMU on, each AMD GPU in an IOMMU group, the ones in qemu.vfio bound to vfio-pci. */
-export async function vfioChecks(target: HostTarget, wanted: readonly string[]): Promise<DoctorCheck[]> {
-  const checks: DoctorCheck[] = [];
+export async function vfioChecks(target: HostTarget, wanted: readonly string[]): Promise<Array<Omit<DoctorCheck, 'required'>>> {
+  const checks: Array<Omit<DoctorCheck, 'required'>> = [];
   const groups = (await target.readDir('/sys/kernel/iommu_groups')) ?? [];
   checks.push({
     area: 'IOMMU (for GPU passthrough)',

@@ -24,8 +24,13 @@ describe('doctor, config and init', () => {
     const config = join(dir, 'c.yaml');
     writeFileSync(config, 'qemu:\n  vfio: ["0000:03:00.0", "0000:09:00.0"]\n');
     const r = await svmtest(['doctor', '-c', config, '--sysfs-root', sys, '--json']);
-    expect(r.exitCode, r.stderr).toBe(0);
-    const checks = JSON.parse(r.stdout) as Array<{ area: string; ok: boolean; found: string; fix?: string }>;
+    const report = JSON.parse(r.stdout) as {
+      ready: boolean;
+      target: string;
+      missing: string[];
+      items: Array<{ area: string; ok: boolean; found: string; fix?: string }>;
+    };
+    const checks = report.items;
     const byArea = (a: string) => checks.find((c) => c.area === a)!;
     expect(byArea('GPUs (KFD topology)')).toMatchObject({ ok: true, found: 'node 1: gfx90a MI210 (XNACK capable)' });
     expect(byArea('IOMMU (for GPU passthrough)')).toMatchObject({ ok: true, found: '1 IOMMU groups' });
@@ -36,6 +41,28 @@ describe('doctor, config and init', () => {
     const text = await svmtest(['doctor', '-c', config, '--sysfs-root', sys]);
     expect(text.stdout).toMatch(/^ok +GPUs \(KFD topology\)/m);
     expect(text.stdout).toMatch(/fix: /);
+  });
+
+  it('doctor exits 3 when the machine cannot run what the config asks, 0 when it can; --json has the fields a CI gate reads', async () => {
+    const dir = tempDir();
+    // The host target with ROCm's suites: this machine has no GPU and no suites, so it is not ready.
+    const host = join(dir, 'host.yaml');
+    writeFileSync(host, 'run:\n  target: host\n  suites: [kfdtest]\n');
+    const notReady = await svmtest(['doctor', '-c', host, '--rocm', join(dir, 'no-rocm'), '--json']);
+    expect(notReady.exitCode, notReady.stderr).toBe(3);
+    const report = JSON.parse(notReady.stdout) as { schemaVersion: number; kind: string; ready: boolean; target: string; missing: string[] };
+    expect(report).toMatchObject({ schemaVersion: 1, kind: 'doctor', ready: false, target: 'host' });
+    expect(report.missing).toEqual(expect.arrayContaining(['/dev/kfd', 'suite kfdtest']));
+    const text = await svmtest(['doctor', '-c', host, '--rocm', join(dir, 'no-rocm')]);
+    expect(text.exitCode).toBe(3);
+    expect(text.stdout).toMatch(/^MISSING +\/dev\/kfd/m);
+    expect(text.stdout).toMatch(/not ready for target host: \d+ required items? missing \(.*suite kfdtest/);
+    // QEMU with no suites of its own to find: what it needs here is QEMU and busybox, which CI installs.
+    const qemu = join(dir, 'qemu.yaml');
+    writeFileSync(qemu, 'run:\n  target: qemu\n  suites: []\n');
+    const ready = await svmtest(['doctor', '-c', qemu, '--json']);
+    expect(ready.exitCode, ready.stdout).toBe(0);
+    expect(JSON.parse(ready.stdout)).toMatchObject({ ready: true, target: 'qemu', missing: [] });
   });
 
   it('config --print shows each value with where it came from', async () => {

@@ -400,6 +400,7 @@ describe('the dashboard, in a real browser', () => {
         makeRun('gpusvm', [result('evil', XSS, 'fail', { message: '<script>window.__xss=2</script>' })], {
           environment: env,
           startedAt: '2026-11-06T02:00:00.000Z',
+          warnings: [`the DUT's SSH host key was not checked (--ssh-option StrictHostKeyChecking=no): the machine tested may not be ${XSS}`],
         }),
       ),
     );
@@ -435,6 +436,10 @@ describe('the dashboard, in a real browser', () => {
       await page.goto(`file://${join(site, 'index.html')}`);
       await page.waitForSelector('body[data-ready=true]');
       expect(await page.locator('#latest .card h3').first().textContent()).toBe(`no GPU — ${night(6)}`);
+      // A run's warning stays with it through history into the overview, as text.
+      expect(await page.locator('#warnings li').first().textContent()).toBe(
+        `${night(6)} gpusvm on no GPU: the DUT's SSH host key was not checked (--ssh-option StrictHostKeyChecking=no): the machine tested may not be ${XSS}`,
+      );
       await page.screenshot({ path: join(REPO_ROOT, 'test', '.tmp', 'dashboard.png') });
 
       await page.goto(`file://${join(site, 'index.html')}#regressions`);

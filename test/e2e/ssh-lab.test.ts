@@ -1,4 +1,4 @@
-import { copyFileSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, copyFileSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ComparisonFile } from '../../src/model/comparison.js';
@@ -211,7 +211,7 @@ describe('svmtest run --target ssh (the DUT: a QEMU guest with sshd)', () => {
     expect(readRunFile(out).tests.map((t) => t.status)).toEqual(['pass', 'pass', 'pass']);
     expect((await lab.ssh('cat /proc/cmdline')).stdout).toMatch(/svmtest\.lab_variant=gpusvm svmtest\.dut_boot=/);
     const doctor = await svmtest(['doctor', '-c', config, '--target', 'ssh', '--json']);
-    const checks = JSON.parse(doctor.stdout) as Array<{ area: string; ok: boolean; found: string }>;
+    const checks = (JSON.parse(doctor.stdout) as { items: Array<{ area: string; ok: boolean; found: string }> }).items;
     expect(checks.find((c) => c.area === 'root or sudo')).toMatchObject({ ok: true, found: 'passwordless sudo' });
   }, 600_000);
 
@@ -371,11 +371,69 @@ describe('svmtest run --target ssh (the DUT: a QEMU guest with sshd)', () => {
     expect(readRunFile(out).run.warnings?.join('\n')).toMatch(/host key was not checked/);
   }, 300_000);
 
+  it('ssh options that weaken host-key checking warn like --no-ssh-host-key-check; a readable key and a host that is an option are refused', async () => {
+    const otherKey = join(dir, 'known_hosts_wrong');
+    writeFileSync(otherKey, `[127.0.0.1]:${lab.port} ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIHGOHBA6ZXd8IzjUDZiTnBHHJmk1fmOihhHFQwYSLZ9e\n`);
+    // (writeConfig writes dir/svmtest.yaml: each config is used before the next one replaces it.)
+    const wrong = writeConfig(dir, {}, { ssh: lab.sshConfig({ boot: 'none', knownHosts: otherKey }) });
+    const base = ['--suite-file', suite, '--target', 'ssh', '-f', 'fixture/Basic.Passes'];
+    // doctor is a gate that can fail: a connection refused for its host key is exit 3, and --json says what is missing.
+    const doctor = await svmtest(['doctor', '-c', wrong, '--target', 'ssh', '--json']);
+    expect(doctor.exitCode, doctor.stderr).toBe(3);
+    const report = JSON.parse(doctor.stdout) as { ready: boolean; missing: string[] };
+    expect(report.ready).toBe(false);
+    expect(report.missing).toContain('SSH connection');
+    // StrictHostKeyChecking=no reaches a host whose key is wrong: the run must say so everywhere.
+    const out = join(dir, 'weak-option');
+    const r = await svmtest(['run', '-c', wrong, ...base, '-o', out, '--ssh-option', 'StrictHostKeyChecking=no', '-r', 'terminal,markdown']);
+    expect(r.exitCode, r.stderr).toBe(0);
+    const warning = /the DUT's SSH host key was not checked \(--ssh-option StrictHostKeyChecking=no\)/;
+    expect(readRunFile(out).run.warnings?.join('\n')).toMatch(warning);
+    expect(r.stdout + r.stderr).toMatch(warning);
+    // Markdown escapes its punctuation; the words are the same.
+    expect(readFileSync(join(out, 'summary.md'), 'utf8').replaceAll('\\', '')).toMatch(warning);
+    // accept-new trusts whatever key a first connection meets.
+    const empty = join(dir, 'known_hosts_empty');
+    writeFileSync(empty, '');
+    const fresh = writeConfig(dir, {}, { ssh: lab.sshConfig({ boot: 'none', knownHosts: empty, options: { StrictHostKeyChecking: 'accept-new' } }) });
+    const acceptNew = await svmtest(['run', '-c', fresh, ...base, '-o', join(dir, 'accept-new')]);
+    expect(acceptNew.exitCode, acceptNew.stderr).toBe(0);
+    expect(readRunFile(join(dir, 'accept-new')).run.warnings?.join('\n')).toMatch(/not checked \(ssh\.options StrictHostKeyChecking=accept-new\)/);
+    // A private key others can read: ssh would only say "Permission denied (publickey)".
+    const readable = join(dir, 'readable_key');
+    copyFileSync(lab.identity, readable);
+    chmodSync(readable, 0o644);
+    const key = await svmtest([
+      'run',
+      '-c',
+      writeConfig(dir, {}, { ssh: lab.sshConfig({ boot: 'none', identityFile: readable }) }),
+      ...base,
+      '-o',
+      join(dir, 'key'),
+    ]);
+    expect(key.exitCode, key.stderr).toBe(2);
+    expect(key.stderr).toMatch(/mode 0644 lets others read the private key.*fix: chmod 600/);
+    // A host that would reach ssh as an option.
+    const optionHost = writeConfig(dir, {}, { ssh: lab.sshConfig({ boot: 'none', host: '-oProxyCommand=touch /tmp/svmtest-pwned' }) });
+    const hostile = await svmtest(['run', '-c', optionHost, ...base, '-o', join(dir, 'option-host')]);
+    expect(hostile.exitCode, hostile.stderr).toBe(2);
+    expect(hostile.stderr.trim()).toBe('svmtest: ssh.host "-oProxyCommand=touch /tmp/svmtest-pwned": a host name cannot start with -');
+  }, 300_000);
+
   it('doctor --target ssh checks the DUT: connection, root, kexec-tools, kernel log, disk, power and console commands', async () => {
     const config = writeConfig(dir, {}, { ssh: lab.sshConfig({ powerCommand: lab.powerCommand }) });
     const r = await svmtest(['doctor', '-c', config, '--target', 'ssh', '--json']);
-    expect(r.exitCode, r.stderr).toBe(0);
-    const checks = JSON.parse(r.stdout) as Array<{ area: string; ok: boolean; found: string; fix?: string }>;
+    // The lab DUT has no GPU: it cannot run the configured suites, and doctor says so with exit 3.
+    expect(r.exitCode, r.stderr).toBe(3);
+    const report = JSON.parse(r.stdout) as {
+      ready: boolean;
+      missing: string[];
+      items: Array<{ area: string; ok: boolean; found: string; fix?: string; required: boolean }>;
+    };
+    expect(report.ready).toBe(false);
+    expect(report.missing).toEqual(expect.arrayContaining(['/dev/kfd', 'GPUs (KFD topology)']));
+    expect(report.missing).not.toContain('SSH connection');
+    const checks = report.items;
     const check = (area: string) => checks.find((c) => c.area === area);
     expect(check('SSH connection')).toMatchObject({ ok: true });
     expect(check('root or sudo')).toMatchObject({ ok: true, found: 'logged in as root' });

@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, statSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { InfraError } from '../../model/errors.js';
@@ -20,7 +20,7 @@ export function sshOptions(endpoint: SshEndpoint, controlPath: string): string[]
     ...(endpoint.user ? o('User', endpoint.user) : []),
     ...(endpoint.identityFile ? [...o('IdentityFile', endpoint.identityFile), ...o('IdentitiesOnly', 'yes')] : []),
     ...(endpoint.knownHosts ? o('UserKnownHostsFile', endpoint.knownHosts) : []),
-    // Only when asked (ssh.checkHostKey: false, --ssh-no-host-key-check); the run then says so.
+    // Only when asked (ssh.checkHostKey: false, --no-ssh-host-key-check); the run then says so.
     ...(endpoint.checkHostKey ? [] : [...o('StrictHostKeyChecking', 'no'), ...o('UserKnownHostsFile', '/dev/null'), ...o('LogLevel', 'ERROR')]),
     ...Object.entries(endpoint.options).flatMap(([key, value]) => o(key, value)),
   ];
@@ -32,7 +32,32 @@ export function sshComplaint(stderr: string): string {
     .split('\n')
     .map((l) => l.trim())
     .filter((l) => l && !l.startsWith('Warning: Permanently added'));
-  return lines.at(-1) ?? 'no message from ssh';
+  const last = lines.at(-1) ?? 'no message from ssh';
+  // ssh's reason is lines above its last one: say it, and how to fix it.
+  const unprotected = /^Permissions (0\d+) for '(.+)' are too open\.$/m.exec(stderr);
+  if (unprotected)
+    return `${last} — ssh ignored the identity file ${unprotected[2]}: mode ${unprotected[1]} lets others read it; fix: chmod 600 ${unprotected[2]}`;
+  return last;
+}
+
+/**
+ * An identity file ssh would refuse: a private key others can read (ssh then says only "Permission
+ * denied (publickey)"). Returns why and the fix, or undefined when it is usable.
+ */
+export function identityFileProblem(file: string): string | undefined {
+  let stat: ReturnType<typeof statSync>;
+  try {
+    stat = statSync(file);
+  } catch {
+    return `ssh identity file ${file}: no such file`;
+  }
+  if (!stat.isFile()) return `ssh identity file ${file}: not a regular file`;
+  const mode = stat.mode & 0o777;
+  // ssh checks this only for keys the user owns (root's keys included).
+  if (stat.uid === process.getuid?.() && (mode & 0o077) !== 0) {
+    return `ssh identity file ${file}: mode 0${mode.toString(8)} lets others read the private key, so ssh refuses it ("Permission denied (publickey)"); fix: chmod 600 ${file}`;
+  }
+  return undefined;
 }
 
 /**

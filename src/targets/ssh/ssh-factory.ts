@@ -3,6 +3,7 @@ import { resolve } from 'node:path';
 import { InfraError, InputError } from '../../model/errors.js';
 import type { TargetFactory } from '../factory.js';
 import { DutSupervisor } from './dut-supervisor.js';
+import { identityFileProblem } from './ssh-connection.js';
 import { SshTarget } from './ssh-target.js';
 
 function onPath(program: string): boolean {
@@ -25,13 +26,15 @@ export const sshFactory: TargetFactory = {
     ] as const) {
       if (file && !existsSync(file)) throw new InputError(`ssh ${what} ${file}: no such file`);
     }
+    const identityProblem = endpoint.identityFile ? identityFileProblem(endpoint.identityFile) : undefined;
+    if (identityProblem) throw new InputError(identityProblem);
     if (ssh.kernel && !statSync(ssh.kernel).isFile()) throw new InputError(`--kernel ${ssh.kernel}: not a file`);
     if (ssh.modules && !existsSync(resolve(ssh.modules, 'lib', 'modules')))
       throw new InputError(`--modules ${ssh.modules}: expected a directory holding lib/modules/<release>`);
     if (ssh.kernel && ssh.boot === 'none') settings.note(`ssh.boot is none: the DUT's running kernel is under test, ${ssh.kernel} is not deployed`);
-    const warnings = endpoint.checkHostKey
-      ? []
-      : [`the DUT's SSH host key was not checked (ssh.checkHostKey: false / --ssh-no-host-key-check): the machine tested may not be ${endpoint.host}`];
+    const warnings = endpoint.hostKeyOff
+      ? [`the DUT's SSH host key was not checked (${endpoint.hostKeyOff}): the machine tested may not be ${endpoint.host}`]
+      : [];
     return async () => {
       const dut = new DutSupervisor({ endpoint, settings: ssh, consoleLog: settings.files.console, note: settings.note });
       const who = `${endpoint.user ? `${endpoint.user}@` : ''}${endpoint.host}${endpoint.port ? `:${endpoint.port}` : ''}`;

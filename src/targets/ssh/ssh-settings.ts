@@ -5,7 +5,10 @@ export interface SshEndpoint {
   readonly port?: number;
   readonly identityFile?: string;
   readonly knownHosts?: string;
+  /** False: svmtest itself turns host-key checking off (--no-ssh-host-key-check, ssh.checkHostKey: false). */
   readonly checkHostKey: boolean;
+  /** Set whenever the host key is not checked: what left it so (that flag or key, or an ssh option), for the warning. */
+  readonly hostKeyOff?: string;
   readonly options: Readonly<Record<string, string>>;
   readonly connectTimeoutS: number;
 }
