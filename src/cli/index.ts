@@ -6,6 +6,7 @@ import { toolVersion } from '../model/version.js';
 import { checkEnvironment } from '../model/env-vars.js';
 import { FLAG_RANGES, numberFlag } from './number-flag.js';
 import { action, exitCodeForError } from './action.js';
+import { EXIT_CODES_HELP } from './exit-codes-help.js';
 
 // Commands load their modules on first use, so `svmtest --version` and `--help` stay fast.
 const collect = (value: string, previous: string[] = []) => [...previous, value];
@@ -86,7 +87,7 @@ function targetOptions(command: Command): Command {
     .option('--ssh-option <key=value>', 'ssh: an ssh_config option, e.g. ProxyJump=bastion; repeatable', collect, [])
     .option('--no-ssh-host-key-check', "ssh: do not check the DUT's host key (every report then says so)")
     .option('-s, --suite <name>', 'built-in suite to run (kfdtest, rocrtst, hip-tests); repeatable', collect, [])
-    .option('--suite-file <file>', 'a suite defined in any YAML file (see suites/README.md); repeatable', collect, [])
+    .option('--suite-file <file>', 'a suite defined in any YAML file (its keys: README.md, "Suites"); repeatable', collect, [])
     .option('--profile <name>', 'test selection: svm (the SVM-relevant tests) or full')
     .option('-f, --filter <glob>', 'only tests whose suite/name matches; a leading - excludes; repeatable', collect, [])
     .option('--shard <i/n>', 'run only shard i of n (a stable partition of the selected tests)', shardFlag)
@@ -247,6 +248,13 @@ program
   .option('--no-ssh-host-key-check', "ssh: do not check the DUT's host key")
   .option('--json', 'machine-readable output')
   .action(action(async (opts) => (await import('./doctor.js')).doctorCommand(opts)));
+
+program
+  .command('exit-codes')
+  .description('what each exit code means (also: svmtest help exit-codes)')
+  .addHelpText('after', `\n${EXIT_CODES_HELP}`)
+  .action(() => void process.stdout.write(`${EXIT_CODES_HELP}\n`));
+program.addHelpText('after', '\nExit codes: 0 ok, 1 regressions, 2 usage or input error, 3 infrastructure, 130 interrupted (svmtest help exit-codes).');
 
 try {
   trace('cli loaded');

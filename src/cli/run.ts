@@ -102,7 +102,6 @@ export async function runCommand(flags: RunFlags): Promise<ExitCode> {
     interrupts.dispose();
   }
   const { run, dir, request } = result;
-  for (const check of run.run.preflight ?? []) if (!check.ok) note(`preflight failed — ${check.name}: expected ${check.expected}, found ${check.found}`);
   await renderReports({ kind: 'run', run }, flags.reporter, dir.root);
   note(`run.json and logs in ${dir.root}`);
   if (run.run.status === 'interrupted') note(`resume with: svmtest run --resume ${dir.root}`);

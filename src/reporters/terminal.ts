@@ -65,7 +65,12 @@ function renderRun(run: RunFile, screen: Screen): void {
     if (!check.ok)
       out.push(c.red(`  preflight ${neutralizeLine(check.name)}: expected ${firstLine(check.expected, 300)}, found ${firstLine(check.found, 300)}`));
   }
-  for (const e of run.errors) out.push(c.red(`  infrastructure error (${neutralizeLine(e.stage)}): ${firstLine(e.message)}`));
+  // A failed preflight check is shown once, above: its error says the same.
+  const shownChecks = new Set((run.run.preflight ?? []).filter((k) => !k.ok).map((k) => `${k.name}: expected ${k.expected}, found ${k.found}`));
+  for (const e of run.errors) {
+    if (e.stage === 'preflight' && shownChecks.has(e.message)) continue;
+    out.push(c.red(`  infrastructure error (${neutralizeLine(e.stage)}): ${firstLine(e.message)}`));
+  }
   out.push(
     `  ${
       statusCounts(run.tests)

@@ -1,4 +1,4 @@
-import { readFileSync, writeFileSync, mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { svmtest, tempDir } from '../helpers/cli.js';
@@ -11,6 +11,20 @@ describe('svmtest CLI (built)', () => {
     const r = await svmtest(['--help']);
     expect(r.exitCode).toBe(0);
     for (const cmd of ['parse', 'compare', 'report']) expect(r.stdout).toMatch(new RegExp(`\\n  ${cmd} .+  \\S`));
+  });
+
+  it('exit codes have their own help topic; every --help names files that exist', async () => {
+    const topic = await svmtest(['help', 'exit-codes']);
+    expect(topic.exitCode, topic.stderr).toBe(0);
+    for (const code of ['0', '1', '2', '3', '130']) expect(topic.stdout).toMatch(new RegExp(`^  ${code} +\\S`, 'm'));
+    expect(topic.stdout).not.toMatch(/Commands:/);
+    expect((await svmtest(['--help'])).stdout).toMatch(/svmtest help exit-codes/);
+    for (const command of ['run', 'list', 'ci', 'compare', 'doctor', 'history', 'dashboard']) {
+      const help = await svmtest([command, '--help']);
+      for (const [, file] of help.stdout.matchAll(/\b((?:suites|config|docs|schema)\/[\w./-]+\.\w+)/g)) {
+        expect(existsSync(join(REPO_ROOT, file!)), `${command} --help names ${file}`).toBe(true);
+      }
+    }
   });
 
   it('an unknown option is a usage error: exit 2, one line, no stack', async () => {
