@@ -1,4 +1,5 @@
-import { chmodSync, copyFileSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, copyFileSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ComparisonFile } from '../../src/model/comparison.js';
@@ -369,6 +370,37 @@ describe('svmtest run --target ssh (the DUT: a QEMU guest with sshd)', () => {
     ]);
     expect(ok.exitCode, ok.stderr).toBe(0);
     expect(readRunFile(out).run.warnings?.join('\n')).toMatch(/host key was not checked/);
+  }, 300_000);
+
+  it('nothing svmtest started on the DUT outlives it: kill -9, or a second Ctrl-C while a test ignores SIGTERM; the control directory goes too', async () => {
+    const config = writeConfig(dir, {}, { ssh: lab.sshConfig({ boot: 'none' }) });
+    const onDut = async () => (await lab.ssh('pgrep -f "[e]ngine_tests.*Hang" || true')).stdout.trim();
+    const muxDirs = () => readdirSync(tmpdir()).filter((d) => d.startsWith('svmtest-sshmux-'));
+    const before = new Set(muxDirs());
+    for (const how of ['kill -9', 'Ctrl-C twice'] as const) {
+      const out = join(dir, `outlive-${how.replace(/\W/g, '')}`);
+      const child = svmtest(['run', '-c', config, '--suite-file', suite, '--target', 'ssh', '-o', out, '-f', 'fixture/Hang.IgnoresTerm', '--timeout', '300']);
+      const deadline = Date.now() + 60_000;
+      while ((await onDut()) === '') {
+        if (Date.now() > deadline) throw new Error(`the test never started on the DUT (${how})`);
+        await new Promise((r) => setTimeout(r, 300));
+      }
+      if (how === 'kill -9') child.kill('SIGKILL');
+      else {
+        child.kill('SIGINT');
+        await new Promise((r) => setTimeout(r, 1000)); // the test ignores the SIGTERM the first one sends
+        child.kill('SIGINT');
+      }
+      await child.catch(() => undefined);
+      const gone = Date.now() + 15_000;
+      while ((await onDut()) !== '' && Date.now() < gone) await new Promise((r) => setTimeout(r, 300));
+      expect(await onDut(), `${how}: the test still runs on the DUT:\n${(await lab.ssh('ps -eo pid,pgid,ppid,stat,args | grep -v "\\["; ls -la /tmp/svmtest-groups; cat /tmp/svmtest-groups/*')).stdout}`).toBe('');
+      await new Promise((r) => setTimeout(r, 3000)); // the reaper's grace before it removes
+      expect(
+        muxDirs().filter((d) => !before.has(d)),
+        `${how}: control directory left behind`,
+      ).toEqual([]);
+    }
   }, 300_000);
 
   it('ssh options that weaken host-key checking warn like --no-ssh-host-key-check; a readable key and a host that is an option are refused', async () => {

@@ -1,5 +1,5 @@
-import { execFileSync, spawnSync } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
@@ -8,10 +8,25 @@ import { startGroup } from '../../src/targets/host-process.js';
 import { CommandChannel } from '../../src/targets/ssh/command-channel.js';
 import { checkBooted } from '../../src/targets/ssh/kernel-boot.js';
 import { bzImageRelease } from '../../src/targets/ssh/kernel-image.js';
-import { groupCommand, quoteArgv, quoteWord } from '../../src/targets/ssh/remote-shell.js';
+import { GROUPS_DIR, groupCommand, quoteArgv, quoteWord, sweepCommand } from '../../src/targets/ssh/remote-shell.js';
 import { sshOptions } from '../../src/targets/ssh/ssh-connection.js';
 import { exitFromStatus as exitOf } from '../../src/targets/qemu/agent-request.js';
 import { tempDir } from '../helpers/cli.js';
+
+/** A command line run by sh as sshd would, its stdin held open until it ends. */
+function runHoldingStdin(line: string): Promise<{ stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    const child = spawn('sh', ['-c', line], { stdio: ['pipe', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout!.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
+    child.on('close', () => {
+      child.stdin!.destroy();
+      resolve({ stdout, stderr });
+    });
+  });
+}
 
 /** What a POSIX shell makes of a command line: its words, as printf sees them. */
 function wordsAfter(shell: string, line: string): string[] {
@@ -43,9 +58,10 @@ describe('quoting for the remote shell', () => {
     expect(() => quoteArgv([])).toThrow(/empty/);
   });
 
-  it('a grouped command announces its process group and its exit status (128+N for signal N)', () => {
+  it('a grouped command announces its process group and its exit status (128+N for signal N)', async () => {
     const line = groupCommand({ argv: ['sh', '-c', 'echo out; echo err >&2; exit 7'], env: { A_B: "x'y" }, cwd: '/' });
-    const result = spawnSync('sh', ['-c', line], { encoding: 'utf8' });
+    // As sshd runs it, with the connection's stdin open for as long as the command runs.
+    const result = await runHoldingStdin(line);
     expect(result.stdout).toBe('out\n');
     const lines = result.stderr.trim().split('\n');
     expect(lines[0]).toMatch(/^@svmtest-pgid \d+$/);
@@ -53,6 +69,44 @@ describe('quoting for the remote shell', () => {
     expect(() => groupCommand({ argv: ['true'], env: { 'A;B': '1' } })).toThrow(/not a valid name/);
     expect(exitOf(7)).toEqual({ exitCode: 7, signal: null });
     expect(exitOf(139)).toEqual({ exitCode: null, signal: 'SIGSEGV' });
+  });
+});
+
+describe('nothing started on the DUT outlives svmtest', () => {
+  const alive = (pid: number) => spawnSync('kill', ['-0', String(pid)]).status === 0;
+  const sleepUntil = async (check: () => boolean, ms: number) => {
+    for (const end = Date.now() + ms; Date.now() < end; await new Promise((r) => setTimeout(r, 50))) if (check()) return true;
+    return check();
+  };
+
+  it('when the connection (its stdin) closes, the guard kills the whole group, a child that ignores SIGTERM too', async () => {
+    const dir = tempDir();
+    const pidFile = join(dir, 'pid');
+    const line = groupCommand({ argv: ['sh', '-c', `trap '' TERM; echo $$ > ${pidFile}; while :; do sleep 0.1; done`] });
+    const child = spawn('sh', ['-c', line], { stdio: ['pipe', 'ignore', 'ignore'] });
+    expect(await sleepUntil(() => existsSync(pidFile) && readFileSync(pidFile, 'utf8').endsWith('\n'), 5000)).toBe(true);
+    const pid = Number(readFileSync(pidFile, 'utf8'));
+    expect(alive(pid)).toBe(true);
+    child.stdin!.end(); // svmtest (or its connection) is gone
+    expect(await sleepUntil(() => !alive(pid), 6000), 'the test outlived its connection').toBe(true);
+  });
+
+  it('the next connection sweeps a recorded group whose guard is gone, and leaves one whose guard lives', async () => {
+    const orphan = spawn('setsid', ['sh', '-c', 'while :; do sleep 0.1; done'], { stdio: 'ignore', detached: false });
+    const guarded = spawn('setsid', ['sh', '-c', 'while :; do sleep 0.1; done'], { stdio: 'ignore', detached: false });
+    const guard = spawn('sleep', ['30'], { stdio: 'ignore' });
+    await new Promise((r) => setTimeout(r, 200));
+    mkdirSync(GROUPS_DIR, { recursive: true });
+    writeFileSync(join(GROUPS_DIR, String(orphan.pid)), '999999999\n'); // a guard that no longer exists
+    writeFileSync(join(GROUPS_DIR, String(guarded.pid)), `${guard.pid}\n`);
+    const [shell, ...args] = sweepCommand();
+    const swept = spawnSync(shell!, args, { encoding: 'utf8' });
+    expect(swept.stdout).toContain(`swept ${orphan.pid}`);
+    expect(await sleepUntil(() => !alive(orphan.pid!), 3000)).toBe(true);
+    expect(alive(guarded.pid!)).toBe(true);
+    expect(existsSync(join(GROUPS_DIR, String(orphan.pid)))).toBe(false);
+    for (const p of [guarded, guard]) p.kill('SIGKILL');
+    rmSync(join(GROUPS_DIR, String(guarded.pid)), { force: true });
   });
 });
 

@@ -6,7 +6,7 @@ import { startGroup, type StartedGroup } from '../host-process.js';
 import { GuestConsole } from '../qemu/guest-console.js';
 import { monotonicSeconds } from '../qemu/heartbeat-watchdog.js';
 import { bootCmdline, checkBooted, deployKernel, dutState, newToken, privileged, startBoot, restoreDefault, type DeployedKernel } from './kernel-boot.js';
-import { quoteArgv } from './remote-shell.js';
+import { quoteArgv, sweepCommand } from './remote-shell.js';
 import { DutMarks } from './dut-marks.js';
 import { KernelLogUnavailable } from '../target.js';
 import type { KernelMarkWriter } from '../kernel-marks.js';
@@ -164,6 +164,16 @@ export class DutSupervisor {
     return conn;
   }
 
+  /** Kills what an earlier svmtest left running on the DUT (see sweepCommand), and says so. */
+  private async sweep(conn: SshConnection): Promise<void> {
+    let swept = await conn.run(privileged(this.root, sweepCommand()), { timeoutMs: 30_000 });
+    if (swept.exitCode !== 0 && !this.root) swept = await conn.run(sweepCommand(), { timeoutMs: 30_000 });
+    const groups = swept.stdout.split('\n').filter((l) => l.startsWith('swept '));
+    if (groups.length > 0) {
+      this.options.note(`killed ${groups.length} process group(s) an earlier svmtest left running on the DUT (${groups.map((g) => g.slice(6)).join(', ')})`);
+    }
+  }
+
   /** Opens a connection: at once (a first connect fails fast with ssh's reason), or waiting for a booting DUT. */
   private async connect(mode: 'connect' | 'wait'): Promise<SshConnection> {
     const { endpoint, settings, note } = this.options;
@@ -176,6 +186,7 @@ export class DutSupervisor {
         await conn.open(endpoint.connectTimeoutS * 1000 + 5000);
         this.root = (await conn.run(['id', '-u'])).stdout.trim() === '0';
         this.kmsgReadable = (await conn.run(privileged(this.root, ['test', '-r', '/dev/kmsg']))).exitCode === 0;
+        await this.sweep(conn);
         await this.beat(conn);
         return conn;
       } catch (error) {

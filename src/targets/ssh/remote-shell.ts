@@ -21,17 +21,56 @@ export function quoteArgv(argv: readonly string[]): string {
 export const PGID_MARK = '@svmtest-pgid ';
 export const RC_MARK = '@svmtest-rc ';
 
+/** Where the DUT records the process groups svmtest started and their guards (one file per group). */
+export const GROUPS_DIR = '/tmp/svmtest-groups';
+
 /**
  * A command started in its own session on the DUT, so a timeout can kill everything it started by
  * its process group: the wrapper shell announces its group id on stderr first, waits for the
  * command, and announces its exit status (128+N for signal N) last.
+ *
+ * Nothing it starts may outlive svmtest: a guard in the group reads the connection's stdin (which
+ * svmtest holds open and never writes), and when it closes — svmtest killed, the connection gone —
+ * the guard sends the group SIGTERM, then SIGKILL 2 s later (it ignores SIGTERM itself). The group
+ * and its guard are recorded in GROUPS_DIR, so the next connection can sweep a group whose guard
+ * did not live to do so (sweepCommand).
  */
 export function groupCommand(spec: { argv: readonly string[]; env?: Readonly<Record<string, string>>; cwd?: string }): string {
   const env = Object.entries(spec.env ?? {}).map(([k, v]) => {
     if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(k)) throw new InputError(`environment variable name "${k}": not a valid name`);
     return `${k}=${v}`;
   });
-  const wrapper = `echo "${PGID_MARK}$$" >&2; "$@" </dev/null; echo "${RC_MARK}$?" >&2`;
+  const wrapper = [
+    `pg=$$; rec=${GROUPS_DIR}/$pg`,
+    `echo "${PGID_MARK}$pg" >&2`,
+    // fd 3: the connection's stdin (a background job's own stdin would be /dev/null).
+    'exec 3<&0',
+    `( trap '' TERM; while read -r _; do :; done; kill -TERM -$pg 2>/dev/null; sleep 2; kill -KILL -$pg 2>/dev/null ) <&3 >/dev/null 2>&1 &`,
+    'guard=$!',
+    `mkdir -p ${GROUPS_DIR} 2>/dev/null && echo "$guard" > "$rec" 2>/dev/null`,
+    '"$@" </dev/null 3<&-; rc=$?',
+    'kill -KILL "$guard" 2>/dev/null; rm -f "$rec"',
+    `echo "${RC_MARK}$rc" >&2`,
+  ].join('\n');
   const run = quoteArgv(['setsid', '-w', 'sh', '-c', wrapper, 'svmtest', 'env', ...env, ...spec.argv]);
   return spec.cwd ? `cd ${quoteWord(spec.cwd)} && exec ${run}` : `exec ${run}`;
+}
+
+/**
+ * Run when a connection opens: every recorded group whose guard is gone (a connection that ended
+ * without the guard acting) is killed, so a later --resume never runs beside an earlier test.
+ * A group whose guard lives belongs to a connection that is still open, and is left alone.
+ */
+export function sweepCommand(): string[] {
+  const script = [
+    `for rec in ${GROUPS_DIR}/*; do`,
+    '  [ -f "$rec" ] || continue',
+    '  pg=${rec##*/}; guard=$(cat "$rec" 2>/dev/null)',
+    '  case "$pg$guard" in *[!0-9]*|"") rm -f "$rec"; continue ;; esac',
+    '  kill -0 "$guard" 2>/dev/null && continue',
+    '  if kill -0 -"$pg" 2>/dev/null; then kill -KILL -"$pg" 2>/dev/null && echo "swept $pg"; fi',
+    '  rm -f "$rec"',
+    'done',
+  ].join('\n');
+  return ['sh', '-c', script];
 }

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { InfraError } from '../../model/errors.js';
 import { startGroup, type StartedGroup } from '../host-process.js';
+import { processReaper } from '../reaper.js';
 import { type ChannelResult, CommandChannel } from './command-channel.js';
 import { quoteArgv } from './remote-shell.js';
 import type { SshEndpoint } from './ssh-settings.js';
@@ -71,7 +72,10 @@ export class SshConnection {
   private readonly socketDir = mkdtempSync(join(tmpdir(), 'svmtest-sshmux-'));
   readonly controlPath = join(this.socketDir, 'master');
 
-  constructor(readonly endpoint: SshEndpoint) {}
+  constructor(readonly endpoint: SshEndpoint) {
+    // A kill -9 of svmtest leaves no control directory behind: the reaper removes it.
+    processReaper.removeOnExit(this.socketDir);
+  }
 
   get options(): string[] {
     return sshOptions(this.endpoint, this.controlPath);
@@ -188,5 +192,6 @@ export class SshConnection {
     }
     this.master = undefined;
     rmSync(this.socketDir, { recursive: true, force: true });
+    processReaper.forget(this.socketDir);
   }
 }

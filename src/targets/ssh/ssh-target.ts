@@ -72,7 +72,9 @@ export class SshTarget implements Target {
       }
       let rc: number | undefined;
       let death: string | undefined;
-      const started = conn.start(groupCommand(spec));
+      // stdin held open, never written: its end is the DUT-side guard's signal that svmtest is gone.
+      const started = conn.start(groupCommand(spec), { stdin: true });
+      started.child.stdin!.on('error', () => undefined);
       stopLocal = () => started.kill('SIGKILL');
       const unsubscribe = this.dut.onDeath((signal) => {
         death = signal;
@@ -100,6 +102,7 @@ export class SshTarget implements Target {
         closed.push(new Promise((resolve) => reader.once('close', () => resolve())));
       }
       const exit = await started.done;
+      started.child.stdin!.destroy();
       await Promise.all(closed);
       unsubscribe();
       if (death) return { exitCode: null, signal: death };
