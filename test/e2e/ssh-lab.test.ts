@@ -394,7 +394,10 @@ describe('svmtest run --target ssh (the DUT: a QEMU guest with sshd)', () => {
       await child.catch(() => undefined);
       const gone = Date.now() + 15_000;
       while ((await onDut()) !== '' && Date.now() < gone) await new Promise((r) => setTimeout(r, 300));
-      expect(await onDut(), `${how}: the test still runs on the DUT:\n${(await lab.ssh('ps -eo pid,pgid,ppid,stat,args | grep -v "\\["; ls -la /tmp/svmtest-groups; cat /tmp/svmtest-groups/*')).stdout}`).toBe('');
+      expect(
+        await onDut(),
+        `${how}: the test still runs on the DUT:\n${(await lab.ssh('ps -eo pid,pgid,ppid,stat,args | grep -v "\\["; ls -la /tmp/svmtest-groups; cat /tmp/svmtest-groups/*')).stdout}`,
+      ).toBe('');
       await new Promise((r) => setTimeout(r, 3000)); // the reaper's grace before it removes
       expect(
         muxDirs().filter((d) => !before.has(d)),
