@@ -169,9 +169,17 @@ export const configSchema = z
         /** Reboot the DUT into its default kernel at the end of the run (and on Ctrl-C). */
         restore: z.boolean().default(false),
         /** Power-cycles a dead DUT (run on this machine), e.g. [ipmitool, -I, lanplus, -H, bmc1, chassis, power, cycle]. */
-        powerCommand: z.array(z.string()).optional(),
+        powerCommand: z.array(z.string()).nonempty().optional(),
+        /** Or, as in LAVA's device dictionaries: power off, wait powerOffDelay s, power on (e.g. [ipmitool, …, chassis, power, off]). */
+        powerOff: z.array(z.string()).nonempty().optional(),
+        powerOn: z.array(z.string()).nonempty().optional(),
+        /** Proves the DUT went off and came back on: exit 0 and "on"/"off" in its output (e.g. [ipmitool, …, chassis, power, status]). */
+        powerStatus: z.array(z.string()).nonempty().optional(),
+        powerOffDelay: z.number().min(0).max(600).default(10),
         /** Streams the DUT's console (run on this machine), e.g. [ipmitool, -I, lanplus, -H, bmc1, sol, activate]. */
-        consoleCommand: z.array(z.string()).optional(),
+        consoleCommand: z.array(z.string()).nonempty().optional(),
+        /** Run before the console is attached, ending a session another user left open (e.g. [ipmitool, …, sol, deactivate]). */
+        consoleStop: z.array(z.string()).nonempty().optional(),
         /** Seconds to wait for SSH after a boot or a power cycle. */
         bootTimeout: z.number().positive().default(600),
         /** Seconds without a heartbeat over SSH before the DUT is declared dead (--guest-watchdog overrides). */
@@ -180,6 +188,13 @@ export const configSchema = z
         maxReboots: z.number().int().min(0).default(3),
       })
       .strict()
+      .superRefine((ssh, ctx) => {
+        if (ssh.powerCommand && (ssh.powerOff || ssh.powerOn)) {
+          ctx.addIssue({ code: 'custom', path: ['powerOff'], message: 'give powerCommand, or powerOff and powerOn — not both' });
+        } else if (Boolean(ssh.powerOff) !== Boolean(ssh.powerOn)) {
+          ctx.addIssue({ code: 'custom', path: [ssh.powerOff ? 'powerOn' : 'powerOff'], message: 'powerOff and powerOn go together' });
+        }
+      })
       .default({}),
     /** The nightly history store: a SQLite file (relative to this file) or a postgres:// URL; default reports/history.db. */
     history: z.object({ db: z.string().optional() }).strict().default({}),

@@ -108,8 +108,19 @@ function sshSettings(config: Config, configFile: string, request: RunRequest, va
     modprobe: variant?.modprobe ?? [],
     kernelDir: ssh.kernelDir,
     restore: ssh.restore,
-    ...(ssh.powerCommand ? { powerCommand: ssh.powerCommand } : {}),
+    ...(ssh.powerCommand || ssh.powerOff
+      ? {
+          power: {
+            ...(ssh.powerCommand ? { cycle: ssh.powerCommand } : {}),
+            ...(ssh.powerOff ? { off: ssh.powerOff } : {}),
+            ...(ssh.powerOn ? { on: ssh.powerOn } : {}),
+            ...(ssh.powerStatus ? { status: ssh.powerStatus } : {}),
+            offDelayS: ssh.powerOffDelay,
+          },
+        }
+      : {}),
     ...(ssh.consoleCommand ? { consoleCommand: ssh.consoleCommand } : {}),
+    ...(ssh.consoleStop ? { consoleStop: ssh.consoleStop } : {}),
     bootTimeoutS: ssh.bootTimeout,
     watchdogS: request.guestWatchdog ?? ssh.watchdog,
     maxReboots: request.maxReboots ?? ssh.maxReboots,

@@ -8,6 +8,7 @@ import type { Target } from '../targets/target.js';
 import type { AddCheck as Add, DoctorOptions } from './doctor-check.js';
 import { which } from './which-program.js';
 import { sshEndpoint } from './ssh-endpoint.js';
+import { powerState } from '../targets/ssh/power.js';
 import { dirname, resolve } from 'node:path';
 
 const KERNEL_SPACE_KIB = 512 * 1024; // an image, an initramfs and a module tree
@@ -138,12 +139,25 @@ export async function sshDoctor(loaded: LoadedConfig, options: DoctorOptions, ad
   } finally {
     await dut.close();
   }
-  for (const [what, command, fix] of [
-    ['power command', ssh.powerCommand, 'set ssh.powerCommand (e.g. [ipmitool, -I, lanplus, -H, BMC, chassis, power, cycle]) so a dead DUT is recovered'],
-    ['console command', ssh.consoleCommand, 'set ssh.consoleCommand (e.g. ipmitool … sol activate) to see panics on the console'],
-  ] as const) {
+  const power = ssh.powerCommand
+    ? [['power command', ssh.powerCommand]]
+    : ssh.powerOff
+      ? [['power off command', ssh.powerOff], ['power on command', ssh.powerOn], ...(ssh.powerStatus ? [['power status command', ssh.powerStatus]] : [])]
+      : [['power command', undefined]];
+  for (const [what, command] of [
+    ...power,
+    ['console command', ssh.consoleCommand],
+    ...(ssh.consoleStop ? [['console stop command', ssh.consoleStop]] : []),
+  ] as Array<[string, readonly string[] | undefined]>) {
     if (!command) {
-      add(what, false, 'not configured', fix);
+      add(
+        what,
+        false,
+        'not configured',
+        what === 'power command'
+          ? 'set ssh.powerCommand (e.g. [ipmitool, -I, lanplus, -H, BMC, chassis, power, cycle]), or ssh.powerOff, ssh.powerOn and ssh.powerStatus, so a dead DUT is recovered'
+          : 'set ssh.consoleCommand (e.g. ipmitool … sol activate) to see panics on the console',
+      );
       continue;
     }
     const found = command[0]!.includes('/') ? command[0] : await which(host, command[0]!);
@@ -152,6 +166,16 @@ export async function sshDoctor(loaded: LoadedConfig, options: DoctorOptions, ad
       found !== undefined,
       found ? `${command.join(' ')} (not run by doctor)` : `${command[0]} not found here`,
       `install ${command[0]} on this machine`,
+    );
+  }
+  // Reading the power state is harmless (doctor never switches a lab machine): it proves the BMC answers.
+  if (ssh.powerStatus) {
+    const state = await powerState(ssh.powerStatus);
+    add(
+      'DUT power (status)',
+      state !== undefined,
+      state ? `the power status command says ${state}` : 'the power status command did not say on or off',
+      'check the BMC address and credentials',
     );
   }
 }

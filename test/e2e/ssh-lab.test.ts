@@ -1,4 +1,4 @@
-import { chmodSync, copyFileSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, copyFileSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -142,23 +142,35 @@ describe('svmtest run --target ssh (the DUT: a QEMU guest with sshd)', () => {
     expectRecordsOnTheirTests(readRunFile(out));
   }, 300_000);
 
-  it('deploys a kernel and kexecs into it; a kernel panic power-cycles the DUT, the kernel is booted again and the run completes', async () => {
-    const config = writeConfig(
-      dir,
-      {},
-      {
-        ssh: lab.sshConfig({ kernel: lab.kernel, initrd: lab.initramfs, powerCommand: lab.powerCommand, consoleCommand: lab.consoleCommand, bootTimeout: 240 }),
-        variants: VARIANTS,
-      },
-    );
+  it('deploys a kernel and kexecs into it; a kernel panic power-cycles the DUT (off, on, status as on a BMC), the kernel is booted again and the run completes', async () => {
+    // The BMC form of power control, as LAVA's device dictionaries have it, and a console stop before each attach.
+    const { powerOff, powerOn, powerStatus, consoleStop } = lab.bmc;
+    const ssh = {
+      kernel: lab.kernel,
+      initrd: lab.initramfs,
+      powerOff,
+      powerOn,
+      powerStatus,
+      powerOffDelay: 1,
+      consoleStop,
+      consoleCommand: lab.consoleCommand,
+      bootTimeout: 240,
+    };
+    const config = writeConfig(dir, {}, { ssh: lab.sshConfig(ssh), variants: VARIANTS });
+    const stops = join(lab.dir, 'console-stops');
+    rmSync(stops, { force: true });
     const out = join(dir, 'kexec-panic');
     const filters = ['-f', 'fixture/Basic.Passes', '-f', 'fixture/Guest.Panic', '-f', 'fixture/Gen*'];
     const r = await svmtest(['run', '-c', config, '--suite-file', suite, '-o', out, '--target', 'ssh', '--variant', 'gpusvm', ...filters]);
     expect(r.exitCode, r.stderr).toBe(1);
     expect(r.stderr).toMatch(/booting 6\.\S+ on the DUT with kexec/);
     expect(r.stderr).toMatch(/the DUT died: a kernel panic on the console/);
-    expect(r.stderr).toMatch(/power-cycling the DUT \(1 of at most 3\)/);
+    expect(r.stderr).toMatch(
+      /power-cycling the DUT \(1 of at most 3\): .*lab-dut\.mjs off .*; wait 1 s; .*lab-dut\.mjs on .*; until .*lab-dut\.mjs status .* says on/,
+    );
     expect(r.stderr).not.toMatch(/power-cycling the DUT \(2/);
+    // The console was stopped before it was attached (it stays attached through the power cycle).
+    expect(readFileSync(stops, 'utf8').trim().split('\n')).toHaveLength(1);
     const run = readRunFile(out);
     expect(run.run.status).toBe('complete');
     const panic = run.tests.find((t) => t.name === 'Guest.Panic')!;
@@ -250,7 +262,7 @@ describe('svmtest run --target ssh (the DUT: a QEMU guest with sshd)', () => {
     const out = join(dir, 'no-power');
     const r = await svmtest(['run', '-c', config, '--suite-file', suite, '-o', out, '--target', 'ssh', '-f', 'fixture/Guest.Panic', '-f', 'fixture/Gen*']);
     expect(r.exitCode, r.stderr).toBe(3);
-    expect(r.stderr).toMatch(/the DUT is lost: .*no ssh\.powerCommand is configured/);
+    expect(r.stderr).toMatch(/the DUT is lost: .*no power control is configured \(ssh\.powerCommand, or ssh\.powerOff and ssh\.powerOn\)/);
     const run = readRunFile(out);
     expect(run.run.status).toBe('incomplete');
     expect(run.tests.find((t) => t.name === 'Guest.Panic')!.status).toBe('crash');
@@ -477,6 +489,17 @@ describe('svmtest run --target ssh (the DUT: a QEMU guest with sshd)', () => {
     expect(check('kernel')?.found).toContain(lab.release);
     expect(check('/dev/kfd')).toMatchObject({ ok: false });
     expect(check('power command')).toMatchObject({ ok: true });
+    // The BMC form: each command found; the status is read (harmless), the others never run.
+    const { powerOff, powerOn, powerStatus, consoleStop } = lab.bmc;
+    const bmc = writeConfig(dir, {}, { ssh: lab.sshConfig({ powerOff, powerOn, powerStatus, consoleStop, consoleCommand: lab.consoleCommand }) });
+    const items = (JSON.parse((await svmtest(['doctor', '-c', bmc, '--target', 'ssh', '--json'])).stdout) as { items: typeof checks }).items;
+    const area = (a: string) => items.find((c) => c.area === a);
+    for (const a of ['power off command', 'power on command', 'power status command', 'console stop command']) expect(area(a), a).toMatchObject({ ok: true });
+    expect(area('DUT power (status)')).toMatchObject({ ok: true, found: 'the power status command says on' });
+    const badPower = writeConfig(dir, {}, { ssh: lab.sshConfig({ powerOff }) });
+    const refused = await svmtest(['doctor', '-c', badPower, '--target', 'ssh']);
+    expect(refused.exitCode).toBe(2);
+    expect(refused.stderr).toMatch(/ssh\.powerOn: powerOff and powerOn go together/);
     expect(check('console command')).toMatchObject({ ok: false, fix: expect.stringMatching(/ssh\.consoleCommand/) });
   }, 120_000);
 });

@@ -1,15 +1,17 @@
 #!/usr/bin/env node
 // The lab in a box's "BMC": starts, power-cycles and stops the QEMU guest that plays the DUT.
-//   node lab-dut.mjs start|cycle|stop LAB_DIR
+//   node lab-dut.mjs start|cycle|stop|off|on|status|console-stop LAB_DIR
+// (off, on and status as a BMC's chassis power commands; console-stop as its `sol deactivate`,
+// recorded in LAB_DIR/console-stops so a test can see it ran).
 // LAB_DIR/qemu.json holds QEMU's argument vector; the serial console is appended to
 // LAB_DIR/console.log (what a console server would stream); LAB_DIR/qemu.pid names the guest.
 import { spawn } from 'node:child_process';
-import { closeSync, existsSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { appendFileSync, closeSync, existsSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 const [command, lab] = process.argv.slice(2);
-if (!['start', 'cycle', 'stop'].includes(command ?? '') || !lab) {
-  console.error('usage: lab-dut.mjs start|cycle|stop LAB_DIR');
+if (!['start', 'cycle', 'stop', 'off', 'on', 'status', 'console-stop'].includes(command ?? '') || !lab) {
+  console.error('usage: lab-dut.mjs start|cycle|stop|off|on|status|console-stop LAB_DIR');
   process.exit(2);
 }
 const pidFile = join(lab, 'qemu.pid');
@@ -42,5 +44,8 @@ function start() {
   child.unref();
 }
 
-if (command === 'stop' || command === 'cycle') await stop();
-if (command === 'start' || command === 'cycle') start();
+const running = () => existsSync(pidFile) && alive(Number(readFileSync(pidFile, 'utf8')));
+if (command === 'stop' || command === 'cycle' || command === 'off') await stop();
+if (command === 'start' || command === 'cycle' || (command === 'on' && !running())) start();
+if (command === 'status') console.log(`Chassis Power is ${running() ? 'on' : 'off'}`);
+if (command === 'console-stop') appendFileSync(join(lab, 'console-stops'), `${new Date().toISOString()}\n`);

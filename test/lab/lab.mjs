@@ -35,6 +35,7 @@ function debianKernel() {
  * @property {string} initramfs
  * @property {string} release
  * @property {string[]} powerCommand
+ * @property {{ powerOff: string[], powerOn: string[], powerStatus: string[], consoleStop: string[] }} bmc the same lab as a BMC's separate commands
  * @property {string[]} consoleCommand
  * @property {string} console
  * @property {(extra?: Record<string, unknown>) => Record<string, unknown>} sshConfig the ssh: section for svmtest
@@ -150,6 +151,12 @@ export async function startLab(name) {
     initramfs,
     release: k.release,
     powerCommand: [process.execPath, LAB_DUT, 'cycle', dir],
+    bmc: {
+      powerOff: [process.execPath, LAB_DUT, 'off', dir],
+      powerOn: [process.execPath, LAB_DUT, 'on', dir],
+      powerStatus: [process.execPath, LAB_DUT, 'status', dir],
+      consoleStop: [process.execPath, LAB_DUT, 'console-stop', dir],
+    },
     consoleCommand: ['tail', '-n', '0', '-F', consoleLog],
     console: consoleLog,
     // The DUT's disk: the lab's writable share, so deployed kernels survive a kexec and a power cycle as on a real machine.

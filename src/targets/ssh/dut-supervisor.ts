@@ -13,6 +13,7 @@ import type { KernelMarkWriter } from '../kernel-marks.js';
 import { isKernelDown } from '../../parsers/kernel-log.js';
 import { SshConnection, sshComplaint } from './ssh-connection.js';
 import type { SshEndpoint, SshSettings } from './ssh-settings.js';
+import { describePower, powerCycle } from './power.js';
 
 const HEARTBEAT_MS = 2000;
 
@@ -133,23 +134,20 @@ export class DutSupervisor {
     const { settings, note } = this.options;
     const first = this.cycles === 0 && !this.dead;
     if (!first) {
-      if (!settings.powerCommand) {
+      if (!settings.power) {
         throw new InfraError(
-          `the DUT ${this.options.endpoint.host} died and no ssh.powerCommand is configured to power-cycle it; power it on, then continue with svmtest run --resume`,
+          `the DUT ${this.options.endpoint.host} died and no power control is configured (ssh.powerCommand, or ssh.powerOff and ssh.powerOn) to power-cycle it; power it on, then continue with svmtest run --resume`,
         );
       }
       if (this.cycles >= settings.maxReboots) {
         throw new InfraError(`the DUT died ${this.cycles + 1} times; giving up after --max-reboots ${settings.maxReboots}`);
       }
       this.cycles++;
-      note(`power-cycling the DUT (${this.cycles} of at most ${settings.maxReboots}): ${settings.powerCommand.join(' ')}`);
-      const power = await execa(settings.powerCommand[0]!, settings.powerCommand.slice(1), { reject: false, timeout: 120_000 });
-      if (power.exitCode !== 0) {
-        throw new InfraError(`the power command failed (exit ${power.exitCode}): ${sshComplaint(power.stderr || power.stdout)}`);
-      }
+      note(`power-cycling the DUT (${this.cycles} of at most ${settings.maxReboots}): ${describePower(settings.power)}`);
+      await powerCycle(settings.power);
     }
     this.dead = undefined;
-    this.startConsole();
+    await this.startConsole();
     let conn = await this.connect(first ? 'connect' : 'wait');
     if (settings.kernel && settings.boot !== 'none') conn = await this.bootVariant(conn, first);
     for (const module of settings.modprobe) {
@@ -286,9 +284,15 @@ export class DutSupervisor {
     });
   }
 
-  private startConsole(): void {
-    const command = this.options.settings.consoleCommand;
+  private async startConsole(): Promise<void> {
+    const { consoleCommand: command, consoleStop } = this.options.settings;
     if (!command || this.consoleProcess) return;
+    // A console session another user (or a killed svmtest) left open would keep this one out. Its
+    // failure is normal (no session was open); only a command that cannot run is worth a note.
+    if (consoleStop) {
+      const stopped = await execa(consoleStop[0]!, consoleStop.slice(1), { reject: false, timeout: 30_000 });
+      if (stopped.failed && stopped.exitCode === undefined) this.options.note(`the console stop command did not run: ${stopped.shortMessage}`);
+    }
     const started = startGroup({ argv: command });
     this.consoleProcess = started;
     void this.console.follow(started.child.stdout!);

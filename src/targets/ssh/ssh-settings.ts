@@ -33,9 +33,23 @@ export interface SshSettings {
   readonly modprobe: readonly string[];
   readonly kernelDir: string;
   readonly restore: boolean;
-  readonly powerCommand?: readonly string[];
+  /** How a dead DUT is power-cycled (none: a dead DUT ends the run, resumable). */
+  readonly power?: PowerControl;
   readonly consoleCommand?: readonly string[];
+  /** Run before the console is attached (a BMC's `sol deactivate`). */
+  readonly consoleStop?: readonly string[];
   readonly bootTimeoutS: number;
   readonly watchdogS: number;
   readonly maxReboots: number;
+}
+
+export interface PowerControl {
+  /** One command that power-cycles the DUT (the simple case). */
+  readonly cycle?: readonly string[];
+  readonly off?: readonly string[];
+  readonly on?: readonly string[];
+  /** Exit 0 and "on" (or "off") as a word in its output, as `ipmitool chassis power status` prints. */
+  readonly status?: readonly string[];
+  /** Seconds between off and on: a machine that is switched straight back on may not reset. */
+  readonly offDelayS: number;
 }
