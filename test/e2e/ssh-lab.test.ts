@@ -521,6 +521,9 @@ describe('svmtest ci --target ssh', () => {
     const filters = ['-f', 'fixture/Basic*', '-f', 'fixture/Gen*', '-f', 'fixture/Kernel.PageFault'];
     const viaSsh = await svmtest(['ci', '-c', config, '--target', 'ssh', '-o', join(dir, 'ci-ssh'), '-r', 'json', ...filters]);
     expect([0, 1], viaSsh.stderr).toContain(viaSsh.exitCode);
+    // Both variants boot the same kernel: it is copied at most once, and each boot says when the DUT was back.
+    expect(viaSsh.stderr).toMatch(/kernel \S+ is already on 127\.0\.0\.1:\S+ \(same digest\): not copied again/);
+    expect(viaSsh.stderr.match(/the DUT runs \S+ \(boot [0-9a-f]{12}\), up over SSH after [\d.]+ s/g)).toHaveLength(2);
     const viaQemu = await svmtest([
       'ci',
       '-c',

@@ -214,7 +214,8 @@ export class DutSupervisor {
     this.console.mark(`${settings.boot} into ${kernel.release}: ${cmdline}`);
     await startBoot(conn, this.root, settings, kernel, cmdline);
     await conn.close();
-    const deadline = Date.now() + settings.bootTimeoutS * 1000;
+    const bootStarted = Date.now();
+    const deadline = bootStarted + settings.bootTimeoutS * 1000;
     let seen = before.release;
     for (;;) {
       await new Promise((r) => setTimeout(r, 1000));
@@ -230,7 +231,10 @@ export class DutSupervisor {
         continue;
       }
       try {
-        if (checkBooted(before, state, token, kernel.release) === 'booted') return next;
+        if (checkBooted(before, state, token, kernel.release) === 'booted') {
+          note(`the DUT runs ${kernel.release} (boot ${token}), up over SSH after ${((Date.now() - bootStarted) / 1000).toFixed(1)} s`);
+          return next;
+        }
       } catch (error) {
         await next.close(); // a wrong kernel: nothing of it may outlive the run
         throw error;

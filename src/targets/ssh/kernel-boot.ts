@@ -1,9 +1,9 @@
 import { randomBytes } from 'node:crypto';
-import { existsSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { InfraError } from '../../model/errors.js';
 import { copyToDut } from './copy-to-dut.js';
-import { bzImageRelease, contentKey, modulesRelease } from './kernel-image.js';
+import { bzImageRelease, contentKey, filesDigest, modulesRelease, treeFingerprint } from './kernel-image.js';
 import { sshComplaint, type SshConnection } from './ssh-connection.js';
 import type { SshSettings } from './ssh-settings.js';
 
@@ -14,7 +14,8 @@ export interface DeployedKernel {
   readonly initrd?: string;
   /** The host file of the kernel's config, when it came with one (read on the controller). */
   readonly localConfig?: string;
-  readonly copiedWith: 'rsync' | 'scp';
+  /** How the kernel reached the DUT this time; none: the DUT already held it. */
+  readonly copiedWith: 'rsync' | 'scp' | 'none';
 }
 
 /** How the DUT looks right now: which boot this is, and whether it is the one svmtest asked for. */
@@ -43,28 +44,78 @@ export async function dutState(conn: SshConnection): Promise<DutState> {
   return { bootId, release, cmdline };
 }
 
-/** Copies the variant's kernel (image, initramfs, config, modules) to the DUT, where it is kept by content. */
+/** A marker svmtest leaves beside what it deployed: the digest of that content. */
+const DEPLOYED_MARK = '.svmtest-digest';
+
+/** What the DUT says it holds at `dir` (the digest svmtest wrote after its last complete copy). */
+async function heldDigest(conn: SshConnection, dir: string): Promise<string | undefined> {
+  const read = await conn.run(['cat', `${dir}/${DEPLOYED_MARK}`]);
+  return read.exitCode === 0 ? read.stdout.trim() || undefined : undefined;
+}
+
+async function markDeployed(conn: SshConnection, root: boolean, dir: string, digest: string): Promise<void> {
+  await must(conn, privileged(root, ['sh', '-c', 'printf "%s\\n" "$2" > "$1"', 'svmtest', `${dir}/${DEPLOYED_MARK}`, digest]), 'recording the deployed digest');
+}
+
+/** `work` with a line every 10 s while it lasts (a deploy over a slow link shows it is alive), then its time. */
+async function withProgress<T>(note: (m: string) => void, what: string, work: Promise<T>): Promise<T> {
+  const started = Date.now();
+  const timer = setInterval(() => note(`${what}: ${Math.round((Date.now() - started) / 1000)} s so far`), 10_000);
+  try {
+    const result = await work;
+    const seconds = (Date.now() - started) / 1000;
+    if (seconds >= 1) note(`${what}: done in ${seconds.toFixed(1)} s`);
+    return result;
+  } finally {
+    clearInterval(timer);
+  }
+}
+
+const mib = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(1)} MiB`;
+
+/**
+ * Copies the variant's kernel (image, initramfs, config, modules) to the DUT, where it is kept by
+ * content. What the DUT already holds with the same digest (the other variant's identical kernel,
+ * the same kernel after a power cycle) is not copied again.
+ */
 export async function deployKernel(conn: SshConnection, root: boolean, settings: SshSettings, note: (m: string) => void): Promise<DeployedKernel> {
   const image = settings.kernel!;
   const release = (settings.modules ? modulesRelease(settings.modules) : undefined) ?? bzImageRelease(image);
   if (!release) throw new InfraError(`${image}: cannot tell its kernel release (not a bzImage, and no --modules tree beside it)`);
   const dir = `${settings.kernelDir}/${release}-${contentKey(image)}`;
-  await must(conn, privileged(root, ['mkdir', '-p', dir]), 'making the kernel directory');
   const config = [join(dirname(image), 'config'), join(dirname(image), `config-${release}`)].find((p) => existsSync(p));
   const files = [image, ...(settings.initrd ? [settings.initrd] : []), ...(config ? [config] : [])];
-  note(`deploying kernel ${release} to ${conn.endpoint.host}:${dir}`);
-  const copiedWith = await copyToDut(conn, files, dir, { sudo: !root });
+  const digest = filesDigest(files);
+  let copiedWith: 'rsync' | 'scp' | 'none' = 'none';
+  if ((await heldDigest(conn, dir)) === digest) note(`kernel ${release} is already on ${conn.endpoint.host}:${dir} (same digest): not copied again`);
+  else {
+    await must(conn, privileged(root, ['mkdir', '-p', dir]), 'making the kernel directory');
+    const size = files.reduce((sum, f) => sum + statSync(f).size, 0);
+    copiedWith = await withProgress(
+      note,
+      `deploying kernel ${release} (${mib(size)}) to ${conn.endpoint.host}:${dir}`,
+      copyToDut(conn, files, dir, { sudo: !root }),
+    );
+    await markDeployed(conn, root, dir, digest);
+  }
   const base = (p: string) => p.split('/').pop()!;
   if (settings.modules) {
     const tree = `/lib/modules/${release}`;
-    await must(conn, privileged(root, ['mkdir', '-p', tree]), 'making the module directory');
-    await copyToDut(conn, [join(settings.modules, 'lib', 'modules', release) + '/'], tree, { sudo: !root, mirror: true });
-    await must(conn, privileged(root, ['depmod', '-a', release]), 'depmod');
+    const source = join(settings.modules, 'lib', 'modules', release);
+    const fingerprint = treeFingerprint(source);
+    if ((await heldDigest(conn, tree)) === fingerprint) note(`modules ${release} are already on the DUT (same files): not copied again`);
+    else {
+      await must(conn, privileged(root, ['mkdir', '-p', tree]), 'making the module directory');
+      const how = await withProgress(note, `copying modules ${release} to the DUT`, copyToDut(conn, [`${source}/`], tree, { sudo: !root, mirror: true }));
+      await withProgress(note, 'depmod on the DUT', must(conn, privileged(root, ['depmod', '-a', release]), 'depmod'));
+      await markDeployed(conn, root, tree, fingerprint);
+      if (copiedWith === 'none') copiedWith = how;
+    }
   }
   let initrd = settings.initrd ? `${dir}/${base(settings.initrd)}` : undefined;
   if (!initrd && settings.initrdCommand) {
     const argv = settings.initrdCommand.map((a) => a.replaceAll('{release}', release));
-    await must(conn, privileged(root, argv), 'making the initramfs');
+    await withProgress(note, 'making the initramfs on the DUT', must(conn, privileged(root, argv), 'making the initramfs'));
     initrd = settings.initrdPath.replaceAll('{release}', release);
   }
   return { release, image: `${dir}/${base(image)}`, ...(initrd ? { initrd } : {}), ...(config ? { localConfig: config } : {}), copiedWith };

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { closeSync, openSync, readdirSync, readFileSync, readSync } from 'node:fs';
+import { closeSync, lstatSync, openSync, readdirSync, readFileSync, readSync } from 'node:fs';
 import { join } from 'node:path';
 
 /**
@@ -35,4 +35,35 @@ export function modulesRelease(modulesDir: string): string | undefined {
 
 export function contentKey(file: string): string {
   return createHash('sha256').update(readFileSync(file)).digest('hex').slice(0, 12);
+}
+
+/** sha256 of files' contents, in order, with their names: what a deployed kernel directory holds. */
+export function filesDigest(files: readonly string[]): string {
+  const hash = createHash('sha256');
+  for (const file of files)
+    hash
+      .update(`${file.split('/').pop()}\0`)
+      .update(readFileSync(file))
+      .update('\0');
+  return hash.digest('hex');
+}
+
+/**
+ * A module tree's fingerprint: every file's relative path, size and modification time. Reading
+ * 400 MB of modules on each deploy would cost more than copying them; a rebuilt tree changes times.
+ */
+export function treeFingerprint(dir: string): string {
+  const hash = createHash('sha256');
+  const walk = (sub: string): void => {
+    for (const entry of readdirSync(join(dir, sub), { withFileTypes: true }).sort((a, b) => (a.name < b.name ? -1 : 1))) {
+      const rel = sub ? `${sub}/${entry.name}` : entry.name;
+      if (entry.isDirectory()) walk(rel);
+      else {
+        const stat = lstatSync(join(dir, rel), { bigint: true });
+        hash.update(`${rel}\0${stat.size}\0${stat.mtimeNs}\n`);
+      }
+    }
+  };
+  walk('');
+  return hash.digest('hex');
 }
