@@ -53,7 +53,7 @@ async function interruptDuringHang(out: string, extra: readonly string[], option
   });
   await waitFor(
     'the hanging test to start',
-    () => existsSync(join(out, 'journal.jsonl')) && readFileSync(join(out, 'journal.jsonl'), 'utf8').includes('Basic.Passes'),
+    () => existsSync(join(out, 'journal.jsonl')) && readFileSync(join(out, 'journal.jsonl'), 'utf8').includes('"name":"Basic.Passes"'),
     240_000,
   );
   await sleep(300);
