@@ -249,6 +249,22 @@ program
   .option('--json', 'machine-readable output')
   .action(action(async (opts) => (await import('./doctor.js')).doctorCommand(opts)));
 
+const exportCommand = program.command('export').description('results in formats other systems read (KernelCI kcidb)');
+exportCommand
+  .command('kcidb')
+  .description('runs, a comparison, or a night of the history store as KernelCI kcidb I/O 5.3 JSON (and optionally submit it)')
+  .argument('[results...]', 'run directories, run.json or comparison.json files')
+  .option('--db <path|url>', 'with --night: the history store (default: $SVMTEST_HISTORY_DB, else the config, else reports/history.db)')
+  .option('--night <date>', 'export this night (YYYY-MM-DD) from the history store')
+  .option('-c, --config <file>', 'configuration file')
+  .option('--origin <name>', 'kcidb origin: lower-case letters, digits and _', 'svmtest')
+  .option('--links <url>', 'URL under which run directories are published by run id (log URLs)')
+  .requiredOption('-o, --out <file>', 'JSON file to write')
+  .option('--submit <url>', 'POST the export to this kcidb submission endpoint (https)')
+  .option('--token-env <name>', 'environment variable holding the submission token', 'SVMTEST_KCIDB_TOKEN')
+  .option('--json', 'machine-readable summary')
+  .action(action(async (results: string[], opts) => (await import('./export.js')).exportKcidbCommand(results, opts)));
+
 program
   .command('exit-codes')
   .description('what each exit code means (also: svmtest help exit-codes)')
