@@ -78,7 +78,7 @@ describe('svmtest export kcidb', () => {
     expect(tests).toHaveLength(NAMES.length);
     const byName = new Map(tests.map((t) => [(t.misc as { name: string }).name, t]));
     const mapping = { pass: 'PASS', fail: 'FAIL', crash: 'ERROR', timeout: 'ERROR', skip: 'SKIP', notrun: 'MISS' };
-    NAMES.forEach((n, i) => expect(byName.get(n)?.status, n).toBe(mapping[STATUSES[i % STATUSES.length]!]));
+    for (const [i, n] of NAMES.entries()) expect(byName.get(n)?.status, n).toBe(mapping[STATUSES[i % STATUSES.length]!]);
     expect(new Set(doc.tests.filter((t) => t.build_id === tests[0]!.build_id).map((t) => t.path)).size).toBe(NAMES.length);
     expect(byName.get('KFDSVMRangeTest.MigrateTest')).toMatchObject({
       path: 'rocm.kfdtest.KFDSVMRangeTest.MigrateTest',
