@@ -249,6 +249,17 @@ program
   .option('--json', 'machine-readable output')
   .action(action(async (opts) => (await import('./doctor.js')).doctorCommand(opts)));
 
+program
+  .command('expectations')
+  .description('drm/ci expectation files (-fails.txt, -flakes.txt) from runs')
+  .command('update')
+  .description("write or update <variant>[-<gfx>]-fails.txt and -flakes.txt in DIR from runs of one setup, keeping existing entries' comments")
+  .argument('<runs...>', 'run directories or run.json files of one variant')
+  .requiredOption('-o, --out <dir>', 'expectations directory to update')
+  .option('--per-gfx', "write <variant>-<gfx>-*.txt for the runs' one GPU family")
+  .option('--json', 'machine-readable summary')
+  .action(action(async (runs: string[], opts) => (await import('./expectations.js')).expectationsUpdateCommand(runs, opts)));
+
 const exportCommand = program.command('export').description('results in formats other systems read (KernelCI kcidb)');
 exportCommand
   .command('kcidb')

@@ -1,16 +1,30 @@
 import { InputError } from '../model/errors.js';
 import { splitTestId, testId } from '../model/run.js';
+import { globMatch } from '../model/selection.js';
 import { FAILING_STATUSES, type Status } from '../model/status.js';
 
-/** drm/ci-style expectations: which tests are known to fail (and how), which are flaky, which to skip. */
+/** A feature the series says it does not have yet: tests (a glob) that fail that way until it lands. */
+export interface KnownGap {
+  readonly glob: string;
+  readonly status: Status;
+  readonly source: string;
+  /** The comment lines above the entry: where the series says so (a cover letter's sentence). */
+  readonly why: string;
+}
+
+/**
+ * drm/ci-style expectations: which tests are known to fail (and how), which are flaky, which to
+ * skip — and, in `-gaps.txt` (same lines as `-fails.txt`, globs allowed), the series' declared gaps.
+ */
 export interface Expectations {
   readonly fails: ReadonlyMap<string, { status: Status; source: string }>;
   readonly flakes: readonly { pattern: RegExp; source: string }[];
   readonly skips: readonly { pattern: RegExp; source: string }[];
+  readonly gaps: readonly KnownGap[];
   readonly files: readonly string[];
 }
 
-export const NO_EXPECTATIONS: Expectations = { fails: new Map(), flakes: [], skips: [], files: [] };
+export const NO_EXPECTATIONS: Expectations = { fails: new Map(), flakes: [], skips: [], gaps: [], files: [] };
 
 export interface ExpectationText {
   /** File name, e.g. `gpusvm-gfx942-fails.txt`; the suffix says which list it is. */
@@ -27,7 +41,7 @@ function contentLines(text: string): Array<{ line: string; number: number }> {
 
 const FAIL_STATUSES: Record<string, Status> = { fail: 'fail', crash: 'crash', timeout: 'timeout' };
 
-function parseFails(file: ExpectationText, into: Map<string, { status: Status; source: string }>): void {
+function parseFails(file: ExpectationText, into: Map<string, { status: Status; source: string }>, globs = false): void {
   for (const { line, number } of contentLines(file.text)) {
     const comma = line.lastIndexOf(',');
     const where = `${file.name}:${number}`;
@@ -38,7 +52,7 @@ function parseFails(file: ExpectationText, into: Map<string, { status: Status; s
       .trim()
       .toLowerCase();
     const status = FAIL_STATUSES[statusText];
-    if (!splitTestId(id)) throw new InputError(`${where}: "${id}" is not a test id; expected suite/test`);
+    if (!splitTestId(id)) throw new InputError(`${where}: "${id}" is not a test ${globs ? 'pattern' : 'id'}; expected suite/test`);
     if (!status || !FAILING_STATUSES.has(status)) {
       throw new InputError(`${where}: unknown status "${line.slice(comma + 1).trim()}"; expected Fail, Crash or Timeout`);
     }
@@ -56,18 +70,38 @@ function parsePatterns(file: ExpectationText): Array<{ pattern: RegExp; source: 
   });
 }
 
+/** `suite/test-glob,Status` lines, each with the comment block above it (why it is a gap). */
+function parseGaps(file: ExpectationText): KnownGap[] {
+  const gaps: KnownGap[] = [];
+  let comment: string[] = [];
+  file.text.split('\n').forEach((raw, i) => {
+    const line = raw.replace(/\r$/, '').trim();
+    if (line === '') comment = [];
+    else if (line.startsWith('#')) comment.push(line.replace(/^#\s?/, ''));
+    else {
+      const entry = new Map<string, { status: Status; source: string }>();
+      parseFails({ name: file.name, text: `${'\n'.repeat(i)}${line}` }, entry, true);
+      const [glob, { status, source }] = [...entry][0]!;
+      gaps.push({ glob, status, source, why: comment.join(' ') });
+    }
+  });
+  return gaps;
+}
+
 /** Parses the files that apply (see `expectationFileNames`) into one set of expectations. */
 export function parseExpectations(files: readonly ExpectationText[]): Expectations {
   const fails = new Map<string, { status: Status; source: string }>();
   const flakes: Array<{ pattern: RegExp; source: string }> = [];
   const skips: Array<{ pattern: RegExp; source: string }> = [];
+  const gaps: KnownGap[] = [];
   for (const file of files) {
     if (file.name.endsWith('-fails.txt')) parseFails(file, fails);
     else if (file.name.endsWith('-flakes.txt')) flakes.push(...parsePatterns(file));
     else if (file.name.endsWith('-skips.txt')) skips.push(...parsePatterns(file));
-    else throw new InputError(`${file.name}: expected a name ending in -fails.txt, -flakes.txt or -skips.txt`);
+    else if (file.name.endsWith('-gaps.txt')) gaps.push(...parseGaps(file));
+    else throw new InputError(`${file.name}: expected a name ending in -fails.txt, -flakes.txt, -skips.txt or -gaps.txt`);
   }
-  return { fails, flakes, skips, files: files.map((f) => f.name) };
+  return { fails, flakes, skips, gaps, files: files.map((f) => f.name) };
 }
 
 /**
@@ -76,7 +110,7 @@ export function parseExpectations(files: readonly ExpectationText[]): Expectatio
  */
 export function expectationFileNames(variant: string, gfx: readonly string[]): string[] {
   const prefixes = [variant, ...[...new Set(gfx)].sort().map((g) => `${variant}-${g}`)];
-  return prefixes.flatMap((p) => [`${p}-fails.txt`, `${p}-flakes.txt`, `${p}-skips.txt`]);
+  return prefixes.flatMap((p) => [`${p}-fails.txt`, `${p}-flakes.txt`, `${p}-skips.txt`, `${p}-gaps.txt`]);
 }
 
 export function expectedFailure(expectations: Expectations, test: { suite: string; name: string }) {
@@ -91,4 +125,9 @@ export function matchFlake(expectations: Expectations, test: { suite: string; na
 export function matchSkip(expectations: Expectations, test: { suite: string; name: string }) {
   const id = testId(test);
   return expectations.skips.find((f) => f.pattern.test(id));
+}
+
+export function matchGap(expectations: Expectations, test: { suite: string; name: string }): KnownGap | undefined {
+  const id = testId(test);
+  return expectations.gaps.find((g) => globMatch(g.glob, id));
 }

@@ -1,7 +1,7 @@
 import type { Verdict } from '../model/comparison.js';
 import type { TestResult } from '../model/run.js';
 import { isFailing, isInconclusive } from '../model/status.js';
-import { expectedFailure, matchFlake, matchSkip, type Expectations } from './expectations.js';
+import { expectedFailure, matchFlake, matchGap, matchSkip, type Expectations } from './expectations.js';
 
 export interface VerdictResult {
   readonly verdict: Verdict;
@@ -27,11 +27,14 @@ export function decideVerdict(baseline: Side | undefined, candidate: Side | unde
   if (skipRule && isInconclusive(candidate.status)) return { verdict: 'skip', note: `skipped by ${skipRule.source}` };
 
   const expected = expectedFailure(expectations, candidate);
+  const gap = matchGap(expectations, candidate);
+  const gapWhy = gap ? `${gap.source}${gap.why ? `: ${gap.why}` : ''}` : '';
   const baselineFailed = baseline !== undefined && isFailing(baseline.status);
   const baselineRan = baseline !== undefined && !isInconclusive(baseline.status);
 
   if (isFailing(candidate.status)) {
     if (expected && expected.status === candidate.status) return { verdict: 'expected-fail', note: `listed in ${expected.source}` };
+    if (gap && gap.status === candidate.status) return { verdict: 'known-gap', note: `a gap the series declares (${gapWhy})` };
     const flake = matchFlake(expectations, candidate);
     if (flake) return { verdict: 'flaky', note: `matches ${flake.source}` };
     if (!baselineRan)
@@ -47,6 +50,7 @@ export function decideVerdict(baseline: Side | undefined, candidate: Side | unde
 
   if (candidate.status === 'pass') {
     if (expected) return { verdict: 'unexpected-pass', note: `listed as ${expected.status} in ${expected.source}` };
+    if (gap) return { verdict: 'gap-closed', note: `gap closed: the feature seems to have landed (${gapWhy})` };
     if (passedAfterFailing(candidate)) return { verdict: 'flaky', note: `passed on attempt ${candidate.attempts.length} after failing` };
     if (baselineFailed) return { verdict: 'fixed' };
     if (!baselineRan) return { verdict: 'new-pass' };

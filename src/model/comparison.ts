@@ -18,13 +18,17 @@ export const VERDICTS = [
   'skip',
   // Appended, not inserted: the history store keeps a verdict as its index in this list.
   'worse',
+  // A failure of a feature the series says it does not have yet (a -gaps.txt entry): never a regression.
+  'known-gap',
+  // Such a test that now passes: the feature seems to have landed; the expectations need an update.
+  'gap-closed',
 ] as const;
 export type Verdict = (typeof VERDICTS)[number];
 
 /** Verdicts that make `--fail-on regression` fail. `worse`: a failure that became a crash or a hang. */
 export const REGRESSION_VERDICTS: ReadonlySet<Verdict> = new Set(['regression', 'worse', 'new-fail', 'missing']);
 /** Verdicts that make `--fail-on unexpected` fail: anything the expectations did not predict. */
-export const UNEXPECTED_VERDICTS: ReadonlySet<Verdict> = new Set(['regression', 'worse', 'new-fail', 'missing', 'unexpected-pass']);
+export const UNEXPECTED_VERDICTS: ReadonlySet<Verdict> = new Set(['regression', 'worse', 'new-fail', 'missing', 'unexpected-pass', 'gap-closed']);
 
 export interface RunRef {
   readonly id: string;

@@ -26,9 +26,10 @@ export const githubReporter: Reporter = {
       for (const w of result.comparison.warnings ?? []) lines.push(`::warning title=${escapeProperty('svmtest comparison')}::${escapeData(w)}`);
       for (const e of result.comparison.errors) lines.push(`::error title=${escapeProperty(`svmtest ${e.side} ${e.stage}`)}::${escapeData(e.message)}`);
       for (const entry of notableEntries(result.comparison.entries).slice(0, MAX_ANNOTATIONS)) {
-        const level = entry.verdict === 'fixed' ? 'notice' : entry.verdict === 'flaky' ? 'warning' : 'error';
+        const level = entry.verdict === 'fixed' || entry.verdict === 'gap-closed' ? 'notice' : entry.verdict === 'flaky' ? 'warning' : 'error';
         const events = describeEvents(entry.candidate?.kernelEvents);
-        const body = [firstLine(entry.candidate?.message ?? entry.note, 500), events ? `kernel: ${events}` : ''].filter(Boolean).join('\n');
+        const says = entry.verdict === 'gap-closed' ? entry.note : (entry.candidate?.message ?? entry.note);
+        const body = [firstLine(says, 500), events ? `kernel: ${events}` : ''].filter(Boolean).join('\n');
         lines.push(
           `::${level} title=${escapeProperty(`${VERDICT_LABEL[entry.verdict]}: ${entry.suite}/${entry.name}`)}::${escapeData(body || VERDICT_LABEL[entry.verdict])}`,
         );

@@ -61,12 +61,14 @@ function addComparisonCase(suite: ReturnType<Builder['testSuite']>, entry: Compa
     case 'skip':
     case 'expected-fail':
     case 'still-failing':
+    case 'known-gap':
       testCase.skipped();
       break;
     default:
       break;
   }
   if (entry.verdict === 'flaky') testCase.standardOutput(cdataText(`flaky: ${detail}`));
+  if (entry.verdict === 'gap-closed') testCase.standardOutput(cdataText(entry.note ?? 'gap closed: the feature seems to have landed'));
   const kernel = eventsText(entry.candidate?.kernelEvents);
   if (kernel) testCase.standardError(kernel);
 }

@@ -1,6 +1,6 @@
 import { join, resolve } from 'node:path';
 import { appendToRegularFile, writeFileAtomic } from '../model/json-file.js';
-import type { ComparisonFile } from '../model/comparison.js';
+import type { ComparisonEntry, ComparisonFile } from '../model/comparison.js';
 import type { RunFile } from '../model/run.js';
 import { isFailing } from '../model/status.js';
 import { neutralize } from '../model/untrusted-text.js';
@@ -27,6 +27,25 @@ export function fitSummary(text: string, budget: number, fullReport: string): st
     .subarray(0, Math.max(0, budget - Buffer.byteLength(note)))
     .toString('utf8');
   return `${cut.slice(0, cut.lastIndexOf('\n') + 1)}${note}`;
+}
+
+/** Known gaps, apart from regressions, each with why the series says so. */
+function gapSection(entries: readonly ComparisonEntry[]): string[] {
+  const gaps = entries.filter((e) => e.verdict === 'known-gap');
+  if (gaps.length === 0) return [];
+  return [
+    '',
+    `<details><summary>${gaps.length} known gap${gaps.length === 1 ? '' : 's'}: failures of features the series does not have yet (not regressions)</summary>`,
+    '',
+    '| test | candidate | why |',
+    '|---|---|---|',
+    ...gaps
+      .slice(0, LIST_LIMIT)
+      .map((e) => `| ${escapeMarkdown(`${e.suite}/${e.name}`)} | ${e.candidate?.status ?? '—'} | ${escapeMarkdown(firstLine(e.note, 300))} |`),
+    ...(gaps.length > LIST_LIMIT ? ['', `… and ${gaps.length - LIST_LIMIT} more in comparison.json.`] : []),
+    '',
+    '</details>',
+  ];
 }
 
 function outsideSection(events: Parameters<typeof outsideLines>[0]): string[] {
@@ -57,6 +76,7 @@ function comparisonMarkdown(c: ComparisonFile): string {
     }
     if (notable.length > LIST_LIMIT) lines.push('', `… and ${notable.length - LIST_LIMIT} more in comparison.json.`);
   }
+  lines.push(...gapSection(c.entries));
   lines.push(...outsideSection(c.kernelEvents));
   return `${lines.join('\n')}\n`;
 }

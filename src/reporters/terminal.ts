@@ -50,6 +50,10 @@ function renderComparison(comparison: ComparisonFile, screen: Screen): void {
     if (entry.note) out.push(c.dim(`    ${firstLine(entry.note, 300)}`));
   }
   if (notable.length > LIST_LIMIT) out.push(c.dim(`… and ${notable.length - LIST_LIMIT} more (see the JSON or Markdown report)`));
+  // Apart from regressions: features the series says it does not have yet.
+  const gaps = comparison.entries.filter((e) => e.verdict === 'known-gap');
+  if (gaps.length > 0)
+    out.push('', c.dim(`${gaps.length} known gap${gaps.length === 1 ? '' : 's'} (failures the series declares, not regressions): see the Markdown report`));
   const outside = outsideLines(comparison.kernelEvents);
   if (outside.length > 0) out.push('', c.magenta('kernel records outside any test:'), ...outside.map((l) => c.magenta(`  ${l}`)));
   screen.write(`${out.join('\n')}\n`);

@@ -21,10 +21,12 @@ export const VERDICT_LABEL: Record<Verdict, string> = {
   'new-pass': 'new pass',
   pass: 'pass',
   skip: 'skip',
+  'known-gap': 'known gap (a feature the series does not have yet)',
+  'gap-closed': 'gap closed (the feature seems to have landed)',
 };
 
 /** Entries worth a line each in a summary: what changed for the worse, then what needs a look. */
-export const NOTABLE_VERDICTS: readonly Verdict[] = ['regression', 'worse', 'new-fail', 'missing', 'unexpected-pass', 'flaky', 'fixed'];
+export const NOTABLE_VERDICTS: readonly Verdict[] = ['regression', 'worse', 'new-fail', 'missing', 'unexpected-pass', 'gap-closed', 'flaky', 'fixed'];
 
 export function notableEntries(entries: readonly ComparisonEntry[]): ComparisonEntry[] {
   const rank = new Map(NOTABLE_VERDICTS.map((v, i) => [v, i]));

@@ -59,6 +59,35 @@ describe('decideVerdict (the verdict table)', () => {
     expect(verdict(undefined, result('hip-tests', 'Unit_x', 'skip'), e)).toBe('skip');
   });
 
+  it('a declared gap (glob, status) is known-gap, never a regression; the same test passing is gap-closed, with why', () => {
+    const e = parseExpectations([
+      {
+        name: 'gpusvm-gaps.txt',
+        text: '# Phase 1 is XNACK-on only (v8 cover letter).\nkfdtest/KFDSVMRangeTest.*/0,Fail\n\n# Multi-GPU is not there yet.\nkfdtest/KFDSVMRangeTest.MultiGPU*,Fail\n',
+      },
+    ]);
+    const off = (status: Parameters<typeof result>[2]) => result('kfdtest', 'KFDSVMRangeTest.MigrateTest/0', status);
+    expect(decideVerdict(off('pass'), off('fail'), e)).toEqual({
+      verdict: 'known-gap',
+      note: 'a gap the series declares (gpusvm-gaps.txt:2: Phase 1 is XNACK-on only (v8 cover letter).)',
+    });
+    // A different failure than the one declared is not hidden by the gap.
+    expect(verdict(off('pass'), off('crash'), e)).toBe('regression');
+    const closed = decideVerdict(off('fail'), off('pass'), e);
+    expect(closed.verdict).toBe('gap-closed');
+    expect(closed.note).toMatch(/^gap closed: the feature seems to have landed \(gpusvm-gaps\.txt:2/);
+    expect(verdict(k('pass'), result('kfdtest', 'KFDSVMRangeTest.MultiGPUMigrationTest/1', 'fail'), e)).toBe('known-gap');
+    expect(verdict(k('pass'), k('fail'), e)).toBe('regression'); // /1 (XNACK on) is not a gap
+    // Never a failing exit under --fail-on regression; gap-closed is "unexpected".
+    const run = (s: Parameters<typeof result>[2]) => makeRun('x', [off(s)]);
+    const cmp = (b: Parameters<typeof result>[2], c: Parameters<typeof result>[2]) =>
+      compareRuns(run(b), run(c), { expectations: e, now: new Date(), toolVersion: 'test' });
+    expect(cmp('pass', 'fail').counts['known-gap']).toBe(1);
+    expect(comparisonExitCode(cmp('pass', 'fail'), 'regression')).toBe(EXIT.ok);
+    expect(comparisonExitCode(cmp('fail', 'pass'), 'regression')).toBe(EXIT.ok);
+    expect(comparisonExitCode(cmp('fail', 'pass'), 'unexpected')).toBe(EXIT.unexpected);
+  });
+
   it('rejects malformed expectation lines with file:line', () => {
     expect(() => parseExpectations([{ name: 'x-fails.txt', text: '\nkfdtest/A.B,Exploded\n' }])).toThrow(/x-fails.txt:2: unknown status "Exploded"/);
     expect(() => parseExpectations([{ name: 'x-fails.txt', text: 'no-comma' }])).toThrow(/x-fails.txt:1: expected "suite\/test,Status"/);
@@ -70,12 +99,15 @@ describe('decideVerdict (the verdict table)', () => {
       'gpusvm-fails.txt',
       'gpusvm-flakes.txt',
       'gpusvm-skips.txt',
+      'gpusvm-gaps.txt',
       'gpusvm-gfx90a-fails.txt',
       'gpusvm-gfx90a-flakes.txt',
       'gpusvm-gfx90a-skips.txt',
+      'gpusvm-gfx90a-gaps.txt',
       'gpusvm-gfx942-fails.txt',
       'gpusvm-gfx942-flakes.txt',
       'gpusvm-gfx942-skips.txt',
+      'gpusvm-gfx942-gaps.txt',
     ]);
   });
 });
