@@ -10,7 +10,7 @@ import { git } from './git.js';
 import { sha } from './hash.js';
 import { describeProblem, fragmentText, verifyKconfig } from './kconfig.js';
 import { runMake } from './make.js';
-import { loadSeries, type SeriesEntry } from './series.js';
+import { loadSeries, seriesProvenance, type SeriesEntry } from './series.js';
 import { prepareWorktree, repository, worktreeDiff } from './worktree.js';
 
 export interface KernelSpec {
@@ -158,6 +158,9 @@ export async function buildKernel(spec: KernelSpec, variant: VariantBuild, conte
   copyFileSync(join(out, 'arch', 'x86', 'boot', 'bzImage'), files.kernel);
   copyFileSync(join(out, '.config'), files.config);
   if (existsSync(join(out, 'System.map'))) copyFileSync(join(out, 'System.map'), join(artifactDir, 'System.map'));
+  // Where the kernel came from, end to end: the commit built (the series applied) and what the series says it is.
+  const commit = (await git(worktree, ['rev-parse', 'HEAD'], { allowFail: true })).stdout.trim();
+  const provenance = series ? seriesProvenance(series.mboxes) : undefined;
   const manifest = {
     variant: variant.name,
     release,
@@ -165,7 +168,11 @@ export async function buildKernel(spec: KernelSpec, variant: VariantBuild, conte
       repo,
       base: spec.base,
       baseCommit,
+      ...(/^[0-9a-f]{40}$/.test(commit) ? { commit } : {}),
       series: seriesHash,
+      ...(provenance ? { seriesPatches: provenance.patches } : {}),
+      ...(provenance?.version ? { seriesVersion: provenance.version } : {}),
+      ...(provenance?.messageId ? { seriesMessageId: provenance.messageId } : {}),
       baseConfig: spec.baseConfig,
       fragments: spec.fragments,
       kconfig: Object.fromEntries(options),

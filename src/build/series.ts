@@ -52,6 +52,19 @@ export async function loadSeries(entries: readonly SeriesEntry[], repo: string, 
   return { mboxes, hash: hash.digest('hex') };
 }
 
+/** What a series says about itself: its version ([PATCH v8 …]), the first Message-Id (the cover letter's when it has one) and its patch count. */
+export function seriesProvenance(mboxes: readonly string[]): { version?: number; messageId?: string; patches: number } {
+  const all = mboxes.flatMap((m) => subjectsWithPrefix(m));
+  const patches = all.filter((s) => !/\b0+\/\d+\]/.test(s)).length;
+  const version = all.map((s) => /\[[^\]]*\bv(\d+)\b[^\]]*\]/i.exec(s)?.[1]).find((v) => v !== undefined);
+  const messageId = mboxes.map((m) => /^Message-I[Dd]:\s*<?([^>\s]+)>?/m.exec(m)?.[1]).find((id) => id !== undefined);
+  return { patches, ...(version ? { version: Number(version) } : {}), ...(messageId ? { messageId } : {}) };
+}
+
+function subjectsWithPrefix(mbox: string): string[] {
+  return [...mbox.matchAll(/^Subject: (.*)$/gm)].map((m) => m[1]!.trim());
+}
+
 function subjects(mbox: string): string[] {
   return [...mbox.matchAll(/^Subject: (?:\[[^\]]*\] )?(.*)$/gm)].map((m) => m[1]!.trim());
 }

@@ -50,6 +50,10 @@ program
   )
   .option('--skip-regex <regex>', 'output matching this marks a test as skipped (default for hip-tests: HIP_SKIP_THIS_TEST)')
   .option('-o, --out <path>', 'run directory or .json file to write (default: reports/<time>-parse/run.json)')
+  .option('--kernel-release <release>', 'the kernel the tests ran on (uname -r)')
+  .option('--gfx <families>', 'the GPU families they ran on, comma-separated (e.g. gfx942)')
+  .option('--commit <sha>', "the kernel's source commit")
+  .option('--night <date>', 'the nightly the run belongs to (YYYY-MM-DD); the start time comes from the files when they have one')
   .action(action(async (files: string[], opts) => (await import('./parse.js')).parseCommand(files, opts)));
 
 program

@@ -8,6 +8,10 @@ export interface ParseFlags {
   format?: string;
   skipRegex?: string;
   out?: string;
+  kernelRelease?: string;
+  gfx?: string;
+  commit?: string;
+  night?: string;
 }
 
 export async function parseCommand(files: string[], flags: ParseFlags): Promise<ExitCode> {
@@ -19,6 +23,10 @@ export async function parseCommand(files: string[], flags: ParseFlags): Promise<
       ...(flags.format ? { format: flags.format } : {}),
       ...(flags.skipRegex !== undefined ? { skipRegex: flags.skipRegex } : {}),
       ...(flags.out ? { out: flags.out } : {}),
+      ...(flags.kernelRelease ? { kernelRelease: flags.kernelRelease } : {}),
+      ...(flags.gfx ? { gfx: flags.gfx.split(',').map((g) => g.trim()) } : {}),
+      ...(flags.commit ? { commit: flags.commit } : {}),
+      ...(flags.night ? { night: flags.night } : {}),
       now: new Date(),
     },
     note,

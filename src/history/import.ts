@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import type { Kysely, Transaction } from 'kysely';
 import { type ComparisonFile, VERDICTS } from '../model/comparison.js';
 import { InputError } from '../model/errors.js';
-import type { RunFile, TestResult } from '../model/run.js';
+import type { RunFile, TestResult, KernelProvenance } from '../model/run.js';
 import { isFailing, STATUSES } from '../model/status.js';
 import type { HistoryStore } from './open-store.js';
 import type { HistoryDatabase } from './tables.js';
@@ -88,7 +88,7 @@ function runRow(run: RunFile, options: { night?: string; runDir?: string }) {
   return {
     id: info.id,
     variant: info.variant,
-    night: options.night ?? info.startedAt.slice(0, 10),
+    night: options.night ?? info.night ?? info.startedAt.slice(0, 10),
     started_at: info.startedAt,
     finished_at: info.finishedAt ?? null,
     status: info.status,
@@ -98,11 +98,7 @@ function runRow(run: RunFile, options: { night?: string; runDir?: string }) {
     kernel_release: env.kernelRelease ?? null,
     kernel_version: env.kernelVersion ?? null,
     kernel_config: env.kernelConfig ? JSON.stringify(env.kernelConfig) : null,
-    series: build
-      ? [build.base ?? build.baseCommit?.slice(0, 12), build.series && build.series !== 'none' ? `series ${build.series.slice(0, 12)}` : 'no series']
-          .filter(Boolean)
-          .join(' + ')
-      : null,
+    series: build ? provenanceLine(build) : null,
     gfx: gfxKey(env.gpus.map((g) => g.gfx)),
     rocm_version: env.rocmVersion ?? null,
     hostname: env.hostname ?? null,
@@ -112,6 +108,16 @@ function runRow(run: RunFile, options: { night?: string; runDir?: string }) {
     tool_version: info.toolVersion,
     warnings: info.warnings && info.warnings.length > 0 ? JSON.stringify(info.warnings) : null,
   };
+}
+
+/** A kernel's provenance in one line, as "what changed" shows it: base, commit, and the series by version, size and content. */
+function provenanceLine(build: KernelProvenance): string {
+  const series =
+    build.series && build.series !== 'none'
+      ? `series${build.seriesVersion ? ` v${build.seriesVersion}` : ''}${build.seriesPatches ? ` (${build.seriesPatches} patches)` : ''} ${build.series.slice(0, 12)}${build.seriesMessageId ? ` <${build.seriesMessageId}>` : ''}`
+      : 'no series';
+  const base = build.base ?? build.baseCommit?.slice(0, 12);
+  return [base, series, build.commit ? `commit ${build.commit.slice(0, 12)}` : undefined].filter(Boolean).join(' + ');
 }
 
 // A SQLite transaction that read before it writes cannot wait for another writer (SQLite answers

@@ -23,8 +23,8 @@ export interface Environment {
   readonly kernelVersion?: string;
   /** Only the options that matter to the comparison, e.g. CONFIG_DRM_AMDGPU_SVM → "y" or "n". */
   readonly kernelConfig?: Readonly<Record<string, string>>;
-  /** When svmtest built the booted kernel: its pinned base, the series (content hash) and the artifact key. */
-  readonly kernelBuild?: { readonly base?: string; readonly baseCommit?: string; readonly series?: string; readonly key?: string };
+  /** Where the booted kernel came from: what svmtest built, or what `parse --commit` was told. */
+  readonly kernelBuild?: KernelProvenance;
   /** Where kernelConfig was read: /proc/config.gz, /boot/config-<release>, or the booted kernel's build config on the host. */
   readonly kernelConfigSource?: string;
   readonly gpus: readonly Gpu[];
@@ -32,6 +32,27 @@ export interface Environment {
   readonly hostname?: string;
   /** The ROCm userspace `svmtest build` made, when the suites ran from it ({build}). */
   readonly userspace?: UserspaceBuild;
+}
+
+/**
+ * A kernel's provenance, defined once for every reader (reports, history, kcidb, bisect): the
+ * tree and base it was built on, the commit built (the series applied), the series' content hash,
+ * version, Message-Id and patch count, and the artifact key.
+ */
+export interface KernelProvenance {
+  /** The repository (URL or path) and the base ref, e.g. drm-next. */
+  readonly repo?: string;
+  readonly base?: string;
+  readonly baseCommit?: string;
+  /** The commit the kernel was built from: the base with the series applied. */
+  readonly commit?: string;
+  /** sha256 of the series' mboxes, or "none". */
+  readonly series?: string;
+  readonly seriesVersion?: number;
+  /** The cover letter's Message-Id (or the first patch's). */
+  readonly seriesMessageId?: string;
+  readonly seriesPatches?: number;
+  readonly key?: string;
 }
 
 /** What a userspace build was made from: per component its source, source hash and CMake options. */
@@ -71,6 +92,8 @@ export interface PreflightCheck {
 export interface RunInfo {
   readonly id: string;
   readonly variant: string;
+  /** The nightly this run belongs to (YYYY-MM-DD) when it is not the start day (`parse --night`). */
+  readonly night?: string;
   readonly target: TargetKind;
   readonly startedAt: string;
   readonly finishedAt?: string;

@@ -56,5 +56,6 @@ export function parseGtestJson(data: unknown): ParsedReport {
       });
     }
   });
-  return { format: 'gtest-json', tests };
+  const startedAt = (data as { timestamp?: unknown }).timestamp;
+  return { format: 'gtest-json', tests, ...(typeof startedAt === 'string' && startedAt !== '' ? { startedAt } : {}) };
 }

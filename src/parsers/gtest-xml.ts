@@ -20,7 +20,7 @@ function gtestStatus(testcase: XmlNode): Status {
 /** gtest `--gtest_output=xml`: `classname.name` is the test's full name (`Gen/HugeTest.Case/13`). */
 export function parseGtestXml(content: string): ParsedReport {
   const tests: ParsedTest[] = [];
-  parseXml(content, 'gtest XML (<testsuites>)', {
+  const root = parseXml(content, 'gtest XML (<testsuites>)', {
     onClose(testcase, suite) {
       if (testcase.name !== 'testcase') return false;
       const name = attr(testcase, 'name') ?? '';
@@ -47,5 +47,6 @@ export function parseGtestXml(content: string): ParsedReport {
       return true;
     },
   });
-  return { format: 'gtest-xml', tests };
+  const startedAt = attr(root, 'timestamp');
+  return { format: 'gtest-xml', tests, ...(startedAt ? { startedAt } : {}) };
 }

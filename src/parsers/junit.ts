@@ -59,5 +59,8 @@ export function parseJunit(content: string, flavour: JunitFlavour, options: Pars
       ...(output.trim() !== '' ? { output } : {}),
     };
   });
-  return { format: flavour, tests };
+  // <testsuites timestamp> or the first <testsuite timestamp> (ctest and Catch2 put it there).
+  const first = doc.name === 'testsuite' ? doc : doc.children.find((c) => c.name === 'testsuite');
+  const startedAt = attr(doc, 'timestamp') ?? (first ? attr(first, 'timestamp') : undefined);
+  return { format: flavour, tests, ...(startedAt ? { startedAt } : {}) };
 }

@@ -13,6 +13,8 @@ export interface ParsedTest {
 export interface ParsedReport {
   readonly format: string;
   readonly tests: readonly ParsedTest[];
+  /** When the run began, as the file says it (gtest's and JUnit's `timestamp`; may carry no zone). */
+  readonly startedAt?: string;
 }
 
 export interface ParseOptions {

@@ -22,11 +22,19 @@ function bootedConfig(file: string | undefined): BootedKernelConfig | undefined 
 function kernelBuildOf(manifest: string | undefined): Environment['kernelBuild'] | undefined {
   if (!manifest) return undefined;
   try {
-    const m = JSON.parse(readFileSync(manifest, 'utf8')) as { key?: string; inputs?: { base?: string; baseCommit?: string; series?: string } };
+    const m = JSON.parse(readFileSync(manifest, 'utf8')) as { key?: string; inputs?: Record<string, unknown> };
+    const inputs = m.inputs ?? {};
+    const text = (k: string) => (typeof inputs[k] === 'string' && inputs[k] !== '' ? { [k]: inputs[k] as string } : {});
+    const count = (k: string) => (typeof inputs[k] === 'number' && Number.isInteger(inputs[k]) ? { [k]: inputs[k] as number } : {});
     return {
-      ...(m.inputs?.base ? { base: m.inputs.base } : {}),
-      ...(m.inputs?.baseCommit ? { baseCommit: m.inputs.baseCommit } : {}),
-      ...(m.inputs?.series ? { series: m.inputs.series } : {}),
+      ...text('repo'),
+      ...text('base'),
+      ...text('baseCommit'),
+      ...text('commit'),
+      ...text('series'),
+      ...count('seriesVersion'),
+      ...text('seriesMessageId'),
+      ...count('seriesPatches'),
       ...(m.key ? { key: m.key } : {}),
     };
   } catch {

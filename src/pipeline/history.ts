@@ -112,7 +112,8 @@ export async function importIntoHistory(location: string, paths: readonly string
   const found = paths.map(resultsIn);
   const runs = found.flatMap((f) => f.runs).map((file) => ({ file, run: readRun(file) }));
   const comparisons = found.flatMap((f) => f.comparisons).map((file) => ({ file, comparison: readComparison(file) }));
-  if (!options.night) for (const { file, run } of runs) checkNight(run.run.startedAt.slice(0, 10), `${file}: run.startedAt`);
+  if (!options.night)
+    for (const { file, run } of runs) checkNight(run.run.night ?? run.run.startedAt.slice(0, 10), `${file}: ${run.run.night ? 'run.night' : 'run.startedAt'}`);
   const store = await openStore(location, { create: true });
   try {
     await runsOfComparisons(store, comparisons, runs, !options.night);

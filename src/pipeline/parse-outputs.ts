@@ -1,5 +1,6 @@
 import { join, resolve } from 'node:path';
 import { InputError } from '../model/errors.js';
+import { isRfc3339 } from '../model/sane-values.js';
 import { readInputText } from '../model/json-file.js';
 import { MAX_TEST_NAME, testNameProblem, type RunFile } from '../model/run.js';
 import { writeRun } from '../model/run-file.js';
@@ -16,7 +17,25 @@ export interface ParseRequest {
   readonly format?: string;
   readonly skipRegex?: string;
   readonly out?: string;
+  /** What the files cannot say: the kernel they ran on, the GPU families, the kernel's commit, the night. */
+  readonly kernelRelease?: string;
+  readonly gfx?: readonly string[];
+  readonly commit?: string;
+  readonly night?: string;
   readonly now: Date;
+}
+
+function checkProvenance(request: ParseRequest): void {
+  if (request.kernelRelease !== undefined && !/^[\w.+~-]{1,200}$/.test(request.kernelRelease)) {
+    throw new InputError(`--kernel-release "${request.kernelRelease.slice(0, 60)}": expected a release like 6.18.0-rc3 (letters, digits, . _ + ~ -)`);
+  }
+  for (const g of request.gfx ?? [])
+    if (!/^gfx[0-9a-f]{3,5}$/.test(g)) throw new InputError(`--gfx "${g.slice(0, 40)}": expected a GPU family like gfx942 (comma-separated for several)`);
+  if (request.commit !== undefined && !/^[0-9a-f]{7,40}$/.test(request.commit))
+    throw new InputError(`--commit "${request.commit.slice(0, 60)}": expected a git commit hash (hex)`);
+  if (request.night !== undefined && (!/^\d{4}-\d{2}-\d{2}$/.test(request.night) || !isRfc3339(`${request.night}T00:00:00Z`))) {
+    throw new InputError(`--night "${request.night.slice(0, 40)}": expected a date, YYYY-MM-DD`);
+  }
 }
 
 // hip-tests registers its tests with this skip marker; other suites may pass --skip-regex.
@@ -40,6 +59,7 @@ function skipPattern(suite: string, skipRegex: string | undefined): RegExp | und
 /** Test output files (gtest, ctest, Catch2, JUnit; detected by content) → one saved run.json. */
 export function parseOutputs(request: ParseRequest, note: (message: string) => void): { file: string; run: RunFile } {
   const { files, suites } = request;
+  checkProvenance(request);
   if (suites.length !== 1 && suites.length !== files.length) {
     throw new InputError(`--suite: give one suite for all files, or one per file in order (got ${suites.length} for ${files.length} files)`);
   }
@@ -65,7 +85,21 @@ export function parseOutputs(request: ParseRequest, note: (message: string) => v
       if (problem) throw new InputError(`${source}: test ${i + 1}: its name ${problem}; a test name holds no NUL and at most ${MAX_TEST_NAME} characters`);
     });
   }
-  const run = importRun(reports, { variant: request.variant, now: request.now, toolVersion: toolVersion() });
+  const gfx = [...new Set(request.gfx ?? [])];
+  const environment = {
+    gpus: gfx.map((g, i) => ({ node: i + 1, gfx: g, name: g, xnack: null })),
+    ...(request.kernelRelease ? { kernelRelease: request.kernelRelease } : {}),
+    ...(request.commit ? { kernelBuild: { commit: request.commit } } : {}),
+  };
+  const run = importRun(reports, {
+    variant: request.variant,
+    environment,
+    ...(request.night ? { night: request.night } : {}),
+    now: request.now,
+    toolVersion: toolVersion(),
+  });
+  if (!reports.some((r) => r.report.startedAt))
+    note(`no file says when its tests ran: the run starts ${request.night ? `on the night given (${request.night})` : 'now'}`);
   const target = request.out ?? timestampDir('reports', 'parse', request.now);
   const file = target.endsWith('.json') ? resolve(target) : join(resolve(target), 'run.json');
   writeRun(file, run);

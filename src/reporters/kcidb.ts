@@ -83,16 +83,26 @@ export function kcidbPath(suite: string, name: string): string {
 function checkoutOf(run: RunFile, origin: string): Record<string, unknown> {
   const env = run.run.environment;
   const build = env.kernelBuild;
-  const key = build ? `${build.baseCommit ?? build.base ?? ''}+${build.series ?? ''}` : `release ${env.kernelRelease ?? 'unknown'}`;
+  const key = build ? `${build.baseCommit ?? build.base ?? ''}+${build.series ?? ''}+${build.commit ?? ''}` : `release ${env.kernelRelease ?? 'unknown'}`;
+  // kcidb's checkout is the base; the series is its patchset (svmtest's build applies it on top).
+  const commit = build?.baseCommit ?? build?.commit;
   return {
     id: `${origin}:checkout-${shortHash(key)}`,
     origin,
     ...(build?.base ? { tree_name: text(build.base, 200), git_repository_branch: text(build.base, 200) } : {}),
-    ...(build?.baseCommit && /^[0-9a-f]{40}$/.test(build.baseCommit) ? { git_commit_hash: build.baseCommit } : {}),
+    ...(build?.repo && /^https:\/\/\S+$/.test(build.repo) ? { git_repository_url: build.repo } : {}),
+    ...(commit && /^[0-9a-f]{40}$/.test(commit) ? { git_commit_hash: commit } : {}),
     ...(build?.series && /^[0-9a-f]{64}$/.test(build.series) ? { patchset_hash: build.series } : {}),
+    ...(build?.seriesMessageId && /^[^\s@<>]+@[^\s@<>]+$/.test(build.seriesMessageId) ? { message_id: build.seriesMessageId } : {}),
     start_time: run.run.startedAt,
     valid: true,
-    misc: { ...(env.kernelRelease ? { kernel_release: env.kernelRelease } : {}), ...(build?.series === 'none' ? { series: 'none' } : {}) },
+    misc: {
+      ...(env.kernelRelease ? { kernel_release: env.kernelRelease } : {}),
+      ...(build?.series === 'none' ? { series: 'none' } : {}),
+      ...(build?.seriesVersion ? { series_version: build.seriesVersion } : {}),
+      ...(build?.seriesPatches !== undefined ? { series_patches: build.seriesPatches } : {}),
+      ...(build?.commit ? { built_commit: build.commit } : {}),
+    },
   };
 }
 

@@ -95,22 +95,38 @@ export function mergeReports(reports: readonly ImportedReport[]): TestResult[] {
 
 export interface ImportOptions {
   readonly variant: string;
+  /** The nightly the run belongs to (YYYY-MM-DD). */
+  readonly night?: string;
   readonly environment?: Environment;
   readonly now: Date;
   readonly toolVersion: string;
 }
 
+/**
+ * When the files say their run began: the earliest `timestamp` among them. A timestamp without a
+ * zone (gtest's XML, ctest's JUnit write local time) is read in this machine's time zone (TZ).
+ */
+export function reportsStart(reports: readonly ImportedReport[]): Date | undefined {
+  const times = reports
+    .map((r) => (r.report.startedAt ? new Date(r.report.startedAt) : undefined))
+    .filter((d): d is Date => d !== undefined && Number.isFinite(d.getTime()));
+  return times.length > 0 ? new Date(Math.min(...times.map((d) => d.getTime()))) : undefined;
+}
+
 export function importRun(reports: readonly ImportedReport[], options: ImportOptions): RunFile {
   const tests = mergeReports(reports);
-  const stamp = options.now.toISOString();
+  // The files' own start when they have one; else the night given; else now.
+  const start = reportsStart(reports) ?? (options.night ? new Date(`${options.night}T00:00:00Z`) : options.now);
+  const spentMs = tests.reduce((sum, t) => sum + t.attempts.reduce((a, x) => a + x.durationMs, 0), 0);
   return {
     schemaVersion: RUN_SCHEMA_VERSION,
     run: {
       id: randomUUID(),
       variant: options.variant,
+      ...(options.night ? { night: options.night } : {}),
       target: 'import',
-      startedAt: stamp,
-      finishedAt: stamp,
+      startedAt: start.toISOString(),
+      finishedAt: new Date(start.getTime() + Math.round(spentMs)).toISOString(),
       status: 'complete',
       selection: { suites: [...new Set(reports.map((r) => r.suite))] },
       environment: options.environment ?? { gpus: [] },

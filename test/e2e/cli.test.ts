@@ -1,6 +1,7 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import type { RunFile } from '../../src/model/run.js';
 import { svmtest, tempDir } from '../helpers/cli.js';
 import { REPO_ROOT, REAL_FIXTURES } from '../helpers/paths.js';
 
@@ -106,6 +107,53 @@ describe('svmtest CLI (built)', () => {
 });
 
 describe('svmtest parse', () => {
+  it("records where the results came from: kernel, GPU families, commit and night; the start time is the files' own", async () => {
+    const out = join(tempDir(), 'run.json');
+    // gtest's XML timestamp carries no zone: it is read in the time zone svmtest runs in.
+    const r = await svmtest(
+      [
+        'parse',
+        join(REAL_FIXTURES, 'gtest-1.12/sample.xml'),
+        '-s',
+        'kfdtest',
+        '--variant',
+        'gpusvm',
+        '--kernel-release',
+        '6.18.0-gpusvm',
+        '--gfx',
+        'gfx942,gfx90a',
+        '--commit',
+        'a'.repeat(40),
+        '--night',
+        '2026-11-20',
+        '-o',
+        out,
+      ],
+      { env: { TZ: 'America/New_York' } },
+    );
+    expect(r.exitCode, r.stderr).toBe(0);
+    const run = JSON.parse(readFileSync(out, 'utf8')) as RunFile;
+    expect(run.run.startedAt).toBe('2026-11-25T18:01:23.435Z');
+    expect(run.run.night).toBe('2026-11-20');
+    expect(run.run.environment).toMatchObject({ kernelRelease: '6.18.0-gpusvm', kernelBuild: { commit: 'a'.repeat(40) } });
+    expect(run.run.environment.gpus.map((g) => g.gfx)).toEqual(['gfx942', 'gfx90a']);
+    // The history files it under the night given, with its kernel.
+    const db = join(tempDir(), 'h.db');
+    expect((await svmtest(['history', 'import', '--db', db, out])).exitCode).toBe(0);
+    const trend = JSON.parse((await svmtest(['history', 'trend', '--db', db, '--json'])).stdout) as { items: Array<{ night: string; gfx: string }> };
+    expect(trend.items[0]).toMatchObject({ night: '2026-11-20', gfx: 'gfx90a,gfx942' });
+    for (const [flag, value, message] of [
+      ['--gfx', 'vega', /--gfx "vega": expected a GPU family like gfx942/],
+      ['--commit', 'HEAD', /--commit "HEAD": expected a git commit hash/],
+      ['--night', '2026-13-40', /--night "2026-13-40": expected a date/],
+      ['--kernel-release', '6.1 rc', /--kernel-release "6.1 rc": expected a release/],
+    ] as const) {
+      const bad = await svmtest(['parse', join(REAL_FIXTURES, 'gtest-1.12/sample.xml'), '-s', 'x', flag, value, '-o', join(tempDir(), 'r.json')]);
+      expect(bad.exitCode, flag).toBe(2);
+      expect(bad.stderr, flag).toMatch(message);
+    }
+  });
+
   it('merges outputs of several suites into one valid run', async () => {
     const out = tempDir();
     const r = await svmtest([

@@ -65,6 +65,7 @@ export function sweepCommand(): string[] {
   const script = [
     `for rec in ${GROUPS_DIR}/*; do`,
     '  [ -f "$rec" ] || continue',
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: a shell parameter expansion, not a JavaScript template
     '  pg=${rec##*/}; guard=$(cat "$rec" 2>/dev/null)',
     '  case "$pg$guard" in *[!0-9]*|"") rm -f "$rec"; continue ;; esac',
     '  kill -0 "$guard" 2>/dev/null && continue',
