@@ -18,6 +18,7 @@
 
   // Filters: suite, GPU family, variant, text — every table and strip list narrows with them.
   const filters = { suite: '', gfx: '', variant: '', text: '' };
+  let showPassing = false;
   const suites = new Set([...data.strips, ...data.regressions, ...data.flaky].map((t) => t.suite));
   const gfxs = new Set([...data.latest.map((l) => l.gfx), ...data.strips.map((s) => s.gfx)]);
   const variants = new Set([...data.strips.map((s) => s.variant), ...data.flaky.map((f) => f.variant)]);
@@ -34,18 +35,28 @@
     (!filters.text || `${t.suite}/${t.name}`.toLowerCase().includes(filters.text.toLowerCase()));
 
   const testCell = (t) => el('td', `${t.suite}/${t.name}`, 'test');
+  // Published run directories are named by run id (as svmtest publishes them: unsafe characters as _).
+  const runDirName = (id) => (id.replace(/[^A-Za-z0-9._-]/g, '_').replace(/^\.+/, '_').slice(0, 120) || '_');
+  // Without a log, the run's run.json (a directory has no page on a static host).
+  const logHref = (r) => {
+    const path = (r.log ?? 'run.json').split('/').map(encodeURIComponent).join('/');
+    // Published beside the site (--runs): only the runs that were found and copied are linked.
+    if (data.published && !data.published.includes(r.runId)) return undefined;
+    if (data.linkBase) return `${data.linkBase}/${encodeURIComponent(runDirName(r.runId))}/${path}`;
+    return r.runDir ? `file://${encodeURI(r.runDir)}/${path}` : undefined;
+  };
+  const link = (text, href) => Object.assign(el('a', text), { href });
   const logCell = (r) => {
     const td = el('td');
-    if (r.runDir) {
-      const a = el('a', r.log ? 'log' : 'run');
-      // With --links the run directories are published under one URL (by their names); else they are local paths.
-      const path = (r.log ?? '').split('/').map(encodeURIComponent).join('/');
-      const name = r.runDir.split('/').filter(Boolean).at(-1) ?? '';
-      a.href = data.linkBase ? `${data.linkBase}/${encodeURIComponent(name)}/${path}` : `file://${encodeURI(r.runDir)}/${path}`;
-      td.append(a);
-    }
+    const href = logHref(r);
+    if (href) td.append(link(r.log ? 'log' : 'run', href));
+    const page = nightPage(r.night, r.gfx);
+    if (page) td.append(document.createTextNode(' · '), link('night', page));
     return td;
   };
+  // A page per nightly comparison (nights/…html), by night and GPU family.
+  const pages = new Map((data.nightPages ?? []).map((p) => [`${p.night} ${p.gfx}`, p.page]));
+  const nightPage = (night, gfx) => pages.get(`${night} ${gfx}`) ?? [...pages].find(([k]) => k.startsWith(`${night} `))?.[1];
   // Tables render a page of rows at a time: a year of strips for thousands of tests stays quick to open.
   const PAGE = 200;
   const fillTable = (id, items, toRow) => {
@@ -72,40 +83,61 @@
   // A strip is drawn on a canvas (one rectangle per run of equal nights), not thousands of elements.
   const STRIP_COLORS = { P: '#6cc283', F: '#e0645a', C: '#a3271d', T: '#e7b43f', S: '#c3c8cf', N: '#c3c8cf' };
   const STATUS_NAMES = { P: 'pass', F: 'fail', C: 'crash', T: 'timeout', S: 'skip', N: 'not run', '.': 'no result' };
-  const stripCell = (statuses) => {
+  const stripCell = (strip) => {
+    const statuses = strip.statuses;
     const td = el('td', undefined, 'strip');
     td.dataset.statuses = statuses;
-    const cell = Math.max(2, Math.min(9, Math.floor(900 / Math.max(1, statuses.length))));
+    const cell = Math.max(4, Math.min(12, Math.floor(900 / Math.max(1, statuses.length))));
     const canvas = el('canvas');
     canvas.width = statuses.length * cell;
-    canvas.height = 12;
+    canvas.height = 14;
     canvas.setAttribute('role', 'img');
-    canvas.setAttribute('aria-label', `nights, oldest first: ${statuses}`);
+    canvas.setAttribute('aria-label', `nights ${data.nights[0]} to ${data.nights.at(-1)}, oldest first: ${statuses}`);
     const ctx = canvas.getContext('2d');
     for (let start = 0, i = 1; i <= statuses.length; i++) {
       if (i < statuses.length && statuses[i] === statuses[start]) continue;
       const color = STRIP_COLORS[statuses[start]];
       if (color) {
         ctx.fillStyle = color;
-        ctx.fillRect(start * cell, 0, (i - start) * cell, 12);
+        ctx.fillRect(start * cell, 0, (i - start) * cell, 14);
       }
       start = i;
     }
+    const at = (e) => Math.min(statuses.length - 1, Math.floor(e.offsetX / cell));
     canvas.addEventListener('mousemove', (e) => {
-      const i = Math.min(statuses.length - 1, Math.floor(e.offsetX / cell));
-      canvas.title = `${data.nights[i]}: ${STATUS_NAMES[statuses[i]] ?? statuses[i]}`;
+      const i = at(e);
+      canvas.title = `${data.nights[i]}: ${STATUS_NAMES[statuses[i]] ?? statuses[i]} (click: that night's report)`;
     });
-    td.append(canvas);
+    // A cell opens that night's comparison page, where the test's log is one click further.
+    canvas.addEventListener('click', (e) => {
+      const page = nightPage(data.nights[at(e)], strip.gfx);
+      if (page) location.href = page;
+    });
+    const label = el('div', `${data.nights[0]} … ${data.nights.at(-1)}`, 'strip-label');
+    td.append(canvas, label);
     return td;
   };
 
   function renderTables() {
     fillTable('regression-table', data.regressions, (r) =>
-      row([testCell(r), family(r.gfx), `${r.candidate}: ${r.status}`, r.firstBad?.night ?? '', r.lastGood?.night ?? 'never', r.changed.join('; '), r.events ?? '', logCell(r)]),
+      row([
+        testCell(r),
+        family(r.gfx),
+        `${r.candidate}: ${r.status}`,
+        el('td', r.message ?? '', 'why'),
+        el('td', r.firstEvent ?? r.events ?? '', 'kernel'),
+        r.firstBad?.night ?? '',
+        r.lastGood?.night ?? 'never',
+        r.changed.join('; '),
+        logCell(r),
+      ]),
     );
     fillTable('not-regression-table', data.notRegressions, (r) => row([testCell(r), family(r.gfx), `${r.score.failures} of ${r.score.nights} nights`, r.score.flips]));
     fillTable('flaky-table', data.flaky, (f) => row([testCell(f), f.variant, family(f.gfx), f.score.flipRate.toFixed(2), `${f.score.failures} of ${f.score.nights}`, f.score.retried]));
-    fillTable('strip-table', data.strips, (s) => row([testCell(s), s.variant, family(s.gfx), stripCell(s.statuses)]));
+    // Tests that failed most lately first; a test that only ever passed is shown only when asked.
+    const recent = (st) => [...st.slice(-7)].filter((c) => c === 'F' || c === 'C' || c === 'T').length * 100 + [...st].filter((c) => c === 'F' || c === 'C' || c === 'T').length;
+    const strips = data.strips.filter((s) => showPassing || /[FCT]/.test(s.statuses)).sort((a, b) => recent(b.statuses) - recent(a.statuses));
+    fillTable('strip-table', strips, (s) => row([testCell(s), s.variant, family(s.gfx), stripCell(s)]));
   }
 
   function renderLatest() {
@@ -119,6 +151,8 @@
       card.append(el('div', bad > 0 ? `${bad} ${bad === 1 ? 'regression, new failure or missing test' : 'regressions, new failures or missing tests'}` : 'no regressions', bad > 0 ? 'bad' : 'good'));
       const parts = Object.entries(l.counts).filter(([, n]) => n > 0).map(([v, n]) => `${n} ${v}`);
       card.append(el('div', parts.join(' · ')));
+      const page = nightPage(l.night, l.gfx);
+      if (page) card.append(link("that night's report", page));
       box.append(card);
     }
     if (data.latest.length === 0) box.append(el('p', 'no comparisons imported yet', 'empty'));
@@ -136,20 +170,35 @@
 
   // Charts (uPlot): one series per variant and family for pass rates; regressions and kernel events per night.
   const charts = [];
+  // The nights that have data: a store of six nights draws six nights, not sixty.
+  const firstNight = [...data.trend.nights.map((n) => n.night), ...data.trend.regressions.map((r) => r.night)].sort()[0];
+  const from = Math.max(0, firstNight ? data.nights.indexOf(firstNight) : 0);
+  const shownNights = data.nights.slice(from);
   function chart(id, series, values) {
     const target = $(id);
     target.replaceChildren();
     if (!window.uPlot || values.length === 0) return;
-    const xs = data.nights.map((n) => Date.parse(`${n}T00:00:00Z`) / 1000);
+    const xs = shownNights.map((n) => Date.parse(`${n}T00:00:00Z`) / 1000);
     const colors = ['#2f6fde', '#d0493c', '#2e9b5b', '#a35ed6', '#d38a18', '#5a6473'];
     const opts = {
       width: Math.max(360, target.clientWidth - 12),
       height: 220,
+      // Drag across the chart to zoom into those nights; double-click to zoom out.
+      cursor: { drag: { x: true, y: false } },
       series: [{ label: 'night', value: (u, v) => (v == null ? '--' : new Date(v * 1000).toISOString().slice(0, 10)) }, ...series.map((label, i) => ({ label, stroke: colors[i % colors.length], width: 2, spanGaps: true }))],
       // Nights are days: ticks on whole days, labelled by date (no clock times).
       axes: [{ incrs: [86400, 2 * 86400, 7 * 86400, 14 * 86400, 28 * 86400], values: (u, ticks) => ticks.map((t) => new Date(t * 1000).toISOString().slice(5, 10)) }, { size: 50 }],
     };
-    charts.push(new window.uPlot(opts, [xs, ...values], target));
+    const plot = new window.uPlot(opts, [xs, ...values.map((v) => v.slice(from))], target);
+    // A click on a night (not a drag) opens that night's report.
+    let down;
+    plot.over.addEventListener('mousedown', (e) => (down = e.clientX));
+    plot.over.addEventListener('mouseup', (e) => {
+      if (down === undefined || Math.abs(e.clientX - down) > 3 || plot.cursor.idx == null) return;
+      const page = nightPage(shownNights[plot.cursor.idx], filters.gfx || '');
+      if (page) location.href = page;
+    });
+    charts.push(plot);
   }
   function renderCharts() {
     const cells = data.trend.nights.filter(matches);
@@ -178,6 +227,8 @@
 
   function showTab() {
     const tab = (location.hash || '#overview').slice(1);
+    // A deep link (#regressions) selects a tab; it never scrolls the header off-screen.
+    window.scrollTo(0, 0);
     for (const section of document.querySelectorAll('.tab')) section.classList.toggle('active', section.id === tab);
     for (const link of document.querySelectorAll('nav a')) link.classList.toggle('active', link.dataset.tab === tab);
   }
@@ -189,6 +240,10 @@
       render();
     });
   }
+  $('f-passing')?.addEventListener('change', (e) => {
+    showPassing = e.target.checked;
+    renderTables();
+  });
   window.addEventListener('hashchange', showTab);
   showTab();
   render();

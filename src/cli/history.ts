@@ -46,7 +46,8 @@ export async function historyRegressionsCommand(flags: HistoryFlags & { gfx?: st
     writeOut(
       `    first bad ${r.firstBad?.night ?? '?'}, last good ${r.lastGood?.night ?? 'never in the history'}${r.changed.length > 0 ? `; changed: ${neutralizeLine(r.changed.join('; '))}` : ''}\n`,
     );
-    if (r.events) writeOut(`    kernel: ${r.events}\n`);
+    if (r.message) writeOut(`    ${neutralizeLine(r.message)}\n`);
+    if (r.events) writeOut(`    kernel: ${r.events}${r.firstEvent ? ` — ${neutralizeLine(r.firstEvent)}` : ''}\n`);
   }
   for (const f of report.flaky) {
     writeOut(

@@ -213,7 +213,8 @@ program
   .option('-c, --config <file>', 'configuration file')
   .requiredOption('-o, --out <dir>', 'directory to write the site into')
   .option('--nights <n>', 'nights shown', positive, 60)
-  .option('--links <url>', 'URL under which the run directories are published by name (log links); default: local paths')
+  .option('--links <url>', 'URL under which the run directories are published by run id (log links); default: local paths')
+  .option('--runs <dir>', 'publish the run directories found here beside the site (runs/<run id>/), linked relatively; repeatable', collect, [])
   .action(action(async (opts) => (await import('./dashboard.js')).dashboardCommand(opts)));
 
 program

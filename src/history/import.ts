@@ -110,6 +110,15 @@ function runRow(run: RunFile, options: { night?: string; runDir?: string }) {
   };
 }
 
+/** The first non-empty line, at most 300 characters: what a table row can show. */
+function firstLineOf(text: string | undefined): string | null {
+  const line = text
+    ?.split('\n')
+    .find((l) => l.trim() !== '')
+    ?.trim();
+  return line ? (line.length > 300 ? `${line.slice(0, 299)}…` : line) : null;
+}
+
 /** A kernel's provenance in one line, as "what changed" shows it: base, commit, and the series by version, size and content. */
 function provenanceLine(build: KernelProvenance): string {
   const series =
@@ -198,6 +207,8 @@ export async function importRun(store: HistoryStore, run: RunFile, options: { ni
       flaky: t.status === 'pass' && t.attempts.some((a) => isFailing(a.status)) ? 1 : 0,
       events: eventSummary(t),
       log: t.log ?? null,
+      message: isFailing(t.status) ? firstLineOf(t.message) : null,
+      first_event: isFailing(t.status) ? firstLineOf(t.kernelEvents[0]?.summary) : null,
     }));
     for (const chunk of chunks(results)) await tx.insertInto('results').values(chunk).execute();
     const counts = runCounts(key, run.tests);

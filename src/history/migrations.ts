@@ -129,5 +129,13 @@ export function migrationsFor(dialect: Dialect): Record<string, Migration> {
         await db.schema.alterTable('runs').addColumn('warnings', 'text').execute();
       },
     },
+    '006_why_it_failed': {
+      // Why a test failed, one click away: the first line of its message and its first kernel
+      // record, kept for failing results only (a pass has neither to show).
+      async up(db: Kysely<unknown>): Promise<void> {
+        await db.schema.alterTable('results').addColumn('message', 'text').execute();
+        await db.schema.alterTable('results').addColumn('first_event', 'text').execute();
+      },
+    },
   };
 }

@@ -16,6 +16,7 @@ export interface HistoryStore {
 const SQLITE_MAGIC = 'SQLite format 3\0';
 // Kysely's record of applied migrations: a database that has it is a svmtest history store.
 const MIGRATION_TABLE = 'kysely_migration';
+const MIGRATION_TRIES = 50;
 
 /** The URL without its password: everything between the user and the last @ (a password may hold an @ of its own). */
 export function redact(url: string): string {
@@ -113,7 +114,15 @@ export async function openStore(location: string, options: { create?: boolean } 
   }
   const migrator = new Migrator({ db, provider: { getMigrations: async () => migrationsFor(dialect) } });
   const known = Object.keys(migrationsFor(dialect));
-  const { error } = await migrator.migrateToLatest();
+  // Two importers opening a new or older store at once both try its migrations; each runs in a
+  // transaction, so the one that loses (locked, or finding the column the other just added) has
+  // changed nothing, and tries again to find the schema up to date.
+  let error: unknown;
+  for (let attempt = 1; attempt <= MIGRATION_TRIES; attempt++) {
+    ({ error } = await migrator.migrateToLatest());
+    if (!error || !/SQLITE_BUSY|database is locked|duplicate column|already exists/i.test(String((error as Error).message))) break;
+    await new Promise((r) => setTimeout(r, 20 + Math.random() * 80));
+  }
   if (error) {
     await db.destroy();
     const message = (error as Error).message;

@@ -23,7 +23,12 @@ export interface CurrentRegression {
   readonly night: string;
   readonly status: Status;
   readonly events: string | null;
+  /** Why it failed tonight: the first line of its message, and its first kernel record. */
+  readonly message: string | null;
+  readonly firstEvent: string | null;
   readonly log: string | null;
+  /** Tonight's candidate run: its id (published run directories are named by it) and where it was imported from. */
+  readonly runId: string;
   readonly runDir: string | null;
   /** The first night of the failing streak that ends now, and the last night before it that passed. */
   readonly firstBad?: RunProof;
@@ -115,7 +120,10 @@ export async function currentRegressions(store: HistoryStore, options: { gfx?: s
           night,
           status: now.status,
           events: now.events,
+          message: now.message,
+          firstEvent: now.firstEvent,
           log: now.log,
+          runId: now.runId,
           runDir: now.runDir,
           firstBad: proof(series[first]!),
           ...(good ? { lastGood: proof(good) } : {}),

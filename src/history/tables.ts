@@ -53,6 +53,10 @@ export interface ResultsTable {
   flaky: number;
   events: string | null;
   log: string | null;
+  /** Failing results only: the first line of the failure message (at most 300 characters). */
+  message: string | null;
+  /** Failing results only: the first kernel record's summary, e.g. the oops or the page fault. */
+  first_event: string | null;
 }
 
 export interface ComparisonsTable {

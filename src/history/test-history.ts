@@ -11,6 +11,8 @@ export interface NightResult {
   readonly flaky: boolean;
   readonly events: string | null;
   readonly log: string | null;
+  readonly message: string | null;
+  readonly firstEvent: string | null;
   readonly runId: string;
   readonly runDir: string | null;
   readonly kernelRelease: string | null;
@@ -42,6 +44,8 @@ export async function testHistory(store: HistoryStore, testIds: readonly number[
         'results.flaky',
         'results.events',
         'results.log',
+        'results.message',
+        'results.first_event',
         'runs.id',
         'runs.night',
         'runs.variant',
@@ -70,6 +74,8 @@ export async function testHistory(store: HistoryStore, testIds: readonly number[
         flaky: row.flaky === 1,
         events: row.events,
         log: row.log,
+        message: row.message,
+        firstEvent: row.first_event,
         runId: row.id,
         runDir: row.run_dir,
         kernelRelease: row.kernel_release,

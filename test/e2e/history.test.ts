@@ -11,6 +11,7 @@ import { launchChromium } from '../helpers/browser.js';
 import { BIN, REPO_ROOT } from '../helpers/paths.js';
 import { makeRun, result } from '../helpers/runs.js';
 import { freshStore, type StoreKind } from '../helpers/stores.js';
+import { serveStatic } from '../helpers/static-server.js';
 import { writeConfig, writeSuiteFile } from '../helpers/suite-files.js';
 
 // A seeded history: six nights of the real engine running the project's gtest program as the
@@ -280,8 +281,10 @@ describe('the history store refuses what it cannot read', () => {
     const store = new Database(db);
     const written = store.prepare('select * from run_counts order by run_key, suite, status').all();
     expect(written.length).toBeGreaterThan(0);
-    // Back to version 3: no rollup, the index it replaced.
-    store.exec("drop table run_counts; create index results_by_test on results (test_id); delete from kysely_migration where name = '004_run_counts'");
+    // Back to version 3: no rollup, the index it replaced, and none of the later columns.
+    store.exec(
+      "drop table run_counts; create index results_by_test on results (test_id); alter table runs drop column warnings; alter table results drop column message; alter table results drop column first_event; delete from kysely_migration where name >= '004'",
+    );
     store.close();
     expect((await svmtest(['history', 'trend', '--db', db])).exitCode).toBe(0);
     const migrated = new Database(db);
@@ -384,8 +387,9 @@ describe('files outside the output directory are never written', () => {
 describe('the dashboard, in a real browser', () => {
   const XSS = '<img src=x onerror="window.__xss=1">';
   let site: string;
+  let db: string;
   beforeAll(async () => {
-    const db = await freshStore('sqlite', dir);
+    db = await freshStore('sqlite', dir);
     await importAll(db);
     // A regression whose name is markup: it must show as text.
     const hostile = join(dir, 'hostile');
@@ -447,10 +451,10 @@ describe('the dashboard, in a real browser', () => {
       expect(await rows.count()).toBe(2);
       await page.fill('#f-text', 'BreaksLater');
       expect(await rows.count()).toBe(1);
-      expect(await rows.first().locator('td').nth(3).textContent()).toBe(night(4));
-      expect(await rows.first().locator('td').nth(4).textContent()).toBe(night(3));
-      // The log link points into the run directory, which exists here.
-      const href = (await rows.first().locator('a').getAttribute('href')) ?? '';
+      expect(await rows.first().locator('td').nth(5).textContent()).toBe(night(4));
+      expect(await rows.first().locator('td').nth(6).textContent()).toBe(night(3));
+      // The log (or run) link points into the run directory, which exists here.
+      const href = (await rows.first().locator('a').first().getAttribute('href')) ?? '';
       expect(href).toMatch(/^file:\/\//);
       expect(existsSync(decodeURI(href.slice('file://'.length)).replace(/\/$/, ''))).toBe(true);
 
@@ -459,11 +463,14 @@ describe('the dashboard, in a real browser', () => {
       await page.selectOption('#f-variant', 'gpusvm');
       const strip = page.locator('#strip-table tbody tr td.strip').first();
       expect(await strip.getAttribute('data-statuses')).toBe('....PPPFFF');
-      // What is drawn: the last good night green, the first bad night red (one 9-pixel cell per night).
+      // What is drawn: the last good night green, the first bad night red (one cell per night).
       const pixel = (night: number) =>
         strip
           .locator('canvas')
-          .evaluate((c: HTMLCanvasElement, x) => [...(c.getContext('2d')?.getImageData(x, 6, 1, 1).data ?? [])].slice(0, 3), night * 9 + 4);
+          .evaluate(
+            (c: HTMLCanvasElement, n) => [...(c.getContext('2d')?.getImageData(Math.floor(((n + 0.5) * c.width) / 10), 6, 1, 1).data ?? [])].slice(0, 3),
+            night,
+          );
       expect(await pixel(6)).toEqual([0x6c, 0xc2, 0x83]);
       expect(await pixel(7)).toEqual([0xe0, 0x64, 0x5a]);
 
@@ -478,6 +485,56 @@ describe('the dashboard, in a real browser', () => {
       expect(errors).toEqual([]);
     } finally {
       await browser.close();
+    }
+  });
+
+  it('published with its runs (--runs), served over HTTP: every link resolves; a regression shows why; a night page per comparison; deep links keep the header in view', async () => {
+    const published = join(dir, 'site-published');
+    const built = await svmtest(['dashboard', '--db', db, '-o', published, '--nights', '10', '--runs', dir]);
+    expect(built.exitCode, built.stderr).toBe(0);
+    expect(built.stderr).toMatch(/\d+ night pages, \d+ run directories published/);
+    const server = await serveStatic(published);
+    const browser = await launchChromium();
+    try {
+      const page = await browser.newPage({ viewport: { width: 1280, height: 700 } });
+      const errors: string[] = [];
+      page.on('pageerror', (e) => errors.push(String(e)));
+      await page.goto(`${server.url}/index.html#regressions`);
+      await page.waitForSelector('body[data-ready=true]');
+      // The deep link selects the tab with the header in view.
+      expect(await page.evaluate(() => window.scrollY)).toBe(0);
+      expect(await page.locator('header h1').isVisible()).toBe(true);
+      const row = page.locator('#regression-table tbody tr', { hasText: 'Nightly.BreaksLater' });
+      expect(await row.locator('td.why').textContent()).toMatch(/engine_tests\.cc:123/);
+      // Every link of the dashboard and of each night page answers over HTTP; none points at this machine's files.
+      const hrefs = new Set<string>();
+      const collect = async () => {
+        for (const href of await page.locator('a[href]').evaluateAll((as) => as.map((a) => (a as HTMLAnchorElement).href))) hrefs.add(href);
+      };
+      await collect();
+      const nightPages = [...hrefs].filter((h) => h.includes('/nights/'));
+      expect(nightPages.length).toBeGreaterThan(0);
+      for (const nightPage of nightPages) {
+        await page.goto(nightPage);
+        await collect();
+      }
+      // The hostile night's page shows the name as text.
+      const hostile = [...hrefs].find((h) => h.includes(`/nights/${night(6)}`))!;
+      await page.goto(hostile);
+      expect(await page.locator('td.test', { hasText: XSS }).count()).toBeGreaterThan(0);
+      expect(await page.locator('img').count()).toBe(0);
+      const logs = [...hrefs].filter((h) => h.includes('/runs/'));
+      expect(logs.length).toBeGreaterThan(0);
+      for (const href of hrefs) {
+        if (href.startsWith('file:')) throw new Error(`a published link points at a local file: ${href}`);
+        if (!href.startsWith(server.url)) continue;
+        const r = await fetch(href.replace(/#.*$/, ''));
+        expect(r.status, href).toBe(200);
+      }
+      expect(errors).toEqual([]);
+    } finally {
+      await browser.close();
+      await server.close();
     }
   });
 
