@@ -51,7 +51,7 @@
     const href = logHref(r);
     if (href) td.append(link(r.log ? 'log' : 'run', href));
     const page = nightPage(r.night, r.gfx);
-    if (page) td.append(document.createTextNode(' · '), link('night', page));
+    if (page) td.append(...(td.childNodes.length > 0 ? [document.createTextNode(' · ')] : []), link('night', page));
     return td;
   };
   // A page per nightly comparison (nights/…html), by night and GPU family.

@@ -30,10 +30,10 @@ export interface LinkStyle {
   readonly published?: ReadonlySet<string>;
 }
 
+/** The test's log, or — for a test that printed nothing, so has no log — its run's run.json. */
 function logHref(report: NightReport, log: string | null, links: LinkStyle): string | undefined {
-  if (!log) return undefined;
   if (links.published && !links.published.has(report.candidate.runId)) return undefined;
-  const path = log.split('/').map(encodeURIComponent).join('/');
+  const path = (log ?? 'run.json').split('/').map(encodeURIComponent).join('/');
   if (links.runsBase) return `${links.runsBase}/${runDirName(report.candidate.runId)}/${path}`;
   return report.candidate.runDir ? `file://${encodeURI(report.candidate.runDir)}/${path}` : undefined;
 }
@@ -59,11 +59,12 @@ export function renderNightPage(report: NightReport, links: LinkStyle): string {
     const body = rows
       .map((e) => {
         const href = logHref(report, e.log, links);
-        return `<tr><td class="test">${t(`${e.suite}/${e.name}`)}</td><td>${t(e.verdict)}</td><td>${t(e.baseline ?? 'absent')} → ${t(e.candidate ?? 'absent')}</td><td>${t(e.message)}</td><td>${t(e.firstEvent ?? e.events)}</td><td>${href ? `<a href="${escapeHtml(href)}">log</a>` : ''}</td></tr>`;
+        const label = e.log ? 'log' : 'run';
+        return `<tr><td class="test">${t(`${e.suite}/${e.name}`)}</td><td>${t(e.verdict)}</td><td>${t(e.baseline ?? 'absent')} → ${t(e.candidate ?? 'absent')}</td><td>${t(e.message)}</td><td>${t(e.firstEvent ?? e.events)}</td><td>${href ? `<a href="${escapeHtml(href)}">${label}</a>` : ''}</td></tr>`;
       })
       .join('\n');
     return `<h2>${escapeHtml(heading)} (${rows.length})</h2>
-<table><thead><tr><th>test</th><th>verdict</th><th>baseline → candidate</th><th>why (first line)</th><th>first kernel record</th><th>log</th></tr></thead><tbody>
+<table><thead><tr><th>test</th><th>verdict</th><th>baseline → candidate</th><th>why (first line)</th><th>first kernel record</th><th>log or run</th></tr></thead><tbody>
 ${body}
 </tbody></table>`;
   }).join('\n');

@@ -128,7 +128,8 @@ describe('GitHub Actions files', () => {
     expect(secretSteps.length).toBe(4);
     const dashboard = wf.jobs.dashboard!;
     expect(dashboard.needs).toContain('verdict');
-    expect(argvs(dashboard).map(line)).toContain('dashboard --nights 90 -o site');
+    expect(argvs(dashboard).map(line)).toContain('dashboard --nights 90 --runs published -o site');
+    expect(dashboard.steps.filter((s) => s.uses?.startsWith('actions/download-artifact')).map((s) => s.with?.path)).toEqual(['published/', 'published/']);
     expect(dashboard.steps.some((s) => s.uses?.startsWith('actions/upload-pages-artifact') && s.with?.path === 'site/')).toBe(true);
     expect(wf.jobs.publish!.steps.some((s) => s.uses?.startsWith('actions/deploy-pages'))).toBe(true);
   });
