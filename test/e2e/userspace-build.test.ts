@@ -126,7 +126,7 @@ describe('svmtest build: ROCm userspace components from source', () => {
     const never = config('prov-never', { recipe: 'cmake', source: 'gtestish', cmake: { FLAVOUR: 'never' } });
     const missing = await svmtest(['run', '-c', never, '--variant', 'legacy', '--suite-file', suite, '-o', join(dir, 'prov-never-run')], { env: env() });
     expect(missing.exitCode).toBe(3);
-    expect(missing.stderr).toMatch(/suite probe: binary not found/);
+    expect(missing.stdout + missing.stderr).toMatch(/suite probe: binary not found/);
   });
 
   it('a source that does not build: exit 3 naming the component and step, with the compiler error, not the whole log', async () => {
