@@ -8,7 +8,7 @@ import { startGroup } from '../../src/targets/host-process.js';
 import { CommandChannel } from '../../src/targets/ssh/command-channel.js';
 import { checkBooted } from '../../src/targets/ssh/kernel-boot.js';
 import { bzImageRelease } from '../../src/targets/ssh/kernel-image.js';
-import { GROUPS_DIR, groupCommand, quoteArgv, quoteWord, sweepCommand } from '../../src/targets/ssh/remote-shell.js';
+import { GROUPS_DIR_PREFIX, groupCommand, quoteArgv, quoteWord, sweepCommand } from '../../src/targets/ssh/remote-shell.js';
 import { sshOptions } from '../../src/targets/ssh/ssh-connection.js';
 import { exitFromStatus as exitOf } from '../../src/targets/qemu/agent-request.js';
 import { tempDir } from '../helpers/cli.js';
@@ -96,7 +96,8 @@ describe('nothing started on the DUT outlives svmtest', () => {
     const guarded = spawn('setsid', ['sh', '-c', 'while :; do sleep 0.1; done'], { stdio: 'ignore', detached: false });
     const guard = spawn('sleep', ['30'], { stdio: 'ignore' });
     await new Promise((r) => setTimeout(r, 200));
-    mkdirSync(GROUPS_DIR, { recursive: true });
+    const GROUPS_DIR = `${GROUPS_DIR_PREFIX}${process.getuid!()}`;
+    mkdirSync(GROUPS_DIR, { recursive: true, mode: 0o700 });
     writeFileSync(join(GROUPS_DIR, String(orphan.pid)), '999999999\n'); // a guard that no longer exists
     writeFileSync(join(GROUPS_DIR, String(guarded.pid)), `${guard.pid}\n`);
     const [shell, ...args] = sweepCommand();

@@ -162,10 +162,9 @@ export class DutSupervisor {
     return conn;
   }
 
-  /** Kills what an earlier svmtest left running on the DUT (see sweepCommand), and says so. */
+  /** Kills what an earlier svmtest left running on the DUT (see sweepCommand), and says so. As the login user: its own groups only. */
   private async sweep(conn: SshConnection): Promise<void> {
-    let swept = await conn.run(privileged(this.root, sweepCommand()), { timeoutMs: 30_000 });
-    if (swept.exitCode !== 0 && !this.root) swept = await conn.run(sweepCommand(), { timeoutMs: 30_000 });
+    const swept = await conn.run(sweepCommand(), { timeoutMs: 30_000 });
     const groups = swept.stdout.split('\n').filter((l) => l.startsWith('swept '));
     if (groups.length > 0) {
       this.options.note(`killed ${groups.length} process group(s) an earlier svmtest left running on the DUT (${groups.map((g) => g.slice(6)).join(', ')})`);

@@ -21,8 +21,13 @@ export function quoteArgv(argv: readonly string[]): string {
 export const PGID_MARK = '@svmtest-pgid ';
 export const RC_MARK = '@svmtest-rc ';
 
-/** Where the DUT records the process groups svmtest started and their guards (one file per group). */
-export const GROUPS_DIR = '/tmp/svmtest-groups';
+/**
+ * Where the DUT records the process groups svmtest started and their guards (one file per group):
+ * a directory per login user (`<prefix><uid>`, mode 0700, used only when that user owns it and it
+ * is no symlink), so no other user can plant a record that the sweep would act on.
+ */
+export const GROUPS_DIR_PREFIX = '/tmp/svmtest-groups-';
+const GROUPS_DIR_SH = `d=${GROUPS_DIR_PREFIX}$(id -u); mkdir -m 700 "$d" 2>/dev/null; [ -d "$d" ] && [ ! -L "$d" ] && [ -O "$d" ]`;
 
 /**
  * A command started in its own session on the DUT, so a timeout can kill everything it started by
@@ -32,8 +37,8 @@ export const GROUPS_DIR = '/tmp/svmtest-groups';
  * Nothing it starts may outlive svmtest: a guard in the group reads the connection's stdin (which
  * svmtest holds open and never writes), and when it closes — svmtest killed, the connection gone —
  * the guard sends the group SIGTERM, then SIGKILL 2 s later (it ignores SIGTERM itself). The group
- * and its guard are recorded in GROUPS_DIR, so the next connection can sweep a group whose guard
- * did not live to do so (sweepCommand).
+ * and its guard are recorded in the login user's groups directory, so the next connection can sweep
+ * a group whose guard did not live to do so (sweepCommand).
  */
 export function groupCommand(spec: { argv: readonly string[]; env?: Readonly<Record<string, string>>; cwd?: string }): string {
   const env = Object.entries(spec.env ?? {}).map(([k, v]) => {
@@ -41,15 +46,15 @@ export function groupCommand(spec: { argv: readonly string[]; env?: Readonly<Rec
     return `${k}=${v}`;
   });
   const wrapper = [
-    `pg=$$; rec=${GROUPS_DIR}/$pg`,
+    'pg=$$',
     `echo "${PGID_MARK}$pg" >&2`,
     // fd 3: the connection's stdin (a background job's own stdin would be /dev/null).
     'exec 3<&0',
     `( trap '' TERM; while read -r _; do :; done; kill -TERM -$pg 2>/dev/null; sleep 2; kill -KILL -$pg 2>/dev/null ) <&3 >/dev/null 2>&1 &`,
     'guard=$!',
-    `mkdir -p ${GROUPS_DIR} 2>/dev/null && echo "$guard" > "$rec" 2>/dev/null`,
+    `rec=; if ${GROUPS_DIR_SH}; then rec=$d/$pg; echo "$guard" > "$rec" 2>/dev/null; fi`,
     '"$@" </dev/null 3<&-; rc=$?',
-    'kill -KILL "$guard" 2>/dev/null; rm -f "$rec"',
+    'kill -KILL "$guard" 2>/dev/null; [ -n "$rec" ] && rm -f "$rec"',
     `echo "${RC_MARK}$rc" >&2`,
   ].join('\n');
   const run = quoteArgv(['setsid', '-w', 'sh', '-c', wrapper, 'svmtest', 'env', ...env, ...spec.argv]);
@@ -63,7 +68,8 @@ export function groupCommand(spec: { argv: readonly string[]; env?: Readonly<Rec
  */
 export function sweepCommand(): string[] {
   const script = [
-    `for rec in ${GROUPS_DIR}/*; do`,
+    `${GROUPS_DIR_SH} || exit 0`,
+    'for rec in "$d"/*; do',
     '  [ -f "$rec" ] || continue',
     // biome-ignore lint/suspicious/noTemplateCurlyInString: a shell parameter expansion, not a JavaScript template
     '  pg=${rec##*/}; guard=$(cat "$rec" 2>/dev/null)',
