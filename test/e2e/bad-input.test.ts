@@ -8,6 +8,7 @@ import { svmtest, tempDir } from '../helpers/cli.js';
 import { gtestProgram, SETUP_TIMEOUT_MS } from '../helpers/programs.js';
 import { makeRun, result } from '../helpers/runs.js';
 import { writeConfig, writeSuiteFile } from '../helpers/suite-files.js';
+import { GROUPS_DIR_PREFIX, sweepCommand } from '../../src/targets/ssh/remote-shell.js';
 
 // Bad input is an input error: exit 2 and one line naming the file, line or flag — never a stack
 // trace, never "internal error" (exit 3), never the content of a file that is not a run file.
@@ -300,5 +301,56 @@ describe('output paths and the environment: one line naming what is wrong', () =
       await svmtest(['merge', good, bad, '-o', join(dir, 'merged-5-2')]),
       /shard-5-of-2\.json: run\.shard is 5\/2; expected i\/n with 1 ≤ i ≤ n/,
     );
+  });
+});
+
+describe("a DUT's process-group records cannot be planted by another user", () => {
+  it("the sweep kills a group its own user recorded, and ignores a records directory that is a symlink or not that user's (needs root to act as another user)", async () => {
+    if (process.getuid?.() !== 0) throw new Error('this test plants files as root and sweeps as nobody: run it as root (CI does)');
+    const nobody = '65534';
+    const dirOf = `${GROUPS_DIR_PREFIX}${nobody}`;
+    const alive = (pid: number) => {
+      try {
+        process.kill(pid, 0);
+        return !/^\d+ \(.*\) Z/.test(readFileSync(`/proc/${pid}/stat`, 'utf8'));
+      } catch {
+        return false;
+      }
+    };
+    const asNobody = ['--reuid', nobody, '--regid', nobody, '--clear-groups'];
+    const [shell, ...args] = sweepCommand();
+    const sweep = () => execa('setpriv', [...asNobody, shell!, ...args], { reject: false });
+    const planted = join(dir, 'planted-records');
+    mkdirSync(planted, { recursive: true });
+    const victim = execa('setsid', ['sleep', '60'], { reject: false });
+    const own = execa('setpriv', [...asNobody, 'setsid', 'sleep', '60'], { reject: false });
+    await new Promise((r) => setTimeout(r, 300));
+    try {
+      for (const plant of ['symlink', 'root-owned'] as const) {
+        await execa('rm', ['-rf', dirOf]);
+        writeFileSync(join(planted, String(victim.pid)), '999999999\n');
+        if (plant === 'symlink') symlinkSync(planted, dirOf);
+        else {
+          mkdirSync(dirOf, { mode: 0o777 });
+          writeFileSync(join(dirOf, String(victim.pid)), '999999999\n');
+        }
+        const r = await sweep();
+        expect(r.stdout, plant).not.toMatch(/swept/);
+        expect(alive(victim.pid!), `${plant}: the planted group was killed`).toBe(true);
+      }
+      // The sweep does act on its own user's records: a group whose guard is gone.
+      await execa('rm', ['-rf', dirOf]);
+      mkdirSync(dirOf, { mode: 0o700 });
+      writeFileSync(join(dirOf, String(own.pid)), '999999999\n');
+      await execa('chown', ['-R', `${nobody}:${nobody}`, dirOf]);
+      const r = await sweep();
+      expect(r.stdout).toContain(`swept ${own.pid}`);
+      for (let i = 0; i < 30 && alive(own.pid!); i++) await new Promise((res) => setTimeout(res, 100));
+      expect(alive(own.pid!)).toBe(false);
+    } finally {
+      await execa('rm', ['-rf', dirOf]);
+      victim.kill('SIGKILL');
+      own.kill('SIGKILL');
+    }
   });
 });
