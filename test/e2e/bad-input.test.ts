@@ -1,10 +1,11 @@
 import { execa } from 'execa';
-import { mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { ComparisonFile } from '../../src/model/comparison.js';
 import type { RunFile } from '../../src/model/run.js';
 import { svmtest, tempDir } from '../helpers/cli.js';
+import { REPO_ROOT } from '../helpers/paths.js';
 import { gtestProgram, SETUP_TIMEOUT_MS } from '../helpers/programs.js';
 import { makeRun, result } from '../helpers/runs.js';
 import { writeConfig, writeSuiteFile } from '../helpers/suite-files.js';
@@ -353,4 +354,38 @@ describe("a DUT's process-group records cannot be planted by another user", () =
       own.kill('SIGKILL');
     }
   });
+});
+
+describe('permission denied is one line naming the path', () => {
+  it('a run directory and a history store svmtest may not write: exit 2, never "internal error" (as nobody, on a copy of the package)', async () => {
+    if (process.getuid?.() !== 0) throw new Error('this test runs svmtest as nobody: run it as root (CI does)');
+    // A copy nobody can read: the checkout itself may sit under a mode-0700 directory.
+    const pkg = mkdtempSync('/tmp/svmtest-asnobody-');
+    chmodSync(pkg, 0o755);
+    try {
+      for (const part of ['bin', 'dist', 'schema', 'suites', 'config', 'assets', 'package.json']) await execa('cp', ['-a', join(REPO_ROOT, part), pkg]);
+      await execa('cp', ['-al', join(REPO_ROOT, 'node_modules'), join(pkg, 'node_modules')]);
+      await execa('chmod', ['-R', 'a+rX', pkg]);
+      const locked = mkdtempSync('/tmp/svmtest-locked-');
+      chmodSync(locked, 0o755); // root's: nobody may not write here
+      const store = join(locked, 'history.db');
+      writeFileSync(store, '');
+      chmodSync(store, 0o644);
+      const asNobody = (args: string[]) =>
+        execa('setpriv', ['--reuid', '65534', '--regid', '65534', '--clear-groups', process.execPath, join(pkg, 'bin', 'svmtest.js'), ...args], {
+          reject: false,
+          cwd: '/tmp',
+          env: { NO_COLOR: '1', HOME: '/tmp', GITHUB_ACTIONS: '', GITHUB_STEP_SUMMARY: '' },
+        });
+      const run = await asNobody(['run', '--suite-file', join(pkg, 'suites', 'kfdtest.yaml'), '-o', join(locked, 'out')]);
+      expectInputError(run, new RegExp(`${locked}/out.*: permission denied \\(EACCES`));
+      const imported = await asNobody(['history', 'import', '--db', store, join(REPO_ROOT, 'config', 'examples', 'runs', 'legacy')]);
+      expect(imported.exitCode, imported.stderr).toBe(2);
+      expect(imported.stderr.trim().split('\n')).toHaveLength(1);
+      expect(imported.stderr).toMatch(new RegExp(`${locked}/history\\.db.*(permission denied|readonly|read-only)`, 'i'));
+      expect(imported.stderr).not.toMatch(/internal error|\n\s+at /);
+    } finally {
+      await execa('rm', ['-rf', pkg]);
+    }
+  }, 60_000);
 });
