@@ -26,7 +26,8 @@ function main(): number {
   const r = spawnSync(process.execPath, [bin, ...args], { stdio: 'inherit' });
   const code = r.status ?? (r.signal ? 128 + constants.signals[r.signal] : EXIT.infra);
   if (env.GITHUB_OUTPUT) appendFileSync(env.GITHUB_OUTPUT, `exit-code=${code}\n`);
-  if (!ok.has(code)) return code === 0 ? EXIT.infra : code;
+  // A code the workflow did not let through fails the step (a 0 left out of the list fails it with 1).
+  if (!ok.has(code)) return code === 0 ? 1 : code;
   return EXIT.ok;
 }
 
