@@ -106,12 +106,14 @@
     const at = (e) => Math.min(statuses.length - 1, Math.floor(e.offsetX / cell));
     canvas.addEventListener('mousemove', (e) => {
       const i = at(e);
-      canvas.title = `${data.nights[i]}: ${STATUS_NAMES[statuses[i]] ?? statuses[i]} (click: that night's report)`;
+      canvas.title = `${data.nights[i]}: ${STATUS_NAMES[statuses[i]] ?? statuses[i]} (click: ${strip.failed?.[i] ? 'its log' : "that night's report"})`;
     });
-    // A cell opens that night's comparison page, where the test's log is one click further.
+    // A failing night's cell opens that night's log (or its run's run.json); any other, that night's report.
     canvas.addEventListener('click', (e) => {
-      const page = nightPage(data.nights[at(e)], strip.gfx);
-      if (page) location.href = page;
+      const i = at(e);
+      const failed = strip.failed?.[i];
+      const target = (failed && logHref(failed)) || nightPage(data.nights[i], strip.gfx);
+      if (target) location.href = target;
     });
     const label = el('div', `${data.nights[0]} … ${data.nights.at(-1)}`, 'strip-label');
     td.append(canvas, label);

@@ -28,7 +28,15 @@ export interface DashboardData {
   readonly notRegressions: readonly CurrentRegression[];
   readonly flaky: readonly FlakyTest[];
   /** One string per test and variant/family: a letter per night of `nights` (P F C T S N, '.' for no result). */
-  readonly strips: ReadonlyArray<{ readonly suite: string; readonly name: string; readonly variant: string; readonly gfx: string; readonly statuses: string }>;
+  readonly strips: ReadonlyArray<{
+    readonly suite: string;
+    readonly name: string;
+    readonly variant: string;
+    readonly gfx: string;
+    readonly statuses: string;
+    /** Per failing night (its index in `nights`): the run and the test's log, so the cell opens that log. */
+    readonly failed: Readonly<Record<number, { readonly runId: string; readonly log: string | null; readonly runDir: string | null }>>;
+  }>;
 }
 
 /** Everything the static dashboard shows, from the store, for the last `nights` nights. */
@@ -99,12 +107,26 @@ export async function dashboardData(store: HistoryStore, options: { nights?: num
       names.set(t.id, t);
   }
   const index = new Map(nights.map((n, i) => [n, i]));
-  const strips = new Map<string, { suite: string; name: string; variant: string; gfx: string; statuses: string[] }>();
+  const strips = new Map<
+    string,
+    {
+      suite: string;
+      name: string;
+      variant: string;
+      gfx: string;
+      statuses: string[];
+      failed: Record<number, { runId: string; log: string | null; runDir: string | null }>;
+    }
+  >();
   for (const h of history) {
     const key = `${h.testId}\0${h.variant}\0${h.gfx}`;
-    const strip = strips.get(key) ?? { ...names.get(h.testId)!, variant: h.variant, gfx: h.gfx, statuses: nights.map(() => '.') };
+    const strip = strips.get(key) ?? { ...names.get(h.testId)!, variant: h.variant, gfx: h.gfx, statuses: nights.map(() => '.'), failed: {} };
     const at = index.get(h.night);
-    if (at !== undefined) strip.statuses[at] = LETTER[h.status] ?? '.';
+    if (at !== undefined) {
+      strip.statuses[at] = LETTER[h.status] ?? '.';
+      // Only failing nights carry a link: the data stays small, and a pass has nothing to read.
+      if (FAILING_STATUSES.has(h.status)) strip.failed[at] = { runId: h.runId, log: h.log, runDir: h.runDir };
+    }
     strips.set(key, strip);
   }
   return {

@@ -525,6 +525,16 @@ describe('the dashboard, in a real browser', () => {
       expect(await page.locator('img').count()).toBe(0);
       const logs = [...hrefs].filter((h) => h.includes('/runs/'));
       expect(logs.length).toBeGreaterThan(0);
+      // A strip's failing night opens that night's log (or run.json); it answers too.
+      await page.goto(`${server.url}/index.html#tests`);
+      await page.waitForSelector('body[data-ready=true]');
+      await page.fill('#f-text', 'Nightly.BreaksLater');
+      await page.selectOption('#f-variant', 'gpusvm');
+      const canvas = page.locator('#strip-table tbody tr td.strip canvas').first();
+      const box = (await canvas.boundingBox())!;
+      const [response] = await Promise.all([page.waitForNavigation(), canvas.click({ position: { x: box.width - 2, y: 5 } })]);
+      expect(page.url()).toMatch(/\/runs\/[^/]+\/(run\.json|logs\/)/);
+      expect(response?.status()).toBe(200);
       for (const href of hrefs) {
         if (href.startsWith('file:')) throw new Error(`a published link points at a local file: ${href}`);
         if (!href.startsWith(server.url)) continue;
