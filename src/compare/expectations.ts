@@ -41,21 +41,29 @@ function contentLines(text: string): Array<{ line: string; number: number }> {
 
 const FAIL_STATUSES: Record<string, Status> = { fail: 'fail', crash: 'crash', timeout: 'timeout' };
 
-function parseFails(file: ExpectationText, into: Map<string, { status: Status; source: string }>, globs = false): void {
+/** One `suite/test,Status` line (a test pattern in -gaps.txt), checked, naming `where` when it is wrong. */
+function parseFailLine(line: string, where: string, what: 'id' | 'pattern'): { id: string; status: Status } {
+  const comma = line.lastIndexOf(',');
+  if (comma < 0) throw new InputError(`${where}: expected "suite/test,Status" (e.g. kfdtest/KFDSVMRangeTest.MigrateTest/1,Fail), got "${line}"`);
+  const id = line.slice(0, comma).trim();
+  const status =
+    FAIL_STATUSES[
+      line
+        .slice(comma + 1)
+        .trim()
+        .toLowerCase()
+    ];
+  if (!splitTestId(id)) throw new InputError(`${where}: "${id}" is not a test ${what}; expected suite/test`);
+  if (!status || !FAILING_STATUSES.has(status)) {
+    throw new InputError(`${where}: unknown status "${line.slice(comma + 1).trim()}"; expected Fail, Crash or Timeout`);
+  }
+  return { id, status };
+}
+
+function parseFails(file: ExpectationText, into: Map<string, { status: Status; source: string }>): void {
   for (const { line, number } of contentLines(file.text)) {
-    const comma = line.lastIndexOf(',');
     const where = `${file.name}:${number}`;
-    if (comma < 0) throw new InputError(`${where}: expected "suite/test,Status" (e.g. kfdtest/KFDSVMRangeTest.MigrateTest/1,Fail), got "${line}"`);
-    const id = line.slice(0, comma).trim();
-    const statusText = line
-      .slice(comma + 1)
-      .trim()
-      .toLowerCase();
-    const status = FAIL_STATUSES[statusText];
-    if (!splitTestId(id)) throw new InputError(`${where}: "${id}" is not a test ${globs ? 'pattern' : 'id'}; expected suite/test`);
-    if (!status || !FAILING_STATUSES.has(status)) {
-      throw new InputError(`${where}: unknown status "${line.slice(comma + 1).trim()}"; expected Fail, Crash or Timeout`);
-    }
+    const { id, status } = parseFailLine(line, where, 'id');
     into.set(id, { status, source: where });
   }
 }
@@ -74,17 +82,16 @@ function parsePatterns(file: ExpectationText): Array<{ pattern: RegExp; source: 
 function parseGaps(file: ExpectationText): KnownGap[] {
   const gaps: KnownGap[] = [];
   let comment: string[] = [];
-  file.text.split('\n').forEach((raw, i) => {
+  for (const [i, raw] of file.text.split('\n').entries()) {
     const line = raw.replace(/\r$/, '').trim();
     if (line === '') comment = [];
     else if (line.startsWith('#')) comment.push(line.replace(/^#\s?/, ''));
     else {
-      const entry = new Map<string, { status: Status; source: string }>();
-      parseFails({ name: file.name, text: `${'\n'.repeat(i)}${line}` }, entry, true);
-      const [glob, { status, source }] = [...entry][0]!;
-      gaps.push({ glob, status, source, why: comment.join(' ') });
+      const source = `${file.name}:${i + 1}`;
+      const { id, status } = parseFailLine(line, source, 'pattern');
+      gaps.push({ glob: id, status, source, why: comment.join(' ') });
     }
-  });
+  }
   return gaps;
 }
 
