@@ -1,16 +1,17 @@
 import { execa } from 'execa';
+import { createHash } from 'node:crypto';
 import { copyFileSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { join } from 'node:path';
 import { InfraError, InputError } from '../model/errors.js';
 import { parseKconfig } from '../parsers/kconfig.js';
-import { artifactFiles, recordLatest } from './artifacts.js';
+import { type ArtifactFiles, artifactFiles, recordLatest } from './artifacts.js';
 import { baseConfigInto, baseConfigText, requestedOptions } from './base-config.js';
 import { git } from './git.js';
 import { sha } from './hash.js';
 import { describeProblem, fragmentText, verifyKconfig } from './kconfig.js';
 import { runMake } from './make.js';
-import { loadSeries, seriesProvenance, type SeriesEntry } from './series.js';
+import { loadSeries, seriesProvenance, type SeriesEntry, type SeriesPatches } from './series.js';
 import { prepareWorktree, repository, worktreeDiff } from './worktree.js';
 
 export interface KernelSpec {
@@ -68,6 +69,58 @@ export function cacheKey(inputs: CacheKeyInputs): string {
   return sha(inputs.baseCommit, inputs.series, inputs.baseConfig, inputs.config, inputs.targets, inputs.toolchain, inputs.localChanges);
 }
 
+/** What a build compiles: a worktree in a state, where its objects live, and what it is to be called. */
+interface CompileJob {
+  readonly spec: KernelSpec;
+  readonly variant: VariantBuild;
+  readonly repo: string;
+  readonly worktree: string;
+  /** The build directory (O=): kept between builds, so make rebuilds only what changed. */
+  readonly out: string;
+  readonly files: ArtifactFiles;
+  readonly key: string;
+  readonly baseCommit: string;
+  readonly seriesHash: string;
+  readonly series?: SeriesPatches;
+  /** Decides whether .config must be made again; unchanged, make stays incremental. */
+  readonly configKey: string;
+  readonly options: Map<string, string>;
+  readonly fragments: string;
+  readonly baseText: string;
+  readonly tools: string;
+  /** Time already spent on the worktree, in ms. */
+  readonly worktreeMs: number;
+  /** The variant whose latest build this becomes; a bisect step's build is no variant's latest. */
+  readonly latestOf?: string;
+}
+
+/** The requested options and everything else the key is made of, read once per build. */
+async function buildInputs(spec: KernelSpec, variant: VariantBuild, context: BuildContext) {
+  const { options, text: fragments } = requestedOptions(spec, variant, context.configDir);
+  return { options, fragments, tools: await toolchain(), baseText: baseConfigText(spec, context.configDir) };
+}
+
+function artifactsOf(files: ArtifactFiles, release: string, modules: boolean, cacheHit: boolean): KernelArtifacts {
+  return {
+    dir: files.dir,
+    kernel: files.kernel,
+    ...(modules ? { modules: files.modules } : {}),
+    config: files.config,
+    release,
+    manifest: files.manifest,
+    cacheHit,
+  };
+}
+
+/** The artifacts a manifest says are complete (the manifest is written last), or nothing. */
+function cached(files: ArtifactFiles, context: BuildContext, latestOf: string | undefined): KernelArtifacts | undefined {
+  if (!existsSync(files.manifest)) return undefined;
+  const manifest = JSON.parse(readFileSync(files.manifest, 'utf8')) as { release: string; modules?: string };
+  context.step('cache hit');
+  if (latestOf) recordLatest(context.cacheDir, latestOf, files.dir);
+  return artifactsOf(files, manifest.release, manifest.modules !== undefined, true);
+}
+
 /** `svmtest build` for one variant: worktree, series, config (verified), make, artifacts, cache. */
 export async function buildKernel(spec: KernelSpec, variant: VariantBuild, context: BuildContext): Promise<KernelArtifacts> {
   const repo = await repository(spec, context);
@@ -76,54 +129,103 @@ export async function buildKernel(spec: KernelSpec, variant: VariantBuild, conte
   const series = variant.series ? await loadSeries(spec.series, repo, context.configDir) : undefined;
   const seriesHash = series?.hash ?? 'none';
   const worktree = join(context.cacheDir, 'worktrees', sha(repo).slice(0, 12), variant.name);
-  const { options, text: fragments } = requestedOptions(spec, variant, context.configDir);
-  const tools = await toolchain();
-  const baseText = baseConfigText(spec, context.configDir);
+  const inputs = await buildInputs(spec, variant, context);
   // Everything that decides the output; the worktree's own edits included, so touching a file rebuilds.
-  const preliminary = cacheKey({
+  const key = cacheKey({
     baseCommit,
     series: seriesHash,
-    baseConfig: baseText,
-    config: fragments + fragmentText(options),
+    baseConfig: inputs.baseText,
+    config: inputs.fragments + fragmentText(inputs.options),
     targets: `${spec.targets.join(' ')} modules=${spec.modules}`,
-    toolchain: tools,
+    toolchain: inputs.tools,
     localChanges: await worktreeDiff(worktree),
   });
-  const files = artifactFiles(context.cacheDir, `${variant.name}-${preliminary.slice(0, 16)}`);
-  const artifactDir = files.dir;
-  const manifestFile = files.manifest;
-  const artifactsOf = (release: string, modules: boolean, cacheHit: boolean): KernelArtifacts => ({
-    dir: artifactDir,
-    kernel: files.kernel,
-    ...(modules ? { modules: files.modules } : {}),
-    config: files.config,
-    release,
-    manifest: manifestFile,
-    cacheHit,
-  });
-  if (existsSync(manifestFile)) {
-    const manifest = JSON.parse(readFileSync(manifestFile, 'utf8')) as { release: string; modules?: string };
-    context.step('cache hit');
-    recordLatest(context.cacheDir, variant.name, artifactDir);
-    return artifactsOf(manifest.release, manifest.modules !== undefined, true);
-  }
-
-  const timings: Record<string, number> = {};
-  let started = performance.now();
+  const files = artifactFiles(context.cacheDir, `${variant.name}-${key.slice(0, 16)}`);
+  const hit = cached(files, context, variant.name);
+  if (hit) return hit;
+  const started = performance.now();
   await prepareWorktree(repo, worktree, baseCommit, seriesHash, series, context);
-  timings.worktree = performance.now() - started;
-  const out = join(context.cacheDir, 'build', sha(repo).slice(0, 12), variant.name);
+  return compile(
+    {
+      spec,
+      variant,
+      repo,
+      worktree,
+      out: join(context.cacheDir, 'build', sha(repo).slice(0, 12), variant.name),
+      files,
+      key,
+      baseCommit,
+      seriesHash,
+      ...(series ? { series } : {}),
+      configKey: sha(baseCommit, seriesHash, inputs.baseText, inputs.fragments, fragmentText(inputs.options)),
+      ...inputs,
+      worktreeMs: performance.now() - started,
+      latestOf: variant.name,
+    },
+    context,
+  );
+}
+
+/** Where a commit of a bisect worktree came from: the variant's base and series. */
+export interface CommitSource {
+  readonly repo: string;
+  readonly worktree: string;
+  readonly baseCommit: string;
+  readonly series?: SeriesPatches;
+}
+
+/**
+ * The kernel of the commit a bisect worktree has checked out. Keyed by the commit's tree, not the
+ * commit: a step revisited (on resume, or by another bisect of the same series) is a cache hit.
+ * One build directory per variant for every step, so each step's make is incremental.
+ */
+export async function buildKernelAt(spec: KernelSpec, variant: VariantBuild, source: CommitSource, context: BuildContext): Promise<KernelArtifacts> {
+  const tree = (await git(source.worktree, ['rev-parse', 'HEAD^{tree}'])).stdout.trim();
+  const inputs = await buildInputs(spec, variant, context);
+  const config = inputs.fragments + fragmentText(inputs.options);
+  const key = sha('tree', tree, inputs.baseText, config, `${spec.targets.join(' ')} modules=${spec.modules}`, inputs.tools);
+  const files = artifactFiles(context.cacheDir, `${variant.name}-${key.slice(0, 16)}`);
+  const hit = cached(files, context, undefined);
+  if (hit) return hit;
+  // Only a patch that touches a Kconfig file can change the resolved config.
+  const kconfigs = (await git(source.worktree, ['ls-tree', '-r', 'HEAD'])).stdout
+    .split('\n')
+    .filter((line) => /\/Kconfig[^/]*$|\tKconfig$/.test(line))
+    .join('\n');
+  return compile(
+    {
+      spec,
+      variant,
+      repo: source.repo,
+      worktree: source.worktree,
+      out: join(context.cacheDir, 'build', sha(source.repo).slice(0, 12), `${variant.name}.bisect`),
+      files,
+      key,
+      baseCommit: source.baseCommit,
+      seriesHash: source.series?.hash ?? 'none',
+      ...(source.series ? { series: source.series } : {}),
+      configKey: sha(kconfigs, inputs.baseText, config),
+      ...inputs,
+      worktreeMs: 0,
+    },
+    context,
+  );
+}
+
+/** Config (verified), make, artifacts and the manifest that says where the kernel came from. */
+async function compile(job: CompileJob, context: BuildContext): Promise<KernelArtifacts> {
+  const { spec, variant, worktree, out, files, options } = job;
+  const timings: Record<string, number> = { worktree: job.worktreeMs };
   mkdirSync(out, { recursive: true });
-  mkdirSync(artifactDir, { recursive: true });
+  mkdirSync(files.dir, { recursive: true });
   const log = files.log;
   writeFileSync(log, '');
 
-  started = performance.now();
+  let started = performance.now();
   // The config depends only on these inputs and the tree: when they did not change since the
   // last build in this directory, keep .config as it is, so make rebuilds only what changed.
-  const configKey = sha(baseCommit, seriesHash, baseText, fragments, fragmentText(options));
   const configKeyFile = join(out, '.svmtest-config-key');
-  const configFresh = existsSync(join(out, '.config')) && existsSync(configKeyFile) && readFileSync(configKeyFile, 'utf8') === configKey;
+  const configFresh = existsSync(join(out, '.config')) && existsSync(configKeyFile) && readFileSync(configKeyFile, 'utf8') === job.configKey;
   if (!configFresh) {
     context.step(`config: ${spec.baseConfig} + ${spec.fragments.length} fragments + ${Object.keys(variant.kconfig).length} variant options`);
     await baseConfigInto(spec, worktree, out, log, context);
@@ -137,7 +239,7 @@ export async function buildKernel(spec: KernelSpec, variant: VariantBuild, conte
     rmSync(configKeyFile, { force: true });
     throw new InfraError(`the kernel config lost requested options:\n${problems.map((p) => `  ${describeProblem(p)}`).join('\n')}`);
   }
-  writeFileSync(configKeyFile, configKey);
+  writeFileSync(configKeyFile, job.configKey);
   timings.config = performance.now() - started;
 
   started = performance.now();
@@ -155,37 +257,40 @@ export async function buildKernel(spec: KernelSpec, variant: VariantBuild, conte
     await runMake(worktree, [`O=${out}`, `INSTALL_MOD_PATH=${files.modules}`, 'modules_install'], log, context);
     timings.modules = performance.now() - started;
   }
+  started = performance.now();
   copyFileSync(join(out, 'arch', 'x86', 'boot', 'bzImage'), files.kernel);
   copyFileSync(join(out, '.config'), files.config);
-  if (existsSync(join(out, 'System.map'))) copyFileSync(join(out, 'System.map'), join(artifactDir, 'System.map'));
+  if (existsSync(join(out, 'System.map'))) copyFileSync(join(out, 'System.map'), join(files.dir, 'System.map'));
   // Where the kernel came from, end to end: the commit built (the series applied) and what the series says it is.
   const commit = (await git(worktree, ['rev-parse', 'HEAD'], { allowFail: true })).stdout.trim();
-  const provenance = series ? seriesProvenance(series.mboxes) : undefined;
+  const provenance = job.series ? seriesProvenance(job.series.mboxes) : undefined;
+  timings.artifacts = performance.now() - started;
   const manifest = {
     variant: variant.name,
     release,
     inputs: {
-      repo,
+      repo: job.repo,
       base: spec.base,
-      baseCommit,
+      baseCommit: job.baseCommit,
       ...(/^[0-9a-f]{40}$/.test(commit) ? { commit } : {}),
-      series: seriesHash,
+      series: job.seriesHash,
       ...(provenance ? { seriesPatches: provenance.patches } : {}),
       ...(provenance?.version ? { seriesVersion: provenance.version } : {}),
       ...(provenance?.messageId ? { seriesMessageId: provenance.messageId } : {}),
+      ...(provenance?.subject ? { seriesSubject: provenance.subject } : {}),
       baseConfig: spec.baseConfig,
       fragments: spec.fragments,
       kconfig: Object.fromEntries(options),
     },
-    key: preliminary,
+    key: job.key,
     configHash: sha(readFileSync(join(out, '.config'), 'utf8')),
-    bzImageHash: sha(readFileSync(files.kernel).toString('base64')),
-    toolchain: tools,
+    bzImageHash: createHash('sha256').update(readFileSync(files.kernel)).digest('hex'),
+    toolchain: job.tools,
     timingsMs: Object.fromEntries(Object.entries(timings).map(([k, v]) => [k, Math.round(v)])),
     ...(modules ? { modules: 'modules' } : {}),
     builtAt: new Date().toISOString(),
   };
-  writeFileSync(manifestFile, `${JSON.stringify(manifest, null, 1)}\n`);
-  recordLatest(context.cacheDir, variant.name, artifactDir);
-  return artifactsOf(release, modules, false);
+  writeFileSync(files.manifest, `${JSON.stringify(manifest, null, 1)}\n`);
+  if (job.latestOf) recordLatest(context.cacheDir, job.latestOf, files.dir);
+  return artifactsOf(files, release, modules, false);
 }

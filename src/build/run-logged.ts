@@ -11,6 +11,14 @@ export interface LoggedCommand {
 // Lines that carry a build failure's reason: compiler and linker errors, make and CMake complaints.
 const ERROR_LINE = /error|Error|undefined reference|No rule to make|fatal|CMake Error|not found/;
 
+/** A build command that did not end by itself (a signal: Ctrl-C, the OOM killer): says nothing about the source. */
+export class BuildKilled extends InfraError {
+  constructor(message: string) {
+    super(message);
+    this.name = 'BuildKilled';
+  }
+}
+
 /**
  * Runs one build command (an argument vector), appending its output to the log and handing each
  * line on. A failure carries the lines that say why — not 500 lines of make — and where the log is.
@@ -42,6 +50,7 @@ export async function runLogged(command: LoggedCommand, log: string, what: strin
   if (result.exitCode !== 0) {
     const relevant = tail.filter((l) => ERROR_LINE.test(l)).slice(-12);
     const why = result.exitCode === undefined ? ` (${result.shortMessage ?? 'could not start'})` : '';
+    if (result.signal) throw new BuildKilled(`${what} was killed by ${result.signal} (full log: ${log})`);
     throw new InfraError(`${what} failed${why} (full log: ${log}):\n${(relevant.length > 0 ? relevant : tail.slice(-12)).join('\n')}`);
   }
 }

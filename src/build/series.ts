@@ -52,13 +52,18 @@ export async function loadSeries(entries: readonly SeriesEntry[], repo: string, 
   return { mboxes, hash: hash.digest('hex') };
 }
 
-/** What a series says about itself: its version ([PATCH v8 …]), the first Message-Id (the cover letter's when it has one) and its patch count. */
-export function seriesProvenance(mboxes: readonly string[]): { version?: number; messageId?: string; patches: number } {
+/**
+ * What a series says about itself: its version ([PATCH v8 …]), the first Message-Id (the cover
+ * letter's when it has one), the cover letter's subject and its patch count.
+ */
+export function seriesProvenance(mboxes: readonly string[]): { version?: number; messageId?: string; subject?: string; patches: number } {
   const all = mboxes.flatMap((m) => subjectsWithPrefix(m));
-  const patches = all.filter((s) => !/\b0+\/\d+\]/.test(s)).length;
+  const isCover = (s: string) => /\b0+\/\d+\]/.test(s);
+  const patches = all.filter((s) => !isCover(s)).length;
   const version = all.map((s) => /\[[^\]]*\bv(\d+)\b[^\]]*\]/i.exec(s)?.[1]).find((v) => v !== undefined);
   const messageId = mboxes.map((m) => /^Message-I[Dd]:\s*<?([^>\s]+)>?/m.exec(m)?.[1]).find((id) => id !== undefined);
-  return { patches, ...(version ? { version: Number(version) } : {}), ...(messageId ? { messageId } : {}) };
+  const subject = all.find(isCover)?.replace(/^\[[^\]]*\]\s*/, '');
+  return { patches, ...(version ? { version: Number(version) } : {}), ...(messageId ? { messageId } : {}), ...(subject ? { subject } : {}) };
 }
 
 function subjectsWithPrefix(mbox: string): string[] {
@@ -79,7 +84,12 @@ export async function applySeries(worktree: string, series: SeriesPatches): Prom
   for (const mbox of series.mboxes) {
     const file = join(mkdtempSync(join(tmpdir(), 'svmtest-series-')), 'series.mbox');
     writeFileSync(file, mbox);
-    const result = await git(worktree, ['am', '--3way', '--keep-cr', file], { allowFail: true });
+    // The committer (svmtest, git.ts) and its date (the author's) fixed: the same base and series give
+    // the same commits on every machine, so a run's recorded commit can be found again (bisect --from-history).
+    // A cover letter (a thread's 0/N, no diff) is dropped; each patch keeps its Message-Id.
+    const result = await git(worktree, ['am', '--3way', '--keep-cr', '--message-id', '--committer-date-is-author-date', '--empty=drop', file], {
+      allowFail: true,
+    });
     if (result.exitCode !== 0) {
       const text = `${result.stdout}\n${result.stderr}`;
       const failedAt = /Patch failed at (\d+) (.*)/.exec(text);

@@ -41,7 +41,7 @@ export async function worktreeDiff(worktree: string): Promise<string> {
 
 /**
  * The variant's worktree at base (+ series): the user's checkout is never touched. Kept between
- * builds so make stays incremental; re-created only when base or series change.
+ * builds so make stays incremental; re-created only when base or series change (then true).
  */
 export async function prepareWorktree(
   repo: string,
@@ -50,10 +50,11 @@ export async function prepareWorktree(
   seriesHash: string,
   series: Parameters<typeof applySeries>[1] | undefined,
   context: SourceContext,
-): Promise<void> {
+): Promise<boolean> {
   const stateFile = `${worktree}.state`;
-  const wanted = `${baseCommit} ${seriesHash}`;
-  if (existsSync(worktree) && existsSync(stateFile) && readFileSync(stateFile, 'utf8') === wanted) return;
+  // "am2": applied with a fixed committer and date (series.ts); a worktree applied before is made again.
+  const wanted = `am2 ${baseCommit} ${seriesHash}`;
+  if (existsSync(worktree) && existsSync(stateFile) && readFileSync(stateFile, 'utf8') === wanted) return false;
   context.step(`worktree at ${baseCommit.slice(0, 12)}${series ? ' + series' : ''}`);
   if (existsSync(worktree)) {
     await git(repo, ['worktree', 'remove', '--force', worktree], { allowFail: true });
@@ -65,4 +66,5 @@ export async function prepareWorktree(
   rmSync(stateFile, { force: true });
   if (series) await applySeries(worktree, series);
   writeFileSync(stateFile, wanted);
+  return true;
 }

@@ -76,20 +76,34 @@ program
   .option('-o, --out <dir>', 'write report files (junit.xml, summary.md) here instead of printing them')
   .action(action(async (path: string, opts) => (await import('./report.js')).reportCommand(path, opts)));
 
-function targetOptions(command: Command): Command {
+/** How to reach the DUT over SSH: one wording for every command that can. */
+function sshOptions(command: Command): Command {
   return command
-    .option('-c, --config <file>', 'configuration file (default: ./svmtest.yaml, else the built-in config/default.yaml)')
-    .option('--variant <name>', 'variant under test (legacy, gpusvm, …); its preflight expectations are checked')
-    .option('--target <kind>', 'where the kernel under test runs: host, qemu or ssh (default: run.target in the config, host)')
-    .option('--kernel <file>', "qemu, ssh: kernel image to boot (default: qemu.kernel / ssh.kernel, else the variant's latest svmtest build)")
-    .option('--modules <dir>', 'qemu, ssh: directory holding lib/modules/<release> for that kernel')
-    .addOption(new Option('--accel <kind>', 'qemu: accelerator; auto tries KVM and falls back to TCG').choices(['auto', 'kvm', 'tcg']))
-    .option('--guest-watchdog <seconds>', 'qemu, ssh: declare the guest or DUT dead after this long without a heartbeat', FLAG_RANGES.watchdog)
-    .option('--max-reboots <n>', 'qemu, ssh: reboots (power cycles) after crashes before the run is given up as incomplete', FLAG_RANGES.reboots)
     .option('--ssh <[user@]host[:port]>', 'ssh: the machine under test (default: ssh.host in the config)')
     .option('--ssh-identity <file>', 'ssh: private key file (default: ssh.identityFile, else your ssh configuration)')
     .option('--ssh-option <key=value>', 'ssh: an ssh_config option, e.g. ProxyJump=bastion; repeatable', collect, [])
-    .option('--no-ssh-host-key-check', "ssh: do not check the DUT's host key (every report then says so)")
+    .option('--no-ssh-host-key-check', "ssh: do not check the DUT's host key (every report then says so)");
+}
+
+/** How a booted machine (a QEMU guest, a DUT) is watched and recovered, and reached. */
+function machineOptions(command: Command): Command {
+  return sshOptions(
+    command
+      .addOption(new Option('--accel <kind>', 'qemu: accelerator; auto tries KVM and falls back to TCG').choices(['auto', 'kvm', 'tcg']))
+      .option('--guest-watchdog <seconds>', 'qemu, ssh: declare the guest or DUT dead after this long without a heartbeat', FLAG_RANGES.watchdog)
+      .option('--max-reboots <n>', 'qemu, ssh: reboots (power cycles) after crashes before the run is given up as incomplete', FLAG_RANGES.reboots),
+  );
+}
+
+function targetOptions(command: Command): Command {
+  return machineOptions(
+    command
+      .option('-c, --config <file>', 'configuration file (default: ./svmtest.yaml, else the built-in config/default.yaml)')
+      .option('--variant <name>', 'variant under test (legacy, gpusvm, …); its preflight expectations are checked')
+      .option('--target <kind>', 'where the kernel under test runs: host, qemu or ssh (default: run.target in the config, host)')
+      .option('--kernel <file>', "qemu, ssh: kernel image to boot (default: qemu.kernel / ssh.kernel, else the variant's latest svmtest build)")
+      .option('--modules <dir>', 'qemu, ssh: directory holding lib/modules/<release> for that kernel'),
+  )
     .option('-s, --suite <name>', 'built-in suite to run (kfdtest, rocrtst, hip-tests); repeatable', collect, [])
     .option('--suite-file <file>', 'a suite defined in any YAML file (its keys: README.md, "Suites"); repeatable', collect, [])
     .option('--profile <name>', 'test selection: svm (the SVM-relevant tests) or full')
@@ -128,8 +142,7 @@ program
   .option('--json', 'print the artifacts as JSON')
   .action(action(async (opts) => (await import('./build.js')).buildCommand(opts)));
 
-program
-  .command('ci')
+machineOptions(program.command('ci'))
   .description('the whole A/B verdict: run the baseline and candidate variants, compare, write every report')
   .option('-c, --config <file>', 'configuration file (default: ./svmtest.yaml, else the built-in config/default.yaml)')
   .option('-o, --out <dir>', 'run directory (default: reports/<time>-<id>)')
@@ -145,17 +158,32 @@ program
   .option('--target <kind>', 'where the variants run: host, qemu or ssh (default: run.target in the config)')
   .option('--kernel <file>', "qemu, ssh: kernel image to boot (default: each variant's latest svmtest build)")
   .option('--modules <dir>', 'qemu, ssh: directory holding lib/modules/<release>')
-  .addOption(new Option('--accel <kind>', 'qemu: accelerator').choices(['auto', 'kvm', 'tcg']))
-  .option('--guest-watchdog <seconds>', 'qemu, ssh: declare the guest or DUT dead after this long without a heartbeat', FLAG_RANGES.watchdog)
-  .option('--max-reboots <n>', 'qemu, ssh: reboots (power cycles) after crashes before a run is given up as incomplete', FLAG_RANGES.reboots)
-  .option('--ssh <[user@]host[:port]>', 'ssh: the machine under test (default: ssh.host in the config)')
-  .option('--ssh-identity <file>', 'ssh: private key file')
-  .option('--ssh-option <key=value>', 'ssh: an ssh_config option; repeatable', collect, [])
-  .option('--no-ssh-host-key-check', "ssh: do not check the DUT's host key (every report then says so)")
   .addOption(new Option('--fail-on <what>', 'which verdicts make the exit code 1').choices(['regression', 'unexpected', 'never']).default('regression'))
   .option('-r, --reporter <list>', 'reporters: terminal, junit, markdown, json, github', 'terminal,junit,markdown,github')
   .option('--history <path|url>', 'import both runs and the comparison into this history store at the end (SQLite file or postgres:// URL)')
   .action(action(async (opts) => (await import('./ci.js')).ciCommand(opts)));
+
+const runsFlag = numberFlag({ integer: true, min: 1, max: 100 });
+machineOptions(program.command('bisect'))
+  .description("find the patch of the variant's series that broke a test: git bisect over its commits, each built, booted and tested N times (resumable)")
+  .option('-c, --config <file>', 'configuration file with kernel: (repo, base, series) and variants')
+  .option('--variant <name>', 'the variant whose series is bisected (default: the candidate)')
+  .option('-t, --test <suite/test>', 'the test that regressed; repeatable (any of them failing makes a commit bad)', collect, [])
+  .option('--good <ref>', "a commit where the test passes (default: the series' base)")
+  .option('--bad <ref>', "a commit where it fails (default: the series' last patch)")
+  .option('--from-history <suite/test>', 'take good and bad from the history store: the kernels of the last night it passed and the first night it failed')
+  .option('--db <path|url>', 'with --from-history: the history store (default: $SVMTEST_HISTORY_DB, else the config, else reports/history.db)')
+  .option('--gfx <families>', 'with --from-history: the GPU family set whose nights count (e.g. gfx942)')
+  .option('--runs <n>', 'runs of the tests per step (default 3): any failure makes the commit bad, n passes good', runsFlag)
+  .option('--accept-flaky', 'bisect a test that fails only some runs at bad anyway (the result says how far a "good" can be trusted)')
+  .option('--target <kind>', 'where each step boots: qemu or ssh (default: run.target in the config)')
+  .option('-s, --suite <name>', "the suite to run (default: the tests' own suites); repeatable", collect, [])
+  .option('--suite-file <file>', 'a suite defined in any YAML file; repeatable', collect, [])
+  .option('--timeout <seconds>', "per-test timeout, overriding the suites' own", FLAG_RANGES.testTimeout)
+  .option('-o, --out <dir>', 'bisect directory (default: reports/<time>-bisect)')
+  .option('--resume <dir>', 'continue a bisect that was interrupted or killed, never rebuilding or re-running a finished step')
+  .option('--json', 'print bisect.json instead of the terminal report')
+  .action(action(async (opts) => (await import('./bisect.js')).bisectCommand(opts)));
 
 program
   .command('demo')
@@ -240,17 +268,12 @@ program
   .option('--sysfs-root <dir>', 'read /sys from a copied tree')
   .action(action(async (opts) => (await import('./init.js')).initCommand(opts)));
 
-program
-  .command('doctor')
+sshOptions(program.command('doctor'))
   .description('what this machine can run, what is missing, and the command that fixes it')
   .option('-c, --config <file>', 'configuration file')
   .option('--rocm <dir>', 'installed ROCm prefix')
   .option('--sysfs-root <dir>', 'read /sys from a copied tree')
   .option('--target <kind>', 'check this machine (host) or the DUT over SSH (ssh); default: run.target in the config')
-  .option('--ssh <[user@]host[:port]>', 'ssh: the machine under test')
-  .option('--ssh-identity <file>', 'ssh: private key file')
-  .option('--ssh-option <key=value>', 'ssh: an ssh_config option; repeatable', collect, [])
-  .option('--no-ssh-host-key-check', "ssh: do not check the DUT's host key")
   .option('--json', 'machine-readable output')
   .action(action(async (opts) => (await import('./doctor.js')).doctorCommand(opts)));
 

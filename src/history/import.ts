@@ -107,6 +107,8 @@ function runRow(run: RunFile, options: { night?: string; runDir?: string }) {
     imported_at: new Date().toISOString(),
     tool_version: info.toolVersion,
     warnings: info.warnings && info.warnings.length > 0 ? JSON.stringify(info.warnings) : null,
+    kernel_build: build ? JSON.stringify(build) : null,
+    userspace: env.userspace?.digest ?? null,
   };
 }
 

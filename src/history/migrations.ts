@@ -137,5 +137,13 @@ export function migrationsFor(dialect: Dialect): Record<string, Migration> {
         await db.schema.alterTable('results').addColumn('first_event', 'text').execute();
       },
     },
+    '007_kernel_provenance': {
+      // Where each night's kernel came from, whole (tree, commit, series), and the ROCm build's
+      // digest: what "what changed" shows, and the ends `svmtest bisect --from-history` starts from.
+      async up(db: Kysely<unknown>): Promise<void> {
+        await db.schema.alterTable('runs').addColumn('kernel_build', 'text').execute();
+        await db.schema.alterTable('runs').addColumn('userspace', 'text').execute();
+      },
+    },
   };
 }

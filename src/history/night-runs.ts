@@ -1,6 +1,6 @@
 import { VERDICTS, type Verdict } from '../model/comparison.js';
 import { InputError } from '../model/errors.js';
-import { RUN_SCHEMA_VERSION, type RunFile, type TargetKind } from '../model/run.js';
+import { type KernelProvenance, RUN_SCHEMA_VERSION, type RunFile, type TargetKind } from '../model/run.js';
 import { STATUSES } from '../model/status.js';
 import type { HistoryStore } from './open-store.js';
 
@@ -55,6 +55,7 @@ export async function nightRuns(store: HistoryStore, night: string): Promise<Sto
           ...(r.kernel_config ? { kernelConfig: JSON.parse(r.kernel_config) as Record<string, string> } : {}),
           ...(r.hostname ? { hostname: r.hostname } : {}),
           ...(r.rocm_version ? { rocmVersion: r.rocm_version } : {}),
+          ...(r.kernel_build ? { kernelBuild: JSON.parse(r.kernel_build) as KernelProvenance } : {}),
         },
         toolVersion: r.tool_version ?? 'unknown',
         ...(r.warnings ? { warnings: JSON.parse(r.warnings) as string[] } : {}),

@@ -11,6 +11,10 @@ export interface RunProof {
   readonly kernelVersion: string | null;
   readonly series: string | null;
   readonly rocmVersion: string | null;
+  readonly kernelCommit: string | null;
+  readonly kernelRepo: string | null;
+  /** The ROCm userspace build's digest. */
+  readonly userspace: string | null;
 }
 
 export interface CurrentRegression {
@@ -47,8 +51,18 @@ export interface RegressionReport {
 // A failure that became a crash or a hang (worse) is a regression too.
 const REGRESSIONS = [VERDICTS.indexOf('regression'), VERDICTS.indexOf('worse')];
 
-function proof(r: NightResult): RunProof {
-  return { night: r.night, runId: r.runId, kernelRelease: r.kernelRelease, kernelVersion: r.kernelVersion, series: r.series, rocmVersion: r.rocmVersion };
+export function proof(r: NightResult): RunProof {
+  return {
+    night: r.night,
+    runId: r.runId,
+    kernelRelease: r.kernelRelease,
+    kernelVersion: r.kernelVersion,
+    series: r.series,
+    rocmVersion: r.rocmVersion,
+    kernelCommit: r.kernelCommit,
+    kernelRepo: r.kernelRepo,
+    userspace: r.userspace,
+  };
 }
 
 function changes(good: RunProof | undefined, bad: RunProof | undefined): string[] {
@@ -57,9 +71,41 @@ function changes(good: RunProof | undefined, bad: RunProof | undefined): string[
     ['kernel release', 'kernelRelease'],
     ['kernel build', 'kernelVersion'],
     ['series', 'series'],
+    ['kernel tree', 'kernelRepo'],
+    ['kernel commit', 'kernelCommit'],
     ['ROCm', 'rocmVersion'],
+    ['ROCm build', 'userspace'],
   ];
   return fields.filter(([, f]) => good[f] !== bad[f]).map(([label, f]) => `${label}: ${good[f] ?? '—'} → ${bad[f] ?? '—'}`);
+}
+
+/** The failing streak that ends with the last night: where it starts, and the last night before it that passed. */
+function failingStreak(series: readonly NightResult[]): { first: number; good?: NightResult } {
+  let first = series.length - 1;
+  while (first > 0 && isFailing(series[first - 1]!.status)) first--;
+  const good = series
+    .slice(0, first)
+    .reverse()
+    .find((s) => s.status === 'pass');
+  return { first, ...(good ? { good } : {}) };
+}
+
+/**
+ * A test's regression in one variant, as the nights have it: the first night of the failing streak
+ * that ends with its latest night, and the last night before it that passed (what a bisect starts from).
+ */
+export async function regressionEnds(
+  store: HistoryStore,
+  test: { suite: string; name: string },
+  filter: { variant: string; gfx?: string },
+): Promise<{ latest?: NightResult; firstBad?: NightResult; lastGood?: NightResult }> {
+  const row = await store.db.selectFrom('tests').select('id').where('suite', '=', test.suite).where('name', '=', test.name).executeTakeFirst();
+  if (!row) return {};
+  const series = await testHistory(store, [row.id], { variant: filter.variant, ...(filter.gfx !== undefined ? { gfx: filter.gfx } : {}) });
+  const latest = series.at(-1);
+  if (!latest || !isFailing(latest.status)) return latest ? { latest } : {};
+  const { first, good } = failingStreak(series);
+  return { latest, firstBad: series[first]!, ...(good ? { lastGood: good } : {}) };
 }
 
 /**
@@ -104,13 +150,7 @@ export async function currentRegressions(store: HistoryStore, options: { gfx?: s
         const series = history.filter((h) => h.testId === test.id);
         const now = series.at(-1);
         if (!now) continue;
-        // Walk back from tonight through the failing streak to the last night that passed.
-        let first = series.length - 1;
-        while (first > 0 && isFailing(series[first - 1]!.status)) first--;
-        const good = series
-          .slice(0, first)
-          .reverse()
-          .find((s) => s.status === 'pass');
+        const { first, good } = failingStreak(series);
         const entry: CurrentRegression = {
           suite: test.suite,
           name: test.name,

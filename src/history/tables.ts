@@ -35,6 +35,10 @@ export interface RunsTable {
   tool_version: string | null;
   /** JSON array of the run's warnings (run.json run.warnings), null when it had none. */
   warnings: string | null;
+  /** The kernel's provenance as run.json has it (KernelProvenance, JSON): tree, commit, series. */
+  kernel_build: string | null;
+  /** The digest of the ROCm userspace build the suites ran from. */
+  userspace: string | null;
 }
 
 export interface TestsTable {

@@ -1,3 +1,4 @@
+import type { KernelProvenance } from '../model/run.js';
 import { STATUSES, type Status } from '../model/status.js';
 import type { HistoryStore } from './open-store.js';
 
@@ -19,6 +20,10 @@ export interface NightResult {
   readonly kernelVersion: string | null;
   readonly series: string | null;
   readonly rocmVersion: string | null;
+  /** The kernel's source commit and tree, and the ROCm build's digest, when the run recorded them. */
+  readonly kernelCommit: string | null;
+  readonly kernelRepo: string | null;
+  readonly userspace: string | null;
 }
 
 export interface HistoryFilter {
@@ -56,6 +61,8 @@ export async function testHistory(store: HistoryStore, testIds: readonly number[
         'runs.kernel_version',
         'runs.series',
         'runs.rocm_version',
+        'runs.kernel_build',
+        'runs.userspace',
       ])
       .where('results.test_id', 'in', ids);
     if (filter.variant) query = query.where('runs.variant', '=', filter.variant);
@@ -82,11 +89,22 @@ export async function testHistory(store: HistoryStore, testIds: readonly number[
         kernelVersion: row.kernel_version,
         series: row.series,
         rocmVersion: row.rocm_version,
+        ...provenanceOf(row.kernel_build),
+        userspace: row.userspace,
         startedAt: row.started_at,
       });
     }
   }
   return [...byCell.values()].sort((a, b) => (a.night < b.night ? -1 : a.night > b.night ? 1 : 0));
+}
+
+function provenanceOf(json: string | null): { kernelCommit: string | null; kernelRepo: string | null } {
+  try {
+    const build = json ? (JSON.parse(json) as KernelProvenance) : undefined;
+    return { kernelCommit: build?.commit ?? null, kernelRepo: build?.repo ?? null };
+  } catch {
+    return { kernelCommit: null, kernelRepo: null };
+  }
 }
 
 /** The night `days` before `night` (YYYY-MM-DD). */

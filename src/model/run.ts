@@ -51,6 +51,8 @@ export interface KernelProvenance {
   readonly seriesVersion?: number;
   /** The cover letter's Message-Id (or the first patch's). */
   readonly seriesMessageId?: string;
+  /** The cover letter's subject, without its [PATCH …] prefix. */
+  readonly seriesSubject?: string;
   readonly seriesPatches?: number;
   readonly key?: string;
 }

@@ -34,6 +34,7 @@ function kernelBuildOf(manifest: string | undefined): Environment['kernelBuild']
       ...text('series'),
       ...count('seriesVersion'),
       ...text('seriesMessageId'),
+      ...text('seriesSubject'),
       ...count('seriesPatches'),
       ...(m.key ? { key: m.key } : {}),
     };

@@ -9,7 +9,7 @@ import { readRun } from '../model/run-file.js';
 import { resolveSuites, type SuiteDefinition } from '../suites/definition.js';
 import type { SuiteContext } from '../suites/resolve.js';
 import type { OpenedTarget, QemuSettings } from '../targets/factory.js';
-import type { SshSettings } from '../targets/ssh/ssh-settings.js';
+import type { SshEndpoint, SshSettings } from '../targets/ssh/ssh-settings.js';
 import { sshEndpoint } from './ssh-endpoint.js';
 import { targetFactory } from '../targets/registry.js';
 import { cacheDir, PACKAGE_ROOT } from './paths.js';
@@ -83,9 +83,19 @@ function qemuSettings(config: Config, request: RunRequest, variant: Variant | un
   };
 }
 
+/** A path in the config, resolved from the config file's directory (~ is the home directory). */
+function configPath(configFile: string): (p: string | undefined) => string | undefined {
+  return (p) => (p ? resolve(dirname(configFile), p.replace(/^~(?=\/)/, process.env.HOME ?? '~')) : undefined);
+}
+
+/** The DUT the config and flags name, when they name one. */
+export function dutEndpoint(loaded: LoadedConfig, request: RunRequest): SshEndpoint | undefined {
+  return sshEndpoint(loaded.config.ssh, request, configPath(loaded.file));
+}
+
 function sshSettings(config: Config, configFile: string, request: RunRequest, variant: Variant | undefined, variantName: string): SshSettings {
   const { ssh } = config;
-  const fromConfig = (p: string | undefined) => (p ? resolve(dirname(configFile), p.replace(/^~(?=\/)/, process.env.HOME ?? '~')) : undefined);
+  const fromConfig = configPath(configFile);
   const built = !request.kernel && !ssh.kernel && variant ? latestBuild(cacheDir(), variantName) : undefined;
   const kernel = request.kernel ?? fromConfig(ssh.kernel) ?? built?.kernel;
   const modules = request.modules ?? fromConfig(ssh.modules) ?? built?.modules;

@@ -40,6 +40,18 @@ export async function forgeProgram(): Promise<string> {
   return out;
 }
 
+/** g++ bisect_tests.cc -lgtest: tests of what the bisect test's kernel series changes. */
+export async function bisectProgram(): Promise<string> {
+  const source = join(PROGRAMS, 'bisect_tests.cc');
+  const out = join(BUILD, `bisect_tests-${hashOf(source)}`);
+  if (!existsSync(out)) {
+    mkdirSync(BUILD, { recursive: true });
+    await execa('g++', ['-O1', '-o', `${out}.tmp`, source, '-lgtest', '-lgtest_main', '-pthread']);
+    await execa('mv', [`${out}.tmp`, out]);
+  }
+  return out;
+}
+
 /** cmake + build of the hip-like Catch2/CTest project; returns its build directory. */
 export async function ctestProject(): Promise<string> {
   const dir = join(PROGRAMS, 'hip-like');

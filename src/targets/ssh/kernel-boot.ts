@@ -4,8 +4,8 @@ import { dirname, join } from 'node:path';
 import { InfraError } from '../../model/errors.js';
 import { copyToDut } from './copy-to-dut.js';
 import { bzImageRelease, contentKey, filesDigest, modulesRelease, treeFingerprint } from './kernel-image.js';
-import { sshComplaint, type SshConnection } from './ssh-connection.js';
-import type { SshSettings } from './ssh-settings.js';
+import { SshConnection, sshComplaint } from './ssh-connection.js';
+import type { SshEndpoint, SshSettings } from './ssh-settings.js';
 
 /** A variant's kernel installed on the DUT, ready to boot. */
 export interface DeployedKernel {
@@ -194,4 +194,19 @@ export function checkBooted(before: DutState, now: DutState, token: string, rele
     throw new InfraError(`the DUT came back on another kernel: ${now.release} with command line "${now.cmdline}", not the deployed ${release} (boot ${token})`);
   if (now.release !== release) throw new InfraError(`the DUT booted kernel ${now.release}, but the deployed kernel is ${release}`);
   return 'booted';
+}
+
+/**
+ * Connects to the DUT only to reboot it into its default kernel: the end of a series of runs
+ * (a bisect) that each left ssh.restore to this one reboot.
+ */
+export async function rebootIntoDefault(endpoint: SshEndpoint, connectTimeoutMs: number): Promise<void> {
+  const conn = new SshConnection(endpoint);
+  try {
+    await conn.open(connectTimeoutMs);
+    const root = (await conn.run(['id', '-u'])).stdout.trim() === '0';
+    await restoreDefault(conn, root);
+  } finally {
+    await conn.close();
+  }
 }

@@ -1,0 +1,366 @@
+import { randomUUID } from 'node:crypto';
+import { existsSync, mkdirSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import { bisectWorktreePath, commitsBetween, describeCommit, prepareBisectWorktree, resolveCommit } from '../../build/bisect-worktree.js';
+import { bisectLog, bisectMark, bisectReplay, bisectReset, bisectStart, type BisectState, headCommit } from '../../build/git-bisect.js';
+import { git } from '../../build/git.js';
+import { seriesProvenance } from '../../build/series.js';
+import { buildUserspace } from '../../build/userspace/build-userspace.js';
+import { repository } from '../../build/worktree.js';
+import { judgeStep, missedFailureChance } from '../../compare/bisect-verdict.js';
+import { type LoadedConfig, loadConfig, variantOf } from '../../config/load.js';
+import {
+  BISECT_SCHEMA_VERSION,
+  type BisectCommit,
+  type BisectFile,
+  type BisectInfo,
+  type BisectOutcome,
+  type BisectStep,
+  type StepRole,
+  loreLink,
+} from '../../model/bisect.js';
+import { InfraError, InputError } from '../../model/errors.js';
+import { writeFileAtomic, writeJsonAtomic } from '../../model/json-file.js';
+import type { ProgressSink } from '../../model/progress.js';
+import { rebootIntoDefault } from '../../targets/ssh/kernel-boot.js';
+import { HostTarget } from '../../targets/host.js';
+import { discoverGpus } from '../../targets/topology.js';
+import { cacheDir } from '../paths.js';
+import { dutEndpoint } from '../prepare-run.js';
+import { timestampDir } from '../run-dir.js';
+import { acquireRunLock } from '../run-lock.js';
+import { Teardowns } from '../teardown.js';
+import { type BisectDir, bisectDirAt } from './bisect-dir.js';
+import { appendRecord, replayBisect, stepKey } from './bisect-journal.js';
+import { type BisectGiven, type BisectRequest, DEFAULT_RUNS, loadBisectRequest, resumeBisectRequest, saveBisectRequest } from './bisect-request.js';
+import { endsFromHistory } from './from-history.js';
+import { type TrialContext, testCommit } from './test-commit.js';
+
+export interface BisectOptions {
+  /** A new bisect's request; with --resume, the flags given again (checked against the saved ones). */
+  readonly request: BisectGiven;
+  readonly out?: string;
+  readonly resume?: string;
+  readonly openProgress: () => Promise<{ sink: ProgressSink; close: () => Promise<void> }>;
+  readonly note: (message: string) => void;
+  readonly signal: AbortSignal;
+  readonly now: () => Date;
+  /** Told of each decided step (the ends included) as it is journaled. */
+  readonly onStep?: (step: BisectStep) => void;
+}
+
+export interface BisectResult {
+  readonly file: BisectFile;
+  readonly dir: BisectDir;
+}
+
+const BOOTING_TARGETS = new Set(['qemu', 'ssh']);
+
+class Stop {
+  constructor(
+    readonly outcome: BisectOutcome,
+    readonly message: string,
+  ) {}
+}
+
+function shortCommit(c: BisectCommit): string {
+  return `${c.commit.slice(0, 12)} ("${c.subject}")`;
+}
+
+/** Runs per step that make a test failing `failed` of `runs` at bad show a failure at least 95 % of the time. */
+function runsFor(failed: number, runs: number): number {
+  const rate = failed / runs;
+  return rate <= 0 ? runs : Math.max(runs, Math.ceil(Math.log(0.05) / Math.log(1 - rate)));
+}
+
+function startDir(options: BisectOptions): { dir: BisectDir; request: BisectRequest; loaded: LoadedConfig } {
+  if (options.resume) {
+    const dir = bisectDirAt(options.resume);
+    if (!existsSync(dir.root)) throw new InputError(`--resume ${dir.root}: no such directory`);
+    const request = resumeBisectRequest(loadBisectRequest(dir.request, dir.root), options.request, dir.root);
+    return { dir, request, loaded: loadConfig(request.config) };
+  }
+  const request: BisectRequest = { ...options.request, runs: options.request.runs ?? DEFAULT_RUNS };
+  if (request.tests.length === 0 && !request.fromHistory)
+    throw new InputError('bisect needs the test that regressed: --test SUITE/TEST (repeatable), or --from-history SUITE/TEST');
+  for (const t of request.tests) {
+    const slash = t.indexOf('/');
+    if (slash <= 0 || slash === t.length - 1) throw new InputError(`--test ${t}: expected SUITE/TEST, e.g. kfdtest/KFDSVMRangeTest.MigrateTest`);
+  }
+  const loaded = loadConfig(request.config);
+  const dir = bisectDirAt(options.out ?? timestampDir(loaded.config.run.out, 'bisect', options.now()));
+  if (existsSync(dir.journal)) throw new InputError(`--out ${dir.root}: already holds a bisect; use --resume ${dir.root} to continue it, or another --out`);
+  return { dir, request, loaded };
+}
+
+/**
+ * `svmtest bisect`: from "this test regressed" to the patch of the series that broke it. The ends
+ * are checked first (the test passes at good and fails at bad, N runs each), then git bisect walks
+ * the variant's series; each step builds the commit's kernel (cached by its tree), boots it on the
+ * target, proves it and runs the named tests up to N times. Every run and step is journaled at once,
+ * and `git bisect log` saved after each mark: a resume replays both and rebuilds nothing.
+ */
+export async function bisect(options: BisectOptions): Promise<BisectResult> {
+  const teardowns = new Teardowns();
+  let worktree: string | undefined;
+  let booted = false;
+  let restore: (() => Promise<void>) | undefined;
+  try {
+    const { dir, request, loaded } = startDir(options);
+    mkdirSync(dir.root, { recursive: true });
+    teardowns.add('bisect directory lock', acquireRunLock(dir.lock, dir.root));
+    if (!options.resume) saveBisectRequest(dir.request, request);
+    const { config, file } = loaded;
+    if (!config.kernel)
+      throw new InputError(`${file}: bisect builds a kernel per step: it needs a kernel: section (repo, base, series); see config/examples/build.yaml`);
+    const variantName = request.variant ?? config.candidate;
+    const variant = variantOf(config, variantName, file);
+    const target = request.run.target ?? config.run.target;
+    if (!BOOTING_TARGETS.has(target)) throw new InputError(`--target ${target}: bisect boots each step's kernel; use --target qemu or --target ssh`);
+    const configDir = dirname(resolve(file));
+    const sourceContext = { cacheDir: cacheDir(), configDir, step: (title: string) => options.note(`worktree: ${title}`) };
+
+    // The ROCm userspace does not change between steps: built (or found in the cache) once.
+    if (Object.keys(config.userspace).length > 0) {
+      const gpus = [...new Set((await discoverGpus(new HostTarget())).map((g) => g.gfx))];
+      await buildUserspace(variantName, file, config.userspace, variant.build.cmake, {
+        cacheDir: cacheDir(),
+        configDir,
+        gpusFound: gpus,
+        step: (title) => options.note(`userspace: ${title}`),
+        logLine: () => undefined,
+      });
+    }
+
+    const repo = await repository(config.kernel, sourceContext);
+    const worktreePath = bisectWorktreePath(cacheDir(), repo, variantName);
+    mkdirSync(dirname(worktreePath), { recursive: true });
+    teardowns.add('bisect worktree lock', acquireRunLock(`${worktreePath}.lock`, worktreePath));
+    const source = await prepareBisectWorktree(config.kernel, { name: variantName, series: variant.build.series }, sourceContext);
+    worktree = source.worktree;
+    const wt = source.worktree;
+
+    const replayed = replayBisect(dir.journal);
+    const history =
+      !replayed.info && request.fromHistory
+        ? await endsFromHistory(request.fromHistory.test, {
+            ...(request.fromHistory.db ? { db: request.fromHistory.db } : {}),
+            ...(request.fromHistory.gfx ? { gfx: request.fromHistory.gfx } : {}),
+            variant: variantName,
+            loaded,
+          })
+        : undefined;
+    const tests = request.tests.length > 0 ? request.tests : request.fromHistory ? [request.fromHistory.test] : [];
+    const good = replayed.info?.good.commit ?? history?.good ?? (await resolveCommit(wt, request.good ?? source.baseCommit, '--good'));
+    const bad = replayed.info?.bad.commit ?? history?.bad ?? (await resolveCommit(wt, request.bad ?? source.tip, '--bad'));
+    for (const [end, commit] of [
+      ['good', good],
+      ['bad', bad],
+    ] as const) {
+      if ((await git(wt, ['cat-file', '-e', `${commit}^{commit}`], { allowFail: true })).exitCode !== 0)
+        throw new InputError(
+          `the ${end} end ${commit.slice(0, 12)} is not a commit of ${variantName}'s series in ${wt}: the series or base changed since it was recorded (${config.kernel.base}); give --good and --bad`,
+        );
+    }
+    const commits = await commitsBetween(wt, good, bad);
+    if (commits.length === 0) throw new InputError(`good and bad are the same commit (${good.slice(0, 12)}): nothing to bisect`);
+    const patchOf = new Map(commits.map((c, i) => [c, i + 1]));
+    const describe = async (commit: string): Promise<BisectCommit> => {
+      const info = await describeCommit(wt, commit);
+      const lore = loreLink(info.messageId);
+      return { ...info, ...(patchOf.has(commit) ? { patch: patchOf.get(commit)! } : {}), ...(lore ? { lore } : {}) };
+    };
+
+    const provenance = source.series ? seriesInfo(source.series.mboxes) : undefined;
+    const info: BisectInfo = replayed.info ?? {
+      id: randomUUID(),
+      variant: variantName,
+      target,
+      tests,
+      runs: request.runs,
+      good: await describe(good),
+      bad: await describe(bad),
+      commits: commits.length,
+      maxSteps: Math.ceil(Math.log2(commits.length + 1)) + 1,
+      repo,
+      base: config.kernel.base,
+      ...(provenance ? { series: provenance } : {}),
+      ...(history ? { fromHistory: history.fromHistory } : {}),
+      startedAt: options.now().toISOString(),
+      outcome: 'running',
+    };
+    if (!replayed.info) appendRecord(dir.journal, { type: 'start', info });
+    else options.note(`resuming bisect ${info.id}: ${replayed.steps.length} steps already decided`);
+    const steps: BisectStep[] = [...replayed.steps];
+    const save = (outcome: BisectOutcome, message?: string, extra: Partial<BisectFile> = {}): BisectFile => {
+      const result: BisectFile = {
+        schemaVersion: BISECT_SCHEMA_VERSION,
+        bisect: { ...info, outcome, ...(message ? { message } : {}), ...(outcome !== 'running' ? { finishedAt: options.now().toISOString() } : {}) },
+        steps,
+        ...extra,
+      };
+      writeJsonAtomic(dir.result, result);
+      return result;
+    };
+
+    // Each run reboots the DUT into the step's kernel; ssh.restore is done once, at the end.
+    const perRun: LoadedConfig = { ...loaded, config: { ...config, ssh: { ...config.ssh, restore: false } } };
+    const runRequest = {
+      ...request.run,
+      config: file,
+      variant: variantName,
+      target,
+      ...(request.run.suites?.length || request.run.suiteFiles?.length ? {} : { suites: [...new Set(tests.map((t) => t.slice(0, t.indexOf('/'))))] }),
+    };
+    if (target === 'ssh' && config.ssh.restore) {
+      const endpoint = dutEndpoint(loaded, runRequest);
+      if (endpoint) restore = () => rebootIntoDefault(endpoint, endpoint.connectTimeoutS * 1000 + 5000);
+    }
+    const trial: TrialContext = {
+      dir,
+      spec: config.kernel,
+      variant: { name: variantName, series: variant.build.series, kconfig: variant.build.kconfig },
+      source,
+      configDir,
+      loaded: perRun,
+      request: runRequest,
+      tests,
+      runs: request.runs,
+      progress: options.openProgress,
+      note: options.note,
+      signal: options.signal,
+      now: options.now,
+      onRun: (build, run) => {
+        booted = true;
+        appendRecord(dir.journal, { type: 'run', role: current.role, commit: current.commit, build, run });
+      },
+    };
+    let current: { role: StepRole; commit: string } = { role: 'good-end', commit: good };
+    let n = steps.length;
+    const decide = async (role: StepRole, commit: string): Promise<BisectStep> => {
+      const done = steps.find((s) => s.role === role && s.commit.commit === commit);
+      if (done) return done;
+      current = { role, commit };
+      const described = await describe(commit);
+      options.note(
+        `\n== ${role === 'step' ? `step ${n - 1}` : `${role === 'good-end' ? 'good' : 'bad'} end`}: ${shortCommit(described)}${described.patch ? `, patch ${described.patch} of ${commits.length}` : ''} ==`,
+      );
+      const earlier = replayed.partial.get(stepKey(role, commit));
+      const step = await testCommit(trial, { role, n, commit: described, ...(earlier ? { earlier } : {}) });
+      if (step === 'interrupted') throw new Stop('interrupted', `interrupted; continue with: svmtest bisect --resume ${dir.root}`);
+      n++;
+      appendRecord(dir.journal, { type: 'step', step });
+      steps.push(step);
+      save('running');
+      options.onStep?.(step);
+      return step;
+    };
+
+    try {
+      // The ends first: a bisect between ends that do not disagree would blame an innocent patch.
+      for (const [role, commit] of [
+        ['good-end', good],
+        ['bad-end', bad],
+      ] as const) {
+        if (!steps.some((s) => s.role === role)) await git(wt, ['checkout', '--quiet', '--force', '--detach', commit]);
+        const step = await decide(role, commit);
+        checkEnd(step, tests, request);
+      }
+      let state: BisectState =
+        existsSync(dir.gitLog) && steps.some((s) => s.role === 'step') ? await bisectReplay(wt, dir.gitLog) : await bisectStart(wt, bad, good);
+      writeFileAtomic(dir.gitLog, await bisectLog(wt));
+      while (state.kind === 'next') {
+        const head = await headCommit(wt);
+        if (head !== state.commit) throw new InputError(`git bisect checked out ${state.commit.slice(0, 12)} but the worktree is at ${head.slice(0, 12)}`);
+        const step = await decide('step', state.commit);
+        state = await bisectMark(wt, step.verdict);
+        writeFileAtomic(dir.gitLog, await bisectLog(wt));
+      }
+      const searched = steps.filter((s) => s.role === 'step').length;
+      if (state.kind === 'found') {
+        const firstBad = await describe(state.commit);
+        const flaky = flakyNote(steps, request);
+        return {
+          file: save(
+            'found',
+            `first bad commit: ${shortCommit(firstBad)}${firstBad.patch ? `, patch ${firstBad.patch} of ${commits.length}` : ''}, after ${searched} steps (at most ${info.maxSteps} expected)${flaky}`,
+            { firstBad },
+          ),
+          dir,
+        };
+      }
+      const candidates = await Promise.all(state.candidates.map(describe));
+      const skipped = steps.filter((s) => s.verdict === 'skip').map((s) => `${s.commit.commit.slice(0, 12)}: ${s.reason}`);
+      return {
+        file: save(
+          'ambiguous',
+          `the first bad commit is one of ${candidates.length} commits, ${candidates.map((c) => c.commit.slice(0, 12)).join(', ')}: git bisect had to skip ${skipped.join('; ')}`,
+          { candidates },
+        ),
+        dir,
+      };
+    } catch (error) {
+      if (error instanceof Stop) return { file: save(error.outcome, error.message), dir };
+      // The machinery failed (a killed build, a lost DUT): nothing is journaled as the commit's fault; resumable.
+      if (error instanceof InfraError)
+        return {
+          file: save(options.signal.aborted ? 'interrupted' : 'infrastructure', `${error.message}; continue with: svmtest bisect --resume ${dir.root}`),
+          dir,
+        };
+      throw error;
+    }
+  } finally {
+    if (worktree) await bisectReset(worktree);
+    if (restore && booted) {
+      options.note('rebooting the DUT into its default kernel (ssh.restore)');
+      await restore().catch((error: Error) => options.note(`restoring the DUT failed: ${error.message}`));
+    }
+    await teardowns.runAll(options.note);
+  }
+}
+
+/** Stops unless the end says what it must: the test passes at good and fails (every run) at bad. */
+function checkEnd(step: BisectStep, tests: readonly string[], request: BisectRequest): void {
+  const at = `${step.role === 'good-end' ? 'good' : 'bad'} ${shortCommit(step.commit)}`;
+  const named = tests.join(', ');
+  if (step.verdict === 'skip') throw new Stop('infrastructure', `the ${at} end could not be tested: ${step.reason}`);
+  if (step.role === 'good-end') {
+    if (step.verdict === 'bad')
+      throw new Stop('ends-disagree', `the test does not pass at ${at}: ${step.reason}; the regression is older than this range — give an older --good`);
+    return;
+  }
+  if (step.verdict === 'good')
+    throw new Stop(
+      'ends-disagree',
+      `${named} passed all ${step.runs.length} runs at ${at}: nothing to bisect (another variant, GPU or configuration? a rare flake? raise --runs)`,
+    );
+  const judged = judgeStep(step.runs, request.runs);
+  if (judged.failedRuns < judged.testedRuns && !request.acceptFlaky) {
+    const suggest = runsFor(judged.failedRuns, judged.testedRuns);
+    const miss = Math.round(missedFailureChance(judged.failedRuns, judged.testedRuns, request.runs) * 100);
+    throw new Stop(
+      'flaky',
+      `${named} is flaky at ${at}: it failed ${judged.failedRuns} of ${judged.testedRuns} runs. With ${request.runs} runs per step a bad commit would pass as good about ${miss} % of the time, and the bisect would blame the wrong patch: run again with --runs ${suggest} (or --accept-flaky)`,
+    );
+  }
+}
+
+/** With --accept-flaky, how far a "good" step can be trusted. */
+function flakyNote(steps: readonly BisectStep[], request: BisectRequest): string {
+  const bad = steps.find((s) => s.role === 'bad-end');
+  if (!bad) return '';
+  const judged = judgeStep(bad.runs, request.runs);
+  if (judged.failedRuns >= judged.testedRuns) return '';
+  const miss = Math.round(missedFailureChance(judged.failedRuns, judged.testedRuns, request.runs) * 100);
+  return `; the test is flaky at bad (failed ${judged.failedRuns} of ${judged.testedRuns} runs): each good step may be a missed failure (about ${miss} %)`;
+}
+
+function seriesInfo(mboxes: readonly string[]): BisectInfo['series'] {
+  const p = seriesProvenance(mboxes);
+  return {
+    patches: p.patches,
+    ...(p.version ? { version: p.version } : {}),
+    ...(p.messageId ? { messageId: p.messageId } : {}),
+    ...(p.subject ? { subject: p.subject } : {}),
+  };
+}
