@@ -1,7 +1,8 @@
-// npm run bench [-- core|engine|build|real-suites|history|ssh …]: prints a table per benchmark; goals from the issues.
+// npm run bench [-- core|engine|build|bisect|real-suites|history|ssh …]: prints a table per benchmark; goals from the issues.
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { bisectBench } from './bisect.js';
 import { buildBench } from './build.js';
 import { engineBench } from './engine.js';
 import { historyBench } from './history.js';
@@ -51,6 +52,7 @@ const BENCHES = {
   core,
   engine: () => engineBench(BIN, join(DATA, 'engine')),
   build: () => buildBench(ROOT, BIN),
+  bisect: () => bisectBench(ROOT, BIN),
   'real-suites': () => realSuitesBench(ROOT, BIN, join(DATA, 'real-suites')),
   history: () => historyBench(ROOT, BIN, join(DATA, 'history')),
   ssh: () => sshBench(BIN, join(DATA, 'ssh')),

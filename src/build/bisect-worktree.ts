@@ -52,10 +52,11 @@ export async function prepareBisectWorktree(spec: KernelSpec, variant: { name: s
 }
 
 /** A ref (a commit, tag, branch, HEAD~2) as the full commit the worktree knows, or a clear error. */
-export async function resolveCommit(worktree: string, ref: string, what: string): Promise<string> {
-  const out = await git(worktree, ['rev-parse', '--verify', '--quiet', `${ref}^{commit}`], { allowFail: true });
+export async function resolveCommit(source: BisectSource, ref: string, what: string): Promise<string> {
+  const out = await git(source.worktree, ['rev-parse', '--verify', '--quiet', `${ref}^{commit}`], { allowFail: true });
   const commit = out.stdout.trim();
-  if (out.exitCode !== 0 || !/^[0-9a-f]{40}$/.test(commit)) throw new InputError(`${what} ${ref}: not a commit in ${worktree}`);
+  if (out.exitCode !== 0 || !/^[0-9a-f]{40}$/.test(commit))
+    throw new InputError(`${what} ${ref}: not a commit of ${source.repo}, nor of the series applied on its base (${source.worktree})`);
   return commit;
 }
 

@@ -70,7 +70,13 @@ export function missedFailureChance(failed: number, runs: number, perStep: numbe
   return (1 - rate) ** perStep;
 }
 
+/** The message's first lines on one line: a gtest failure's first line is often only where it failed. */
 function firstLine(text: string): string {
-  const line = text.split('\n').find((l) => l.trim() !== '') ?? '';
-  return line.length > 200 ? `${line.slice(0, 199)}…` : line.trim();
+  const line = text
+    .split('\n')
+    .map((l) => l.trim())
+    .filter((l) => l !== '')
+    .slice(0, 4)
+    .join(' ');
+  return line.length > 240 ? `${line.slice(0, 239)}…` : line;
 }

@@ -76,7 +76,9 @@ function changes(good: RunProof | undefined, bad: RunProof | undefined): string[
     ['ROCm', 'rocmVersion'],
     ['ROCm build', 'userspace'],
   ];
-  return fields.filter(([, f]) => good[f] !== bad[f]).map(([label, f]) => `${label}: ${good[f] ?? '—'} → ${bad[f] ?? '—'}`);
+  // Commits and digests are told apart by their first 12 characters, as git shows them.
+  const shown = (f: keyof RunProof, value: string | null) => (value === null ? '—' : f === 'kernelCommit' || f === 'userspace' ? value.slice(0, 12) : value);
+  return fields.filter(([, f]) => good[f] !== bad[f]).map(([label, f]) => `${label}: ${shown(f, good[f])} → ${shown(f, bad[f])}`);
 }
 
 /** The failing streak that ends with the last night: where it starts, and the last night before it that passed. */

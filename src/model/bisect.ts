@@ -12,7 +12,7 @@ export interface BisectCommit {
   readonly subject: string;
   readonly author: string;
   readonly date: string;
-  /** Its place in the bisected range: 1 is the first commit after good. */
+  /** Its place in the series: patch 1 is the first after the base. */
   readonly patch?: number;
   readonly messageId?: string;
   /** lore.kernel.org's link for the Message-Id. */

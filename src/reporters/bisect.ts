@@ -53,7 +53,7 @@ function firstBadLines(file: BisectFile): string[] {
   return [
     `first bad commit: ${commitLine(c)}`,
     `  author: ${neutralizeLine(c.author)}, ${c.date}`,
-    ...(c.patch ? [`  patch ${c.patch} of ${file.bisect.commits}`] : []),
+    ...(c.patch ? [`  patch ${c.patch}${file.bisect.series?.patches ? ` of ${file.bisect.series.patches}` : ''}`] : []),
     ...(c.messageId ? [`  Message-Id: <${neutralizeLine(c.messageId)}>${c.lore ? ` ${c.lore}` : ''}`] : []),
     ...c.diffstat.split('\n').map((l) => `  ${neutralizeLine(l)}`),
   ];
@@ -99,7 +99,7 @@ export function bisectMarkdown(file: BisectFile): string {
       `| commit | \`${c.commit}\` |`,
       `| subject | ${escapeMarkdown(c.subject)} |`,
       `| author | ${escapeMarkdown(c.author)}, ${escapeMarkdown(c.date)} |`,
-      ...(c.patch ? [`| patch | ${c.patch} of ${b.commits} |`] : []),
+      ...(c.patch ? [`| patch | ${c.patch}${b.series?.patches ? ` of ${b.series.patches}` : ''} |`] : []),
       ...(c.messageId ? [`| Message-Id | ${c.lore ? `[${escapeMarkdown(c.messageId)}](${c.lore})` : escapeMarkdown(c.messageId)} |`] : []),
       '',
       '```',

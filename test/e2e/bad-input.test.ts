@@ -24,6 +24,13 @@ beforeAll(async () => {
   suite = writeSuiteFile(dir, { name: 'fixture', kind: 'gtest', command: [program] });
 }, SETUP_TIMEOUT_MS);
 
+/** An input error found after progress lines (a worktree prepared): exit 2, the error alone on the last line. */
+function expectLastLineInputError(r: { exitCode?: number; stderr: string }, pattern: RegExp): void {
+  expect(r.exitCode, r.stderr).toBe(2);
+  expect(r.stderr.trim().split('\n').at(-1), r.stderr).toMatch(pattern);
+  expect(r.stderr).not.toMatch(/internal error|\n\s+at /);
+}
+
 function expectInputError(r: { exitCode?: number; stderr: string }, pattern: RegExp): void {
   expect(r.exitCode, r.stderr).toBe(2);
   expect(r.stderr.trim().split('\n'), r.stderr).toHaveLength(1);
@@ -162,6 +169,46 @@ describe('bad input exits 2 with one line', () => {
       ['history', 'import', undated, '--db', join(dir, 'h.db')],
     ])
       expectInputError(await svmtest(args), /undated\.json: run\.startedAt is not an RFC 3339 date-time/);
+  });
+});
+
+describe('svmtest bisect: what it cannot bisect is one line, exit 2, before anything is built', () => {
+  it('no kernel section, a test without its suite, a target that boots nothing, a good that is no commit, a resume of nothing', async () => {
+    expectInputError(
+      await svmtest(['bisect', '-c', config, '-t', 'fixture/Basic.Passes', '-o', join(dir, 'b1')]),
+      /needs a kernel: section \(repo, base, series\)/,
+    );
+    expectInputError(await svmtest(['bisect', '-c', config, '-t', 'Basic.Passes', '-o', join(dir, 'b2')]), /--test Basic\.Passes: expected SUITE\/TEST/);
+    expectInputError(await svmtest(['bisect', '-c', config, '-o', join(dir, 'b3')]), /needs the test that regressed: --test SUITE\/TEST/);
+    expectInputError(await svmtest(['bisect', '--resume', join(dir, 'nothing-here')]), /--resume .*nothing-here: no such directory/);
+    expectInputError(await svmtest(['bisect', '-c', config, '-t', 'fixture/Basic.Passes', '--runs', '0']), /--runs/);
+    const repo = join(dir, 'repo');
+    mkdirSync(repo);
+    for (const args of [
+      ['init', '-q'],
+      ['-c', 'user.name=t', '-c', 'user.email=t@t', 'commit', '-q', '--allow-empty', '-m', 'base'],
+    ])
+      await execa('git', ['-C', repo, ...args]);
+    const withKernel = join(dir, 'kernel.yaml');
+    writeFileSync(withKernel, `kernel:\n  repo: ${repo}\n  base: HEAD\nbaseline: legacy\ncandidate: gpusvm\nvariants:\n  legacy: {}\n  gpusvm: {}\n`);
+    expectInputError(
+      await svmtest(['bisect', '-c', withKernel, '-t', 'fixture/Basic.Passes', '--target', 'host', '-o', join(dir, 'b4')], {
+        env: { SVMTEST_CACHE: join(dir, 'cache') },
+      }),
+      /--target host: bisect boots each step's kernel; use --target qemu or --target ssh/,
+    );
+    expectLastLineInputError(
+      await svmtest(['bisect', '-c', withKernel, '-t', 'fixture/Basic.Passes', '--target', 'qemu', '--good', 'no-such-ref', '-o', join(dir, 'b5')], {
+        env: { SVMTEST_CACHE: join(dir, 'cache') },
+      }),
+      /^svmtest: --good no-such-ref: not a commit of .*repo, nor of the series applied on its base/,
+    );
+    expectLastLineInputError(
+      await svmtest(['bisect', '-c', withKernel, '-t', 'fixture/Basic.Passes', '--target', 'qemu', '-o', join(dir, 'b6')], {
+        env: { SVMTEST_CACHE: join(dir, 'cache') },
+      }),
+      /good and bad are the same commit/,
+    );
   });
 });
 

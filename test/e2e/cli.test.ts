@@ -20,7 +20,7 @@ describe('svmtest CLI (built)', () => {
     for (const code of ['0', '1', '2', '3', '130']) expect(topic.stdout).toMatch(new RegExp(`^  ${code} +\\S`, 'm'));
     expect(topic.stdout).not.toMatch(/Commands:/);
     expect((await svmtest(['--help'])).stdout).toMatch(/svmtest help exit-codes/);
-    for (const command of ['run', 'list', 'ci', 'compare', 'doctor', 'history', 'dashboard']) {
+    for (const command of ['run', 'list', 'ci', 'bisect', 'compare', 'doctor', 'history', 'dashboard']) {
       const help = await svmtest([command, '--help']);
       for (const [, file] of help.stdout.matchAll(/\b((?:suites|config|docs|schema)\/[\w./-]+\.\w+)/g)) {
         expect(existsSync(join(REPO_ROOT, file!)), `${command} --help names ${file}`).toBe(true);

@@ -151,8 +151,8 @@ export async function bisect(options: BisectOptions): Promise<BisectResult> {
           })
         : undefined;
     const tests = request.tests.length > 0 ? request.tests : request.fromHistory ? [request.fromHistory.test] : [];
-    const good = replayed.info?.good.commit ?? history?.good ?? (await resolveCommit(wt, request.good ?? source.baseCommit, '--good'));
-    const bad = replayed.info?.bad.commit ?? history?.bad ?? (await resolveCommit(wt, request.bad ?? source.tip, '--bad'));
+    const good = replayed.info?.good.commit ?? history?.good ?? (await resolveCommit(source, request.good ?? source.baseCommit, '--good'));
+    const bad = replayed.info?.bad.commit ?? history?.bad ?? (await resolveCommit(source, request.bad ?? source.tip, '--bad'));
     for (const [end, commit] of [
       ['good', good],
       ['bad', bad],
@@ -164,7 +164,9 @@ export async function bisect(options: BisectOptions): Promise<BisectResult> {
     }
     const commits = await commitsBetween(wt, good, bad);
     if (commits.length === 0) throw new InputError(`good and bad are the same commit (${good.slice(0, 12)}): nothing to bisect`);
-    const patchOf = new Map(commits.map((c, i) => [c, i + 1]));
+    // Patches are numbered as the series has them (patch 4 of 18), whatever range is bisected.
+    const series = source.tip === source.baseCommit ? [] : await commitsBetween(wt, source.baseCommit, source.tip);
+    const patchOf = new Map(series.map((c, i) => [c, i + 1]));
     const describe = async (commit: string): Promise<BisectCommit> => {
       const info = await describeCommit(wt, commit);
       const lore = loreLink(info.messageId);
@@ -243,7 +245,7 @@ export async function bisect(options: BisectOptions): Promise<BisectResult> {
       current = { role, commit };
       const described = await describe(commit);
       options.note(
-        `\n== ${role === 'step' ? `step ${n - 1}` : `${role === 'good-end' ? 'good' : 'bad'} end`}: ${shortCommit(described)}${described.patch ? `, patch ${described.patch} of ${commits.length}` : ''} ==`,
+        `\n== ${role === 'step' ? `step ${n - 1}` : `${role === 'good-end' ? 'good' : 'bad'} end`}: ${shortCommit(described)}${described.patch ? `, patch ${described.patch} of ${series.length}` : ''} ==`,
       );
       const earlier = replayed.partial.get(stepKey(role, commit));
       const step = await testCommit(trial, { role, n, commit: described, ...(earlier ? { earlier } : {}) });
@@ -283,7 +285,7 @@ export async function bisect(options: BisectOptions): Promise<BisectResult> {
         return {
           file: save(
             'found',
-            `first bad commit: ${shortCommit(firstBad)}${firstBad.patch ? `, patch ${firstBad.patch} of ${commits.length}` : ''}, after ${searched} steps (at most ${info.maxSteps} expected)${flaky}`,
+            `first bad commit: ${shortCommit(firstBad)}${firstBad.patch ? `, patch ${firstBad.patch} of ${series.length}` : ''}, after ${searched} steps (at most ${info.maxSteps} expected)${flaky}`,
             { firstBad },
           ),
           dir,
