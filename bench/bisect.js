@@ -12,7 +12,8 @@ import { fmtMs, row } from './measure.js';
 
 async function program(root, data) {
   const out = join(data, 'bisect_tests');
-  if (!existsSync(out)) await execa('g++', ['-O1', '-o', out, join(root, 'test', 'fixtures', 'programs', 'bisect_tests.cc'), '-lgtest', '-lgtest_main', '-pthread']);
+  if (!existsSync(out))
+    await execa('g++', ['-O1', '-o', out, join(root, 'test', 'fixtures', 'programs', 'bisect_tests.cc'), '-lgtest', '-lgtest_main', '-pthread']);
   return out;
 }
 

@@ -1,13 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import { existsSync, mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
-import { bisectWorktreePath, commitsBetween, describeCommit, prepareBisectWorktree, resolveCommit } from '../../build/bisect-worktree.js';
+import { type BisectSource, bisectWorktreePath, commitsBetween, describeCommit, prepareBisectWorktree } from '../../build/bisect-worktree.js';
 import { bisectLog, bisectMark, bisectReplay, bisectReset, bisectStart, type BisectState, headCommit } from '../../build/git-bisect.js';
 import { git } from '../../build/git.js';
 import { seriesProvenance } from '../../build/series.js';
 import { buildUserspace } from '../../build/userspace/build-userspace.js';
-import { repository } from '../../build/worktree.js';
-import { judgeStep, missedFailureChance } from '../../compare/bisect-verdict.js';
+import type { KernelSpec } from '../../build/kernel-build.js';
+import { repository, type SourceContext } from '../../build/worktree.js';
 import { type LoadedConfig, loadConfig, variantOf } from '../../config/load.js';
 import {
   BISECT_SCHEMA_VERSION,
@@ -33,7 +33,7 @@ import { Teardowns } from '../teardown.js';
 import { type BisectDir, bisectDirAt } from './bisect-dir.js';
 import { appendRecord, replayBisect, stepKey } from './bisect-journal.js';
 import { type BisectGiven, type BisectRequest, DEFAULT_RUNS, loadBisectRequest, resumeBisectRequest, saveBisectRequest } from './bisect-request.js';
-import { endsFromHistory } from './from-history.js';
+import { checkEnd, flakyNote, resolveEnds, shortCommit, Stop } from './ends.js';
 import { type TrialContext, testCommit } from './test-commit.js';
 
 export interface BisectOptions {
@@ -56,23 +56,6 @@ export interface BisectResult {
 
 const BOOTING_TARGETS = new Set(['qemu', 'ssh']);
 
-class Stop {
-  constructor(
-    readonly outcome: BisectOutcome,
-    readonly message: string,
-  ) {}
-}
-
-function shortCommit(c: BisectCommit): string {
-  return `${c.commit.slice(0, 12)} ("${c.subject}")`;
-}
-
-/** Runs per step that make a test failing `failed` of `runs` at bad show a failure at least 95 % of the time. */
-function runsFor(failed: number, runs: number): number {
-  const rate = failed / runs;
-  return rate <= 0 ? runs : Math.max(runs, Math.ceil(Math.log(0.05) / Math.log(1 - rate)));
-}
-
 function startDir(options: BisectOptions): { dir: BisectDir; request: BisectRequest; loaded: LoadedConfig } {
   if (options.resume) {
     const dir = bisectDirAt(options.resume);
@@ -91,6 +74,34 @@ function startDir(options: BisectOptions): { dir: BisectDir; request: BisectRequ
   const dir = bisectDirAt(options.out ?? timestampDir(loaded.config.run.out, 'bisect', options.now()));
   if (existsSync(dir.journal)) throw new InputError(`--out ${dir.root}: already holds a bisect; use --resume ${dir.root} to continue it, or another --out`);
   return { dir, request, loaded };
+}
+
+/** The ROCm userspace does not change between steps: built (or found in the cache) once. */
+async function buildUserspaceOnce(loaded: LoadedConfig, variantName: string, configDir: string, note: (message: string) => void): Promise<void> {
+  const { config, file } = loaded;
+  if (Object.keys(config.userspace).length === 0) return;
+  const gpus = [...new Set((await discoverGpus(new HostTarget())).map((g) => g.gfx))];
+  await buildUserspace(variantName, file, config.userspace, variantOf(config, variantName, file).build.cmake, {
+    cacheDir: cacheDir(),
+    configDir,
+    gpusFound: gpus,
+    step: (title) => note(`userspace: ${title}`),
+    logLine: () => undefined,
+  });
+}
+
+/** The variant's bisect worktree, held by this bisect alone (two at once would move each other's HEAD). */
+async function lockedWorktree(
+  spec: KernelSpec,
+  variant: { name: string; series: boolean },
+  context: SourceContext,
+  teardowns: Teardowns,
+): Promise<BisectSource> {
+  const repo = await repository(spec, context);
+  const path = bisectWorktreePath(cacheDir(), repo, variant.name);
+  mkdirSync(dirname(path), { recursive: true });
+  teardowns.add('bisect worktree lock', acquireRunLock(`${path}.lock`, path));
+  return prepareBisectWorktree(spec, variant, context);
 }
 
 /**
@@ -120,50 +131,13 @@ export async function bisect(options: BisectOptions): Promise<BisectResult> {
     const configDir = dirname(resolve(file));
     const sourceContext = { cacheDir: cacheDir(), configDir, step: (title: string) => options.note(`worktree: ${title}`) };
 
-    // The ROCm userspace does not change between steps: built (or found in the cache) once.
-    if (Object.keys(config.userspace).length > 0) {
-      const gpus = [...new Set((await discoverGpus(new HostTarget())).map((g) => g.gfx))];
-      await buildUserspace(variantName, file, config.userspace, variant.build.cmake, {
-        cacheDir: cacheDir(),
-        configDir,
-        gpusFound: gpus,
-        step: (title) => options.note(`userspace: ${title}`),
-        logLine: () => undefined,
-      });
-    }
-
-    const repo = await repository(config.kernel, sourceContext);
-    const worktreePath = bisectWorktreePath(cacheDir(), repo, variantName);
-    mkdirSync(dirname(worktreePath), { recursive: true });
-    teardowns.add('bisect worktree lock', acquireRunLock(`${worktreePath}.lock`, worktreePath));
-    const source = await prepareBisectWorktree(config.kernel, { name: variantName, series: variant.build.series }, sourceContext);
+    await buildUserspaceOnce(loaded, variantName, configDir, options.note);
+    const source = await lockedWorktree(config.kernel, { name: variantName, series: variant.build.series }, sourceContext, teardowns);
     worktree = source.worktree;
     const wt = source.worktree;
 
     const replayed = replayBisect(dir.journal);
-    const history =
-      !replayed.info && request.fromHistory
-        ? await endsFromHistory(request.fromHistory.test, {
-            ...(request.fromHistory.db ? { db: request.fromHistory.db } : {}),
-            ...(request.fromHistory.gfx ? { gfx: request.fromHistory.gfx } : {}),
-            variant: variantName,
-            loaded,
-          })
-        : undefined;
-    const tests = request.tests.length > 0 ? request.tests : request.fromHistory ? [request.fromHistory.test] : [];
-    const good = replayed.info?.good.commit ?? history?.good ?? (await resolveCommit(source, request.good ?? source.baseCommit, '--good'));
-    const bad = replayed.info?.bad.commit ?? history?.bad ?? (await resolveCommit(source, request.bad ?? source.tip, '--bad'));
-    for (const [end, commit] of [
-      ['good', good],
-      ['bad', bad],
-    ] as const) {
-      if ((await git(wt, ['cat-file', '-e', `${commit}^{commit}`], { allowFail: true })).exitCode !== 0)
-        throw new InputError(
-          `the ${end} end ${commit.slice(0, 12)} is not a commit of ${variantName}'s series in ${wt}: the series or base changed since it was recorded (${config.kernel.base}); give --good and --bad`,
-        );
-    }
-    const commits = await commitsBetween(wt, good, bad);
-    if (commits.length === 0) throw new InputError(`good and bad are the same commit (${good.slice(0, 12)}): nothing to bisect`);
+    const { good, bad, tests, commits, fromHistory } = await resolveEnds(source, request, replayed, { variant: variantName, loaded });
     // Patches are numbered as the series has them (patch 4 of 18), whatever range is bisected.
     const series = source.tip === source.baseCommit ? [] : await commitsBetween(wt, source.baseCommit, source.tip);
     const patchOf = new Map(series.map((c, i) => [c, i + 1]));
@@ -184,10 +158,10 @@ export async function bisect(options: BisectOptions): Promise<BisectResult> {
       bad: await describe(bad),
       commits: commits.length,
       maxSteps: Math.ceil(Math.log2(commits.length + 1)) + 1,
-      repo,
+      repo: source.repo,
       base: config.kernel.base,
       ...(provenance ? { series: provenance } : {}),
-      ...(history ? { fromHistory: history.fromHistory } : {}),
+      ...(fromHistory ? { fromHistory } : {}),
       startedAt: options.now().toISOString(),
       outcome: 'running',
     };
@@ -319,42 +293,6 @@ export async function bisect(options: BisectOptions): Promise<BisectResult> {
     }
     await teardowns.runAll(options.note);
   }
-}
-
-/** Stops unless the end says what it must: the test passes at good and fails (every run) at bad. */
-function checkEnd(step: BisectStep, tests: readonly string[], request: BisectRequest): void {
-  const at = `${step.role === 'good-end' ? 'good' : 'bad'} ${shortCommit(step.commit)}`;
-  const named = tests.join(', ');
-  if (step.verdict === 'skip') throw new Stop('infrastructure', `the ${at} end could not be tested: ${step.reason}`);
-  if (step.role === 'good-end') {
-    if (step.verdict === 'bad')
-      throw new Stop('ends-disagree', `the test does not pass at ${at}: ${step.reason}; the regression is older than this range — give an older --good`);
-    return;
-  }
-  if (step.verdict === 'good')
-    throw new Stop(
-      'ends-disagree',
-      `${named} passed all ${step.runs.length} runs at ${at}: nothing to bisect (another variant, GPU or configuration? a rare flake? raise --runs)`,
-    );
-  const judged = judgeStep(step.runs, request.runs);
-  if (judged.failedRuns < judged.testedRuns && !request.acceptFlaky) {
-    const suggest = runsFor(judged.failedRuns, judged.testedRuns);
-    const miss = Math.round(missedFailureChance(judged.failedRuns, judged.testedRuns, request.runs) * 100);
-    throw new Stop(
-      'flaky',
-      `${named} is flaky at ${at}: it failed ${judged.failedRuns} of ${judged.testedRuns} runs. With ${request.runs} runs per step a bad commit would pass as good about ${miss} % of the time, and the bisect would blame the wrong patch: run again with --runs ${suggest} (or --accept-flaky)`,
-    );
-  }
-}
-
-/** With --accept-flaky, how far a "good" step can be trusted. */
-function flakyNote(steps: readonly BisectStep[], request: BisectRequest): string {
-  const bad = steps.find((s) => s.role === 'bad-end');
-  if (!bad) return '';
-  const judged = judgeStep(bad.runs, request.runs);
-  if (judged.failedRuns >= judged.testedRuns) return '';
-  const miss = Math.round(missedFailureChance(judged.failedRuns, judged.testedRuns, request.runs) * 100);
-  return `; the test is flaky at bad (failed ${judged.failedRuns} of ${judged.testedRuns} runs): each good step may be a missed failure (about ${miss} %)`;
 }
 
 function seriesInfo(mboxes: readonly string[]): BisectInfo['series'] {
