@@ -188,7 +188,7 @@ describe('svmtest run --target host on a real gtest program', () => {
     const args = ['run', '-c', config, '--suite-file', suiteFile, '-o', out, '-f', 'fixture/Slow*'];
     const first = svmtest(args, { env });
     const journal = join(out, 'journal.jsonl');
-    for (let i = 0; i < 100; i++) {
+    for (let i = 0; i < 300; i++) {
       await new Promise((resolve) => setTimeout(resolve, 100));
       if (
         existsSync(journal) &&
