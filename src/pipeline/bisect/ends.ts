@@ -72,8 +72,8 @@ function runsFor(failed: number, runs: number): number {
   return rate <= 0 ? runs : Math.max(runs, Math.ceil(Math.log(0.05) / Math.log(1 - rate)));
 }
 
-export /** Stops unless the end says what it must: the test passes at good and fails (every run) at bad. */
-function checkEnd(step: BisectStep, tests: readonly string[], request: BisectRequest): void {
+/** Stops unless the end says what it must: the test passes at good and fails (every run) at bad. */
+export function checkEnd(step: BisectStep, tests: readonly string[], request: BisectRequest): void {
   const at = `${step.role === 'good-end' ? 'good' : 'bad'} ${shortCommit(step.commit)}`;
   const named = tests.join(', ');
   if (step.verdict === 'skip') throw new Stop('infrastructure', `the ${at} end could not be tested: ${step.reason}`);
