@@ -7,7 +7,7 @@ import { copyFileSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSyn
 import { cpus } from 'node:os';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
-import { makeBisectSeries } from '../test/lab/bisect-series.mjs';
+import { bisectConfig, makeBisectSeries } from '../test/lab/bisect-series.mjs';
 import { fmtMs, row } from './measure.js';
 
 async function program(root, data) {
@@ -50,25 +50,7 @@ export async function bisectBench(root, bin) {
   const suite = join(data, 'series.yaml');
   writeFileSync(suite, stringify({ name: 'series', kind: 'gtest', command: [await program(root, data)], timeout: 60 }));
   const config = join(data, 'svmtest.yaml');
-  writeFileSync(
-    config,
-    stringify({
-      kernel: {
-        repo: linux,
-        base: 'base',
-        series: [{ mbox: 'series.mbox' }],
-        baseConfig: 'tinyconfig',
-        fragments: [join(root, 'config', 'kernel', 'qemu-guest.config'), join(root, 'test', 'lab', 'lab-kernel.config')],
-        modules: false,
-      },
-      baseline: 'legacy',
-      candidate: 'gpusvm',
-      // A tinyconfig kernel has no KFD: preflight proves the kernel, not a GPU.
-      variants: { legacy: { build: { series: false }, expect: { kfd: false } }, gpusvm: { build: { series: true }, expect: { kfd: false } } },
-      qemu: { memory: 512, accel: 'tcg', bootTimeout: 120 },
-      run: { retries: 0, killGrace: 1 },
-    }),
-  );
+  writeFileSync(config, stringify(bisectConfig(linux, 'series.mbox')));
   const out = join(data, 'out');
   const started = performance.now();
   const r = await execa(

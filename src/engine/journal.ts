@@ -70,8 +70,8 @@ export class Journal {
   }
 }
 
-export interface ReadJournal {
-  readonly records: JournalRecord[];
+export interface ReadJournal<T = JournalRecord> {
+  readonly records: T[];
   /** Bytes up to the end of the last whole record: a torn tail after it is cut before appending. */
   readonly validBytes: number;
   /** Lines that held no readable record (a torn write that an older svmtest appended after). */
@@ -81,10 +81,10 @@ export interface ReadJournal {
 const RECORD_START = '{"type":';
 
 /** A damaged line may still end with a whole record (written after a fragment): keep that. */
-function salvage(line: string): JournalRecord | undefined {
+function salvage<T>(line: string): T | undefined {
   for (let at = line.lastIndexOf(RECORD_START); at >= 0; at = at === 0 ? -1 : line.lastIndexOf(RECORD_START, at - 1)) {
     try {
-      return JSON.parse(line.slice(at)) as JournalRecord;
+      return JSON.parse(line.slice(at)) as T;
     } catch {
       // try an earlier start
     }
@@ -92,11 +92,14 @@ function salvage(line: string): JournalRecord | undefined {
   return undefined;
 }
 
-/** Reads a journal back: a torn last line (the writer died mid-write) is left out, damaged lines are salvaged or counted. */
-export function readJournal(file: string): ReadJournal {
+/**
+ * Reads a journal back (a run's, or any JSON-lines file of `{"type": …}` records, as a bisect's):
+ * a torn last line (the writer died mid-write) is left out, damaged lines are salvaged or counted.
+ */
+export function readJournal<T extends { readonly type: string } = JournalRecord>(file: string): ReadJournal<T> {
   if (!existsSync(file)) throw new InputError(`${file}: no journal here; expected a run directory written by svmtest run`);
   const text = readFileSync(file);
-  const records: JournalRecord[] = [];
+  const records: T[] = [];
   let offset = 0;
   let dropped = 0;
   while (offset < text.length) {
@@ -104,11 +107,11 @@ export function readJournal(file: string): ReadJournal {
     if (end < 0) break; // no newline: the writer died mid-record
     const line = text.subarray(offset, end).toString('utf8');
     if (line.trim() !== '') {
-      let record: JournalRecord | undefined;
+      let record: T | undefined;
       try {
-        record = JSON.parse(line) as JournalRecord;
+        record = JSON.parse(line) as T;
       } catch {
-        record = salvage(line);
+        record = salvage<T>(line);
       }
       if (record && typeof record === 'object' && 'type' in record) records.push(record);
       else dropped++;
@@ -119,6 +122,6 @@ export function readJournal(file: string): ReadJournal {
 }
 
 /** Cuts a torn last record off, so the next record starts on a clean line. */
-export function repairJournal(file: string, read: ReadJournal): void {
+export function repairJournal(file: string, read: ReadJournal<unknown>): void {
   if (existsSync(file) && statSync(file).size > read.validBytes) truncateSync(file, read.validBytes);
 }

@@ -9,7 +9,7 @@ import { svmtest, tempDir } from '../helpers/cli.js';
 import { BIN, REPO_ROOT } from '../helpers/paths.js';
 import { bisectProgram, SETUP_TIMEOUT_MS } from '../helpers/programs.js';
 import { writeSuiteFile } from '../helpers/suite-files.js';
-import { makeBisectSeries } from '../lab/bisect-series.mjs';
+import { bisectConfig, makeBisectSeries } from '../lab/bisect-series.mjs';
 import { startLab } from '../lab/lab.mjs';
 
 // svmtest bisect end to end: a real kernel (Debian's linux-source-6.1, tinyconfig + the QEMU
@@ -33,25 +33,7 @@ beforeAll(async () => {
   await makeBisectSeries(LINUX, dir, join(dir, 'series.mbox'));
   suite = writeSuiteFile(dir, { name: 'series', kind: 'gtest', command: [program], timeout: 60 });
   config = join(dir, 'svmtest.yaml');
-  writeFileSync(
-    config,
-    stringify({
-      kernel: {
-        repo: LINUX,
-        base: 'base',
-        series: [{ mbox: 'series.mbox' }],
-        baseConfig: 'tinyconfig',
-        fragments: [join(REPO_ROOT, 'config', 'kernel', 'qemu-guest.config'), join(REPO_ROOT, 'test', 'lab', 'lab-kernel.config')],
-        modules: false,
-      },
-      baseline: 'legacy',
-      candidate: 'gpusvm',
-      // A tinyconfig kernel has no KFD: preflight proves the kernel, not a GPU.
-      variants: { legacy: { build: { series: false }, expect: { kfd: false } }, gpusvm: { build: { series: true }, expect: { kfd: false } } },
-      qemu: { memory: 512, accel: 'tcg', bootTimeout: 120 },
-      run: { retries: 0, killGrace: 1 },
-    }),
-  );
+  writeFileSync(config, stringify(bisectConfig(LINUX, 'series.mbox')));
 }, SETUP_TIMEOUT_MS);
 
 /** The commits of the series as the bisect worktree has them: patch k is commits[k - 1], the base is `base`. */

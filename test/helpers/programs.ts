@@ -16,41 +16,26 @@ function hashOf(...files: string[]): string {
   return h.digest('hex').slice(0, 12);
 }
 
-/** g++ engine_tests.cc -lgtest: the gtest program the engine tests drive. */
-export async function gtestProgram(): Promise<string> {
-  const source = join(PROGRAMS, 'engine_tests.cc');
-  const out = join(BUILD, `engine_tests-${hashOf(source)}`);
+/** g++ of one gtest program in test/fixtures/programs, cached by its source hash. */
+async function gtestBinary(name: string, flags: readonly string[]): Promise<string> {
+  const source = join(PROGRAMS, `${name}.cc`);
+  const out = join(BUILD, `${name}-${hashOf(source)}`);
   if (!existsSync(out)) {
     mkdirSync(BUILD, { recursive: true });
-    await execa('g++', ['-O1', '-o', `${out}.tmp`, source, '-lgtest', '-pthread']);
+    await execa('g++', [...flags, '-o', `${out}.tmp`, source, '-lgtest', '-pthread']);
     await execa('mv', [`${out}.tmp`, out]);
   }
   return out;
 }
 
-/** g++ forge_tests.cc -lgtest: tests that print forged results (the verdict-integrity tests). */
-export async function forgeProgram(): Promise<string> {
-  const source = join(PROGRAMS, 'forge_tests.cc');
-  const out = join(BUILD, `forge_tests-${hashOf(source)}`);
-  if (!existsSync(out)) {
-    mkdirSync(BUILD, { recursive: true });
-    await execa('g++', ['-O0', '-o', `${out}.tmp`, source, '-lgtest', '-lgtest_main', '-pthread']);
-    await execa('mv', [`${out}.tmp`, out]);
-  }
-  return out;
-}
+/** engine_tests.cc: the gtest program the engine tests drive (its own main). */
+export const gtestProgram = () => gtestBinary('engine_tests', ['-O1']);
 
-/** g++ bisect_tests.cc -lgtest: tests of what the bisect test's kernel series changes. */
-export async function bisectProgram(): Promise<string> {
-  const source = join(PROGRAMS, 'bisect_tests.cc');
-  const out = join(BUILD, `bisect_tests-${hashOf(source)}`);
-  if (!existsSync(out)) {
-    mkdirSync(BUILD, { recursive: true });
-    await execa('g++', ['-O1', '-o', `${out}.tmp`, source, '-lgtest', '-lgtest_main', '-pthread']);
-    await execa('mv', [`${out}.tmp`, out]);
-  }
-  return out;
-}
+/** forge_tests.cc: tests that print forged results (the verdict-integrity tests). */
+export const forgeProgram = () => gtestBinary('forge_tests', ['-O0', '-lgtest_main']);
+
+/** bisect_tests.cc: tests of what the bisect test's kernel series changes. */
+export const bisectProgram = () => gtestBinary('bisect_tests', ['-O1', '-lgtest_main']);
 
 /** cmake + build of the hip-like Catch2/CTest project; returns its build directory. */
 export async function ctestProject(): Promise<string> {

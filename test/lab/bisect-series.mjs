@@ -1,6 +1,9 @@
 import { execa } from 'execa';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const REPO_ROOT = fileURLToPath(new URL('../..', import.meta.url));
 
 // A six-patch series on Debian's linux-source-6.1 for svmtest bisect (its end-to-end test and its
 // benchmark), each patch changing one thing test/fixtures/programs/bisect_tests.cc checks:
@@ -40,4 +43,28 @@ export async function makeBisectSeries(linux, scratch, mbox) {
   const text = (await execa('git', args, { env: GIT_ENV })).stdout;
   writeFileSync(mbox, `${text.replace('*** SUBJECT HERE ***', 'A series to bisect').replace('*** BLURB HERE ***', 'Six patches; one breaks the build, one a test.')}\n`);
   await execa('git', ['-C', linux, 'worktree', 'remove', '--force', wt]);
+}
+
+/**
+ * The svmtest.yaml a bisect of that series uses: its kernel (tinyconfig + the QEMU fragment + what
+ * the lab DUT needs), the series as the candidate's, and variants a tinyconfig kernel can satisfy.
+ * @param {string} linux @param {string} mbox the series, relative to the config file
+ */
+export function bisectConfig(linux, mbox) {
+  return {
+    kernel: {
+      repo: linux,
+      base: 'base',
+      series: [{ mbox }],
+      baseConfig: 'tinyconfig',
+      fragments: [join(REPO_ROOT, 'config', 'kernel', 'qemu-guest.config'), join(REPO_ROOT, 'test', 'lab', 'lab-kernel.config')],
+      modules: false,
+    },
+    baseline: 'legacy',
+    candidate: 'gpusvm',
+    // A tinyconfig kernel has no KFD: preflight proves the kernel, not a GPU.
+    variants: { legacy: { build: { series: false }, expect: { kfd: false } }, gpusvm: { build: { series: true }, expect: { kfd: false } } },
+    qemu: { memory: 512, accel: 'tcg', bootTimeout: 120 },
+    run: { retries: 0, killGrace: 1 },
+  };
 }

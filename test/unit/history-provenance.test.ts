@@ -5,6 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { compareRuns } from '../../src/compare/compare-runs.js';
 import { NO_EXPECTATIONS } from '../../src/compare/expectations.js';
 import { importComparison, importRun } from '../../src/history/import.js';
+import { nightRuns } from '../../src/history/night-runs.js';
 import { openStore } from '../../src/history/open-store.js';
 import { currentRegressions, regressionEnds } from '../../src/history/regressions.js';
 import type { KernelProvenance } from '../../src/model/run.js';
@@ -53,6 +54,9 @@ describe('where each night kernel came from, in the history store', () => {
       const ends = await regressionEnds(store, { suite: 'kfdtest', name: 'KFDSVMRangeTest.MigrateTest' }, { variant: 'gpusvm' });
       expect(ends.lastGood).toMatchObject({ night: '2026-11-21', kernelCommit: commit('b'), kernelRepo: '/src/drm-next' });
       expect(ends.firstBad).toMatchObject({ night: '2026-11-22', kernelCommit: commit('c') });
+      // A night read back for export (kcidb) carries the kernel's provenance as the run recorded it.
+      const exported = await nightRuns(store, '2026-11-22');
+      expect(exported.find((r) => r.run.run.variant === 'gpusvm')?.run.run.environment.kernelBuild).toMatchObject({ commit: commit('c'), seriesVersion: 8 });
     } finally {
       await store.close();
     }

@@ -1,4 +1,5 @@
-import { appendFileSync, closeSync, existsSync, fsyncSync, openSync, readFileSync, truncateSync } from 'node:fs';
+import { appendFileSync, closeSync, existsSync, fsyncSync, openSync } from 'node:fs';
+import { readJournal, repairJournal } from '../../engine/journal.js';
 import type { BisectInfo, BisectRun, BisectStep, StepRole } from '../../model/bisect.js';
 import { writeFailure } from '../../model/json-file.js';
 
@@ -32,25 +33,14 @@ export interface ReplayedBisect {
 
 export const stepKey = (role: StepRole, commit: string) => `${role} ${commit}`;
 
-/** The journal's records; a torn last line (svmtest killed mid-write) is cut off so appends stay whole. */
+/** The journal's records (the run journal's reader: a torn last line is cut off, so appends stay whole). */
 export function replayBisect(file: string): ReplayedBisect {
   const out: ReplayedBisect = { steps: [], partial: new Map() };
   if (!existsSync(file)) return out;
-  const text = readFileSync(file, 'utf8');
+  const read = readJournal<BisectRecord>(file);
+  repairJournal(file, read);
   let info: BisectInfo | undefined;
-  let valid = 0;
-  for (const line of text.split('\n')) {
-    if (line.trim() === '') {
-      valid += line.length + 1;
-      continue;
-    }
-    let record: BisectRecord;
-    try {
-      record = JSON.parse(line) as BisectRecord;
-    } catch {
-      break;
-    }
-    valid += Buffer.byteLength(line) + 1;
+  for (const record of read.records) {
     if (record.type === 'start') info = record.info;
     else if (record.type === 'step') {
       out.steps.push(record.step);
@@ -62,6 +52,5 @@ export function replayBisect(file: string): ReplayedBisect {
       out.partial.set(key, partial);
     }
   }
-  if (valid < Buffer.byteLength(text)) truncateSync(file, Math.min(valid, Buffer.byteLength(text)));
   return { ...out, ...(info ? { info } : {}) };
 }

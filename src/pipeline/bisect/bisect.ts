@@ -147,7 +147,7 @@ export async function bisect(options: BisectOptions): Promise<BisectResult> {
       return { ...info, ...(patchOf.has(commit) ? { patch: patchOf.get(commit)! } : {}), ...(lore ? { lore } : {}) };
     };
 
-    const provenance = source.series ? seriesInfo(source.series.mboxes) : undefined;
+    const provenance = source.series ? seriesProvenance(source.series.mboxes) : undefined;
     const info: BisectInfo = replayed.info ?? {
       id: randomUUID(),
       variant: variantName,
@@ -293,14 +293,4 @@ export async function bisect(options: BisectOptions): Promise<BisectResult> {
     }
     await teardowns.runAll(options.note);
   }
-}
-
-function seriesInfo(mboxes: readonly string[]): BisectInfo['series'] {
-  const p = seriesProvenance(mboxes);
-  return {
-    patches: p.patches,
-    ...(p.version ? { version: p.version } : {}),
-    ...(p.messageId ? { messageId: p.messageId } : {}),
-    ...(p.subject ? { subject: p.subject } : {}),
-  };
 }
