@@ -17,13 +17,9 @@ import {
 } from './target.js';
 import { spawnWithChannel } from './result-listener.js';
 import type { KernelMarkWriter } from './kernel-marks.js';
-import { startGroup } from './host-process.js';
+import { monotonicSeconds } from './machine/clock.js';
+import { startGroup } from './machine/process-group.js';
 import { processReaper } from './reaper.js';
-
-function monotonicSeconds(): number {
-  // libuv's hrtime is CLOCK_MONOTONIC, the kernel log's timebase (seconds since boot, no suspend).
-  return Number(process.hrtime.bigint()) / 1e9;
-}
 
 /** The machine svmtest runs on. */
 export class HostTarget implements Target {

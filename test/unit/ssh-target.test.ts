@@ -4,13 +4,13 @@ import { join } from 'node:path';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { parseSshFlag } from '../../src/pipeline/ssh-endpoint.js';
-import { startGroup } from '../../src/targets/host-process.js';
+import { startGroup } from '../../src/targets/machine/process-group.js';
 import { CommandChannel } from '../../src/targets/ssh/command-channel.js';
 import { checkBooted } from '../../src/targets/ssh/kernel-boot.js';
 import { bzImageRelease } from '../../src/targets/ssh/kernel-image.js';
 import { GROUPS_DIR_PREFIX, groupCommand, quoteArgv, quoteWord, sweepCommand } from '../../src/targets/ssh/remote-shell.js';
 import { sshOptions } from '../../src/targets/ssh/ssh-connection.js';
-import { exitFromStatus as exitOf } from '../../src/targets/qemu/agent-request.js';
+import { exitFromStatus as exitOf } from '../../src/targets/machine/exit-status.js';
 import { tempDir } from '../helpers/cli.js';
 
 /** A command line run by sh as sshd would, its stdin held open until it ends. */

@@ -3,27 +3,7 @@ import { join } from 'node:path';
 import { withChannelAddress, type CommandSpec, type ExitInfo, type LineHandlers } from '../target.js';
 
 import { InputError } from '../../model/errors.js';
-
-const SIGNALS: Record<number, string> = {
-  1: 'SIGHUP',
-  2: 'SIGINT',
-  3: 'SIGQUIT',
-  4: 'SIGILL',
-  5: 'SIGTRAP',
-  6: 'SIGABRT',
-  7: 'SIGBUS',
-  8: 'SIGFPE',
-  9: 'SIGKILL',
-  11: 'SIGSEGV',
-  13: 'SIGPIPE',
-  14: 'SIGALRM',
-  15: 'SIGTERM',
-};
-
-export function exitFromStatus(status: number): ExitInfo {
-  if (status > 128 && status < 160) return { exitCode: null, signal: SIGNALS[status - 128] ?? `SIG${status - 128}` };
-  return { exitCode: status, signal: null };
-}
+import { exitFromStatus } from '../machine/exit-status.js';
 
 /** Mark n of a guest boot: marks/<n>, written whole (the agent reads them in order, n = 1, 2, …). */
 export function writeMark(guestDir: string, n: number, text: string): void {

@@ -1,9 +1,10 @@
+import { RebootBudget } from '../machine/reboot-budget.js';
 import { copyFileSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { InfraError } from '../../model/errors.js';
 import { Guest, GuestBootError } from './guest.js';
-import type { GuestConsole } from './guest-console.js';
-import { watchHeartbeat, type HeartbeatWatch } from './heartbeat-watchdog.js';
+import type { MachineConsole } from '../machine/console-log.js';
+import { watchHeartbeat, type HeartbeatWatch } from '../machine/heartbeat.js';
 import { AGENT_SCRIPT, buildInitramfs } from './initramfs.js';
 import { qemuArgv } from './qemu-command.js';
 import type { QemuTargetOptions } from './qemu-options.js';
@@ -20,13 +21,16 @@ export class GuestSupervisor {
   private boots = 0;
   private fatalReason: string | undefined;
   private closed = false;
+  private readonly budget: RebootBudget;
 
   constructor(
     private readonly options: QemuTargetOptions,
-    private readonly console: GuestConsole,
+    private readonly console: MachineConsole,
     /** The guest's kernel clock now, for the hang record the watchdog writes. */
     private readonly kernelTime: () => number,
-  ) {}
+  ) {
+    this.budget = new RebootBudget(options.maxReboots, 'the guest');
+  }
 
   get bootCount(): number {
     return this.boots;
@@ -63,12 +67,16 @@ export class GuestSupervisor {
 
   private async bootGuest(): Promise<Guest> {
     const { options } = this;
-    if (this.boots > options.maxReboots) {
-      this.fatalReason = `the guest died ${this.boots} times; giving up after --max-reboots ${options.maxReboots}`;
-      throw new InfraError(this.fatalReason);
+    if (this.boots > 0) {
+      try {
+        const reboot = this.budget.take();
+        options.note(`booting the guest again (reboot ${reboot} of at most ${options.maxReboots})`);
+      } catch (error) {
+        this.fatalReason = (error as Error).message;
+        throw error;
+      }
     }
     const boot = ++this.boots;
-    if (boot > 1) options.note(`booting the guest again (reboot ${boot - 1} of at most ${options.maxReboots})`);
     const dir = join(options.agentDir, `boot-${boot}`);
     mkdirSync(join(dir, 'req'), { recursive: true });
     copyFileSync(AGENT_SCRIPT, join(options.agentDir, 'agent.sh'));

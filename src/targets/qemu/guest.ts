@@ -2,8 +2,8 @@ import { execa, type ResultPromise } from 'execa';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { processReaper } from '../reaper.js';
-import type { GuestConsole } from './guest-console.js';
-import { monotonicSeconds } from './heartbeat-watchdog.js';
+import type { MachineConsole } from '../machine/console-log.js';
+import { monotonicSeconds } from '../machine/clock.js';
 
 const POLL_MS = 20;
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -12,7 +12,7 @@ export interface GuestBoot {
   readonly argv: readonly string[];
   /** The boot's agent directory: the agent writes `ready` there once it runs. */
   readonly dir: string;
-  readonly console: GuestConsole;
+  readonly console: MachineConsole;
   readonly bootTimeoutS: number;
 }
 
@@ -31,7 +31,7 @@ export class Guest {
   private constructor(
     readonly dir: string,
     private readonly qemu: ResultPromise,
-    console: GuestConsole,
+    console: MachineConsole,
   ) {
     processReaper.track(qemu.pid);
     qemu.stderr?.on('data', (chunk: Buffer) => (this.stderr += chunk.toString()));

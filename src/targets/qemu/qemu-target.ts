@@ -1,14 +1,15 @@
 import type { KernelRecord } from '../../parsers/kernel-record.js';
+import { entriesOf, execBySpawn, readTextBy } from '../machine/exec-by-spawn.js';
 import type { QemuTargetOptions } from './qemu-options.js';
 import type { CommandSpec, ExecResult, ExitInfo, KernelLogWatch, LineHandlers, RunningCommand, Target, TargetIdentity } from '../target.js';
 import { AgentChannel } from './agent-channel.js';
 import type { AgentRequest } from './agent-request.js';
 import type { Guest } from './guest.js';
-import { GuestConsole } from './guest-console.js';
+import { MachineConsole } from '../machine/console-log.js';
 import { GuestSupervisor } from './guest-supervisor.js';
 
 export type { QemuTargetOptions } from './qemu-options.js';
-import { monotonicSeconds } from './heartbeat-watchdog.js';
+import { monotonicSeconds } from '../machine/clock.js';
 import type { KernelMarkWriter } from '../kernel-marks.js';
 import { writeMark } from './agent-request.js';
 import { existsSync, readFileSync } from 'node:fs';
@@ -30,13 +31,13 @@ export class QemuTarget implements Target {
   readonly observationLag = 0.05;
   readonly marksFromChannel = true;
   readonly description: string;
-  private readonly console: GuestConsole;
+  private readonly console: MachineConsole;
   private readonly guests: GuestSupervisor;
   private readonly channel = new AgentChannel();
 
   constructor(options: QemuTargetOptions) {
     this.description = `QEMU guest (${options.accel.toUpperCase()}, kernel ${options.release ?? options.kernel})`;
-    this.console = new GuestConsole(options.consoleLog);
+    this.console = new MachineConsole(options.consoleLog);
     this.guests = new GuestSupervisor(options, this.console, () => this.kernelTime());
   }
 
@@ -79,18 +80,12 @@ export class QemuTarget implements Target {
     };
   }
 
-  async exec(spec: CommandSpec, options: { timeoutMs?: number } = {}): Promise<ExecResult> {
-    const out: string[] = [];
-    const err: string[] = [];
-    const running = this.spawn(spec, { onLine: (stream, line) => (stream === 'stdout' ? out : err).push(line) });
-    const timer = options.timeoutMs ? setTimeout(() => running.kill('SIGKILL'), options.timeoutMs) : undefined;
-    const exit = await running.done;
-    if (timer) clearTimeout(timer);
-    return { ...exit, stdout: out.length > 0 ? `${out.join('\n')}\n` : '', stderr: err.join('\n') };
+  exec(spec: CommandSpec, options: { timeoutMs?: number } = {}): Promise<ExecResult> {
+    return execBySpawn((s, h) => this.spawn(s, h), spec, options);
   }
 
-  async readFile(path: string): Promise<string | undefined> {
-    return (await this.readFileBytes(path))?.toString('utf8');
+  readFile(path: string): Promise<string | undefined> {
+    return readTextBy((p) => this.readFileBytes(p), path);
   }
 
   async readFileBytes(path: string): Promise<Buffer | undefined> {
@@ -101,7 +96,7 @@ export class QemuTarget implements Target {
 
   async readDir(path: string): Promise<string[] | undefined> {
     const result = await this.exec({ argv: ['ls', '-1', path] }, { timeoutMs: FILE_TIMEOUT_MS });
-    return result.exitCode === 0 ? result.stdout.split('\n').filter(Boolean).sort() : undefined;
+    return entriesOf(result);
   }
 
   kernelTime(): number {

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import type { StartedGroup } from '../host-process.js';
+import type { StartedGroup } from '../machine/process-group.js';
 import type { ExecResult } from '../target.js';
 import { quoteArgv } from './remote-shell.js';
 

@@ -1,4 +1,4 @@
-import type { StartedGroup } from '../host-process.js';
+import type { StartedGroup } from '../machine/process-group.js';
 import type { KernelMarkWriter } from '../kernel-marks.js';
 import { privileged } from './kernel-boot.js';
 import { quoteArgv } from './remote-shell.js';

@@ -1,10 +1,11 @@
+import { RebootBudget } from '../machine/reboot-budget.js';
 import { execa } from 'execa';
 import { createInterface } from 'node:readline';
 import { InfraError } from '../../model/errors.js';
 import { parseKernelLine, type KernelRecord } from '../../parsers/kernel-record.js';
-import { startGroup, type StartedGroup } from '../host-process.js';
-import { GuestConsole } from '../qemu/guest-console.js';
-import { monotonicSeconds } from '../qemu/heartbeat-watchdog.js';
+import { startGroup, type StartedGroup } from '../machine/process-group.js';
+import { MachineConsole } from '../machine/console-log.js';
+import { monotonicSeconds } from '../machine/clock.js';
 import { bootCmdline, checkBooted, deployKernel, dutState, newToken, privileged, startBoot, restoreDefault, type DeployedKernel } from './kernel-boot.js';
 import { quoteArgv, sweepCommand } from './remote-shell.js';
 import { DutMarks } from './dut-marks.js';
@@ -46,16 +47,17 @@ export class DutSupervisor {
   private consoleProcess: StartedGroup | undefined;
   private lastRecordAt = -1;
   private dead: DeathSignal | undefined;
-  private cycles = 0;
+  private readonly budget: RebootBudget;
   private fatalReason: string | undefined;
   private closed = false;
   private everUp = false;
-  private readonly console: GuestConsole;
+  private readonly console: MachineConsole;
   private readonly recordListeners = new Set<(record: KernelRecord) => void>();
   private readonly deathListeners = new Set<(signal: DeathSignal) => void>();
 
   constructor(private readonly options: SupervisorOptions) {
-    this.console = new GuestConsole(options.consoleLog);
+    this.console = new MachineConsole(options.consoleLog);
+    this.budget = new RebootBudget(options.settings.maxReboots, 'the DUT');
     this.console.subscribe((record) => {
       if (isKernelDown(record.text) && !this.dead && this.conn) this.die('DUT_PANIC', 'a kernel panic on the console');
     });
@@ -132,18 +134,15 @@ export class DutSupervisor {
 
   private async bringUp(): Promise<SshConnection> {
     const { settings, note } = this.options;
-    const first = this.cycles === 0 && !this.dead;
+    const first = this.budget.reboots === 0 && !this.dead;
     if (!first) {
       if (!settings.power) {
         throw new InfraError(
           `the DUT ${this.options.endpoint.host} died and no power control is configured (ssh.powerCommand, or ssh.powerOff and ssh.powerOn) to power-cycle it; power it on, then continue with svmtest run --resume`,
         );
       }
-      if (this.cycles >= settings.maxReboots) {
-        throw new InfraError(`the DUT died ${this.cycles + 1} times; giving up after --max-reboots ${settings.maxReboots}`);
-      }
-      this.cycles++;
-      note(`power-cycling the DUT (${this.cycles} of at most ${settings.maxReboots}): ${describePower(settings.power)}`);
+      const cycle = this.budget.take();
+      note(`power-cycling the DUT (${cycle} of at most ${settings.maxReboots}): ${describePower(settings.power)}`);
       await powerCycle(settings.power);
     }
     this.dead = undefined;
@@ -204,7 +203,7 @@ export class DutSupervisor {
   /** Deploys (first time, and after a power cycle) and boots the variant's kernel, then proves it runs. */
   private async bootVariant(conn: SshConnection, first: boolean): Promise<SshConnection> {
     const { settings, note } = this.options;
-    if (first || this.cycles > 0) this.deployed = await deployKernel(conn, this.root, settings, note);
+    if (first || this.budget.reboots > 0) this.deployed = await deployKernel(conn, this.root, settings, note);
     const kernel = this.deployed!;
     const before = await dutState(conn);
     const token = newToken();

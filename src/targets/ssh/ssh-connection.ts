@@ -3,7 +3,7 @@ import { mkdtempSync, statSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { InfraError } from '../../model/errors.js';
-import { startGroup, type StartedGroup } from '../host-process.js';
+import { startGroup, type StartedGroup } from '../machine/process-group.js';
 import { processReaper } from '../reaper.js';
 import { type ChannelResult, CommandChannel } from './command-channel.js';
 import { quoteArgv } from './remote-shell.js';

@@ -1,5 +1,6 @@
 import { createInterface } from 'node:readline';
 import type { KernelRecord } from '../../parsers/kernel-record.js';
+import { entriesOf, execBySpawn, readTextBy } from '../machine/exec-by-spawn.js';
 import {
   KernelLogUnavailable,
   type CommandSpec,
@@ -13,7 +14,7 @@ import {
 } from '../target.js';
 import { type ChannelRoute, type ResultListener, spawnWithChannel } from '../result-listener.js';
 import type { KernelMarkWriter } from '../kernel-marks.js';
-import { exitFromStatus } from '../qemu/agent-request.js';
+import { exitFromStatus } from '../machine/exit-status.js';
 import type { DutSupervisor } from './dut-supervisor.js';
 import type { SshConnection } from './ssh-connection.js';
 import { groupCommand, PGID_MARK, RC_MARK } from './remote-shell.js';
@@ -124,18 +125,12 @@ export class SshTarget implements Target {
     };
   }
 
-  async exec(spec: CommandSpec, options: { timeoutMs?: number } = {}): Promise<ExecResult> {
-    const out: string[] = [];
-    const err: string[] = [];
-    const running = this.spawn(spec, { onLine: (stream, line) => (stream === 'stdout' ? out : err).push(line) });
-    const timer = options.timeoutMs ? setTimeout(() => running.kill('SIGKILL'), options.timeoutMs) : undefined;
-    const exit = await running.done;
-    if (timer) clearTimeout(timer);
-    return { ...exit, stdout: out.length > 0 ? `${out.join('\n')}\n` : '', stderr: err.join('\n') };
+  exec(spec: CommandSpec, options: { timeoutMs?: number } = {}): Promise<ExecResult> {
+    return execBySpawn((s, h) => this.spawn(s, h), spec, options);
   }
 
-  async readFile(path: string): Promise<string | undefined> {
-    return (await this.readFileBytes(path))?.toString('utf8');
+  readFile(path: string): Promise<string | undefined> {
+    return readTextBy((p) => this.readFileBytes(p), path);
   }
 
   async readFileBytes(path: string): Promise<Buffer | undefined> {
@@ -147,7 +142,7 @@ export class SshTarget implements Target {
   async readDir(path: string): Promise<string[] | undefined> {
     const conn = await this.dut.current();
     const result = await conn.run(['ls', '-1', '--', path], { timeoutMs: FILE_TIMEOUT_MS });
-    return result.exitCode === 0 ? result.stdout.split('\n').filter(Boolean).sort() : undefined;
+    return entriesOf(result);
   }
 
   kernelTime(): number {

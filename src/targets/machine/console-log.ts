@@ -12,7 +12,7 @@ const BOOT_FAILED = 'SVMTEST-BOOT-FAILED';
  * boots and crashes, and every kernel record on it (the panic that kills the agent included)
  * handed to whoever follows the kernel log.
  */
-export class GuestConsole {
+export class MachineConsole {
   private readonly lines: string[] = [];
   private readonly listeners = new Set<(record: KernelRecord) => void>();
   private bootFailure: string | undefined;

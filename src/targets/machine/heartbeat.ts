@@ -1,8 +1,5 @@
 import { readFileSync } from 'node:fs';
-
-export function monotonicSeconds(): number {
-  return Number(process.hrtime.bigint()) / 1e9;
-}
+import { monotonicSeconds } from './clock.js';
 
 export interface HeartbeatWatch {
   stop(): void;

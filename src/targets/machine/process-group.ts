@@ -1,6 +1,6 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import type { CommandSpec, ExitInfo } from './target.js';
-import { processReaper } from './reaper.js';
+import type { CommandSpec, ExitInfo } from '../target.js';
+import { processReaper } from '../reaper.js';
 
 // The host target starts every test process, so it uses node:child_process directly: execa's
 // convenience costs ~0.14 s of module loading on each run's critical path, child_process none.
