@@ -1,4 +1,4 @@
-import { EXIT } from '../compare/exit-policy.js';
+import { EXIT } from '../model/exit-codes.js';
 
 // The composite action's inputs (action.yml), read as lists: never split into words, never read by
 // a shell, so `--filter 'a/B.*'` can only be written as the two arguments it is.

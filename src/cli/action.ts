@@ -1,7 +1,7 @@
 import { CommanderError } from 'commander';
 import { describeCause, SvmtestError } from '../model/errors.js';
 import { fileSystemError } from '../model/fs-errors.js';
-import { EXIT, type ExitCode } from '../compare/exit-policy.js';
+import { EXIT, type ExitCode } from '../model/exit-codes.js';
 import { writeErr } from './screen.js';
 
 function codeFor(error: SvmtestError): ExitCode {

@@ -1,4 +1,4 @@
-import { EXIT, type ExitCode } from '../compare/exit-policy.js';
+import { EXIT, type ExitCode } from '../model/exit-codes.js';
 import type { BisectOutcome } from '../model/bisect.js';
 import { bisect } from '../pipeline/bisect/bisect.js';
 import type { BisectGiven } from '../pipeline/bisect/bisect-request.js';
@@ -8,11 +8,7 @@ import { openProgress } from './progress.js';
 import { requestOf, type TargetFlags } from './run.js';
 import { note, writeOut } from './screen.js';
 
-export interface BisectFlags
-  extends Pick<
-    TargetFlags,
-    'config' | 'variant' | 'target' | 'suite' | 'suiteFile' | 'accel' | 'guestWatchdog' | 'maxReboots' | 'ssh' | 'sshIdentity' | 'sshOption' | 'sshHostKeyCheck'
-  > {
+export interface BisectFlags extends Pick<TargetFlags, 'config' | 'variant' | 'target' | 'suite' | 'suiteFile' | 'guestWatchdog' | 'maxReboots'> {
   test: string[];
   good?: string;
   bad?: string;
@@ -27,7 +23,7 @@ export interface BisectFlags
   json?: boolean;
 }
 
-// design.md's codes: 0 the first bad commit was found; 2 nothing to bisect as asked (the ends agree,
+// The exit codes (README, "Exit codes"): 0 the first bad commit was found; 2 nothing to bisect as asked (the ends agree,
 // the test is flaky at bad); 3 the infrastructure stood in the way; 130 interrupted, resumable.
 const EXIT_OF: Record<BisectOutcome, ExitCode> = {
   found: EXIT.ok,

@@ -1,4 +1,4 @@
-import { EXIT, type ExitCode } from '../compare/exit-policy.js';
+import { EXIT, type ExitCode } from '../model/exit-codes.js';
 import { buildVariants } from '../pipeline/build-variants.js';
 import { formatDuration } from '../reporters/view.js';
 import { note, statusLine, writeOut } from './screen.js';

@@ -1,4 +1,5 @@
-import { EXIT, type ExitCode, type FailOn } from '../compare/exit-policy.js';
+import type { FailOn } from '../compare/exit-policy.js';
+import { EXIT, type ExitCode } from '../model/exit-codes.js';
 import { ci, type Stage } from '../pipeline/ci.js';
 import { watchInterrupts } from '../pipeline/interrupts.js';
 import { formatDuration } from '../reporters/view.js';
@@ -9,23 +10,7 @@ import { note, processScreen } from './screen.js';
 export interface CiFlags
   extends Pick<
     TargetFlags,
-    | 'config'
-    | 'target'
-    | 'suite'
-    | 'suiteFile'
-    | 'profile'
-    | 'filter'
-    | 'shard'
-    | 'durations'
-    | 'kernel'
-    | 'modules'
-    | 'accel'
-    | 'guestWatchdog'
-    | 'maxReboots'
-    | 'ssh'
-    | 'sshIdentity'
-    | 'sshOption'
-    | 'sshHostKeyCheck'
+    'config' | 'target' | 'suite' | 'suiteFile' | 'profile' | 'filter' | 'shard' | 'durations' | 'kernel' | 'modules' | 'guestWatchdog' | 'maxReboots'
   > {
   out?: string;
   retries?: number;

@@ -1,4 +1,5 @@
-import { comparisonExitCode, type ExitCode, type FailOn } from '../compare/exit-policy.js';
+import { comparisonExitCode, type FailOn } from '../compare/exit-policy.js';
+import type { ExitCode } from '../model/exit-codes.js';
 import { compareSaved } from '../pipeline/compare.js';
 import { timestampDir } from '../pipeline/run-dir.js';
 import { renderReports } from './render-on-screen.js';

@@ -2,7 +2,7 @@ import { isNode, LineCounter, parseDocument } from 'yaml';
 import { readFileSync } from 'node:fs';
 import { loadConfig } from '../config/load.js';
 import { writeOut } from './screen.js';
-import { EXIT, type ExitCode } from '../compare/exit-policy.js';
+import { EXIT, type ExitCode } from '../model/exit-codes.js';
 
 function leaves(value: unknown, path: string[] = []): Array<[string[], unknown]> {
   if (value && typeof value === 'object' && !Array.isArray(value) && Object.keys(value).length > 0) {

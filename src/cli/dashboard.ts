@@ -1,4 +1,4 @@
-import { EXIT, type ExitCode } from '../compare/exit-policy.js';
+import { EXIT, type ExitCode } from '../model/exit-codes.js';
 import { InputError } from '../model/errors.js';
 import { loadConfig } from '../config/load.js';
 import { buildDashboard } from '../pipeline/dashboard.js';

@@ -1,4 +1,4 @@
-import { EXIT, type ExitCode } from '../compare/exit-policy.js';
+import { EXIT, type ExitCode } from '../model/exit-codes.js';
 import { ci, type Stage } from '../pipeline/ci.js';
 import { demoConfig, ensureDemoPrerequisites } from '../pipeline/demo.js';
 import { watchInterrupts } from '../pipeline/interrupts.js';

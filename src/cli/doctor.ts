@@ -1,5 +1,6 @@
-import { EXIT, type ExitCode } from '../compare/exit-policy.js';
+import { EXIT, type ExitCode } from '../model/exit-codes.js';
 import { doctorChecks, type DoctorOptions } from '../pipeline/doctor.js';
+import { pickTargetFlags } from '../pipeline/target-options.js';
 import { writeOut } from './screen.js';
 
 /**
@@ -7,8 +8,8 @@ import { writeOut } from './screen.js';
  * check ok), 3 when it cannot — a CI "check the DUT" gate that can fail. `--json` adds `ready`
  * and `missing` for a gate to read.
  */
-export async function doctorCommand(options: DoctorOptions): Promise<ExitCode> {
-  const report = await doctorChecks(options);
+export async function doctorCommand(options: DoctorOptions & Record<string, unknown>): Promise<ExitCode> {
+  const report = await doctorChecks({ ...options, targetFlags: pickTargetFlags(options) });
   const code = report.ready ? EXIT.ok : EXIT.infra;
   if (options.json) {
     writeOut(`${JSON.stringify(report, null, 1)}\n`);

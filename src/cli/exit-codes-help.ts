@@ -1,6 +1,6 @@
-import { EXIT } from '../compare/exit-policy.js';
+import { EXIT } from '../model/exit-codes.js';
 
-// `svmtest help exit-codes`: the exit-code contract of design.md, as CI scripts read it.
+// `svmtest help exit-codes`: the exit-code contract (README, "Exit codes"), as CI scripts read it.
 export const EXIT_CODES_HELP = [
   'Exit codes (the same for every command):',
   `  ${EXIT.ok}    nothing unexpected (doctor: the machine can run what the config asks; bisect: the first bad commit was found)`,

@@ -1,4 +1,4 @@
-import { EXIT, type ExitCode } from '../compare/exit-policy.js';
+import { EXIT, type ExitCode } from '../model/exit-codes.js';
 import { updateExpectationFiles } from '../pipeline/expectations-update.js';
 import { note, writeOut } from './screen.js';
 

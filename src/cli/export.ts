@@ -1,4 +1,4 @@
-import { EXIT, type ExitCode } from '../compare/exit-policy.js';
+import { EXIT, type ExitCode } from '../model/exit-codes.js';
 import { loadConfig } from '../config/load.js';
 import { exportKcidb } from '../pipeline/export-kcidb.js';
 import { historyLocation } from '../pipeline/history.js';

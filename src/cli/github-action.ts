@@ -2,7 +2,7 @@ import { spawnSync } from 'node:child_process';
 import { appendFileSync } from 'node:fs';
 import { constants } from 'node:os';
 import { join } from 'node:path';
-import { EXIT } from '../compare/exit-policy.js';
+import { EXIT } from '../model/exit-codes.js';
 import { ActionInputError, parseActionArgs, parseOkCodes } from './action-args.js';
 
 // The composite action's one step (action.yml): svmtest's arguments come from the workflow as a

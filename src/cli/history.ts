@@ -1,4 +1,4 @@
-import { EXIT, type ExitCode } from '../compare/exit-policy.js';
+import { EXIT, type ExitCode } from '../model/exit-codes.js';
 import { loadConfig } from '../config/load.js';
 import { neutralizeLine } from '../model/untrusted-text.js';
 import { historyFlaky, historyLocation, historyRegressions, historyShow, historyTrend, importIntoHistory } from '../pipeline/history.js';

@@ -7,6 +7,9 @@ import { checkEnvironment } from '../model/env-vars.js';
 import { FLAG_RANGES, numberFlag } from './number-flag.js';
 import { action, exitCodeForError } from './action.js';
 import { EXIT_CODES_HELP } from './exit-codes-help.js';
+import { targetFlags, targetNames } from '../pipeline/target-options.js';
+import { builtinSuiteNames, FORMAT_NAMES } from '../pipeline/names.js';
+import { reporterNames } from '../reporters/registry.js';
 
 // Commands load their modules on first use, so `svmtest --version` and `--help` stay fast.
 const collect = (value: string, previous: string[] = []) => [...previous, value];
@@ -17,6 +20,8 @@ const shardFlag = (value: string) => {
     throw new InvalidArgumentError((error as InputError).message.replace(/^--shard "[^"]*": /, ''));
   }
 };
+
+const REPORTERS = reporterNames().join(', ');
 
 const program = new Command('svmtest')
   .description('A/B test runner for amdgpu SVM: the drm_gpusvm path (candidate) against legacy amdkfd SVM (baseline), test by test.')
@@ -36,17 +41,7 @@ program
   .requiredOption('-s, --suite <name>', 'suite the tests belong to; once for all files, or once per file in order', collect)
   .option('--variant <name>', 'variant to record in the run (e.g. legacy, gpusvm)', 'imported')
   .addOption(
-    new Option('--format <format>', 'force an input format instead of detecting it').choices([
-      'gtest-console',
-      'gtest-xml',
-      'gtest-json',
-      'ctest-junit',
-      'ctest-console',
-      'catch2-junit',
-      'catch2-xml',
-      'catch2-console',
-      'junit',
-    ]),
+    new Option('--format <format>', 'force an input format instead of detecting it').choices([...FORMAT_NAMES]),
   )
   .option('--skip-regex <regex>', 'output matching this marks a test as skipped (default for hip-tests: HIP_SKIP_THIS_TEST)')
   .option('-o, --out <path>', 'run directory or .json file to write (default: reports/<time>-parse/run.json)')
@@ -62,7 +57,7 @@ program
   .argument('<baseline>', 'baseline run directory or run.json (e.g. legacy)')
   .argument('<candidate>', 'candidate run directory or run.json (e.g. gpusvm)')
   .option('-e, --expectations <dir>', 'directory of <variant>[-<gfx>]-{fails,flakes,skips}.txt expectation files')
-  .option('-r, --reporter <list>', 'comma-separated reporters: terminal, junit, markdown, json, github (comparison.json is always saved)', 'terminal')
+  .option('-r, --reporter <list>', `comma-separated reporters: ${REPORTERS} (comparison.json is always saved)`, 'terminal')
   .option('-o, --out <dir>', 'directory for comparison.json and report files (default: reports/<time>-compare)')
   .addOption(new Option('--fail-on <what>', 'which verdicts make the exit code 1').choices(['regression', 'unexpected', 'never']).default('regression'))
   .option('--allow-same-variant', 'compare two runs of the same variant on the same kernel anyway (every report then says so first)')
@@ -72,39 +67,42 @@ program
   .command('report')
   .description('re-render a saved run.json or comparison.json with any reporter')
   .argument('<result>', 'a run or comparison directory, run.json or comparison.json')
-  .option('-r, --reporter <list>', 'comma-separated reporters: terminal, junit, markdown, json, github', 'terminal')
+  .option('-r, --reporter <list>', `comma-separated reporters: ${REPORTERS}`, 'terminal')
   .option('-o, --out <dir>', 'write report files (junit.xml, summary.md) here instead of printing them')
   .action(action(async (path: string, opts) => (await import('./report.js')).reportCommand(path, opts)));
 
-/** How to reach the DUT over SSH: one wording for every command that can. */
-function sshOptions(command: Command): Command {
-  return command
-    .option('--ssh <[user@]host[:port]>', 'ssh: the machine under test (default: ssh.host in the config)')
-    .option('--ssh-identity <file>', 'ssh: private key file (default: ssh.identityFile, else your ssh configuration)')
-    .option('--ssh-option <key=value>', 'ssh: an ssh_config option, e.g. ProxyJump=bastion; repeatable', collect, [])
-    .option('--no-ssh-host-key-check', "ssh: do not check the DUT's host key (every report then says so)");
+/** Each target's own flags, as its plug-in declares them (--accel, --ssh, …). */
+function targetPluginOptions(command: Command): Command {
+  for (const flag of targetFlags()) {
+    const option = new Option(flag.flags, flag.description);
+    if (flag.choices) option.choices([...flag.choices]);
+    if (flag.repeatable) option.argParser(collect).default([]);
+    command.addOption(option);
+  }
+  return command;
 }
 
-/** How a booted machine (a QEMU guest, a DUT) is watched and recovered, and reached. */
+/** How a booted machine (a QEMU guest, a DUT) is watched and recovered, and each target's own flags. */
 function machineOptions(command: Command): Command {
-  return sshOptions(
+  return targetPluginOptions(
     command
-      .addOption(new Option('--accel <kind>', 'qemu: accelerator; auto tries KVM and falls back to TCG').choices(['auto', 'kvm', 'tcg']))
       .option('--guest-watchdog <seconds>', 'qemu, ssh: declare the guest or DUT dead after this long without a heartbeat', FLAG_RANGES.watchdog)
       .option('--max-reboots <n>', 'qemu, ssh: reboots (power cycles) after crashes before the run is given up as incomplete', FLAG_RANGES.reboots),
   );
 }
+
+const TARGETS = targetNames().join(', ');
 
 function targetOptions(command: Command): Command {
   return machineOptions(
     command
       .option('-c, --config <file>', 'configuration file (default: ./svmtest.yaml, else the built-in config/default.yaml)')
       .option('--variant <name>', 'variant under test (legacy, gpusvm, …); its preflight expectations are checked')
-      .option('--target <kind>', 'where the kernel under test runs: host, qemu or ssh (default: run.target in the config, host)')
+      .option('--target <kind>', `where the kernel under test runs: ${TARGETS} (default: run.target in the config, host)`)
       .option('--kernel <file>', "qemu, ssh: kernel image to boot (default: qemu.kernel / ssh.kernel, else the variant's latest svmtest build)")
       .option('--modules <dir>', 'qemu, ssh: directory holding lib/modules/<release> for that kernel'),
   )
-    .option('-s, --suite <name>', 'built-in suite to run (kfdtest, rocrtst, hip-tests); repeatable', collect, [])
+    .option('-s, --suite <name>', `built-in suite to run (${builtinSuiteNames().join(', ')}); repeatable`, collect, [])
     .option('--suite-file <file>', 'a suite defined in any YAML file (its keys: README.md, "Suites"); repeatable', collect, [])
     .option('--profile <name>', 'test selection: svm (the SVM-relevant tests) or full')
     .option('-f, --filter <glob>', 'only tests whose suite/name matches; a leading - excludes; repeatable', collect, [])
@@ -127,7 +125,7 @@ targetOptions(program.command('run').description('run suites on the machine unde
     new Option('--kernel-events <policy>', 'a passing test during which the kernel oopsed, faulted or reset the GPU').choices(['fail', 'warn', 'ignore']),
   )
   .option('-e, --expectations <dir>', 'expectation files; failures they list do not make the exit code 1')
-  .option('-r, --reporter <list>', 'reporters for the run: terminal, junit, markdown, json, github', 'terminal')
+  .option('-r, --reporter <list>', `reporters for the run: ${REPORTERS}`, 'terminal')
   .action(action(async (opts) => (await import('./run.js')).runCommand(opts)));
 
 targetOptions(program.command('list').description('list the tests that would run, after profile, filters, skips and shard'))
@@ -157,11 +155,11 @@ machineOptions(
     .option('--retries <n>', 're-run failing tests up to n times', FLAG_RANGES.retries)
     .option('-j, --jobs <n>', 'run on up to n GPUs at once', FLAG_RANGES.jobs)
     .option('--allow-empty', 'run even when a requested suite selects no test (every report says so); otherwise exit 2')
-    .option('--target <kind>', 'where the variants run: host, qemu or ssh (default: run.target in the config)')
+    .option('--target <kind>', `where the variants run: ${TARGETS} (default: run.target in the config)`)
     .option('--kernel <file>', "qemu, ssh: kernel image to boot (default: each variant's latest svmtest build)")
     .option('--modules <dir>', 'qemu, ssh: directory holding lib/modules/<release>')
     .addOption(new Option('--fail-on <what>', 'which verdicts make the exit code 1').choices(['regression', 'unexpected', 'never']).default('regression'))
-    .option('-r, --reporter <list>', 'reporters: terminal, junit, markdown, json, github', 'terminal,junit,markdown,github')
+    .option('-r, --reporter <list>', `reporters: ${REPORTERS}`, 'terminal,junit,markdown,github')
     .option('--history <path|url>', 'import both runs and the comparison into this history store at the end (SQLite file or postgres:// URL)'),
 ).action(action(async (opts) => (await import('./ci.js')).ciCommand(opts)));
 
@@ -272,12 +270,12 @@ program
   .option('--sysfs-root <dir>', 'read /sys from a copied tree')
   .action(action(async (opts) => (await import('./init.js')).initCommand(opts)));
 
-sshOptions(program.command('doctor'))
+targetPluginOptions(program.command('doctor'))
   .description('what this machine can run, what is missing, and the command that fixes it')
   .option('-c, --config <file>', 'configuration file')
   .option('--rocm <dir>', 'installed ROCm prefix')
   .option('--sysfs-root <dir>', 'read /sys from a copied tree')
-  .option('--target <kind>', 'check this machine (host) or the DUT over SSH (ssh); default: run.target in the config')
+  .option('--target <kind>', `check what this target needs: ${TARGETS} (default: run.target in the config)`)
   .option('--json', 'machine-readable output')
   .action(action(async (opts) => (await import('./doctor.js')).doctorCommand(opts)));
 

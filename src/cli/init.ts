@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { EXIT, type ExitCode } from '../compare/exit-policy.js';
+import { EXIT, type ExitCode } from '../model/exit-codes.js';
 import { InputError } from '../model/errors.js';
 import { writeFileAtomic } from '../model/json-file.js';
 import { starterConfig } from '../pipeline/init-config.js';

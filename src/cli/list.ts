@@ -1,4 +1,4 @@
-import { EXIT, type ExitCode } from '../compare/exit-policy.js';
+import { EXIT, type ExitCode } from '../model/exit-codes.js';
 import { neutralizeLine } from '../model/untrusted-text.js';
 import { listTests } from '../pipeline/list-tests.js';
 import { requestOf, type TargetFlags } from './run.js';

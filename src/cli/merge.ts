@@ -1,4 +1,4 @@
-import { EXIT, type ExitCode } from '../compare/exit-policy.js';
+import { EXIT, type ExitCode } from '../model/exit-codes.js';
 import { mergeShards } from '../pipeline/merge-shards.js';
 import { note } from './screen.js';
 

@@ -1,4 +1,4 @@
-import { EXIT, type ExitCode } from '../compare/exit-policy.js';
+import { EXIT, type ExitCode } from '../model/exit-codes.js';
 import { parseOutputs } from '../pipeline/parse-outputs.js';
 import { note } from './screen.js';
 

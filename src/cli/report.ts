@@ -1,5 +1,5 @@
 import { readCheckedResult } from '../pipeline/comparison-inputs.js';
-import { EXIT, type ExitCode } from '../compare/exit-policy.js';
+import { EXIT, type ExitCode } from '../model/exit-codes.js';
 import { renderReports } from './render-on-screen.js';
 
 export interface ReportCommandOptions {

@@ -1,14 +1,19 @@
-import { EXIT, runExitCode, type ExitCode } from '../compare/exit-policy.js';
+import { runExitCode } from '../compare/exit-policy.js';
+import { EXIT, type ExitCode } from '../model/exit-codes.js';
 import type { Shard } from '../model/run.js';
 import { watchInterrupts } from '../pipeline/interrupts.js';
 import { loadExpectations } from '../pipeline/load-expectations.js';
 import type { KernelEventPolicy, RunRequest } from '../pipeline/run-request.js';
 import { runVariant } from '../pipeline/run-variant.js';
+import { pickTargetFlags } from '../pipeline/target-options.js';
 import { openProgress } from './progress.js';
 import { renderReports } from './render-on-screen.js';
 import { note } from './screen.js';
 
-/** Flags shared by run and list, as commander hands them over (numbers and shard already parsed). */
+/**
+ * Flags shared by run and list, as commander hands them over (numbers and shard already parsed);
+ * each target's own flags (--accel, --ssh, …) come beside them, under the keys their plug-ins declare.
+ */
 export interface TargetFlags {
   config?: string;
   variant?: string;
@@ -23,13 +28,8 @@ export interface TargetFlags {
   sysfsRoot?: string;
   kernel?: string;
   modules?: string;
-  accel?: 'auto' | 'kvm' | 'tcg';
   guestWatchdog?: number;
   maxReboots?: number;
-  ssh?: string;
-  sshIdentity?: string;
-  sshOption?: string[];
-  sshHostKeyCheck?: boolean;
   allowEmpty?: boolean;
 }
 
@@ -62,14 +62,9 @@ export function requestOf(flags: TargetFlags & Partial<RunFlags>): RunRequest {
     sysfsRoot: flags.sysfsRoot,
     kernel: flags.kernel,
     modules: flags.modules,
-    accel: flags.accel,
     guestWatchdog: flags.guestWatchdog,
     maxReboots: flags.maxReboots,
-    ssh: flags.ssh,
-    sshIdentity: flags.sshIdentity,
-    sshOptions: flags.sshOption,
-    // commander's --no-ssh-host-key-check: false only when given
-    sshNoHostKeyCheck: flags.sshHostKeyCheck === false ? true : undefined,
+    targetFlags: pickTargetFlags(flags as unknown as Readonly<Record<string, unknown>>),
     retries: flags.retries,
     testTimeout: flags.timeout,
     runTimeout: flags.runTimeout,
@@ -79,10 +74,12 @@ export function requestOf(flags: TargetFlags & Partial<RunFlags>): RunRequest {
     expectations: flags.expectations,
     allowEmpty: flags.allowEmpty,
   };
-  return Object.fromEntries(Object.entries(given).filter(([, v]) => v !== undefined && !(Array.isArray(v) && v.length === 0))) as RunRequest;
+  const isGiven = (v: unknown) =>
+    v !== undefined && !(Array.isArray(v) && v.length === 0) && !(typeof v === 'object' && v !== null && !Array.isArray(v) && Object.keys(v).length === 0);
+  return Object.fromEntries(Object.entries(given).filter(([, v]) => isGiven(v))) as RunRequest;
 }
 
-/** `svmtest run`: one variant on its target, then its reports and the exit code of design.md. */
+/** `svmtest run`: one variant on its target, then its reports and its exit code (README, "Exit codes"). */
 export async function runCommand(flags: RunFlags): Promise<ExitCode> {
   const progress = await openProgress();
   const interrupts = watchInterrupts(note, () => process.exit(EXIT.interrupted));

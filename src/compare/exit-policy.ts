@@ -3,15 +3,7 @@ import type { RunFile } from '../model/run.js';
 import { isFailing } from '../model/status.js';
 import { expectedFailure, matchFlake, type Expectations } from './expectations.js';
 
-// The exit codes are a contract for CI (design.md): spelled here, next to the verdicts that decide them.
-export const EXIT = {
-  ok: 0,
-  unexpected: 1,
-  usage: 2,
-  infra: 3,
-  interrupted: 130,
-} as const;
-export type ExitCode = (typeof EXIT)[keyof typeof EXIT];
+import { EXIT, type ExitCode } from '../model/exit-codes.js';
 
 export type FailOn = 'regression' | 'unexpected' | 'never';
 
@@ -23,7 +15,7 @@ export function comparisonExitCode(comparison: ComparisonFile, failOn: FailOn): 
   return comparison.entries.some((e) => failing.has(e.verdict) && !e.excluded) ? EXIT.unexpected : EXIT.ok;
 }
 
-/** A test that failed, crashed or timed out and that the expectations do not cover (design.md, "Exit codes"). */
+/** A test that failed, crashed or timed out and that the expectations do not cover (README, "Exit codes"). */
 export function isUnexpectedFailure(test: RunFile['tests'][number], expectations: Expectations): boolean {
   return isFailing(test.status) && expectedFailure(expectations, test)?.status !== test.status && !matchFlake(expectations, test);
 }

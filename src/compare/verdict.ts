@@ -16,7 +16,7 @@ function passedAfterFailing(test: Side): boolean {
 
 /**
  * The one place a verdict is decided: baseline result × candidate result × the candidate's
- * expectations → verdict (design.md, "Comparison"). Reporters never re-derive it.
+ * expectations → verdict (README, "Verdicts"). Reporters never re-derive it.
  */
 export function decideVerdict(baseline: Side | undefined, candidate: Side | undefined, expectations: Expectations): VerdictResult {
   if (!candidate) {

@@ -1,6 +1,6 @@
 import { VERDICTS, type Verdict } from '../model/comparison.js';
 import { InputError } from '../model/errors.js';
-import { type KernelProvenance, RUN_SCHEMA_VERSION, type RunFile, type TargetKind } from '../model/run.js';
+import { type KernelProvenance, RUN_SCHEMA_VERSION, type RunFile } from '../model/run.js';
 import { STATUSES } from '../model/status.js';
 import type { HistoryStore } from './open-store.js';
 
@@ -44,7 +44,7 @@ export async function nightRuns(store: HistoryStore, night: string): Promise<Sto
       run: {
         id: r.id,
         variant: r.variant,
-        target: r.target as TargetKind,
+        target: r.target,
         startedAt: r.started_at,
         ...(r.finished_at ? { finishedAt: r.finished_at } : {}),
         status: r.status as RunFile['run']['status'],

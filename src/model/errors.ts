@@ -1,4 +1,4 @@
-// Errors carry the exit code category of design.md, so only src/cli maps them to a process exit.
+// Errors carry their exit-code category (README, "Exit codes"), so only src/cli maps them to a process exit.
 export type ErrorKind = 'input' | 'infra' | 'interrupted' | 'internal';
 
 export class SvmtestError extends Error {

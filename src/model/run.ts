@@ -4,7 +4,8 @@ import type { Status } from './status.js';
 export const RUN_SCHEMA_VERSION = 1;
 
 export type RunStatus = 'complete' | 'incomplete' | 'interrupted';
-export type TargetKind = 'host' | 'qemu' | 'ssh' | 'import';
+/** The target a run ran on, by its registered name (host, qemu, ssh, …), or import for a run parsed from files. */
+export type TargetKind = string;
 
 export interface Shard {
   readonly index: number;

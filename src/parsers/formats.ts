@@ -7,11 +7,12 @@ import { parseGtestConsole } from './gtest-console.js';
 import { parseGtestJson } from './gtest-json.js';
 import { parseGtestXml } from './gtest-xml.js';
 import { parseJunit } from './junit.js';
+import type { FormatName } from './format-names.js';
 import type { ParseOptions, ParsedReport } from './types.js';
 import { rootElement } from './xml.js';
 
 export interface ResultFormat {
-  readonly name: string;
+  readonly name: FormatName;
   readonly description: string;
   /** Looks at the content (never the file name) and says whether this format wrote it. */
   readonly detect: (head: string) => boolean;

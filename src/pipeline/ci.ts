@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { existsSync, mkdirSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
-import { comparisonExitCode, EXIT, type ExitCode, type FailOn } from '../compare/exit-policy.js';
+import { comparisonExitCode, type FailOn } from '../compare/exit-policy.js';
+import { EXIT, type ExitCode } from '../model/exit-codes.js';
 import { loadConfig } from '../config/load.js';
 import type { ProgressSink } from '../model/progress.js';
 import { InputError } from '../model/errors.js';

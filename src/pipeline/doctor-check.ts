@@ -1,3 +1,5 @@
+import type { TargetFlagValues } from '../targets/plugin.js';
+
 /** One line of `svmtest doctor`: what was looked at, what was found, and the command that fixes a gap. */
 export interface DoctorCheck {
   readonly area: string;
@@ -21,16 +23,12 @@ export interface DoctorReport {
   readonly items: readonly DoctorCheck[];
 }
 
-export type AddCheck = (area: string, ok: boolean, found: string, fix?: string, required?: boolean) => void;
-
 export interface DoctorOptions {
   config?: string;
   sysfsRoot?: string;
   rocm?: string;
   json?: boolean;
   target?: string;
-  ssh?: string;
-  sshIdentity?: string;
-  sshOption?: string[];
-  sshHostKeyCheck?: boolean;
+  /** The target's own flags that were given (--ssh, --accel, …). */
+  targetFlags?: TargetFlagValues;
 }

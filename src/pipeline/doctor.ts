@@ -7,10 +7,11 @@ import { discoverGpus } from '../targets/topology.js';
 import { readKernelConfig } from '../engine/preflight.js';
 import type { Config } from '../config/schema.js';
 import type { Target } from '../targets/target.js';
-import type { AddCheck, DoctorCheck, DoctorOptions, DoctorReport } from './doctor-check.js';
-import { which } from './which-program.js';
-import { sshDoctor } from './ssh-doctor.js';
-import { vfioChecks } from './vfio-checks.js';
+import type { DoctorCheck, DoctorOptions, DoctorReport } from './doctor-check.js';
+import { which } from '../targets/which-program.js';
+import { targetFactory } from '../targets/registry.js';
+import type { AddCheck } from '../targets/plugin.js';
+import { configPath, targetSection } from './target-options.js';
 
 /**
  * What this machine (or the DUT, with --target ssh) can run, what is missing, and the command that
@@ -22,28 +23,21 @@ export async function doctorChecks(options: DoctorOptions): Promise<DoctorReport
   const loaded = loadConfig(options.config);
   const { config } = loaded;
   const kind = options.target ?? config.run.target;
+  const factory = await targetFactory(kind);
   const checks: DoctorCheck[] = [];
   const add: AddCheck = (area, ok, found, fix, required = false) => checks.push({ area, ok, found, ...(ok || !fix ? {} : { fix }), required });
 
   const major = Number(process.versions.node.split('.')[0]);
   add('node', major >= 20, `Node ${process.versions.node}`, 'install Node.js 20 or newer', true);
-  const suites = resolveSuites(config.run.suites, []);
-  if (kind === 'ssh') {
-    await sshDoctor(loaded, options, add, (target) => machineChecks(target, config, options, add, true));
-  } else {
-    const target = new HostTarget(options.sysfsRoot ?? '');
-    await machineChecks(target, config, options, add, kind === 'host');
-    for (const [program, pkg, needed] of [
-      ['ctest', 'cmake', suites.some((s) => s.kind === 'ctest')],
-      ['qemu-system-x86_64', 'qemu-system-x86', kind === 'qemu'],
-      ['busybox', 'busybox-static', kind === 'qemu'],
-    ] as const) {
-      const path = await which(target, program);
-      add(program, path !== undefined, path ?? 'not installed', `sudo apt-get install -y ${pkg}`, needed);
-    }
-    // The GPUs named in qemu.vfio are what a QEMU run tests: each must be ready to pass through.
-    checks.push(...(await vfioChecks(target, config.qemu.vfio)).map((c) => ({ ...c, required: kind === 'qemu' && config.qemu.vfio.length > 0 })));
-  }
+  await factory.doctor({
+    section: targetSection(config, kind),
+    flags: options.targetFlags ?? {},
+    configPath: configPath(loaded.file),
+    ...(options.sysfsRoot ? { sysfsRoot: options.sysfsRoot } : {}),
+    add,
+    localMachine: new HostTarget(options.sysfsRoot ?? ''),
+    machineChecks: (target, runsTests) => machineChecks(target, config, options, add, runsTests),
+  });
   const missing = checks.filter((c) => c.required && !c.ok).map((c) => c.area);
   return { schemaVersion: 1, kind: 'doctor', target: kind, ready: missing.length === 0, missing, items: checks };
 }
@@ -103,7 +97,8 @@ async function machineChecks(target: Target, config: Config, options: DoctorOpti
     rocmVersion ? `${rocm} (${rocmVersion})` : `${rocm}: not found`,
     'install ROCm (https://rocm.docs.amd.com) or set ROCM_PATH / rocm.path',
   );
-  for (const suite of resolveSuites(config.run.suites, [])) {
+  const suites = resolveSuites(config.run.suites, []);
+  for (const suite of suites) {
     try {
       const resolved = await resolveSuite(target, suite, { rocm, ...(gpus[0] ? { gfx: gpus[0].gfx } : {}) });
       add(`suite ${suite.name}`, true, resolved.dir ?? resolved.command[0]!, undefined, true);
@@ -118,6 +113,14 @@ async function machineChecks(target: Target, config: Config, options: DoctorOpti
       );
     }
   }
+  const ctest = await which(target, 'ctest');
+  add(
+    'ctest',
+    ctest !== undefined,
+    ctest ?? 'not installed',
+    'sudo apt-get install -y cmake',
+    suites.some((s) => s.kind === 'ctest'),
+  );
   const rocminfo = await which(target, 'rocminfo');
   add('rocminfo', rocminfo !== undefined, rocminfo ?? 'not installed', 'sudo apt-get install -y rocminfo');
 }

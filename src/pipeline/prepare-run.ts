@@ -8,10 +8,9 @@ import { testId, type Gpu } from '../model/run.js';
 import { readRun } from '../model/run-file.js';
 import { resolveSuites, type SuiteDefinition } from '../suites/definition.js';
 import type { SuiteContext } from '../suites/resolve.js';
-import type { OpenedTarget, QemuSettings } from '../targets/factory.js';
-import type { SshEndpoint, SshSettings } from '../targets/ssh/ssh-settings.js';
-import { sshEndpoint } from './ssh-endpoint.js';
+import type { OpenedTarget, TargetContext } from '../targets/plugin.js';
 import { targetFactory } from '../targets/registry.js';
+import { configPath, targetSection } from './target-options.js';
 import { cacheDir, PACKAGE_ROOT } from './paths.js';
 import type { RunDir } from './run-dir.js';
 import type { KernelEventPolicy, RunRequest } from './run-request.js';
@@ -62,83 +61,48 @@ function hostPathsOf(suites: readonly SuiteDefinition[], configFile: string, roc
   return [...new Set(paths.map((p) => p.replace(/\/+$/, '') || '/'))];
 }
 
-function qemuSettings(config: Config, request: RunRequest, variant: Variant | undefined, variantName: string): QemuSettings {
-  // No kernel given: the variant's latest `svmtest build`.
-  const built = !request.kernel && !config.qemu.kernel && variant ? latestBuild(cacheDir(), variantName) : undefined;
-  const kernel = request.kernel ?? config.qemu.kernel ?? built?.kernel;
-  const modules = request.modules ?? config.qemu.modules ?? built?.modules;
+/** Resolves every option against the config and checks it; the target is opened later by `open`. */
+/** What a target is given to resolve its settings (also for TargetFactory.release after a bisect). */
+export function targetContext(
+  request: RunRequest,
+  loaded: LoadedConfig,
+  files: TargetContext['files'],
+  note: (message: string) => void,
+  options: { keepMachine?: boolean; expose?: readonly string[] } = {},
+): TargetContext {
+  const { config, file } = loaded;
+  const variantName = request.variant ?? 'default';
+  const variant = request.variant ? variantOf(config, request.variant, file) : undefined;
+  const targetName = request.target ?? config.run.target;
   return {
-    ...(kernel ? { kernel } : {}),
-    ...(modules ? { modules } : {}),
-    accel: request.accel ?? config.qemu.accel,
-    memoryMiB: config.qemu.memory,
-    cpus: config.qemu.cpus,
-    cmdline: [...config.qemu.cmdline, ...(variant?.cmdline ?? [])],
-    modprobe: [...config.qemu.modprobe, ...(variant?.modprobe ?? [])],
-    vfio: config.qemu.vfio,
-    network: config.qemu.network,
-    bootTimeoutS: config.qemu.bootTimeout,
-    watchdogS: request.guestWatchdog ?? config.qemu.guestWatchdog,
-    maxReboots: request.maxReboots ?? config.qemu.maxReboots,
-  };
-}
-
-/** A path in the config, resolved from the config file's directory (~ is the home directory). */
-function configPath(configFile: string): (p: string | undefined) => string | undefined {
-  return (p) => (p ? resolve(dirname(configFile), p.replace(/^~(?=\/)/, process.env.HOME ?? '~')) : undefined);
-}
-
-/** The DUT the config and flags name, when they name one. */
-export function dutEndpoint(loaded: LoadedConfig, request: RunRequest): SshEndpoint | undefined {
-  return sshEndpoint(loaded.config.ssh, request, configPath(loaded.file));
-}
-
-function sshSettings(config: Config, configFile: string, request: RunRequest, variant: Variant | undefined, variantName: string): SshSettings {
-  const { ssh } = config;
-  const fromConfig = configPath(configFile);
-  const built = !request.kernel && !ssh.kernel && variant ? latestBuild(cacheDir(), variantName) : undefined;
-  const kernel = request.kernel ?? fromConfig(ssh.kernel) ?? built?.kernel;
-  const modules = request.modules ?? fromConfig(ssh.modules) ?? built?.modules;
-  const initrd = fromConfig(ssh.initrd);
-  const endpoint = sshEndpoint(ssh, request, fromConfig);
-  return {
-    ...(endpoint ? { endpoint } : {}),
-    boot: ssh.boot,
-    ...(kernel ? { kernel } : {}),
-    ...(modules ? { modules } : {}),
-    ...(initrd ? { initrd } : {}),
-    ...(ssh.initrdCommand ? { initrdCommand: ssh.initrdCommand } : {}),
-    initrdPath: ssh.initrdPath,
-    grubEntry: ssh.grubEntry,
-    ...(ssh.cmdline ? { cmdline: ssh.cmdline } : {}),
-    variantCmdline: variant?.cmdline ?? [],
-    otherCmdline: Object.entries(config.variants)
+    section: targetSection(config, targetName),
+    flags: request.targetFlags ?? {},
+    configPath: configPath(file),
+    variant: { name: variantName, defined: variant !== undefined, cmdline: variant?.cmdline ?? [], modprobe: variant?.modprobe ?? [] },
+    otherCmdlines: Object.entries(config.variants)
       .filter(([name]) => name !== variantName)
       .flatMap(([, v]) => v.cmdline),
-    modprobe: variant?.modprobe ?? [],
-    kernelDir: ssh.kernelDir,
-    restore: ssh.restore,
-    ...(ssh.powerCommand || ssh.powerOff
-      ? {
-          power: {
-            ...(ssh.powerCommand ? { cycle: ssh.powerCommand } : {}),
-            ...(ssh.powerOff ? { off: ssh.powerOff } : {}),
-            ...(ssh.powerOn ? { on: ssh.powerOn } : {}),
-            ...(ssh.powerStatus ? { status: ssh.powerStatus } : {}),
-            offDelayS: ssh.powerOffDelay,
-          },
-        }
-      : {}),
-    ...(ssh.consoleCommand ? { consoleCommand: ssh.consoleCommand } : {}),
-    ...(ssh.consoleStop ? { consoleStop: ssh.consoleStop } : {}),
-    bootTimeoutS: ssh.bootTimeout,
-    watchdogS: request.guestWatchdog ?? ssh.watchdog,
-    maxReboots: request.maxReboots ?? ssh.maxReboots,
+    ...(request.kernel ? { kernel: request.kernel } : {}),
+    ...(request.modules ? { modules: request.modules } : {}),
+    latestBuild: () => latestBuild(cacheDir(), variantName),
+    ...(request.guestWatchdog !== undefined ? { watchdogS: request.guestWatchdog } : {}),
+    ...(request.maxReboots !== undefined ? { maxReboots: request.maxReboots } : {}),
+    ...(options.keepMachine ? { keepMachine: true } : {}),
+    files,
+    cacheDir: cacheDir(),
+    ...(request.sysfsRoot ? { sysfsRoot: request.sysfsRoot } : {}),
+    expose: options.expose ?? [],
+    note,
   };
 }
 
-/** Resolves every option against the config and checks it; the target is opened later by `open`. */
-export async function prepareRun(request: RunRequest, loaded: LoadedConfig, runDir: RunDir, note: (message: string) => void): Promise<PreparedRun> {
+export async function prepareRun(
+  request: RunRequest,
+  loaded: LoadedConfig,
+  runDir: RunDir,
+  note: (message: string) => void,
+  keepMachine = false,
+): Promise<PreparedRun> {
   const { config, file } = loaded;
   const variantName = request.variant ?? 'default';
   const variant = request.variant ? variantOf(config, request.variant, file) : undefined;
@@ -159,15 +123,8 @@ export async function prepareRun(request: RunRequest, loaded: LoadedConfig, runD
     ...(request.shard ? { shard: request.shard } : {}),
     ...(request.durations ? { durations: durationsFrom(request.durations) } : {}),
   };
-  const open = await factory.prepare({
-    files: { runDir: runDir.root, console: runDir.console, agent: runDir.agent },
-    cacheDir: cacheDir(),
-    ...(request.sysfsRoot ? { sysfsRoot: request.sysfsRoot } : {}),
-    qemu: qemuSettings(config, request, variant, variantName),
-    ssh: sshSettings(config, file, request, variant, variantName),
-    expose: hostPathsOf(suites, file, rocm),
-    note,
-  });
+  const files = { runDir: runDir.root, console: runDir.console, agent: runDir.agent };
+  const open = await factory.prepare(targetContext(request, loaded, files, note, { keepMachine, expose: hostPathsOf(suites, file, rocm) }));
   return {
     config,
     configFile: file,

@@ -3,7 +3,7 @@ import { join, resolve } from 'node:path';
 /** Every file of a run directory is named here and nowhere else. */
 export interface RunDir {
   readonly root: string;
-  /** The final result (design.md's result model). */
+  /** The final result (docs/run-format.md). */
   readonly runFile: string;
   /** One record per finished test, written as it happens: what --resume replays. */
   readonly journal: string;

@@ -3,6 +3,8 @@ import { resolve } from 'node:path';
 import { InputError } from '../model/errors.js';
 import { readJsonFile, writeJsonAtomic } from '../model/json-file.js';
 import type { Shard } from '../model/run.js';
+import type { TargetFlagValues } from '../targets/plugin.js';
+import { targetFlags } from '../targets/registry.js';
 
 export type KernelEventPolicy = 'fail' | 'warn' | 'ignore';
 
@@ -24,13 +26,8 @@ export interface RunRequest {
   readonly sysfsRoot?: string;
   readonly kernel?: string;
   readonly modules?: string;
-  readonly accel?: 'auto' | 'kvm' | 'tcg';
-  /** ssh: [USER@]HOST[:PORT] of the DUT. */
-  readonly ssh?: string;
-  readonly sshIdentity?: string;
-  /** ssh: extra ssh_config options, KEY=VALUE. */
-  readonly sshOptions?: readonly string[];
-  readonly sshNoHostKeyCheck?: boolean;
+  /** The target's own flags that were given (--accel, --ssh, …), by their TargetFlag keys. */
+  readonly targetFlags?: TargetFlagValues;
   readonly guestWatchdog?: number;
   readonly maxReboots?: number;
   readonly retries?: number;
@@ -47,9 +44,9 @@ export interface RunRequest {
 type Key = keyof RunRequest;
 
 // File paths are saved absolute: a resume may start from another directory.
-const PATHS: readonly Key[] = ['config', 'durations', 'rocm', 'sysfsRoot', 'kernel', 'modules', 'expectations', 'sshIdentity'];
+const PATHS: readonly Key[] = ['config', 'durations', 'rocm', 'sysfsRoot', 'kernel', 'modules', 'expectations'];
 // How long to wait, and how often to reboot a guest, may change when continuing; what is run may not.
-const MAY_CHANGE_ON_RESUME: ReadonlySet<Key> = new Set(['runTimeout', 'guestWatchdog', 'maxReboots', 'sshIdentity', 'sshOptions']);
+const MAY_CHANGE_ON_RESUME: ReadonlySet<Key> = new Set(['runTimeout', 'guestWatchdog', 'maxReboots']);
 
 const FLAG: Partial<Record<Key, string>> = {
   suites: '--suite',
@@ -57,7 +54,6 @@ const FLAG: Partial<Record<Key, string>> = {
   filters: '--filter',
   testTimeout: '--timeout',
   config: '--config',
-  sshOptions: '--ssh-option',
 };
 
 function flagOf(key: Key): string {
@@ -72,7 +68,7 @@ function isGiven(value: unknown): boolean {
 export function normalizeRequest(request: RunRequest): RunRequest {
   const out: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(request) as Array<[Key, unknown]>) {
-    if (!isGiven(value)) continue;
+    if (!isGiven(value) || (key === 'targetFlags' && Object.keys(value as object).length === 0)) continue;
     if (key === 'suiteFiles') out[key] = (value as string[]).map((f) => resolve(f));
     else out[key] = PATHS.includes(key) ? resolve(value as string) : value;
   }
@@ -88,7 +84,28 @@ export function loadRequest(file: string): RunRequest | undefined {
   const { data } = readJsonFile(file, 'request.json');
   const request = (data as { request?: unknown }).request;
   if (typeof request !== 'object' || request === null) throw new InputError(`${file}: expected {"request": {...}} written by svmtest run`);
-  return request as RunRequest;
+  return withTargetFlags(request as RunRequest & LegacyTargetFlags);
+}
+
+/** request.json of svmtest before targets declared their own flags: those keys, moved where they are now. */
+interface LegacyTargetFlags {
+  readonly accel?: string;
+  readonly ssh?: string;
+  readonly sshIdentity?: string;
+  readonly sshOptions?: readonly string[];
+  readonly sshNoHostKeyCheck?: boolean;
+}
+
+function withTargetFlags(saved: RunRequest & LegacyTargetFlags): RunRequest {
+  const { accel, ssh, sshIdentity, sshOptions, sshNoHostKeyCheck, ...request } = saved;
+  const legacy = {
+    ...(accel ? { accel } : {}),
+    ...(ssh ? { ssh } : {}),
+    ...(sshIdentity ? { sshIdentity } : {}),
+    ...(sshOptions?.length ? { sshOption: sshOptions } : {}),
+    ...(sshNoHostKeyCheck ? { sshHostKeyCheck: false } : {}),
+  };
+  return Object.keys(legacy).length > 0 ? { ...request, targetFlags: { ...legacy, ...request.targetFlags } } : request;
 }
 
 /**
@@ -97,8 +114,9 @@ export function loadRequest(file: string): RunRequest | undefined {
  */
 export function resumeRequest(saved: RunRequest, given: RunRequest, dir: string): RunRequest {
   const now = normalizeRequest(given);
+  const targetFlags = resumeTargetFlags(saved.targetFlags ?? {}, now.targetFlags ?? {}, dir);
   for (const [key, value] of Object.entries(now) as Array<[Key, unknown]>) {
-    if (MAY_CHANGE_ON_RESUME.has(key)) continue;
+    if (MAY_CHANGE_ON_RESUME.has(key) || key === 'targetFlags') continue;
     const before = saved[key];
     if (JSON.stringify(before) !== JSON.stringify(value)) {
       const was = before === undefined ? 'not given' : JSON.stringify(before);
@@ -107,5 +125,20 @@ export function resumeRequest(saved: RunRequest, given: RunRequest, dir: string)
       );
     }
   }
-  return { ...saved, ...now };
+  return { ...saved, ...now, ...(Object.keys(targetFlags).length > 0 ? { targetFlags } : {}) };
+}
+
+/** The target's flags: those its plug-in lets change (how to reach the machine) may; the others may not. */
+function resumeTargetFlags(saved: TargetFlagValues, given: TargetFlagValues, dir: string): TargetFlagValues {
+  for (const flag of targetFlags()) {
+    const value = given[flag.key];
+    if (value === undefined || flag.mayChangeOnResume) continue;
+    if (JSON.stringify(saved[flag.key]) !== JSON.stringify(value)) {
+      const was = saved[flag.key] === undefined ? 'not given' : JSON.stringify(saved[flag.key]);
+      throw new InputError(
+        `--resume ${dir}: ${flag.flags.split(' ')[0]} ${JSON.stringify(value)} contradicts the run being resumed (${was}); resume with the same options, or start a new run with another --out`,
+      );
+    }
+  }
+  return { ...saved, ...given };
 }

@@ -33,6 +33,8 @@ export interface RunVariantOptions {
   readonly now: () => Date;
   /** Told how long booting/deploying and running took (ci prints it per stage). */
   readonly onTiming?: (stage: 'boot' | 'run', ms: number) => void;
+  /** Runs follow one another on the machine (a bisect): the target leaves it as it is (TargetFactory.release puts it back). */
+  readonly keepMachine?: boolean;
 }
 
 export interface VariantRun {
@@ -103,7 +105,7 @@ export async function runVariant(options: RunVariantOptions): Promise<VariantRun
     const { dir, request, loaded, earlier } = start(options, teardowns);
     trace('run directory, lock, request');
     if (earlier) options.note(`resuming run ${earlier.run!.id}: ${earlier.tests.size} tests already finished`);
-    const prepared = await prepareRun(request, loaded, dir, options.note);
+    const prepared = await prepareRun(request, loaded, dir, options.note, options.keepMachine);
     trace('prepared');
     const bootStarted = performance.now();
     const opened = await prepared.open();

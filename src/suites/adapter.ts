@@ -1,3 +1,4 @@
+import type { SuiteKind } from './kinds.js';
 import type { ResultSource } from '../model/run.js';
 import type { CommandSpec, Target } from '../targets/target.js';
 import type { TestListener } from '../parsers/types.js';
@@ -46,7 +47,7 @@ export interface SuiteListing {
 }
 
 export interface SuiteAdapter {
-  readonly kind: 'gtest' | 'ctest';
+  readonly kind: SuiteKind;
   /** The suite's tests, and whether its binary can report results through a channel its tests cannot write to. */
   list(target: Target, suite: ResolvedSuite): Promise<SuiteListing>;
   /** The command for one batch of tests, and how to read its output. */

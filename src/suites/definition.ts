@@ -1,5 +1,7 @@
 import { existsSync, readdirSync } from 'node:fs';
 import { z } from 'zod';
+import { SUITE_KINDS } from './kinds.js';
+import { builtinSuiteFiles } from './builtin.js';
 import { loadYamlFile } from '../model/yaml-file.js';
 import { InputError } from '../model/errors.js';
 import { globMatch } from '../model/selection.js';
@@ -14,7 +16,7 @@ export const suiteSchema = z
       .string()
       .max(128)
       .regex(/^[A-Za-z0-9][\w.+-]*$/, 'expected letters, digits, . _ + - (no /)'),
-    kind: z.enum(['gtest', 'ctest']),
+    kind: z.enum(SUITE_KINDS),
     description: z.string().optional(),
     /** The command line of a gtest binary (the smallest suite file gives this). */
     command: stringList.min(1).optional(),
@@ -74,17 +76,6 @@ export type SuiteDefinition = z.infer<typeof suiteSchema> & { readonly file: str
 export function loadSuiteFile(file: string): SuiteDefinition {
   const { value } = loadYamlFile(file, suiteSchema);
   return { ...value, file };
-}
-
-const BUILTIN_DIR = new URL('../../suites/', import.meta.url);
-
-export function builtinSuiteFiles(): string[] {
-  const dir = BUILTIN_DIR.pathname;
-  if (!existsSync(dir)) return [];
-  return readdirSync(dir)
-    .filter((f) => f.endsWith('.yaml'))
-    .sort()
-    .map((f) => `${dir}${f}`);
 }
 
 /** Built-in suites by name, plus any --suite-file; an unknown name is answered with the known ones. */

@@ -1,23 +1,28 @@
 import { InputError } from '../model/errors.js';
-import type { TargetFactory } from './factory.js';
+import { hostPlugin } from './host/plugin.js';
+import type { TargetFactory, TargetFlag, TargetPlugin } from './plugin.js';
+import { qemuPlugin } from './qemu/plugin.js';
+import { sshPlugin } from './ssh/plugin.js';
 
-const factories = new Map<string, () => Promise<TargetFactory>>();
-
-/** Targets load on demand: QEMU's modules cost start-up that a host run does not need. */
-export function registerTarget(name: string, load: () => Promise<TargetFactory>): void {
-  factories.set(name, load);
-}
+// Every target svmtest knows: a new one is its folder, and a line here (and in sections.ts, if it has
+// a config section). The plug-ins declare no schema here, so the CLI learns their flags without zod.
+const PLUGINS: readonly TargetPlugin[] = [hostPlugin, qemuPlugin, sshPlugin];
 
 export function targetNames(): string[] {
-  return [...factories.keys()];
+  return PLUGINS.map((p) => p.name);
+}
+
+export function targetPlugin(name: string): TargetPlugin {
+  const plugin = PLUGINS.find((p) => p.name === name);
+  if (!plugin) throw new InputError(`--target "${name}": unknown target; known targets: ${targetNames().join(', ')}`);
+  return plugin;
 }
 
 export async function targetFactory(name: string): Promise<TargetFactory> {
-  const load = factories.get(name);
-  if (!load) throw new InputError(`--target "${name}": unknown target; known targets: ${targetNames().join(', ')}`);
-  return load();
+  return targetPlugin(name).load();
 }
 
-registerTarget('host', async () => (await import('./host-factory.js')).hostFactory);
-registerTarget('qemu', async () => (await import('./qemu/qemu-factory.js')).qemuFactory);
-registerTarget('ssh', async () => (await import('./ssh/ssh-factory.js')).sshFactory);
+/** Every target's flags, each with the target it belongs to. */
+export function targetFlags(): Array<TargetFlag & { readonly target: string }> {
+  return PLUGINS.flatMap((p) => p.flags.map((flag) => ({ ...flag, target: p.name })));
+}

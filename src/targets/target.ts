@@ -28,8 +28,14 @@ export function withChannelAddress(argv: readonly string[], address: string): st
 
 export interface ExitInfo {
   readonly exitCode: number | null;
-  /** The signal that ended the process (SIGSEGV, SIGKILL…), if any. */
+  /** The signal that ended the process (SIGSEGV, SIGKILL…), or the target's name for the machine's death (GUEST_HANG). */
   readonly signal: string | null;
+  /**
+   * Set when the machine under test itself died (a panic, a hang), not just the process: how the
+   * command ended, in the target's words ("ended when the guest kernel panicked"). Each target
+   * names its own deaths.
+   */
+  readonly machineDeath?: string;
 }
 
 export interface RunningCommand {
@@ -98,22 +104,13 @@ export class KernelLogUnavailable extends Error {
   }
 }
 
-// Signals a target reports when the machine under test itself died, not just the process.
-const MACHINE_DEATHS: Record<string, string> = {
-  KERNEL_PANIC: 'ended when the guest kernel panicked',
-  GUEST_HANG: 'ended when the guest stopped responding (watchdog)',
-  GUEST_DIED: 'ended when the guest died',
-  DUT_PANIC: "ended when the DUT's kernel panicked",
-  DUT_HANG: 'ended when the DUT stopped answering over SSH (watchdog)',
-  DUT_DIED: 'ended when the DUT went down',
-};
-
 /** The machine under test died (a panic, a hang), not just the process: its kernel records say which test. */
-export function isMachineDeath(exit: { signal: string | null }): boolean {
-  return exit.signal !== null && exit.signal in MACHINE_DEATHS;
+export function isMachineDeath(exit: ExitInfo): boolean {
+  return exit.machineDeath !== undefined;
 }
 
-export function describeExit(exit: { exitCode: number | null; signal: string | null }): string {
-  if (exit.signal) return MACHINE_DEATHS[exit.signal] ?? `was killed by ${exit.signal}`;
+export function describeExit(exit: ExitInfo): string {
+  if (exit.machineDeath) return exit.machineDeath;
+  if (exit.signal) return `was killed by ${exit.signal}`;
   return `exited with code ${exit.exitCode}`;
 }

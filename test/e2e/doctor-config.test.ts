@@ -17,13 +17,13 @@ function fakePciGpu(sysRoot: string, address: string, driver: string, group: str
 }
 
 describe('doctor, config and init', () => {
-  it('doctor reports GPUs from the topology, IOMMU groups, and the exact commands to bind a GPU to vfio-pci', async () => {
+  it('doctor --target qemu reports GPUs from the topology, IOMMU groups, and the exact commands to bind a GPU to vfio-pci', async () => {
     const dir = tempDir();
     const sys = fakeSysfs(join(dir, 'sys'), [{ version: 90010, name: 'MI210' }]);
     fakePciGpu(sys, '0000:03:00.0', 'amdgpu', '12');
     const config = join(dir, 'c.yaml');
     writeFileSync(config, 'qemu:\n  vfio: ["0000:03:00.0", "0000:09:00.0"]\n');
-    const r = await svmtest(['doctor', '-c', config, '--sysfs-root', sys, '--json']);
+    const r = await svmtest(['doctor', '-c', config, '--target', 'qemu', '--sysfs-root', sys, '--json']);
     const report = JSON.parse(r.stdout) as {
       ready: boolean;
       target: string;
@@ -38,7 +38,7 @@ describe('doctor, config and init', () => {
     expect(gpu).toMatchObject({ ok: false, found: 'AMD 0x740f, driver amdgpu, IOMMU group 12 (in qemu.vfio)' });
     expect(gpu.fix).toContain('echo vfio-pci | sudo tee /sys/bus/pci/devices/0000:03:00.0/driver_override');
     expect(byArea('qemu.vfio 0000:09:00.0')).toMatchObject({ ok: false, found: 'no AMD GPU at this PCI address' });
-    const text = await svmtest(['doctor', '-c', config, '--sysfs-root', sys]);
+    const text = await svmtest(['doctor', '-c', config, '--target', 'qemu', '--sysfs-root', sys]);
     expect(text.stdout).toMatch(/^ok +GPUs \(KFD topology\)/m);
     expect(text.stdout).toMatch(/fix: /);
   });

@@ -3,7 +3,7 @@ import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { parseSshFlag } from '../../src/pipeline/ssh-endpoint.js';
+import { parseSshFlag } from '../../src/targets/ssh/ssh-endpoint.js';
 import { startGroup } from '../../src/targets/machine/process-group.js';
 import { CommandChannel } from '../../src/targets/ssh/command-channel.js';
 import { checkBooted } from '../../src/targets/ssh/kernel-boot.js';

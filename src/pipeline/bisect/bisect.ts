@@ -22,11 +22,11 @@ import {
 import { InfraError, InputError } from '../../model/errors.js';
 import { writeFileAtomic, writeJsonAtomic } from '../../model/json-file.js';
 import type { ProgressSink } from '../../model/progress.js';
-import { rebootIntoDefault } from '../../targets/ssh/kernel-boot.js';
+import { targetFactory } from '../../targets/registry.js';
 import { HostTarget } from '../../targets/host.js';
 import { discoverGpus } from '../../targets/topology.js';
 import { cacheDir } from '../paths.js';
-import { dutEndpoint } from '../prepare-run.js';
+import { targetContext } from '../prepare-run.js';
 import { timestampDir } from '../run-dir.js';
 import { acquireRunLock } from '../run-lock.js';
 import { Teardowns } from '../teardown.js';
@@ -179,8 +179,6 @@ export async function bisect(options: BisectOptions): Promise<BisectResult> {
       return result;
     };
 
-    // Each run reboots the DUT into the step's kernel; ssh.restore is done once, at the end.
-    const perRun: LoadedConfig = { ...loaded, config: { ...config, ssh: { ...config.ssh, restore: false } } };
     const runRequest = {
       ...request.run,
       config: file,
@@ -188,9 +186,11 @@ export async function bisect(options: BisectOptions): Promise<BisectResult> {
       target,
       ...(request.run.suites?.length || request.run.suiteFiles?.length ? {} : { suites: [...new Set(tests.map((t) => t.slice(0, t.indexOf('/'))))] }),
     };
-    if (target === 'ssh' && config.ssh.restore) {
-      const endpoint = dutEndpoint(loaded, runRequest);
-      if (endpoint) restore = () => rebootIntoDefault(endpoint, endpoint.connectTimeoutS * 1000 + 5000);
+    // Each run boots the step's kernel on the machine; putting the machine back (ssh.restore) is done once, at the end.
+    const factory = await targetFactory(target);
+    if (factory.release) {
+      const context = targetContext(runRequest, loaded, { runDir: dir.root, console: '/dev/null', agent: dir.root }, options.note);
+      restore = () => factory.release!(context);
     }
     const trial: TrialContext = {
       dir,
@@ -198,7 +198,7 @@ export async function bisect(options: BisectOptions): Promise<BisectResult> {
       variant: { name: variantName, series: variant.build.series, kconfig: variant.build.kconfig },
       source,
       configDir,
-      loaded: perRun,
+      loaded,
       request: runRequest,
       tests,
       runs: request.runs,
@@ -287,10 +287,7 @@ export async function bisect(options: BisectOptions): Promise<BisectResult> {
     }
   } finally {
     if (worktree) await bisectReset(worktree);
-    if (restore && booted) {
-      options.note('rebooting the DUT into its default kernel (ssh.restore)');
-      await restore().catch((error: Error) => options.note(`restoring the DUT failed: ${error.message}`));
-    }
+    if (restore && booted) await restore().catch((error: Error) => options.note(`putting the machine back failed: ${error.message}`));
     await teardowns.runAll(options.note);
   }
 }

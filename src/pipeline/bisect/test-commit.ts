@@ -109,6 +109,7 @@ async function oneRun(
     const { run } = await runVariant({
       request: { ...context.request, kernel: kernel.kernel, ...(kernel.modules ? { modules: kernel.modules } : {}), filters: [...context.tests], retries: 0 },
       loaded: context.loaded,
+      keepMachine: true,
       out,
       progress: progress.sink,
       note: context.note,

@@ -1,3 +1,4 @@
+import { guestDeathExit } from './guest-deaths.js';
 import { join } from 'node:path';
 import type { CommandSpec, ExitInfo, LineHandlers } from '../target.js';
 import { AgentRequest } from './agent-request.js';
@@ -40,7 +41,7 @@ export class AgentChannel {
       }
       if (!guest.alive) {
         drain(true);
-        return { exit: { exitCode: null, signal: guest.death ?? 'GUEST_DIED' } };
+        return { exit: guestDeathExit(guest.death ?? 'GUEST_DIED') };
       }
       if (Date.now() > deadline) {
         request.kill('SIGKILL');

@@ -22,6 +22,7 @@ export class GuestBootError extends Error {}
 export class Guest {
   alive = true;
   /** Why the guest is gone: a kernel panic, a hang the watchdog caught, or our own shutdown. */
+  /** A GuestDeath, or why svmtest stopped it. */
   death: string | undefined;
   /** Guest uptime minus host monotonic time: the guest's kernel clock, estimated. */
   offset = 0;

@@ -1,7 +1,11 @@
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { InfraError, InputError } from '../../model/errors.js';
-import type { TargetFactory } from '../factory.js';
+import type { TargetFactory } from '../plugin.js';
+import { which } from '../which-program.js';
+import type { QemuSection } from './qemu-config.js';
+import { qemuSettings } from './qemu-settings.js';
+import { vfioChecks } from './vfio-checks.js';
 import { chooseAccel } from './accel.js';
 import { modulesWithIndex } from './module-tree.js';
 import { QemuTarget } from './qemu-target.js';
@@ -27,10 +31,8 @@ function configBeside(kernel: string, release: string | undefined): string | und
 }
 
 export const qemuFactory: TargetFactory = {
-  name: 'qemu',
-  description: 'the kernel under test booted in a QEMU guest that shares the host root read-only',
   async prepare(settings) {
-    const { qemu } = settings;
+    const qemu = qemuSettings(settings);
     if (!qemu.kernel) throw new InputError('--target qemu needs a kernel: --kernel FILE, qemu.kernel in the config, or a `svmtest build` of the variant');
     const kernel = resolve(qemu.kernel);
     if (!existsSync(kernel) || !statSync(kernel).isFile()) throw new InputError(`--kernel ${kernel}: no such file`);
@@ -81,5 +83,20 @@ export const qemuFactory: TargetFactory = {
         ...(warnings.length > 0 ? { warnings } : {}),
       };
     };
+  },
+  async doctor(context) {
+    // The guest shares this machine's root: the suites, ROCm and QEMU are looked for here.
+    const host = context.localMachine;
+    await context.machineChecks(host, false);
+    for (const [program, pkg] of [
+      ['qemu-system-x86_64', 'qemu-system-x86'],
+      ['busybox', 'busybox-static'],
+    ] as const) {
+      const path = await which(host, program);
+      context.add(program, path !== undefined, path ?? 'not installed', `sudo apt-get install -y ${pkg}`, true);
+    }
+    // The GPUs named in qemu.vfio are what a QEMU run tests: each must be ready to pass through.
+    const { vfio } = context.section as QemuSection;
+    await vfioChecks(host, vfio, context.add, vfio.length > 0);
   },
 };

@@ -1,3 +1,4 @@
+import type { DeathSignal } from './dut-deaths.js';
 import { RebootBudget } from '../machine/reboot-budget.js';
 import { execa } from 'execa';
 import { createInterface } from 'node:readline';
@@ -17,8 +18,6 @@ import type { SshEndpoint, SshSettings } from './ssh-settings.js';
 import { describePower, powerCycle } from './power.js';
 
 const HEARTBEAT_MS = 2000;
-
-export type DeathSignal = 'DUT_PANIC' | 'DUT_HANG' | 'DUT_DIED';
 
 export interface SupervisorOptions {
   readonly endpoint: SshEndpoint;

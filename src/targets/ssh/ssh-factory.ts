@@ -1,7 +1,12 @@
 import { existsSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { InfraError, InputError } from '../../model/errors.js';
-import type { TargetFactory } from '../factory.js';
+import type { TargetFactory } from '../plugin.js';
+import type { SshSection } from './ssh-config.js';
+import { sshDoctor } from './ssh-doctor.js';
+import { sshEndpoint, sshFlags } from './ssh-endpoint.js';
+import { rebootIntoDefault } from './kernel-boot.js';
+import { sshSettings } from './ssh-resolve.js';
 import { DutSupervisor } from './dut-supervisor.js';
 import { identityFileProblem } from './ssh-connection.js';
 import { SshTarget } from './ssh-target.js';
@@ -11,10 +16,8 @@ function onPath(program: string): boolean {
 }
 
 export const sshFactory: TargetFactory = {
-  name: 'ssh',
-  description: "a machine under test reached over SSH; each variant's kernel deployed and booted there",
   async prepare(settings) {
-    const { ssh } = settings;
+    const ssh = sshSettings(settings);
     const endpoint = ssh.endpoint;
     if (!endpoint) throw new InputError('--target ssh needs the machine: --ssh [USER@]HOST[:PORT], or ssh.host in the config');
     if (!onPath('ssh')) throw new InfraError('ssh not found: sudo apt-get install -y openssh-client');
@@ -54,5 +57,14 @@ export const sshFactory: TargetFactory = {
         ...(warnings.length > 0 ? { warnings } : {}),
       };
     };
+  },
+  doctor: sshDoctor,
+  /** ssh.restore after a series of runs (a bisect): the DUT rebooted into its default kernel, once. */
+  async release(context) {
+    const section = context.section as SshSection;
+    const endpoint = sshEndpoint(section, sshFlags(context.flags), context.configPath);
+    if (!section.restore || !endpoint) return;
+    context.note('rebooting the DUT into its default kernel (ssh.restore)');
+    await rebootIntoDefault(endpoint, endpoint.connectTimeoutS * 1000 + 5000);
   },
 };

@@ -13,7 +13,7 @@ export interface SshEndpoint {
   readonly connectTimeoutS: number;
 }
 
-/** The SSH target's settings from the config and flags, resolved by the pipeline (targets never read config). */
+/** The SSH target's settings: its config section under its flags and the run's common ones. */
 export interface SshSettings {
   readonly endpoint?: SshEndpoint;
   readonly boot: 'kexec' | 'grub' | 'none';

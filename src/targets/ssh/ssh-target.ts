@@ -1,3 +1,4 @@
+import { type DeathSignal, dutDeathExit } from './dut-deaths.js';
 import { createInterface } from 'node:readline';
 import type { KernelRecord } from '../../parsers/kernel-record.js';
 import { entriesOf, execBySpawn, readTextBy } from '../machine/exec-by-spawn.js';
@@ -72,7 +73,7 @@ export class SshTarget implements Target {
         return { exitCode: 127, signal: null };
       }
       let rc: number | undefined;
-      let death: string | undefined;
+      let death: DeathSignal | undefined;
       // stdin held open, never written: its end is the DUT-side guard's signal that svmtest is gone.
       const started = conn.start(groupCommand(spec), { stdin: true });
       started.child.stdin!.on('error', () => undefined);
@@ -106,12 +107,12 @@ export class SshTarget implements Target {
       started.child.stdin!.destroy();
       await Promise.all(closed);
       unsubscribe();
-      if (death) return { exitCode: null, signal: death };
+      if (death) return dutDeathExit(death);
       if (rc !== undefined) return exitFromStatus(rc);
       // Killed on purpose: the wrapper went with its group before it could say how the command ended.
       if (killedWith) return { exitCode: null, signal: killedWith };
       // The connection dropped under the command: the DUT died, or only the network did.
-      if (!(await this.dut.confirmAlive())) return { exitCode: null, signal: death ?? 'DUT_DIED' };
+      if (!(await this.dut.confirmAlive())) return dutDeathExit(death ?? 'DUT_DIED');
       handlers.onLine('stderr', `svmtest: the SSH connection ended before the command did (ssh exit ${exit.exitCode})`);
       return { exitCode: exit.exitCode ?? 255, signal: null };
     })();

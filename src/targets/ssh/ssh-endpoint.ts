@@ -1,7 +1,20 @@
-import type { Config } from '../config/schema.js';
-import { InputError } from '../model/errors.js';
-import type { SshEndpoint } from '../targets/ssh/ssh-settings.js';
-import type { RunRequest } from './run-request.js';
+import { InputError } from '../../model/errors.js';
+import type { TargetFlagValues } from '../plugin.js';
+import type { SshSection } from './ssh-config.js';
+import type { SshEndpoint } from './ssh-settings.js';
+
+/** The SSH target's flags, as given (TargetFlag keys of ./plugin.ts). */
+export interface SshFlags {
+  readonly ssh?: string;
+  readonly sshIdentity?: string;
+  readonly sshOption?: readonly string[];
+  /** false: --no-ssh-host-key-check. */
+  readonly sshHostKeyCheck?: boolean;
+}
+
+export function sshFlags(flags: TargetFlagValues): SshFlags {
+  return flags as SshFlags;
+}
 
 const CONNECT_TIMEOUT_S = 10;
 
@@ -38,7 +51,7 @@ function weakensHostKeyCheck(options: Readonly<Record<string, string>>): string 
 }
 
 /** The DUT's address from flags over the config; undefined when neither names one. */
-export function sshEndpoint(ssh: Config['ssh'], request: RunRequest, path: (p: string | undefined) => string | undefined): SshEndpoint | undefined {
+export function sshEndpoint(ssh: SshSection, request: SshFlags, path: (p: string | undefined) => string | undefined): SshEndpoint | undefined {
   const flag = request.ssh ? parseSshFlag(request.ssh) : undefined;
   const host = flag?.host ?? ssh.host;
   if (!host) return undefined;
@@ -48,7 +61,7 @@ export function sshEndpoint(ssh: Config['ssh'], request: RunRequest, path: (p: s
   if (user?.startsWith('-')) throw new InputError(`${flag?.user ? '--ssh' : 'ssh.user'} "${user.slice(0, 60)}": a user name cannot start with -`);
   const port = flag?.port ?? ssh.port;
   const identityFile = request.sshIdentity ?? path(ssh.identityFile);
-  const options = { ...ssh.options, ...Object.fromEntries((request.sshOptions ?? []).map(parseOption)) };
+  const options = { ...ssh.options, ...Object.fromEntries((request.sshOption ?? []).map(parseOption)) };
   const knownHosts = path(ssh.knownHosts);
   return {
     host,
@@ -66,11 +79,11 @@ export function sshEndpoint(ssh: Config['ssh'], request: RunRequest, path: (p: s
  * Whether svmtest switches host-key checking off itself (the flag, the config key), and what left
  * the host key unchecked — those, or an ssh option the user passes on as given — for the warning.
  */
-function hostKeyPolicy(ssh: Config['ssh'], request: RunRequest, options: Readonly<Record<string, string>>): Pick<SshEndpoint, 'checkHostKey' | 'hostKeyOff'> {
-  if (request.sshNoHostKeyCheck) return { checkHostKey: false, hostKeyOff: '--no-ssh-host-key-check' };
+function hostKeyPolicy(ssh: SshSection, request: SshFlags, options: Readonly<Record<string, string>>): Pick<SshEndpoint, 'checkHostKey' | 'hostKeyOff'> {
+  if (request.sshHostKeyCheck === false) return { checkHostKey: false, hostKeyOff: '--no-ssh-host-key-check' };
   if (!ssh.checkHostKey) return { checkHostKey: false, hostKeyOff: 'ssh.checkHostKey: false' };
   const weakening = weakensHostKeyCheck(options);
-  const given = weakening && (request.sshOptions ?? []).some((o) => o.toLowerCase() === weakening.toLowerCase());
+  const given = weakening && (request.sshOption ?? []).some((o) => o.toLowerCase() === weakening.toLowerCase());
   if (weakening) return { checkHostKey: true, hostKeyOff: given ? `--ssh-option ${weakening}` : `ssh.options ${weakening}` };
   return { checkHostKey: true };
 }

@@ -1,5 +1,4 @@
-import type { HostTarget } from '../targets/host.js';
-import type { DoctorCheck } from './doctor-check.js';
+import type { AddCheck, LocalMachine } from '../plugin.js';
 
 interface PciDevice {
   readonly address: string;
@@ -12,7 +11,7 @@ interface PciDevice {
 const AMD_VENDOR = '0x1002';
 const DISPLAY_CLASSES = /^0x03(00|02|80)/;
 
-async function amdGpus(target: HostTarget): Promise<PciDevice[]> {
+async function amdGpus(target: LocalMachine): Promise<PciDevice[]> {
   const devices = (await target.readDir('/sys/bus/pci/devices')) ?? [];
   const found: PciDevice[] = [];
   for (const address of devices) {
@@ -42,29 +41,29 @@ function bindCommands(gpu: PciDevice): string {
   ].join(' && ');
 }
 
-/** GPU passthrough: IOMMU on, each AMD GPU in an IOMMU group, the ones in qemu.vfio bound to vfio-pci. */
-export async function vfioChecks(target: HostTarget, wanted: readonly string[]): Promise<Array<Omit<DoctorCheck, 'required'>>> {
-  const checks: Array<Omit<DoctorCheck, 'required'>> = [];
+/** GPU passthrough: IOMMU on, each AMD GPU in an IOMMU group, the ones in qemu.vfio bound to vfio-pci (`required` when a QEMU run needs them). */
+export async function vfioChecks(target: LocalMachine, wanted: readonly string[], add: AddCheck, required: boolean): Promise<void> {
   const groups = (await target.readDir('/sys/kernel/iommu_groups')) ?? [];
-  checks.push({
-    area: 'IOMMU (for GPU passthrough)',
-    ok: groups.length > 0,
-    found: groups.length > 0 ? `${groups.length} IOMMU groups` : 'no IOMMU groups: the IOMMU is off',
-    ...(groups.length > 0 ? {} : { fix: 'boot the host with amd_iommu=on iommu=pt (or intel_iommu=on iommu=pt) and enable IOMMU/VT-d in the firmware' }),
-  });
+  add(
+    'IOMMU (for GPU passthrough)',
+    groups.length > 0,
+    groups.length > 0 ? `${groups.length} IOMMU groups` : 'no IOMMU groups: the IOMMU is off',
+    'boot the host with amd_iommu=on iommu=pt (or intel_iommu=on iommu=pt) and enable IOMMU/VT-d in the firmware',
+    required,
+  );
   const gpus = await amdGpus(target);
   for (const gpu of gpus) {
     const bound = gpu.driver === 'vfio-pci';
     const inConfig = wanted.includes(gpu.address);
-    checks.push({
-      area: `GPU ${gpu.address}`,
-      ok: !inConfig || bound,
-      found: `AMD ${gpu.device}, driver ${gpu.driver ?? 'none'}, IOMMU group ${gpu.group ?? 'none'}${inConfig ? ' (in qemu.vfio)' : ''}`,
-      ...(bound ? {} : { fix: `to pass it to QEMU: ${bindCommands(gpu)}; then add "${gpu.address}" to qemu.vfio` }),
-    });
+    add(
+      `GPU ${gpu.address}`,
+      !inConfig || bound,
+      `AMD ${gpu.device}, driver ${gpu.driver ?? 'none'}, IOMMU group ${gpu.group ?? 'none'}${inConfig ? ' (in qemu.vfio)' : ''}`,
+      bound ? undefined : `to pass it to QEMU: ${bindCommands(gpu)}; then add "${gpu.address}" to qemu.vfio`,
+      required,
+    );
   }
   for (const address of wanted.filter((a) => !gpus.some((g) => g.address === a))) {
-    checks.push({ area: `qemu.vfio ${address}`, ok: false, found: 'no AMD GPU at this PCI address', fix: 'list GPUs with lspci -d 1002: and fix qemu.vfio' });
+    add(`qemu.vfio ${address}`, false, 'no AMD GPU at this PCI address', 'list GPUs with lspci -d 1002: and fix qemu.vfio', required);
   }
-  return checks;
 }

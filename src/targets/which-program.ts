@@ -1,4 +1,4 @@
-import type { Target } from '../targets/target.js';
+import type { Target } from './target.js';
 
 /** Where a program is on the machine behind a target, when it is there. */
 export async function which(target: Target, program: string): Promise<string | undefined> {

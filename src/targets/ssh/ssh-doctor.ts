@@ -1,15 +1,12 @@
-import type { LoadedConfig } from '../config/load.js';
-import { InfraError } from '../model/errors.js';
-import { DutSupervisor } from '../targets/ssh/dut-supervisor.js';
-import { identityFileProblem, sshComplaint } from '../targets/ssh/ssh-connection.js';
-import { SshTarget } from '../targets/ssh/ssh-target.js';
-import { HostTarget } from '../targets/host.js';
-import type { Target } from '../targets/target.js';
-import type { AddCheck as Add, DoctorOptions } from './doctor-check.js';
-import { which } from './which-program.js';
-import { sshEndpoint } from './ssh-endpoint.js';
-import { powerState } from '../targets/ssh/power.js';
-import { dirname, resolve } from 'node:path';
+import { InfraError } from '../../model/errors.js';
+import type { DoctorContext } from '../plugin.js';
+import { which } from '../which-program.js';
+import { DutSupervisor } from './dut-supervisor.js';
+import { powerState } from './power.js';
+import type { SshSection } from './ssh-config.js';
+import { identityFileProblem, sshComplaint } from './ssh-connection.js';
+import { sshEndpoint, sshFlags } from './ssh-endpoint.js';
+import { SshTarget } from './ssh-target.js';
 
 const KERNEL_SPACE_KIB = 512 * 1024; // an image, an initramfs and a module tree
 
@@ -19,25 +16,15 @@ const KERNEL_SPACE_KIB = 512 * 1024; // an image, an initramfs and a module tree
  * through the SSH target. The power and console commands are checked on this machine, never run:
  * a doctor does not power-cycle a lab machine.
  */
-export async function sshDoctor(loaded: LoadedConfig, options: DoctorOptions, add: Add, machine: (target: Target) => Promise<void>): Promise<void> {
-  const { config, file } = loaded;
-  const { ssh } = config;
-  const path = (p: string | undefined) => (p ? resolve(dirname(file), p.replace(/^~(?=\/)/, process.env.HOME ?? '~')) : undefined);
-  const endpoint = sshEndpoint(
-    ssh,
-    {
-      ...(options.ssh ? { ssh: options.ssh } : {}),
-      ...(options.sshIdentity ? { sshIdentity: options.sshIdentity } : {}),
-      ...(options.sshOption ? { sshOptions: options.sshOption } : {}),
-      ...(options.sshHostKeyCheck === false ? { sshNoHostKeyCheck: true } : {}),
-    },
-    path,
-  );
+export async function sshDoctor(context: DoctorContext): Promise<void> {
+  const { add } = context;
+  const ssh = context.section as SshSection;
+  const endpoint = sshEndpoint(ssh, sshFlags(context.flags), context.configPath);
   if (!endpoint) {
     add('DUT', false, 'no machine named', 'set ssh.host in the config, or give --ssh USER@HOST', true);
     return;
   }
-  const host = new HostTarget();
+  const host = context.localMachine;
   for (const [program, pkg] of [
     ['ssh', 'openssh-client'],
     ['rsync', 'rsync'],
@@ -124,7 +111,7 @@ export async function sshDoctor(loaded: LoadedConfig, options: DoctorOptions, ad
       `free at least ${KERNEL_SPACE_KIB / 1024} MiB under ${ssh.kernelDir}, or set ssh.kernelDir`,
       ssh.boot !== 'none',
     );
-    await machine(new SshTarget(dut, `DUT ${who}`));
+    await context.machineChecks(new SshTarget(dut, `DUT ${who}`), true);
   } catch (error) {
     if (!(error instanceof InfraError)) throw error;
     add(
