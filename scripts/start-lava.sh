@@ -85,7 +85,7 @@ for device in "${DEVICES[@]}"; do
   mac=$((mac + 1))
   dict=/etc/lava-server/dispatcher-config/devices/$device.jinja2
   if [ ! -e "$dict" ]; then
-    printf "{%% extends 'qemu.jinja2' %%}\n{%% set mac_addr = '52:54:00:12:34:%02d' %%}\n{%% set memory = 512 %%}\n{%% set no_kvm = True %%}\n" "$mac" >"$dict"
+    printf "{%% extends 'qemu.jinja2' %%}\n{%% set mac_addr = '52:54:00:12:34:%02d' %%}\n{%% set no_kvm = True %%}\n" "$mac" >"$dict"
     chown lavaserver:lavaserver "$dict"
   fi
   has "$devices" "$device" || manage devices add --device-type qemu --worker "$WORKER" "$device" >/dev/null

@@ -40,9 +40,7 @@ program
   .argument('<files...>', 'output files to import (formats are detected from content)')
   .requiredOption('-s, --suite <name>', 'suite the tests belong to; once for all files, or once per file in order', collect)
   .option('--variant <name>', 'variant to record in the run (e.g. legacy, gpusvm)', 'imported')
-  .addOption(
-    new Option('--format <format>', 'force an input format instead of detecting it').choices([...FORMAT_NAMES]),
-  )
+  .addOption(new Option('--format <format>', 'force an input format instead of detecting it').choices([...FORMAT_NAMES]))
   .option('--skip-regex <regex>', 'output matching this marks a test as skipped (default for hip-tests: HIP_SKIP_THIS_TEST)')
   .option('-o, --out <path>', 'run directory or .json file to write (default: reports/<time>-parse/run.json)')
   .option('--kernel-release <release>', 'the kernel the tests ran on (uname -r)')
@@ -126,6 +124,8 @@ targetOptions(program.command('run').description('run suites on the machine unde
   )
   .option('-e, --expectations <dir>', 'expectation files; failures they list do not make the exit code 1')
   .option('-r, --reporter <list>', `reporters for the run: ${REPORTERS}`, 'terminal')
+  // Used by a lab job that runs svmtest (the LAVA target): not for people.
+  .addOption(new Option('--echo-records <file>', 'echo every record to standard output under the nonce in this file').hideHelp())
   .action(action(async (opts) => (await import('./run.js')).runCommand(opts)));
 
 targetOptions(program.command('list').description('list the tests that would run, after profile, filters, skips and shard'))

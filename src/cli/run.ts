@@ -1,3 +1,5 @@
+import { readFileSync, rmSync } from 'node:fs';
+import { InputError } from '../model/errors.js';
 import { runExitCode } from '../compare/exit-policy.js';
 import { EXIT, type ExitCode } from '../model/exit-codes.js';
 import type { Shard } from '../model/run.js';
@@ -44,6 +46,8 @@ export interface RunFlags extends TargetFlags {
   kernelEvents?: KernelEventPolicy;
   expectations?: string;
   reporter: string;
+  /** Hidden: inside a lab job, a file holding the echo nonce (read, then removed). */
+  echoRecords?: string;
 }
 
 /** The flags that were given, as a typed request (nothing filled in: --resume fills in the rest). */
@@ -80,15 +84,25 @@ export function requestOf(flags: TargetFlags & Partial<RunFlags>): RunRequest {
 }
 
 /** `svmtest run`: one variant on its target, then its reports and its exit code (README, "Exit codes"). */
+/** The echo nonce, read once and removed before any test runs: no test can read it back. */
+function takeNonce(file: string): string {
+  const nonce = readFileSync(file, 'utf8').trim();
+  rmSync(file, { force: true });
+  if (!/^[0-9a-f]{32}$/.test(nonce)) throw new InputError(`--echo-records ${file}: expected 32 hex digits`);
+  return nonce;
+}
+
 export async function runCommand(flags: RunFlags): Promise<ExitCode> {
   const progress = await openProgress();
   const interrupts = watchInterrupts(note, () => process.exit(EXIT.interrupted));
   let result: Awaited<ReturnType<typeof runVariant>>;
   try {
+    const echoNonce = flags.echoRecords ? takeNonce(flags.echoRecords) : undefined;
     result = await runVariant({
       request: requestOf(flags),
       ...(flags.out ? { out: flags.out } : {}),
       ...(flags.resume ? { resume: flags.resume } : {}),
+      ...(echoNonce ? { echoNonce } : {}),
       progress: progress.sink,
       note,
       signal: interrupts.signal,

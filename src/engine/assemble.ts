@@ -29,6 +29,8 @@ export interface Assembled {
   readonly tests: Map<string, TestResult>;
   readonly errors: InfraProblem[];
   readonly outside: RunKernelEvent[];
+  /** The last session's plan: the tests it meant to run, in order. */
+  readonly planned: ReadonlyArray<{ readonly suite: string; readonly name: string }>;
 }
 
 /** Replays journal records: the last record of a test wins; late kernel events are added to it. */
@@ -38,8 +40,10 @@ export function replayJournal(records: readonly JournalRecord[]): Assembled {
   const lateEvents = new Map<string, KernelEvent[]>();
   const errors: InfraProblem[] = [];
   const outside: RunKernelEvent[] = [];
+  let planned: Assembled['planned'] = [];
   for (const record of records) {
     if (record.type === 'run') run ??= record.run;
+    else if (record.type === 'plan') planned = record.tests;
     else if (record.type === 'test') {
       const id = testId(record.test);
       const earlier = (record.attempt ?? 1) > 1 ? tests.get(id) : undefined;
@@ -57,7 +61,7 @@ export function replayJournal(records: readonly JournalRecord[]): Assembled {
     const test = tests.get(id);
     if (test) tests.set(id, { ...test, kernelEvents: [...test.kernelEvents, ...events] });
   }
-  return { run, tests, errors, outside };
+  return { run, tests, errors, outside, planned };
 }
 
 export function assembleRun(
@@ -76,4 +80,32 @@ export function assembleRun(
     errors: [...errors],
     ...(outside.length > 0 ? { kernelEvents: [...outside] } : {}),
   };
+}
+
+/**
+ * run.json from a journal alone, for a run whose engine ran elsewhere (a lab job) and never wrote
+ * its own: every planned test that never finished is notrun, with `unfinished` as its message.
+ */
+export function assembleFromJournal(
+  assembled: Assembled & { readonly run: RunInfo },
+  status: RunStatus,
+  finishedAt: Date,
+  policy: KernelEventPolicy,
+  unfinished: string,
+  errors: readonly InfraProblem[] = [],
+): RunFile {
+  const rest = new Map(assembled.tests);
+  const tests = assembled.planned.map(({ suite, name }) => {
+    const id = testId({ suite, name });
+    const done = rest.get(id);
+    rest.delete(id);
+    return done ?? { suite, name, status: 'notrun' as const, durationMs: 0, attempts: [], message: unfinished, kernelEvents: [] };
+  });
+  return assembleRun(assembled.run, [...tests, ...rest.values()], [...assembled.errors, ...errors], status, finishedAt, policy, assembled.outside);
+}
+
+/** The run.json of a run whose preflight failed: no test ran, each failed check is an error. */
+export function preflightFailedRun(info: RunInfo, failed: ReadonlyArray<{ name: string; expected: string; found: string }>, finishedAt: Date): RunFile {
+  const errors = failed.map((c) => ({ stage: 'preflight', message: `${c.name}: expected ${c.expected}, found ${c.found}` }));
+  return assembleRun(info, [], errors, info.status, finishedAt, 'ignore');
 }

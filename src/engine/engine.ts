@@ -3,6 +3,7 @@ import type { Gpu, InfraProblem, RunFile, RunInfo, RunKernelEvent, RunStatus, Te
 import { trace } from '../model/trace.js';
 import type { Target } from '../targets/target.js';
 import { assembleRun, type KernelEventPolicy } from './assemble.js';
+import type { JournalRecord } from './journal.js';
 import { KernelWatch } from './kernel-watch.js';
 import type { PlannedSuite } from './plan.js';
 import type { ProgressSink } from '../model/progress.js';
@@ -43,6 +44,8 @@ export interface EngineOptions {
   readonly progress: ProgressSink;
   readonly signal: AbortSignal;
   readonly now: () => Date;
+  /** Told each journal record as it is written (a run inside a lab job echoes them to its console). */
+  readonly mirror?: (line: string, record: JournalRecord) => void;
 }
 
 export interface EngineResult {
@@ -70,12 +73,14 @@ export async function runEngine(options: EngineOptions): Promise<EngineResult> {
     earlierErrors: options.earlierErrors,
     ...(options.earlierOutside ? { earlierOutside: options.earlierOutside } : {}),
     progress,
+    ...(options.mirror ? { mirror: options.mirror } : {}),
     onStorageFailure: (error) => {
       progress.note(`stopping the run: ${error.message}`);
       stop.abort();
     },
   });
-  recorder.startRun(options.info, options.resumed);
+  const planned = options.plan.flatMap((p) => p.tests.map((t) => ({ suite: p.suite.definition.name, name: t.name })));
+  recorder.startRun(options.info, options.resumed, planned);
   const kernel = new KernelWatch(
     target,
     (id, events) => recorder.kernelEvents(id, events),
@@ -125,7 +130,6 @@ export async function runEngine(options: EngineOptions): Promise<EngineResult> {
   }
   recorder.close();
   // Everything planned but never finished is notrun in run.json (the journal keeps only what ran, so --resume runs them).
-  const planned = options.plan.flatMap((p) => p.tests.map((t) => ({ suite: p.suite.definition.name, name: t.name })));
   const tests = recorder.collect(planned, status === 'interrupted' ? 'the run was interrupted' : 'the run ended before this test');
   const attribution = kernel.attribution;
   const info = attribution ? { ...options.info, kernelAttribution: attribution } : options.info;

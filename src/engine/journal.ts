@@ -13,7 +13,9 @@ export type JournalRecord =
   | { readonly type: 'test'; readonly test: TestResult; readonly attempt?: number }
   | { readonly type: 'events'; readonly suite: string; readonly name: string; readonly events: readonly KernelEvent[] }
   | { readonly type: 'error'; readonly error: InfraProblem }
-  | { readonly type: 'outside-events'; readonly events: readonly RunKernelEvent[] };
+  | { readonly type: 'outside-events'; readonly events: readonly RunKernelEvent[] }
+  /** The tests this session means to run, in order: a journal alone then says which never finished (notrun). */
+  | { readonly type: 'plan'; readonly tests: ReadonlyArray<{ readonly suite: string; readonly name: string }> };
 
 export class Journal {
   private readonly fd: number;
@@ -21,10 +23,14 @@ export class Journal {
   private lastSync = 0;
   private failure: Error | undefined;
 
-  /** @param onFailure told once when the journal cannot be written (disk full): the run must stop. */
+  /**
+   * @param onFailure told once when the journal cannot be written (disk full): the run must stop.
+   * @param mirror told each record once it is written (a run in a lab job echoes them to its console).
+   */
   constructor(
     readonly file: string,
     private readonly onFailure: (error: Error) => void = () => undefined,
+    private readonly mirror?: (line: string, record: JournalRecord) => void,
   ) {
     this.fd = openSync(file, 'a');
     this.size = fstatSync(this.fd).size;
@@ -39,7 +45,8 @@ export class Journal {
     if (this.failure) return;
     // Written at once: a killed svmtest loses nothing. Synced to disk at most every 100 ms, so a
     // kernel under test that takes the machine down loses at most that much, and fast tests stay fast.
-    const line = Buffer.from(`${JSON.stringify(record)}\n`);
+    const json = JSON.stringify(record);
+    const line = Buffer.from(`${json}\n`);
     try {
       writeAll(this.fd, line);
       this.size += line.length;
@@ -57,7 +64,9 @@ export class Journal {
       }
       this.failure = writeFailure(this.file, error);
       this.onFailure(this.failure);
+      return;
     }
+    this.mirror?.(json, record);
   }
 
   close(): void {

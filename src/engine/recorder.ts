@@ -3,7 +3,7 @@ import { splitTestId, testId, type InfraProblem, type RunInfo, type RunKernelEve
 import type { Status } from '../model/status.js';
 import type { ParsedTest } from '../parsers/types.js';
 import { withRetry } from '../results/with-retry.js';
-import { Journal } from './journal.js';
+import { Journal, type JournalRecord } from './journal.js';
 import type { ProgressSink } from '../model/progress.js';
 import { TestLogs, type TestLog } from './test-logs.js';
 
@@ -20,6 +20,8 @@ export interface RecorderOptions {
   readonly progress: ProgressSink;
   /** Told once when results can no longer be saved (disk full): the run must stop. */
   readonly onStorageFailure: (error: Error) => void;
+  /** Told each journal record as it is written (a run inside a lab job echoes them). */
+  readonly mirror?: (line: string, record: JournalRecord) => void;
 }
 
 interface Live {
@@ -45,16 +47,17 @@ export class Recorder {
   readonly outside: RunKernelEvent[];
 
   constructor(private readonly options: RecorderOptions) {
-    this.journal = new Journal(options.journalFile, options.onStorageFailure);
+    this.journal = new Journal(options.journalFile, options.onStorageFailure, options.mirror);
     this.logs = new TestLogs(options.runDir, options.logCap, options.onStorageFailure);
     this.results = new Map(options.finished);
     this.errors = [...options.earlierErrors];
     this.outside = [...(options.earlierOutside ?? [])];
   }
 
-  /** A new run starts its journal with the run record; a resumed one already has it. */
-  startRun(info: RunInfo, resumed: boolean): void {
+  /** A new run starts its journal with the run record (a resumed one already has it), then what this session plans to run. */
+  startRun(info: RunInfo, resumed: boolean, planned: ReadonlyArray<{ suite: string; name: string }>): void {
     if (!resumed) this.journal.append({ type: 'run', run: info });
+    this.journal.append({ type: 'plan', tests: planned.map(({ suite, name }) => ({ suite, name })) });
   }
 
   get storageFailure(): Error | undefined {

@@ -1,12 +1,14 @@
 import { randomUUID } from 'node:crypto';
 import { existsSync, mkdirSync } from 'node:fs';
-import { replayJournal, type Assembled } from '../engine/assemble.js';
+import { preflightFailedRun, type Assembled } from '../engine/assemble.js';
 import { runEngine } from '../engine/engine.js';
-import { readJournal, repairJournal } from '../engine/journal.js';
+import { resumeRun } from '../engine/resume.js';
+import type { JournalRecord } from '../engine/journal.js';
+import { RecordEcho } from '../engine/record-echo.js';
 import { planSuites, type PlannedSuite } from '../engine/plan.js';
 import type { ProgressSink } from '../model/progress.js';
 import { InfraError, InputError } from '../model/errors.js';
-import { RUN_SCHEMA_VERSION, type PreflightCheck, type RunFile, type RunInfo } from '../model/run.js';
+import type { PreflightCheck, RunFile, RunInfo } from '../model/run.js';
 import { writeRun } from '../model/run-file.js';
 import { trace } from '../model/trace.js';
 import { toolVersion } from '../model/version.js';
@@ -35,6 +37,8 @@ export interface RunVariantOptions {
   readonly onTiming?: (stage: 'boot' | 'run', ms: number) => void;
   /** Runs follow one another on the machine (a bisect): the target leaves it as it is (TargetFactory.release puts it back). */
   readonly keepMachine?: boolean;
+  /** Inside a lab job: echo every record to the console under this nonce (model/record-echo.ts). */
+  readonly echoNonce?: string;
 }
 
 export interface VariantRun {
@@ -68,13 +72,9 @@ function start(options: RunVariantOptions, teardowns: Teardowns): Start {
   if (!saved) throw new InputError(`--resume ${dir.root}: no request.json; expected a run directory written by svmtest run`);
   const request = resumeRequest(saved, options.request, dir.root);
   const loaded = loadConfig(request.config);
-  if (!existsSync(dir.journal)) return { dir, request, loaded }; // killed before its first record: start it again
-  const read = readJournal(dir.journal);
-  repairJournal(dir.journal, read);
-  if (read.dropped > 0) options.note(`${dir.journal}: ${read.dropped} damaged records could not be read and are run again`);
-  const earlier = replayJournal(read.records);
   // A journal without its run record (torn at once) holds nothing to keep: the run starts over.
-  return earlier.run ? { dir, request, loaded, earlier } : { dir, request, loaded };
+  const earlier = resumeRun(dir.journal, options.note);
+  return earlier ? { dir, request, loaded, earlier } : { dir, request, loaded };
 }
 
 function runInfo(prepared: PreparedRun, targetKind: RunInfo['target'], earlier: Assembled | undefined, now: Date): Omit<RunInfo, 'environment' | 'preflight'> {
@@ -104,6 +104,8 @@ export async function runVariant(options: RunVariantOptions): Promise<VariantRun
     trace('runVariant');
     const { dir, request, loaded, earlier } = start(options, teardowns);
     trace('run directory, lock, request');
+    const echo = options.echoNonce ? new RecordEcho(options.echoNonce, dir.root) : undefined;
+    echo?.start(toolVersion());
     if (earlier) options.note(`resuming run ${earlier.run!.id}: ${earlier.tests.size} tests already finished`);
     const prepared = await prepareRun(request, loaded, dir, options.note, options.keepMachine);
     trace('prepared');
@@ -155,13 +157,9 @@ export async function runVariant(options: RunVariantOptions): Promise<VariantRun
     };
     const failed = checks.filter((c: PreflightCheck) => !c.ok);
     if (failed.length > 0) {
-      const run: RunFile = {
-        schemaVersion: RUN_SCHEMA_VERSION,
-        run: { ...info, finishedAt: options.now().toISOString() },
-        tests: [],
-        errors: failed.map((c) => ({ stage: 'preflight', message: `${c.name}: expected ${c.expected}, found ${c.found}` })),
-      };
+      const run = preflightFailedRun(info, failed, options.now());
       writeRun(dir.runFile, run);
+      echo?.finish(run, dir.journal);
       return { run, dir, request };
     }
 
@@ -189,10 +187,12 @@ export async function runVariant(options: RunVariantOptions): Promise<VariantRun
       progress: options.progress,
       signal: options.signal,
       now: options.now,
+      ...(echo ? { mirror: (line: string, record: JournalRecord) => echo.record(line, record) } : {}),
     });
     options.onTiming?.('run', performance.now() - runStarted);
     trace('engine done');
     writeRun(dir.runFile, run);
+    echo?.finish(run, dir.journal);
     trace('run.json written');
     if (storageFailure) throw storageFailure;
     return { run, dir, request };

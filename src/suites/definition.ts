@@ -1,4 +1,3 @@
-import { existsSync, readdirSync } from 'node:fs';
 import { z } from 'zod';
 import { SUITE_KINDS } from './kinds.js';
 import { builtinSuiteFiles } from './builtin.js';
