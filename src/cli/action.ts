@@ -12,6 +12,8 @@ function codeFor(error: SvmtestError): ExitCode {
       return EXIT.infra;
     case 'interrupted':
       return EXIT.interrupted;
+    case 'done':
+      return EXIT.ok;
     default:
       return EXIT.infra;
   }

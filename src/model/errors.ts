@@ -1,5 +1,5 @@
 // Errors carry their exit-code category (README, "Exit codes"), so only src/cli maps them to a process exit.
-export type ErrorKind = 'input' | 'infra' | 'interrupted' | 'internal';
+export type ErrorKind = 'input' | 'infra' | 'interrupted' | 'internal' | 'done';
 
 export class SvmtestError extends Error {
   constructor(
@@ -25,6 +25,14 @@ export class InfraError extends SvmtestError {
   constructor(message: string, options?: { cause?: unknown }) {
     super('infra', message, options);
     this.name = 'InfraError';
+  }
+}
+
+/** The command did what was asked without running anything (a dry run): exit 0, this message as a note. */
+export class DoneEarly extends SvmtestError {
+  constructor(message: string) {
+    super('done', message);
+    this.name = 'DoneEarly';
   }
 }
 

@@ -112,6 +112,17 @@ export interface RunInfo {
   readonly kernelAttribution?: 'markers' | 'clock';
   /** Per suite: where its results came from. */
   readonly resultSources?: Readonly<Record<string, ResultSource>>;
+  /** The lab jobs that ran it (a LAVA target): each job's id, its log's page, the device, its shard. */
+  readonly jobs?: readonly LabJob[];
+}
+
+export interface LabJob {
+  readonly id: string;
+  readonly url?: string;
+  readonly device?: string;
+  readonly shard?: Shard;
+  /** What the lab said when the job did not complete. */
+  readonly failure?: string;
 }
 
 export interface Attempt {

@@ -19,7 +19,7 @@ function bootedConfig(file: string | undefined): BootedKernelConfig | undefined 
 }
 
 /** The kernel build svmtest made, from its manifest: base, series and artifact key (the history store keys nights by them). */
-function kernelBuildOf(manifest: string | undefined): Environment['kernelBuild'] | undefined {
+export function kernelBuildOf(manifest: string | undefined): Environment['kernelBuild'] | undefined {
   if (!manifest) return undefined;
   try {
     const m = JSON.parse(readFileSync(manifest, 'utf8')) as { key?: string; inputs?: Record<string, unknown> };

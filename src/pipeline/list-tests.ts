@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { loadConfig } from '../config/load.js';
 import { planSuites, type PlannedSuite, type Selection } from '../engine/plan.js';
 import type { Gpu } from '../model/run.js';
+import { HostTarget } from '../targets/host.js';
 import { discoverGpus } from '../targets/topology.js';
 import { prepareRun } from './prepare-run.js';
 import { runDirAt } from './run-dir.js';
@@ -25,7 +26,10 @@ export async function listTests(request: RunRequest, note: (message: string) => 
     const scratch = mkdtempSync(join(tmpdir(), 'svmtest-list-'));
     teardowns.add('scratch directory', () => rmSync(scratch, { recursive: true, force: true }));
     const prepared = await prepareRun(request, loadConfig(request.config), runDirAt(scratch), note);
-    const { target } = await prepared.open();
+    const opening = await prepared.open();
+    // Jobs on a lab run the same programs: their tests are listed here, where the programs are.
+    if ('remote' in opening) note('the lab jobs run the programs this machine packs for them: listing them here');
+    const target = 'remote' in opening ? new HostTarget(request.sysfsRoot ?? '') : opening.target;
     teardowns.add('target', () => target.close());
     const gpus = await discoverGpus(target);
     const plan = await planSuites(target, prepared.suites, prepared.suiteContext(gpus), gpus, prepared.selection);

@@ -8,7 +8,7 @@ import { testId, type Gpu } from '../model/run.js';
 import { readRun } from '../model/run-file.js';
 import { resolveSuites, type SuiteDefinition } from '../suites/definition.js';
 import type { SuiteContext } from '../suites/resolve.js';
-import type { OpenedTarget, TargetContext } from '../targets/plugin.js';
+import type { OpenedTarget, RemoteTarget, TargetContext } from '../targets/plugin.js';
 import { targetFactory } from '../targets/registry.js';
 import { configPath, targetSection } from './target-options.js';
 import { cacheDir, PACKAGE_ROOT } from './paths.js';
@@ -33,7 +33,7 @@ export interface PreparedRun {
   readonly testTimeout?: number;
   readonly runTimeout?: number;
   readonly kernelEvents: KernelEventPolicy;
-  readonly open: () => Promise<OpenedTarget>;
+  readonly open: () => Promise<OpenedTarget | RemoteTarget>;
   /** Where the suites are found on the machine, once its GPUs are known. */
   readonly suiteContext: (gpus: readonly Gpu[]) => SuiteContext;
 }

@@ -142,3 +142,43 @@ function resumeTargetFlags(saved: TargetFlagValues, given: TargetFlagValues, dir
   }
   return { ...saved, ...given };
 }
+
+// What the engine inside a lab job is asked: what to run and how, never how to reach a machine.
+const IN_JOB: readonly Key[] = [
+  'config',
+  'variant',
+  'suites',
+  'suiteFiles',
+  'profile',
+  'filters',
+  'shard',
+  'durations',
+  'rocm',
+  'retries',
+  'testTimeout',
+  'runTimeout',
+  'jobs',
+  'isolate',
+  'kernelEvents',
+  'allowEmpty',
+];
+
+/** The request of the engine that runs inside a lab job (on that job's own machine: target host), as one shard. */
+export function inJobRequest(request: RunRequest, shard: Shard | undefined): RunRequest {
+  const picked = Object.fromEntries(IN_JOB.filter((key) => isGiven(request[key])).map((key) => [key, request[key]]));
+  return normalizeRequest({ ...picked, ...(shard ? { shard } : {}), target: 'host' } as RunRequest);
+}
+
+/** `svmtest run` flags that make the same request (the inverse of reading the flags). */
+export function runFlagsOf(request: RunRequest): string[] {
+  const flags: string[] = [];
+  for (const [key, value] of Object.entries(request) as Array<[Key, unknown]>) {
+    if (key === 'target' || key === 'targetFlags' || !isGiven(value)) continue;
+    const flag = key === 'suites' ? '--suite' : key === 'suiteFiles' ? '--suite-file' : key === 'filters' ? '--filter' : flagOf(key);
+    if (Array.isArray(value)) for (const item of value) flags.push(flag, String(item));
+    else if (value === true) flags.push(flag);
+    else if (key === 'shard') flags.push(flag, `${(value as Shard).index}/${(value as Shard).total}`);
+    else flags.push(flag, String(value));
+  }
+  return flags;
+}

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { existsSync, mkdirSync } from 'node:fs';
+import { join } from 'node:path';
 import { preflightFailedRun, type Assembled } from '../engine/assemble.js';
 import { runEngine } from '../engine/engine.js';
 import { resumeRun } from '../engine/resume.js';
@@ -16,6 +17,7 @@ import { loadConfig, type LoadedConfig } from '../config/load.js';
 import { discoverGpus } from '../targets/topology.js';
 import { environmentOf } from './environment.js';
 import { prepareRun, type PreparedRun } from './prepare-run.js';
+import { runRemote } from './run-remote.js';
 import { runDirAt, timestampDir, type RunDir } from './run-dir.js';
 import { acquireRunLock } from './run-lock.js';
 import { loadRequest, resumeRequest, saveRequest, type RunRequest } from './run-request.js';
@@ -37,6 +39,8 @@ export interface RunVariantOptions {
   readonly onTiming?: (stage: 'boot' | 'run', ms: number) => void;
   /** Runs follow one another on the machine (a bisect): the target leaves it as it is (TargetFactory.release puts it back). */
   readonly keepMachine?: boolean;
+  /** Where what a command prints for people goes (a dry run's job definitions); default standard output. */
+  readonly print?: (text: string) => void;
   /** Inside a lab job: echo every record to the console under this nonce (model/record-echo.ts). */
   readonly echoNonce?: string;
 }
@@ -64,7 +68,8 @@ function start(options: RunVariantOptions, teardowns: Teardowns): Start {
   mkdirSync(dir.root, { recursive: true });
   teardowns.add('run-directory lock', acquireRunLock(dir.lock, dir.root));
   if (!resuming) {
-    if (existsSync(dir.journal)) throw new InputError(`--out ${dir.root}: already holds a run; use --resume ${dir.root} to continue it, or another --out`);
+    if (existsSync(dir.journal) || existsSync(join(dir.root, 'jobs')))
+      throw new InputError(`--out ${dir.root}: already holds a run; use --resume ${dir.root} to continue it, or another --out`);
     saveRequest(dir.request, options.request);
     return { dir, request: options.request, loaded: fresh! };
   }
@@ -110,7 +115,25 @@ export async function runVariant(options: RunVariantOptions): Promise<VariantRun
     const prepared = await prepareRun(request, loaded, dir, options.note, options.keepMachine);
     trace('prepared');
     const bootStarted = performance.now();
-    const opened = await prepared.open();
+    const opening = await prepared.open();
+    if ('remote' in opening) {
+      // The machine runs svmtest's engine itself (a lab job): the run is handed over whole.
+      const run = await runRemote({
+        remote: opening.remote,
+        prepared,
+        request,
+        dir,
+        ...(opening.kernelManifest ? { kernelManifest: opening.kernelManifest } : {}),
+        warnings: opening.warnings ?? [],
+        progress: options.progress,
+        note: options.note,
+        print: options.print ?? ((text) => void process.stdout.write(text)),
+        signal: options.signal,
+        now: options.now,
+      });
+      return { run, dir, request };
+    }
+    const opened = opening;
     const { target } = opened;
     teardowns.add('target', () => target.close());
     options.onTiming?.('boot', performance.now() - bootStarted);

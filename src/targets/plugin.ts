@@ -95,12 +95,56 @@ export interface OpenedTarget {
   readonly warnings?: readonly string[];
 }
 
+/**
+ * A target whose machine runs svmtest's engine itself, in jobs of a lab's scheduler (LAVA): the run
+ * is handed over whole, and what the engine there journals comes back on the job's console.
+ */
+export interface RemoteTarget {
+  readonly remote: RemoteRun;
+  readonly warnings?: readonly string[];
+  /** The manifest of `svmtest build` beside the kernel the jobs boot, when it built it. */
+  readonly kernelManifest?: string;
+}
+
+export interface RemoteRun {
+  /** Jobs a variant's run is spread over (its shards) when the run names no shard itself. */
+  readonly parallel: number;
+  /** Print the job definitions, submit nothing (--dry-run). */
+  readonly dryRun: boolean;
+  /** The job definition `run` would submit. */
+  definition(job: RemoteJob): Promise<string>;
+  /** Submits one job, follows it to its end (cancelled when `signal` aborts) and hands back its console line by line. */
+  run(job: RemoteJob): Promise<RemoteJobEnd>;
+}
+
+export interface RemoteJob {
+  readonly name: string;
+  /** `svmtest run` flags for the engine in the job; paths as on this machine (the files are packed at the same paths). */
+  readonly argv: readonly string[];
+  /** Host files and directories the run needs in the job. */
+  readonly files: readonly string[];
+  /** An earlier session of this job's run: its request.json and journal, for the engine there to continue. */
+  readonly resume?: { readonly request: string; readonly journal: string };
+  /** Each console line of the job, as it arrives. */
+  readonly onLine: (line: string) => void;
+  /** The job's state as the lab reports it (queued, running on which device). */
+  readonly onState: (state: string) => void;
+  readonly signal: AbortSignal;
+}
+
+export interface RemoteJobEnd {
+  readonly job: { readonly id: string; readonly url?: string; readonly device?: string };
+  /** What the lab says went wrong when the job did not complete (a boot that failed, a device lost). */
+  readonly failure?: string;
+  readonly canceled?: boolean;
+}
+
 export interface TargetFactory {
   /**
    * Resolves and checks its settings before anything starts, and returns how to open the target:
    * a bad setting fails here, not after a VM booted.
    */
-  prepare(context: TargetContext): Promise<() => Promise<OpenedTarget>>;
+  prepare(context: TargetContext): Promise<() => Promise<OpenedTarget | RemoteTarget>>;
   /** `svmtest doctor --target NAME`: what this target needs, checked without changing the machine. */
   doctor(context: DoctorContext): Promise<void>;
   /** After runs with keepMachine: the machine put back as it was (a DUT rebooted into its default kernel). */

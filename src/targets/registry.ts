@@ -1,12 +1,13 @@
 import { InputError } from '../model/errors.js';
 import { hostPlugin } from './host/plugin.js';
+import { lavaPlugin } from './lava/plugin.js';
 import type { TargetFactory, TargetFlag, TargetPlugin } from './plugin.js';
 import { qemuPlugin } from './qemu/plugin.js';
 import { sshPlugin } from './ssh/plugin.js';
 
 // Every target svmtest knows: a new one is its folder, and a line here (and in sections.ts, if it has
 // a config section). The plug-ins declare no schema here, so the CLI learns their flags without zod.
-const PLUGINS: readonly TargetPlugin[] = [hostPlugin, qemuPlugin, sshPlugin];
+const PLUGINS: readonly TargetPlugin[] = [hostPlugin, qemuPlugin, sshPlugin, lavaPlugin];
 
 export function targetNames(): string[] {
   return PLUGINS.map((p) => p.name);

@@ -1,0 +1,153 @@
+import { closeSync, existsSync, mkdirSync, openSync, writeSync } from 'node:fs';
+import { dirname, join, normalize } from 'node:path';
+import { InputError } from '../model/errors.js';
+import { writeFileAtomic } from '../model/json-file.js';
+import type { ProgressSink } from '../model/progress.js';
+import { decodeEcho } from '../model/record-echo.js';
+import { neutralizeLine } from '../model/untrusted-text.js';
+import { readRun, writeRun } from '../model/run-file.js';
+import type { InfraProblem, LabJob, RunFile, RunInfo, RunStatus } from '../model/run.js';
+import { assembleFromJournal, type KernelEventPolicy } from './assemble.js';
+import { Journal, type JournalRecord } from './journal.js';
+import { resumeRun } from './resume.js';
+
+const RECORD_TYPES = new Set(['run', 'test', 'events', 'error', 'outside-events', 'plan']);
+// A test's log as the engine names it in its run directory: logs/<file>, nothing above it.
+const LOG_PATH = /^logs\/[\w.+@=-]+(?:\/[\w.+@=-]+)*$/;
+
+export interface RemotePaths {
+  readonly root: string;
+  readonly journal: string;
+  readonly runFile: string;
+}
+
+/**
+ * The engine's records of a run that ran elsewhere (a lab job), as they arrive on its console:
+ * only lines under the job's nonce count (the first echo line names it, before any test runs);
+ * each journal record is journaled here at once, each log chunk written where the engine there
+ * wrote it. At the end, the job's own run.json when it sent one whole, else run.json assembled
+ * from the journal: a test that never reported is notrun.
+ */
+export class RemoteRecorder {
+  private nonce: string | undefined;
+  private nextSeq = 0;
+  private lost = 0;
+  private damaged = 0;
+  private readonly journal: Journal;
+  private finalRun: string | undefined;
+  private readonly finalJournal: string[] = [];
+  private finalCount: number | undefined;
+
+  constructor(
+    private readonly paths: RemotePaths,
+    private readonly progress: ProgressSink,
+    private readonly shardLabel = '',
+  ) {
+    mkdirSync(paths.root, { recursive: true });
+    this.journal = new Journal(paths.journal);
+  }
+
+  /** svmtest's last word on the console before its engine started (why it did not), neutralized. */
+  lastWords: string | undefined;
+
+  /** One line of the job's console. */
+  line(text: string): void {
+    const echo = decodeEcho(text);
+    if (!echo) {
+      // The console's own output: a boot message, a prompt, svmtest's progress — or why it stopped.
+      if (this.nonce === undefined && text.startsWith('svmtest: ') && !text.startsWith('svmtest: exited')) this.lastWords = neutralizeLine(text).slice(0, 300);
+      return;
+    }
+    if (this.nonce === undefined) {
+      if ('damaged' in echo || echo.kind !== 'S' || echo.seq !== 0) return;
+      this.nonce = echo.nonce;
+      this.nextSeq = 1;
+      return;
+    }
+    if (echo.nonce !== this.nonce) return; // not this session's engine
+    if ('damaged' in echo) {
+      this.damaged++;
+      return;
+    }
+    if (echo.seq > this.nextSeq) this.lost += echo.seq - this.nextSeq;
+    this.nextSeq = Math.max(this.nextSeq, echo.seq + 1);
+    if (echo.kind === 'J') this.record(echo.payload);
+    else if (echo.kind === 'L') this.logChunk(echo.payload);
+    else if (echo.kind === 'R') this.finalRun = echo.payload;
+    else if (echo.kind === 'F') this.finalJournal.push(echo.payload);
+    else if (echo.kind === 'E') this.finalCount = Number(echo.payload);
+  }
+
+  private record(json: string): void {
+    let record: JournalRecord;
+    try {
+      record = JSON.parse(json) as JournalRecord;
+    } catch {
+      this.damaged++;
+      return;
+    }
+    if (!record || typeof record !== 'object' || !RECORD_TYPES.has(record.type)) {
+      this.damaged++;
+      return;
+    }
+    this.journal.append(record);
+    if (record.type === 'test') {
+      const { suite, name, status, durationMs } = record.test;
+      this.progress.testEnd(suite, name, status, durationMs, record.attempt ?? 1);
+    }
+  }
+
+  private logChunk(payload: string): void {
+    const [path, offset, data] = payload.split('\t');
+    if (!path || !LOG_PATH.test(path) || normalize(path) !== path || !/^\d+$/.test(offset ?? '')) {
+      this.damaged++;
+      return;
+    }
+    const file = join(this.paths.root, path);
+    mkdirSync(dirname(file), { recursive: true });
+    const fd = openSync(file, existsSync(file) ? 'r+' : 'w');
+    try {
+      writeSync(fd, Buffer.from(data ?? '', 'base64'), 0, undefined, Number(offset));
+    } finally {
+      closeSync(fd);
+    }
+  }
+
+  /** Whether the engine in the job started at all (its first echo line arrived). */
+  get started(): boolean {
+    return this.nonce !== undefined;
+  }
+
+  /**
+   * run.json for this job: the engine's own when it arrived whole (its journal then replaces the
+   * one streamed, which a mangled console line may have cut), else assembled from the journal.
+   */
+  finish(job: LabJob, ended: { status?: RunStatus; error?: InfraProblem }, fallback: () => RunInfo, policy: KernelEventPolicy, now: Date): RunFile {
+    this.journal.close();
+    const complete = this.finalRun !== undefined && this.finalCount === this.finalJournal.length;
+    if (complete) {
+      writeFileAtomic(this.paths.journal, `${this.finalJournal.join('\n')}\n`);
+      try {
+        writeFileAtomic(this.paths.runFile, `${this.finalRun}\n`);
+        const run = readRun(this.paths.runFile);
+        const withJob = { ...run, run: { ...run.run, jobs: [job] } };
+        writeRun(this.paths.runFile, withJob);
+        return withJob;
+      } catch (error) {
+        if (!(error instanceof InputError)) throw error;
+        this.progress.note(`${this.shardLabel}the job's run.json was not valid (${error.message}); run.json is made from the journal`);
+      }
+    } else if (this.lost > 0 || this.damaged > 0) {
+      this.progress.note(`${this.shardLabel}${this.lost + this.damaged} echoed lines were lost or damaged on the job's console`);
+    }
+    const earlier = resumeRun(this.paths.journal, (m) => this.progress.note(m));
+    const errors = ended.error ? [ended.error] : [];
+    const status = ended.status ?? 'incomplete';
+    const run = earlier
+      ? assembleFromJournal(earlier, status, now, policy, `the job ended before this test (${status})`, errors)
+      : assembleFromJournal({ run: fallback(), tests: new Map(), errors: [], outside: [], planned: [] }, status, now, policy, '', errors);
+    const withJob = { ...run, run: { ...run.run, jobs: [job] } };
+    writeRun(this.paths.runFile, withJob);
+    return withJob;
+  }
+}

@@ -1,0 +1,57 @@
+import { createHash } from 'node:crypto';
+import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { InfraError } from '../../model/errors.js';
+
+// svmtest's package root, from this file's place in dist/targets/lava/.
+const PACKAGE_ROOT = new URL('../../../', import.meta.url).pathname;
+// What svmtest reads beside its code at run time (the built-in config, suites and its version).
+const ASSETS = ['package.json', 'config', 'suites'];
+
+function digestOf(paths: readonly string[]): string {
+  const hash = createHash('sha256');
+  const visit = (path: string) => {
+    if (statSync(path).isDirectory()) for (const name of readdirSync(path).sort()) visit(join(path, name));
+    else hash.update(path).update(readFileSync(path));
+  };
+  for (const path of paths) visit(path);
+  return hash.digest('hex').slice(0, 16);
+}
+
+/**
+ * svmtest for a LAVA job: its engine and the job's entry each bundled into one file (esbuild),
+ * beside the assets it reads; made once per svmtest build and cached. The history store's drivers
+ * stay out: a job runs tests, it never opens the store.
+ */
+export async function svmtestBundle(cacheDir: string, note: (message: string) => void): Promise<string> {
+  const dist = join(PACKAGE_ROOT, 'dist');
+  if (!existsSync(join(dist, 'cli', 'index.js'))) throw new InfraError(`${dist}: svmtest is not built (npm run build)`);
+  const key = digestOf([dist, ...ASSETS.map((a) => join(PACKAGE_ROOT, a))]);
+  const out = join(cacheDir, 'lava', `svmtest-${key}`);
+  if (existsSync(out)) return out;
+  note('bundling svmtest for the LAVA job (once per svmtest build)');
+  const stage = `${out}.stage`;
+  rmSync(stage, { recursive: true, force: true });
+  mkdirSync(join(stage, 'dist', 'cli'), { recursive: true });
+  const { build } = await import('esbuild');
+  try {
+    await build({
+      entryPoints: { svmtest: join(dist, 'cli', 'index.js'), job: join(dist, 'targets', 'lava', 'job-entry.js') },
+      outdir: join(stage, 'dist', 'cli'),
+      outExtension: { '.js': '.mjs' },
+      bundle: true,
+      platform: 'node',
+      format: 'esm',
+      target: 'node20',
+      // CommonJS dependencies call require(): give the bundle one.
+      banner: { js: "import { createRequire as __svmtestRequire } from 'node:module'; const require = __svmtestRequire(import.meta.url);" },
+      external: ['better-sqlite3', 'pg', 'pg-native', 'playwright-core', 'esbuild'],
+      logLevel: 'silent',
+    });
+  } catch (error) {
+    throw new InfraError(`bundling svmtest for the LAVA job failed: ${(error as Error).message.split('\n')[0]}`);
+  }
+  for (const asset of ASSETS) cpSync(join(PACKAGE_ROOT, asset), join(stage, asset), { recursive: true });
+  renameSync(stage, out);
+  return out;
+}
