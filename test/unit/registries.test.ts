@@ -17,10 +17,10 @@ describe('registries', () => {
     expect([...FORMAT_NAMES].sort()).toEqual(formatNames().sort());
     // Each built-in suite file is named after the suite it defines.
     expect(builtinSuiteNames()).toEqual(builtinSuiteFiles().map((f) => (parse(readFileSync(f, 'utf8')) as { name: string }).name));
-    expect(targetNames()).toEqual(['host', 'qemu', 'ssh']);
+    expect(targetNames()).toEqual(expect.arrayContaining(['host', 'qemu', 'ssh']));
     // A target's config section sits under its own name.
     for (const section of Object.keys(targetSections)) expect(targetNames()).toContain(section);
-    expect(() => targetPlugin('nope')).toThrow(/known targets: host, qemu, ssh/);
+    expect(() => targetPlugin('nope')).toThrow(new RegExp(`known targets: ${targetNames().join(', ')}`));
   });
 
   it("each target's flags are declared once, with keys commander gives them", () => {
