@@ -1,4 +1,4 @@
-// npm run bench [-- core|engine|build|bisect|real-suites|history|ssh …]: prints a table per benchmark; goals from the issues.
+// npm run bench [-- core|engine|build|bisect|real-suites|history|ssh|lava …]: prints a table per benchmark; goals from the issues.
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -6,6 +6,7 @@ import { bisectBench } from './bisect.js';
 import { buildBench } from './build.js';
 import { engineBench } from './engine.js';
 import { historyBench } from './history.js';
+import { lavaBench } from './lava.js';
 import { realSuitesBench } from './real-suites.js';
 import { sshBench } from './ssh.js';
 import { generateCoreInputs } from './generate.js';
@@ -56,6 +57,7 @@ const BENCHES = {
   'real-suites': () => realSuitesBench(ROOT, BIN, join(DATA, 'real-suites')),
   history: () => historyBench(ROOT, BIN, join(DATA, 'history')),
   ssh: () => sshBench(BIN, join(DATA, 'ssh')),
+  lava: () => lavaBench(ROOT, BIN, join(DATA, 'lava')),
 };
 
 const wanted = process.argv.slice(2);

@@ -15,6 +15,7 @@ APT_PACKAGES=(
   openssh-server openssh-client kexec-tools rsync sudo   # the SSH target's lab-in-a-box DUT (sshd, kexec, a sudo login in a QEMU guest)
   postgresql chromium                           # the history store on PostgreSQL; the dashboard in a real browser
   tmux bsdutils                                 # Ctrl-C through a real pseudo-terminal (tmux send-keys, script)
+  lava-server lava-dispatcher lavacli           # a real LAVA lab for the LAVA target (scripts/start-lava.sh)
 )
 
 missing=()

@@ -61,10 +61,17 @@ if [ ! -e "$STATE/migrated" ]; then
   touch "$STATE/migrated"
 fi
 
+# Job events (the publisher): the scheduler then starts a job the moment it is queued or a device
+# frees up, instead of looking every 20 s.
+events=/etc/lava-server/settings.d/01-svmtest-events.yaml
+if [ ! -e "$events" ]; then
+  printf 'EVENT_NOTIFICATION: true\nEVENT_SOCKET: "tcp://127.0.0.1:%s"\n' "${SVMTEST_LAVA_EVENT_PORT:-58500}" >"$events"
+fi
+start_daemon publisher lava-server manage lava-publisher --host 127.0.0.1 --port "${SVMTEST_LAVA_PUBLISHER_PORT:-58001}"
 start_daemon gunicorn gunicorn3 lava_server.wsgi -u lavaserver -g lavaserver --worker-class eventlet --workers 2 \
   --bind "127.0.0.1:$PORT" --log-file "$STATE/gunicorn-access.log"
 # The scheduler logs as the lavaserver user: to its default file under /var/log/lava-server.
-start_daemon scheduler lava-server manage lava-scheduler
+start_daemon scheduler lava-server manage lava-scheduler --event-url "tcp://127.0.0.1:${SVMTEST_LAVA_EVENT_PORT:-58500}"
 
 # The user, its API token, the worker, the device type and the devices: each made once. (Lists are
 # read whole first: `grep -q` on a pipe would fail the pipe under pipefail.)

@@ -2,14 +2,14 @@ import { randomUUID } from 'node:crypto';
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { RemoteRecorder } from '../engine/remote-recorder.js';
-import { DoneEarly } from '../model/errors.js';
+import { DoneEarly, InfraError } from '../model/errors.js';
 import type { ProgressSink } from '../model/progress.js';
 import { readRun, writeRun } from '../model/run-file.js';
 import type { LabJob, RunFile, RunInfo, Shard } from '../model/run.js';
 import { toolVersion } from '../model/version.js';
 import { mergeRuns } from '../results/merge-runs.js';
 import type { SuiteDefinition } from '../suites/definition.js';
-import type { RemoteRun } from '../targets/plugin.js';
+import type { RemoteJobEnd, RemoteRun } from '../targets/plugin.js';
 import { kernelBuildOf } from './environment.js';
 import type { PreparedRun } from './prepare-run.js';
 import type { RunDir } from './run-dir.js';
@@ -98,12 +98,22 @@ export async function runRemote(options: RemoteRunOptions): Promise<RunFile> {
     const order = baseJob(job);
     const recorder = new RemoteRecorder(job.paths, options.progress, job.label);
     const startedAt = options.now().toISOString();
-    const end = await remote.run({
-      ...order,
-      onLine: (line) => recorder.line(line),
-      onState: (state) => options.note(`${job.label}${state}`),
-      signal: options.signal,
-    });
+    let submitted: { id: string; url?: string } | undefined;
+    let end: RemoteJobEnd;
+    try {
+      end = await remote.run({
+        ...order,
+        onLine: (line) => recorder.line(line),
+        onState: (state) => options.note(`${job.label}${state}`),
+        onSubmitted: (s) => (submitted = s),
+        signal: stop.signal,
+      });
+    } catch (error) {
+      // The lab failed under this job (its server went away): what the job sent is kept, the run is incomplete.
+      if (!(error instanceof InfraError)) throw error;
+      if (!submitted) throw error;
+      end = { job: submitted, failure: `${error.message}; the job may still be running there` };
+    }
     const interrupted = end.canceled || options.signal.aborted;
     const failure = end.failure ?? (recorder.started ? undefined : `svmtest did not start in the job${recorder.lastWords ? ` (${recorder.lastWords})` : ''}`);
     const labJob: LabJob = { ...end.job, ...(job.shard ? { shard: job.shard } : {}), ...(failure ? { failure } : {}) };
@@ -129,7 +139,22 @@ export async function runRemote(options: RemoteRunOptions): Promise<RunFile> {
       options.now(),
     );
   };
-  const done = await Promise.all(jobs.map(runJob));
+  // One job failing in svmtest itself stops the others: none is left running unwatched.
+  const stop = new AbortController();
+  const onAbort = () => stop.abort();
+  options.signal.addEventListener('abort', onAbort, { once: true });
+  const settled = await Promise.allSettled(
+    jobs.map((job) =>
+      runJob(job).catch((error: unknown) => {
+        stop.abort();
+        throw error;
+      }),
+    ),
+  );
+  options.signal.removeEventListener('abort', onAbort);
+  const failed = settled.find((s): s is PromiseRejectedResult => s.status === 'rejected');
+  if (failed) throw failed.reason;
+  const done = settled.map((s) => (s as PromiseFulfilledResult<RunFile>).value);
   // A job that never booted knows nothing of the machine: it ran on the kernel its siblings report.
   const reference = done.find((r) => r.run.environment.kernelRelease)?.run.environment;
   const runs = done.map((r) => (r.run.environment.kernelRelease || !reference ? r : { ...r, run: { ...r.run, environment: reference } }));

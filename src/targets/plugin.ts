@@ -129,6 +129,8 @@ export interface RemoteJob {
   readonly onLine: (line: string) => void;
   /** The job's state as the lab reports it (queued, running on which device). */
   readonly onState: (state: string) => void;
+  /** The job was submitted: its id and page, known before it ends (or before following it fails). */
+  readonly onSubmitted?: (job: { readonly id: string; readonly url?: string }) => void;
   readonly signal: AbortSignal;
 }
 

@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import {
   chmodSync,
   closeSync,
@@ -26,6 +26,7 @@ export const JOB_ROOT = '/opt/svmtest';
 export const JOB_ENTRY = `${JOB_ROOT}/dist/cli/job.mjs`;
 
 const BUSYBOX = ['/bin/busybox', '/usr/bin/busybox'];
+const EMPTY_DIRS = ['bin', 'dev', 'proc', 'sys', 'tmp', 'run', 'root'];
 // Programs the engine itself runs on the machine beyond busybox's: line-buffered output (stdbuf and
 // the library it preloads) and bash (kfdtest's own skip list is a bash fragment).
 const ENGINE_TOOLS = ['/usr/bin/stdbuf', '/usr/libexec/coreutils/libstdbuf.so', '/bin/bash'];
@@ -155,26 +156,30 @@ export async function buildJobInitramfs(input: BundleInput): Promise<string> {
   const out = join(dir, `initramfs-${key}.cpio`);
   if (existsSync(out)) return out;
 
-  const stage = join(dir, `initramfs-${key}.stage`);
-  rmSync(stage, { recursive: true, force: true });
-  for (const d of ['bin', 'dev', 'proc', 'sys', 'tmp', 'run', 'root']) mkdirSync(join(stage, d), { recursive: true });
-  for (const { from, to } of entries) {
-    const target = join(stage, to);
-    mkdirSync(dirname(target), { recursive: true });
-    copyFileSync(from, target);
-    chmodSync(target, statSync(from).mode & 0o7777);
-  }
-  writeFileSync(join(stage, 'init'), INIT, { mode: 0o755 });
-  const list = walk(stage).map((p) => relative(stage, p));
-  const dirs = new Set<string>(['bin', 'dev', 'proc', 'sys', 'tmp', 'run', 'root']);
-  for (const file of list) for (let d = dirname(file); d !== '.'; d = dirname(d)) dirs.add(d);
-  const tmp = `${out}.tmp`;
+  // A stage of this process's own: two runs building the same initramfs never share one.
+  const stage = join(dir, `initramfs-${key}.stage-${process.pid}-${randomBytes(4).toString('hex')}`);
+  const tmp = `${stage}.cpio`;
   try {
-    await execa('cpio', ['-o', '-H', 'newc', '--quiet', '-O', tmp], { cwd: stage, input: `${[...[...dirs].sort(), ...list].join('\n')}\n` });
-  } catch (error) {
-    throw new InfraError(`building the LAVA job's initramfs with cpio failed: ${(error as Error).message.split('\n')[0]} (sudo apt-get install -y cpio)`);
+    for (const d of EMPTY_DIRS) mkdirSync(join(stage, d), { recursive: true });
+    for (const { from, to } of entries) {
+      const target = join(stage, to);
+      mkdirSync(dirname(target), { recursive: true });
+      copyFileSync(from, target);
+      chmodSync(target, statSync(from).mode & 0o7777);
+    }
+    writeFileSync(join(stage, 'init'), INIT, { mode: 0o755 });
+    const list = walk(stage).map((p) => relative(stage, p));
+    const dirs = new Set<string>(EMPTY_DIRS);
+    for (const file of list) for (let d = dirname(file); d !== '.'; d = dirname(d)) dirs.add(d);
+    try {
+      await execa('cpio', ['-o', '-H', 'newc', '--quiet', '-O', tmp], { cwd: stage, input: `${[...[...dirs].sort(), ...list].join('\n')}\n` });
+    } catch (error) {
+      throw new InfraError(`building the LAVA job's initramfs with cpio failed: ${(error as Error).message.split('\n')[0]} (sudo apt-get install -y cpio)`);
+    }
+    renameSync(tmp, out);
+  } finally {
+    rmSync(stage, { recursive: true, force: true });
+    rmSync(tmp, { force: true });
   }
-  renameSync(tmp, out);
-  rmSync(stage, { recursive: true, force: true });
   return out;
 }

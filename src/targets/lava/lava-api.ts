@@ -1,6 +1,8 @@
 import { InfraError } from '../../model/errors.js';
 
 const REQUEST_TIMEOUT_MS = 30_000;
+// A server that closes a kept-alive connection under a request (gunicorn does) is asked again.
+const NETWORK_TRIES = 3;
 
 export interface LavaJobState {
   readonly id: number;
@@ -39,19 +41,28 @@ export class LavaApi {
     return `${this.base}scheduler/job/${id}`;
   }
 
-  private async request(path: string, init: RequestInit = {}): Promise<Response> {
+  /** fetch with the token; a GET whose connection failed is tried again. Network errors are one line. */
+  private async send(path: string, init: RequestInit = {}): Promise<Response> {
     const url = `${this.base}api/v0.2/${path}`;
-    let response: Response;
-    try {
-      response = await fetch(url, {
-        ...init,
-        headers: { Authorization: `Token ${this.token}`, ...init.headers },
-        signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),
-      });
-    } catch (error) {
-      const cause = (error as { cause?: { code?: string; message?: string } }).cause;
-      throw new InfraError(`LAVA server ${this.base}: unreachable (${cause?.code ?? cause?.message ?? (error as Error).message})`);
+    const tries = (init.method ?? 'GET') === 'GET' ? NETWORK_TRIES : 1;
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await fetch(url, {
+          ...init,
+          headers: { Authorization: `Token ${this.token}`, ...init.headers },
+          signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),
+        });
+      } catch (error) {
+        const cause = (error as { cause?: { code?: string; message?: string } }).cause;
+        const why = cause?.code ?? cause?.message ?? (error as Error).message;
+        if (attempt >= tries || why === 'ECONNREFUSED') throw new InfraError(`LAVA server ${this.base}: unreachable (${why})`);
+        await new Promise((resolve) => setTimeout(resolve, 500 * attempt));
+      }
     }
+  }
+
+  private async request(path: string, init: RequestInit = {}): Promise<Response> {
+    const response = await this.send(path, init);
     if (response.status === 401 || response.status === 403) {
       throw new InfraError(`LAVA server ${this.base} refused the token in ${this.tokenSource} (HTTP ${response.status}): check it, or make a new one`);
     }
@@ -83,12 +94,10 @@ export class LavaApi {
   }
 
   async deviceTypeExists(name: string): Promise<boolean> {
-    const response = await fetch(`${this.base}api/v0.2/devicetypes/${encodeURIComponent(name)}/`, {
-      headers: { Authorization: `Token ${this.token}` },
-      signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),
-    }).catch(() => undefined);
-    if (response?.status === 404) return false;
-    if (!response?.ok) await this.request(`devicetypes/${encodeURIComponent(name)}/`); // says why, in one line
+    const path = `devicetypes/${encodeURIComponent(name)}/`;
+    const response = await this.send(path);
+    if (response.status === 404) return false;
+    if (!response.ok) await this.request(path); // says why, in one line
     return true;
   }
 
@@ -121,14 +130,10 @@ export class LavaApi {
 
   /** The job log's lines from `start` on (LAVA's YAML, a mapping a line); empty when there are none yet. */
   async logLines(id: number, start: number): Promise<string[]> {
-    const response = await fetch(`${this.base}api/v0.2/jobs/${id}/logs/?start=${start}`, {
-      headers: { Authorization: `Token ${this.token}` },
-      signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),
-    }).catch((error: Error) => {
-      throw new InfraError(`LAVA server ${this.base}: unreachable while reading job ${id}'s log (${error.message})`);
-    });
+    const path = `jobs/${id}/logs/?start=${start}`;
+    const response = await this.send(path);
     if (response.status === 404) return []; // no log yet
-    if (!response.ok) await this.request(`jobs/${id}/logs/?start=${start}`);
+    if (!response.ok) await this.request(path);
     const text = await response.text();
     return text.split('\n').filter((line) => line.startsWith('- '));
   }

@@ -64,7 +64,7 @@ export const lavaFactory: TargetFactory = {
       add('device type', false, `${type}: not on the server`, "set lava.deviceType to one of the lab's device types", true);
       return;
     }
-    const devices = await api.devices(type);
+    const devices = (await api.devices(type)).sort((a, b) => a.hostname.localeCompare(b.hostname));
     const online = devices.filter((d) => ['Good', 'Unknown'].includes(d.health));
     add(
       `devices (${type})`,

@@ -39,7 +39,20 @@ export class LavaRemote implements RemoteRun {
     return `${artifacts.url.replace(/\/+$/, '')}/${encodeURIComponent(name)}`;
   }
 
-  private async artifacts(job: RemoteJob): Promise<JobArtifacts> {
+  // The jobs of a run share one initramfs: built once, whichever job asks first.
+  private readonly built = new Map<string, Promise<JobArtifacts>>();
+
+  private artifacts(job: RemoteJob): Promise<JobArtifacts> {
+    const key = JSON.stringify(job.files);
+    let artifacts = this.built.get(key);
+    if (!artifacts) {
+      artifacts = this.buildArtifacts(job);
+      this.built.set(key, artifacts);
+    }
+    return artifacts;
+  }
+
+  private async buildArtifacts(job: RemoteJob): Promise<JobArtifacts> {
     const { kernel, modules, kernelConfig } = this.settings;
     if (!kernel) throw new InfraError('no kernel for the LAVA job');
     const ramdisk = await buildJobInitramfs({
@@ -74,6 +87,7 @@ export class LavaRemote implements RemoteRun {
     if (!api) throw new InfraError('no LAVA server to submit to');
     const id = await api.submit(await this.definition(job));
     const url = api.jobUrl(id);
+    job.onSubmitted?.({ id: String(id), url });
     job.onState(`job ${id} submitted: ${url}`);
     let cancelSent: number | undefined;
     const cancel = () => {

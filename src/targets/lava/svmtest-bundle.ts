@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { InfraError } from '../../model/errors.js';
@@ -30,7 +30,7 @@ export async function svmtestBundle(cacheDir: string, note: (message: string) =>
   const out = join(cacheDir, 'lava', `svmtest-${key}`);
   if (existsSync(out)) return out;
   note('bundling svmtest for the LAVA job (once per svmtest build)');
-  const stage = `${out}.stage`;
+  const stage = `${out}.stage-${process.pid}-${randomBytes(4).toString('hex')}`;
   rmSync(stage, { recursive: true, force: true });
   mkdirSync(join(stage, 'dist', 'cli'), { recursive: true });
   const { build } = await import('esbuild');
@@ -52,6 +52,12 @@ export async function svmtestBundle(cacheDir: string, note: (message: string) =>
     throw new InfraError(`bundling svmtest for the LAVA job failed: ${(error as Error).message.split('\n')[0]}`);
   }
   for (const asset of ASSETS) cpSync(join(PACKAGE_ROOT, asset), join(stage, asset), { recursive: true });
-  renameSync(stage, out);
+  try {
+    renameSync(stage, out);
+  } catch (error) {
+    // Another svmtest made the same bundle first: theirs is as good.
+    rmSync(stage, { recursive: true, force: true });
+    if (!existsSync(out)) throw error;
+  }
   return out;
 }
