@@ -37,6 +37,8 @@ export class RemoteRecorder {
   private finalRun: string | undefined;
   private readonly finalJournal: string[] = [];
   private finalCount: number | undefined;
+  /** The suites whose progress is shown (from the plan records). */
+  private readonly suites = new Set<string>();
 
   constructor(
     private readonly paths: RemotePaths,
@@ -91,9 +93,16 @@ export class RemoteRecorder {
       return;
     }
     this.journal.append(record);
-    if (record.type === 'test') {
+    if (record.type === 'plan') {
+      const totals = new Map<string, number>();
+      for (const { suite } of record.tests) totals.set(suite, (totals.get(suite) ?? 0) + 1);
+      for (const [suite, total] of totals) {
+        if (!this.suites.has(suite)) this.progress.suiteStart(this.shown(suite), total);
+        this.suites.add(suite);
+      }
+    } else if (record.type === 'test') {
       const { suite, name, status, durationMs } = record.test;
-      this.progress.testEnd(suite, name, status, durationMs, record.attempt ?? 1);
+      this.progress.testEnd(this.shown(suite), name, status, durationMs, record.attempt ?? 1);
     }
   }
 
@@ -113,6 +122,11 @@ export class RemoteRecorder {
     }
   }
 
+  /** A suite as its progress is shown: with the job's label when the run has several. */
+  private shown(suite: string): string {
+    return this.shardLabel ? `${suite} ${this.shardLabel.trim()}` : suite;
+  }
+
   /** Whether the engine in the job started at all (its first echo line arrived). */
   get started(): boolean {
     return this.nonce !== undefined;
@@ -124,6 +138,7 @@ export class RemoteRecorder {
    */
   finish(job: LabJob, ended: { status?: RunStatus; error?: InfraProblem }, fallback: () => RunInfo, policy: KernelEventPolicy, now: Date): RunFile {
     this.journal.close();
+    for (const suite of this.suites) this.progress.suiteEnd(this.shown(suite));
     const complete = this.finalRun !== undefined && this.finalCount === this.finalJournal.length;
     if (complete) {
       writeFileAtomic(this.paths.journal, `${this.finalJournal.join('\n')}\n`);

@@ -5,7 +5,7 @@ import { comparisonExitCode, type FailOn } from '../compare/exit-policy.js';
 import { EXIT, type ExitCode } from '../model/exit-codes.js';
 import { loadConfig } from '../config/load.js';
 import type { ProgressSink } from '../model/progress.js';
-import { InputError } from '../model/errors.js';
+import { DoneEarly, InputError } from '../model/errors.js';
 import type { Screen } from '../reporters/types.js';
 import { compareSaved } from './compare.js';
 import { importIntoHistory } from './history.js';
@@ -56,6 +56,7 @@ export async function ci(options: CiOptions): Promise<CiResult> {
   mkdirSync(outDir, { recursive: true });
   const stages: Stage[] = [];
   const failed: string[] = [];
+  const dryRuns: string[] = [];
   for (const variant of [config.baseline, config.candidate]) {
     options.note(`\n== ${variant} ${variant === config.baseline ? '(baseline)' : '(candidate)'} on ${options.request.target ?? config.run.target} ==`);
     const progress = await options.openProgress();
@@ -71,6 +72,11 @@ export async function ci(options: CiOptions): Promise<CiResult> {
         now: options.now,
         onTiming: (stage, ms) => stages.push({ name: `${stage} ${variant}`, ms }),
       });
+    } catch (error) {
+      // A dry run (--target lava --dry-run) shows what each variant would submit.
+      if (!(error instanceof DoneEarly)) throw error;
+      dryRuns.push(`${variant}: ${error.message}`);
+      continue;
     } finally {
       await progress.close();
     }
@@ -80,6 +86,7 @@ export async function ci(options: CiOptions): Promise<CiResult> {
     if (run.run.status === 'interrupted') return { code: EXIT.interrupted, outDir, stages };
     if (run.run.status !== 'complete' || run.errors.length > 0) failed.push(variant);
   }
+  if (dryRuns.length > 0) throw new DoneEarly(dryRuns.join('; '));
   if (failed.length > 0) {
     options.note(
       `\nsvmtest ci: no verdict — the infrastructure failed for ${failed.join(' and ')} (see ${failed.map((v) => join(outDir, v, 'run.json')).join(', ')}); these are not test regressions.`,
