@@ -104,7 +104,7 @@ export async function lavaBench(root, bin, dataDir) {
   ];
 
   // Four shards of 400 tests: both devices, then one (the other in maintenance).
-  const shards = ['-f', 'trivial/Trivial[0-3].*'];
+  const shards = ['-f', 'trivial/Trivial0.*', '-f', 'trivial/Trivial1.*', '-f', 'trivial/Trivial2.*', '-f', 'trivial/Trivial3.*'];
   const two = await timed(bin, ['run', '-c', config(4), '--target', 'lava', ...kernel, ...shards, '-o', join(dataDir, 'two')], env);
   const manage = (args) => execFileSync('lava-server', ['manage', ...args], { env: { ...process.env, ...LAVA_ENV }, stdio: 'ignore' });
   manage(['devices', 'update', '--health', 'MAINTENANCE', 'qemu-02']);

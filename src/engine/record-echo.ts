@@ -55,6 +55,11 @@ export class RecordEcho {
     }
   }
 
+  /** svmtest stopped on an error (a filter that selects nothing, a lost machine): its kind and words. */
+  fail(kind: string, message: string): void {
+    this.emit('X', JSON.stringify({ kind, message }));
+  }
+
   /** run.json, then the journal again (what a mangled console line lost), then the end. */
   finish(run: RunFile, journalFile: string): void {
     this.emit('R', JSON.stringify(run));

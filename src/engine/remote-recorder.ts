@@ -49,15 +49,17 @@ export class RemoteRecorder {
     this.journal = new Journal(paths.journal);
   }
 
-  /** svmtest's last word on the console before its engine started (why it did not), neutralized. */
+  /** svmtest's last word on the console (why it stopped, when it said so there), neutralized. */
   lastWords: string | undefined;
+  /** The error the engine in the job stopped on, as it echoed it. */
+  engineError: { readonly kind: string; readonly message: string } | undefined;
 
   /** One line of the job's console. */
   line(text: string): void {
     const echo = decodeEcho(text);
     if (!echo) {
       // The console's own output: a boot message, a prompt, svmtest's progress — or why it stopped.
-      if (this.nonce === undefined && text.startsWith('svmtest: ') && !text.startsWith('svmtest: exited')) this.lastWords = neutralizeLine(text).slice(0, 300);
+      if (text.startsWith('svmtest: ') && !text.startsWith('svmtest: exited')) this.lastWords = neutralizeLine(text).slice(0, 300);
       return;
     }
     if (this.nonce === undefined) {
@@ -78,6 +80,7 @@ export class RemoteRecorder {
     else if (echo.kind === 'R') this.finalRun = echo.payload;
     else if (echo.kind === 'F') this.finalJournal.push(echo.payload);
     else if (echo.kind === 'E') this.finalCount = Number(echo.payload);
+    else if (echo.kind === 'X') this.stopped(echo.payload);
   }
 
   private record(json: string): void {
@@ -106,6 +109,15 @@ export class RemoteRecorder {
     }
   }
 
+  private stopped(payload: string): void {
+    try {
+      const { kind, message } = JSON.parse(payload) as { kind?: unknown; message?: unknown };
+      if (typeof kind === 'string' && typeof message === 'string') this.engineError = { kind, message: neutralizeLine(message).slice(0, 2000) };
+    } catch {
+      this.damaged++;
+    }
+  }
+
   private logChunk(payload: string): void {
     const [path, offset, data] = payload.split('\t');
     if (!path || !LOG_PATH.test(path) || normalize(path) !== path || !/^\d+$/.test(offset ?? '')) {
@@ -127,6 +139,11 @@ export class RemoteRecorder {
     return this.shardLabel ? `${suite} ${this.shardLabel.trim()}` : suite;
   }
 
+  /** Whether the engine in the job sent its run.json and its journal whole. */
+  get finished(): boolean {
+    return this.finalRun !== undefined && this.finalCount === this.finalJournal.length;
+  }
+
   /** Whether the engine in the job started at all (its first echo line arrived). */
   get started(): boolean {
     return this.nonce !== undefined;
@@ -139,8 +156,8 @@ export class RemoteRecorder {
   finish(job: LabJob, ended: { status?: RunStatus; error?: InfraProblem }, fallback: () => RunInfo, policy: KernelEventPolicy, now: Date): RunFile {
     this.journal.close();
     for (const suite of this.suites) this.progress.suiteEnd(this.shown(suite));
-    const complete = this.finalRun !== undefined && this.finalCount === this.finalJournal.length;
-    if (complete) {
+    let invalid: InfraProblem | undefined;
+    if (this.finished) {
       writeFileAtomic(this.paths.journal, `${this.finalJournal.join('\n')}\n`);
       try {
         writeFileAtomic(this.paths.runFile, `${this.finalRun}\n`);
@@ -150,13 +167,13 @@ export class RemoteRecorder {
         return withJob;
       } catch (error) {
         if (!(error instanceof InputError)) throw error;
-        this.progress.note(`${this.shardLabel}the job's run.json was not valid (${error.message}); run.json is made from the journal`);
+        invalid = { stage: 'lab job', message: `the job's run.json was not valid (${error.message}); this run.json is made from its journal` };
       }
     } else if (this.lost > 0 || this.damaged > 0) {
       this.progress.note(`${this.shardLabel}${this.lost + this.damaged} echoed lines were lost or damaged on the job's console`);
     }
     const earlier = resumeRun(this.paths.journal, (m) => this.progress.note(m));
-    const errors = ended.error ? [ended.error] : [];
+    const errors = [...(ended.error ? [ended.error] : []), ...(invalid ? [invalid] : [])];
     const status = ended.status ?? 'incomplete';
     const run = earlier
       ? assembleFromJournal(earlier, status, now, policy, `the job ended before this test (${status})`, errors)

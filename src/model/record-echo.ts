@@ -23,10 +23,12 @@ export type EchoKind =
   /** The whole journal once more, a record a line, after run.json: repairs what the console lost. */
   | 'F'
   /** The end: payload is the number of F lines. */
-  | 'E';
+  | 'E'
+  /** svmtest stopped on an error before run.json: {"kind": "input" | "infra" | …, "message"} (JSON). */
+  | 'X';
 
 const PREFIX = 'SVMTEST:';
-const KINDS = new Set<string>(['S', 'J', 'L', 'R', 'F', 'E']);
+const KINDS = new Set<string>(['S', 'J', 'L', 'R', 'F', 'E', 'X']);
 
 function check(kind: string, payload: string): string {
   return createHash('sha256').update(`${kind}:${payload}`).digest('hex').slice(0, 8);

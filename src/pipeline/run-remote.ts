@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { RemoteRecorder } from '../engine/remote-recorder.js';
-import { DoneEarly, InfraError } from '../model/errors.js';
+import { DoneEarly, InfraError, InputError } from '../model/errors.js';
 import type { ProgressSink } from '../model/progress.js';
 import { readRun, writeRun } from '../model/run-file.js';
 import type { LabJob, RunFile, RunInfo, Shard } from '../model/run.js';
@@ -115,7 +115,17 @@ export async function runRemote(options: RemoteRunOptions): Promise<RunFile> {
       end = { job: submitted, failure: `${error.message}; the job may still be running there` };
     }
     const interrupted = end.canceled || options.signal.aborted;
-    const failure = end.failure ?? (recorder.started ? undefined : `svmtest did not start in the job${recorder.lastWords ? ` (${recorder.lastWords})` : ''}`);
+    // What the engine there was asked cannot be done (a filter that selects nothing): as it would be here.
+    if (recorder.engineError?.kind === 'input') throw new InputError(`${job.label}in LAVA job ${end.job.id}: ${recorder.engineError.message}`);
+    const failure =
+      end.failure ??
+      (recorder.engineError
+        ? `svmtest stopped in the job: ${recorder.engineError.message}`
+        : !recorder.started
+          ? `svmtest did not start in the job${recorder.lastWords ? ` (${recorder.lastWords})` : ''}`
+          : !recorder.finished
+            ? `svmtest in the job ended without its run.json${recorder.lastWords ? ` (${recorder.lastWords})` : ''}`
+            : undefined);
     const labJob: LabJob = { ...end.job, ...(job.shard ? { shard: job.shard } : {}), ...(failure ? { failure } : {}) };
     const fallback = (): RunInfo => ({
       id: randomUUID(),

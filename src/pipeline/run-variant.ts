@@ -8,7 +8,7 @@ import type { JournalRecord } from '../engine/journal.js';
 import { RecordEcho } from '../engine/record-echo.js';
 import { planSuites, type PlannedSuite } from '../engine/plan.js';
 import type { ProgressSink } from '../model/progress.js';
-import { InfraError, InputError } from '../model/errors.js';
+import { InfraError, InputError, SvmtestError } from '../model/errors.js';
 import type { PreflightCheck, RunFile, RunInfo } from '../model/run.js';
 import { writeRun } from '../model/run-file.js';
 import { trace } from '../model/trace.js';
@@ -105,11 +105,12 @@ function runInfo(prepared: PreparedRun, targetKind: RunInfo['target'], earlier: 
  */
 export async function runVariant(options: RunVariantOptions): Promise<VariantRun> {
   const teardowns = new Teardowns();
+  let echo: RecordEcho | undefined;
   try {
     trace('runVariant');
     const { dir, request, loaded, earlier } = start(options, teardowns);
     trace('run directory, lock, request');
-    const echo = options.echoNonce ? new RecordEcho(options.echoNonce, dir.root) : undefined;
+    echo = options.echoNonce ? new RecordEcho(options.echoNonce, dir.root) : undefined;
     echo?.start(toolVersion());
     if (earlier) options.note(`resuming run ${earlier.run!.id}: ${earlier.tests.size} tests already finished`);
     const prepared = await prepareRun(request, loaded, dir, options.note, options.keepMachine);
@@ -210,7 +211,7 @@ export async function runVariant(options: RunVariantOptions): Promise<VariantRun
       progress: options.progress,
       signal: options.signal,
       now: options.now,
-      ...(echo ? { mirror: (line: string, record: JournalRecord) => echo.record(line, record) } : {}),
+      ...(echo ? { mirror: (line: string, record: JournalRecord) => echo?.record(line, record) } : {}),
     });
     options.onTiming?.('run', performance.now() - runStarted);
     trace('engine done');
@@ -219,6 +220,10 @@ export async function runVariant(options: RunVariantOptions): Promise<VariantRun
     trace('run.json written');
     if (storageFailure) throw storageFailure;
     return { run, dir, request };
+  } catch (error) {
+    // Inside a lab job, the submitting svmtest learns why this one stopped, in so many words.
+    echo?.fail(error instanceof SvmtestError ? error.kind : 'internal', error instanceof Error ? error.message : String(error));
+    throw error;
   } finally {
     await teardowns.runAll(options.note);
   }
