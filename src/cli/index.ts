@@ -97,8 +97,11 @@ function targetOptions(command: Command): Command {
       .option('-c, --config <file>', 'configuration file (default: ./svmtest.yaml, else the built-in config/default.yaml)')
       .option('--variant <name>', 'variant under test (legacy, gpusvm, …); its preflight expectations are checked')
       .option('--target <kind>', `where the kernel under test runs: ${TARGETS} (default: run.target in the config, host)`)
-      .option('--kernel <file>', "qemu, ssh: kernel image to boot (default: qemu.kernel / ssh.kernel, else the variant's latest svmtest build)")
-      .option('--modules <dir>', 'qemu, ssh: directory holding lib/modules/<release> for that kernel'),
+      .option(
+        '--kernel <file>',
+        "a target that boots a kernel: the image (default: the target's kernel key, e.g. qemu.kernel, else the variant's latest svmtest build)",
+      )
+      .option('--modules <dir>', 'a target that boots a kernel: the directory holding lib/modules/<release> for it'),
   )
     .option('-s, --suite <name>', `built-in suite to run (${builtinSuiteNames().join(', ')}); repeatable`, collect, [])
     .option('--suite-file <file>', 'a suite defined in any YAML file (its keys: README.md, "Suites"); repeatable', collect, [])
@@ -156,8 +159,8 @@ machineOptions(
     .option('-j, --jobs <n>', 'run on up to n GPUs at once', FLAG_RANGES.jobs)
     .option('--allow-empty', 'run even when a requested suite selects no test (every report says so); otherwise exit 2')
     .option('--target <kind>', `where the variants run: ${TARGETS} (default: run.target in the config)`)
-    .option('--kernel <file>', "qemu, ssh: kernel image to boot (default: each variant's latest svmtest build)")
-    .option('--modules <dir>', 'qemu, ssh: directory holding lib/modules/<release>')
+    .option('--kernel <file>', "a target that boots a kernel: the image (default: each variant's latest svmtest build)")
+    .option('--modules <dir>', 'a target that boots a kernel: the directory holding lib/modules/<release>')
     .addOption(new Option('--fail-on <what>', 'which verdicts make the exit code 1').choices(['regression', 'unexpected', 'never']).default('regression'))
     .option('-r, --reporter <list>', `reporters: ${REPORTERS}`, 'terminal,junit,markdown,github')
     .option('--history <path|url>', 'import both runs and the comparison into this history store at the end (SQLite file or postgres:// URL)'),

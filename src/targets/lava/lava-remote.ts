@@ -71,8 +71,11 @@ export class LavaRemote implements RemoteRun {
       modprobe: this.settings.modules?.load ?? [],
       ...(job.resume ? { resume: job.resume } : {}),
     };
-    // The order travels as base64 (letters, digits, + / =): nothing in it passes through a shell.
+    // The order travels as base64 (letters, digits, + / =): nothing in it passes through a shell,
+    // and node's own path (packed at the same place) is checked to need no quoting either.
     const encoded = Buffer.from(JSON.stringify(order)).toString('base64');
+    if (!/^\/[\w./+-]+$/.test(process.execPath))
+      throw new InfraError(`${process.execPath}: node's path must be plain letters, digits and . _ + - / to run in a LAVA job`);
     return jobDefinition({
       name: job.name,
       section: this.settings.section,
