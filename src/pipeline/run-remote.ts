@@ -65,7 +65,7 @@ export async function runRemote(options: RemoteRunOptions): Promise<RunFile> {
   const jobOf = (shard: Shard | undefined, n: number) => {
     const sub = `jobs/${n}`;
     const root = join(dir.root, sub);
-    const paths = { root, journal: join(root, 'journal.jsonl'), runFile: join(root, 'run.json'), request: join(root, 'request.json') };
+    const paths = { root, journal: join(root, 'journal.jsonl'), runFile: join(root, 'run.json') };
     const job = inJobRequest(request, shard);
     const name = `svmtest ${prepared.variantName}${shard ? ` shard ${shard.index}/${shard.total}` : ''}`;
     return { sub, paths, job, name, shard, label: shards.length > 1 ? `[job ${n}/${shards.length}] ` : '' };

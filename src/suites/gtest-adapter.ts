@@ -17,7 +17,7 @@ let reports = 0;
 
 function xmlReportPath(target: Target, scratch: string): string {
   const name = `gtest-${process.pid}-${++reports}.xml`;
-  return target.kind === 'ssh' ? `/tmp/svmtest-${name}` : join(scratch, name);
+  return target.ownScratch ? `${target.ownScratch}/svmtest-${name}` : join(scratch, name);
 }
 
 /** Reads (and removes) the XML report a process left, if it left one: gtest writes it only at a clean end. */
@@ -26,7 +26,7 @@ function xmlCrossCheck(target: Target, path: string): () => Promise<ParsedTest[]
     // A report that cannot be read (the machine went away meanwhile, a file cut short) leaves the stream to decide alone.
     try {
       let text: string | undefined;
-      if (target.kind === 'ssh') {
+      if (target.ownScratch) {
         text = await target.readFile(path);
         await target.exec({ argv: ['rm', '-f', path] }, { timeoutMs: 10_000 });
       } else {

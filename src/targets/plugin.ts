@@ -8,6 +8,8 @@ import type { Target } from './target.js';
 export interface TargetPlugin {
   readonly name: string;
   readonly description: string;
+  /** It boots the kernel under test itself (a bisect needs one that does: each step is a kernel). */
+  readonly bootsKernel: boolean;
   /** Its command-line flags on run, list, ci, doctor and bisect; their values reach it as TargetFlagValues. */
   readonly flags: readonly TargetFlag[];
   /** Loaded on demand: QEMU's modules cost start-up that a host run does not need. */

@@ -19,6 +19,11 @@ export function targetPlugin(name: string): TargetPlugin {
   return plugin;
 }
 
+/** The targets that boot the kernel under test themselves. */
+export function bootingTargets(): string[] {
+  return PLUGINS.filter((p) => p.bootsKernel).map((p) => p.name);
+}
+
 export async function targetFactory(name: string): Promise<TargetFactory> {
   return targetPlugin(name).load();
 }

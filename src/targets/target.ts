@@ -91,6 +91,11 @@ export interface Target {
    * channel reports them (CommandSpec.marks): marks written by svmtest would arrive too late.
    */
   readonly marksFromChannel?: boolean;
+  /**
+   * Where a command's scratch files go when the machine does not see this machine's run directory
+   * (a DUT): they are read back through the target. Unset: the run directory is shared.
+   */
+  readonly ownScratch?: string;
   identity(): Promise<TargetIdentity>;
   /** Set when the target can no longer run anything (a guest that will not boot again). */
   fatal?(): string | undefined;

@@ -195,7 +195,7 @@ describe('svmtest bisect: what it cannot bisect is one line, exit 2, before anyt
       await svmtest(['bisect', '-c', withKernel, '-t', 'fixture/Basic.Passes', '--target', 'host', '-o', join(dir, 'b4')], {
         env: { SVMTEST_CACHE: join(dir, 'cache') },
       }),
-      /--target host: bisect boots each step's kernel; use --target qemu or --target ssh/,
+      /--target host: bisect boots each step's kernel; use a target that boots one \(qemu, ssh, lava\)/,
     );
     expectLastLineInputError(
       await svmtest(['bisect', '-c', withKernel, '-t', 'fixture/Basic.Passes', '--target', 'qemu', '--good', 'no-such-ref', '-o', join(dir, 'b5')], {

@@ -22,7 +22,7 @@ import {
 import { InfraError, InputError } from '../../model/errors.js';
 import { writeFileAtomic, writeJsonAtomic } from '../../model/json-file.js';
 import type { ProgressSink } from '../../model/progress.js';
-import { targetFactory } from '../../targets/registry.js';
+import { bootingTargets, targetFactory } from '../../targets/registry.js';
 import { HostTarget } from '../../targets/host.js';
 import { discoverGpus } from '../../targets/topology.js';
 import { cacheDir } from '../paths.js';
@@ -53,8 +53,6 @@ export interface BisectResult {
   readonly file: BisectFile;
   readonly dir: BisectDir;
 }
-
-const BOOTING_TARGETS = new Set(['qemu', 'ssh']);
 
 function startDir(options: BisectOptions): { dir: BisectDir; request: BisectRequest; loaded: LoadedConfig } {
   if (options.resume) {
@@ -127,7 +125,9 @@ export async function bisect(options: BisectOptions): Promise<BisectResult> {
     const variantName = request.variant ?? config.candidate;
     const variant = variantOf(config, variantName, file);
     const target = request.run.target ?? config.run.target;
-    if (!BOOTING_TARGETS.has(target)) throw new InputError(`--target ${target}: bisect boots each step's kernel; use --target qemu or --target ssh`);
+    const booting = bootingTargets();
+    if (!booting.includes(target))
+      throw new InputError(`--target ${target}: bisect boots each step's kernel; use a target that boots one (${booting.join(', ')})`);
     const configDir = dirname(resolve(file));
     const sourceContext = { cacheDir: cacheDir(), configDir, step: (title: string) => options.note(`worktree: ${title}`) };
 

@@ -1,3 +1,4 @@
+import { existsSync, statSync } from 'node:fs';
 import { InfraError, InputError } from '../../model/errors.js';
 import type { TargetFactory } from '../plugin.js';
 import { which } from '../which-program.js';
@@ -10,6 +11,7 @@ export const lavaFactory: TargetFactory = {
   async prepare(context) {
     const settings = lavaSettings(context);
     if (!settings.kernel) throw new InputError('--target lava needs a kernel: --kernel FILE, lava.kernel in the config, or a `svmtest build` of the variant');
+    if (!existsSync(settings.kernel) || !statSync(settings.kernel).isFile()) throw new InputError(`--kernel ${settings.kernel}: no such file`);
     let api: LavaApi | undefined;
     if (!settings.dryRun) {
       if (!settings.url) throw new InputError('--target lava needs the server: --lava-url URL, or lava.url in the config');

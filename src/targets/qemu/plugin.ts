@@ -3,6 +3,7 @@ import type { TargetPlugin } from '../plugin.js';
 export const qemuPlugin: TargetPlugin = {
   name: 'qemu',
   description: 'the kernel under test booted in a QEMU guest that shares the host root read-only',
+  bootsKernel: true,
   flags: [
     {
       flags: '--accel <kind>',

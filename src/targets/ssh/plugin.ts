@@ -3,6 +3,7 @@ import type { TargetPlugin } from '../plugin.js';
 export const sshPlugin: TargetPlugin = {
   name: 'ssh',
   description: "a machine under test reached over SSH; each variant's kernel deployed and booted there",
+  bootsKernel: true,
   flags: [
     { flags: '--ssh <[user@]host[:port]>', key: 'ssh', description: 'ssh: the machine under test (default: ssh.host in the config)' },
     {

@@ -29,6 +29,7 @@ const FILE_TIMEOUT_MS = 60_000;
 export class SshTarget implements Target {
   readonly kind = 'ssh' as const;
   readonly observationLag = 0.05;
+  readonly ownScratch = '/tmp';
 
   constructor(
     private readonly dut: DutSupervisor,
