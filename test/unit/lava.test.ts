@@ -99,7 +99,7 @@ describe('the record echo of a run inside a lab job', () => {
     // seq 2 and 3 lost on the console
     const runFile = { schemaVersion: 1, run: { ...info, status: 'complete', finishedAt: '2026-12-01T00:01:00.000Z' }, tests: [records[2]!.test], errors: [] };
     rec.line(encodeEcho(NONCE, 4, 'R', JSON.stringify(runFile)));
-    records.forEach((r, i) => rec.line(encodeEcho(NONCE, 5 + i, 'F', JSON.stringify(r))));
+    for (const [i, r] of records.entries()) rec.line(encodeEcho(NONCE, 5 + i, 'F', JSON.stringify(r)));
     rec.line(encodeEcho(NONCE, 8, 'E', '3'));
     const run = rec.finish({ id: '8' }, {}, () => info, 'fail', new Date());
     expect(run.run.status).toBe('complete');
