@@ -103,7 +103,7 @@ for _ in $(seq 1 60); do
   sleep 0.5
 done
 curl -fs "${URL}api/v0.2/system/version/" >/dev/null || { echo "LAVA's API did not come up at $URL: see $STATE/gunicorn.log" >&2; exit 1; }
-start_daemon worker lava-worker --level INFO --url "$URL" --token "$(cat "$STATE/worker-token")" --name "$WORKER" --ping-interval 2 \
+start_daemon worker lava-worker --level INFO --url "$URL" --token-file "$STATE/worker-token" --name "$WORKER" --ping-interval 2 \
   --log-file "$STATE/worker-internal.log"
 
 echo "SVMTEST_TEST_LAVA_URL=$URL"

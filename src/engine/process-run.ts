@@ -4,6 +4,9 @@ import { describeExit, type ExitInfo, type Target } from '../targets/target.js';
 import type { BatchHooks } from './batch-hooks.js';
 import type { PlannedSuite } from './plan.js';
 
+// Console lines held until the channel starts their test: enough for any test's first burst.
+const EARLY_LINES = 10_000;
+
 export interface ProcessOutcome {
   readonly exit: ExitInfo;
   /** Tests that got a result in this process. */
@@ -48,6 +51,7 @@ export async function runProcess(
   let diedDuring: ProcessOutcome['diedDuring'];
   let finished = 0;
   const lastLines: string[] = [];
+  const early: Array<{ line: string; name: string }> = [];
   const done = (name: string, result: ParsedTest) => {
     if (alone && !ending) {
       // Its timeout keeps running: a process that hangs after its test ended is still stopped.
@@ -72,14 +76,18 @@ export async function runProcess(
       open = name;
       openSince = performance.now();
       if (name !== rerun) hooks.onStart(name);
+      for (const held of early.splice(0)) if (held.name === name) hooks.onOutput(held.line, name);
       if (timer) clearTimeout(timer);
       timer = setTimeout(() => {
         timedOut = name;
         stop();
       }, hooks.timeoutFor(name) * 1000);
     },
-    onOutput(line) {
+    onOutput(line, name) {
       if (open !== undefined) hooks.onOutput(line, open);
+      // The console ran ahead of the result channel (two pipes, no order between them): the line
+      // waits for its test's start event, and goes to the log of that test only.
+      else if (wanted.has(name) && early.length < EARLY_LINES) early.push({ line, name });
     },
     onEnded(name) {
       if (wanted.has(name)) hooks.onEnded?.(name);
