@@ -3,6 +3,8 @@ import { defineConfig } from 'vitest/config';
 export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
+    // Removes the temporary directories the run made, at its end (SVMTEST_KEEP_TEST_TMP=1 keeps them).
+    globalSetup: ['./test/global-setup.ts'],
     testTimeout: 30_000,
     hookTimeout: 300_000,
     // Engine and QEMU tests spawn real processes and VMs and measure timeouts and kernel-log

@@ -46,6 +46,12 @@ function lavaConfig(extra: Record<string, unknown> = {}, run: Record<string, unk
   );
 }
 
+/** Basic.* (done in a second) then Hang.Forever (20 s, its timeout): a job to interrupt while it runs a test. */
+function runBasicThenHang(config: string, out: string) {
+  const args = ['run', '-c', config, '--target', 'lava', ...kernelArgs, '-f', 'fixture/Basic.*', '-f', 'fixture/Hang.Forever', '--timeout', '20', '-o', out];
+  return execa(process.execPath, [BIN, ...args], { cwd: REPO_ROOT, reject: false, env: { ...env, NO_COLOR: '1' } });
+}
+
 beforeAll(async () => {
   const program = await gtestProgram();
   server = lavaServer();
@@ -177,15 +183,7 @@ describe('svmtest on a real LAVA lab (--target lava)', () => {
   it('Ctrl-C cancels the job; the run is interrupted (exit 130) and --resume finishes it', async () => {
     const config = lavaConfig();
     const out = join(dir, 'ctrl-c');
-    const child = execa(
-      process.execPath,
-      [BIN, 'run', '-c', config, '--target', 'lava', ...kernelArgs, '-f', 'fixture/Basic.*', '-f', 'fixture/Hang.Forever', '--timeout', '20', '-o', out],
-      {
-        cwd: REPO_ROOT,
-        reject: false,
-        env: { ...env, NO_COLOR: '1' },
-      },
-    );
+    const child = runBasicThenHang(config, out);
     // Once the job's engine has journaled a test, the job is running tests: interrupt then.
     const journal = join(out, 'jobs', '1', 'journal.jsonl');
     for (let i = 0; i < 240 && !(existsSync(journal) && readFileSync(journal, 'utf8').includes('"type":"test"')); i++)
@@ -207,15 +205,7 @@ describe('svmtest on a real LAVA lab (--target lava)', () => {
   it('a worker stopped mid-job: the run is incomplete with what finished; --resume runs only the rest, in a new job', async () => {
     const config = lavaConfig();
     const out = join(dir, 'worker-lost');
-    const child = execa(
-      process.execPath,
-      [BIN, 'run', '-c', config, '--target', 'lava', ...kernelArgs, '-f', 'fixture/Basic.*', '-f', 'fixture/Hang.Forever', '--timeout', '20', '-o', out],
-      {
-        cwd: REPO_ROOT,
-        reject: false,
-        env: { ...env, NO_COLOR: '1' },
-      },
-    );
+    const child = runBasicThenHang(config, out);
     const journal = join(out, 'jobs', '1', 'journal.jsonl');
     const finished = () =>
       existsSync(journal)

@@ -19,6 +19,7 @@ import {
 import { dirname, join, relative } from 'node:path';
 import { execa } from 'execa';
 import { InfraError, InputError } from '../../model/errors.js';
+import { pruneOlder } from './lava-cache.js';
 import { svmtestBundle } from './svmtest-bundle.js';
 
 /** Where svmtest lives in the job's initramfs. */
@@ -57,6 +58,9 @@ export interface BundleInput {
   readonly kernelConfig?: { readonly file: string; readonly release: string };
   readonly note: (message: string) => void;
 }
+
+// Initramfs files kept in the cache (110 MB each; a new svmtest build or config makes a new one).
+const KEEP_INITRAMFS = 4;
 
 function isElf(file: string): boolean {
   const head = Buffer.alloc(4);
@@ -177,6 +181,7 @@ export async function buildJobInitramfs(input: BundleInput): Promise<string> {
       throw new InfraError(`building the LAVA job's initramfs with cpio failed: ${(error as Error).message.split('\n')[0]} (sudo apt-get install -y cpio)`);
     }
     renameSync(tmp, out);
+    pruneOlder(dir, /^initramfs-[0-9a-f]{16}\.cpio$/, KEEP_INITRAMFS);
   } finally {
     rmSync(stage, { recursive: true, force: true });
     rmSync(tmp, { force: true });

@@ -1,6 +1,7 @@
-import { existsSync, readdirSync, statSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { InputError } from '../../model/errors.js';
+import { configBeside, releaseOf } from '../machine/kernel-files.js';
 import type { TargetContext } from '../plugin.js';
 import type { LavaSection } from './lava-config.js';
 
@@ -18,15 +19,6 @@ export interface LavaSettings {
   readonly dryRun: boolean;
 }
 
-function releaseOf(modulesDir: string): string | undefined {
-  try {
-    const releases = readdirSync(join(modulesDir, 'lib', 'modules'));
-    return releases.length === 1 ? releases[0] : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
 /** The section under the flags and the run's common settings: server, token, kernel and what the job boots with. */
 export function lavaSettings(context: TargetContext): LavaSettings {
   const section = context.section as LavaSection;
@@ -36,11 +28,7 @@ export function lavaSettings(context: TargetContext): LavaSettings {
   const kernel = context.kernel ?? context.configPath(section.kernel) ?? built?.kernel;
   const modulesDir = context.modules ?? context.configPath(section.modules) ?? built?.modules;
   const release = modulesDir ? releaseOf(resolve(modulesDir)) : undefined;
-  const configFile = kernel
-    ? [join(dirname(kernel), 'config'), release ? join(dirname(kernel), `config-${release}`) : '', join(dirname(kernel), '.config')].find(
-        (p) => p && existsSync(p) && statSync(p).isFile(),
-      )
-    : undefined;
+  const configFile = kernel ? configBeside(kernel, release) : undefined;
   for (const arg of context.variant.cmdline) {
     if (!/^[^\s"'\\]+$/.test(arg))
       throw new InputError(

@@ -2,6 +2,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { InfraError } from '../../model/errors.js';
+import { pruneOlder } from './lava-cache.js';
 
 // svmtest's package root, from this file's place in dist/targets/lava/.
 const PACKAGE_ROOT = new URL('../../../', import.meta.url).pathname;
@@ -54,6 +55,7 @@ export async function svmtestBundle(cacheDir: string, note: (message: string) =>
   for (const asset of ASSETS) cpSync(join(PACKAGE_ROOT, asset), join(stage, asset), { recursive: true });
   try {
     renameSync(stage, out);
+    pruneOlder(join(cacheDir, 'lava'), /^svmtest-[0-9a-f]{16}$/, 2);
   } catch (error) {
     // Another svmtest made the same bundle first: theirs is as good.
     rmSync(stage, { recursive: true, force: true });

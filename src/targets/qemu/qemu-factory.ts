@@ -1,4 +1,4 @@
-import { existsSync, readdirSync, statSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { InfraError, InputError } from '../../model/errors.js';
 import type { TargetFactory } from '../plugin.js';
@@ -6,28 +6,13 @@ import { which } from '../which-program.js';
 import type { QemuSection } from './qemu-config.js';
 import { qemuSettings } from './qemu-settings.js';
 import { vfioChecks } from './vfio-checks.js';
+import { configBeside, releaseOf } from '../machine/kernel-files.js';
 import { chooseAccel } from './accel.js';
 import { modulesWithIndex } from './module-tree.js';
 import { QemuTarget } from './qemu-target.js';
 
-/** The release of a kernel module tree: DIR/lib/modules/<release>, when there is exactly one. */
-function releaseOf(modulesDir: string): string | undefined {
-  try {
-    const releases = readdirSync(join(modulesDir, 'lib', 'modules'));
-    return releases.length === 1 ? releases[0] : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
 function onPath(program: string): boolean {
   return (process.env.PATH ?? '').split(':').some((dir) => dir && existsSync(join(dir, program)));
-}
-
-/** The kernel's own config beside its image (config, config-<release>, .config): read on the host. */
-function configBeside(kernel: string, release: string | undefined): string | undefined {
-  const dir = dirname(kernel);
-  return [join(dir, 'config'), release ? join(dir, `config-${release}`) : '', join(dir, '.config')].find((p) => p && existsSync(p));
 }
 
 export const qemuFactory: TargetFactory = {

@@ -1,0 +1,36 @@
+import { lstatSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+// What the services the tests use keep in /tmp (started before the run, by .ci/run or a developer).
+const SERVICES = new Set(['svmtest-lava', 'svmtest-postgres']);
+
+/**
+ * The tests leave their directories behind while they run (a failing test's files are there to
+ * read). In CI, at the end of the run, the ones made during it are removed: a kernel build's is
+ * 4.5 GB, and a machine that runs the suite every session would fill its disk. Elsewhere they stay
+ * (another run may be using its own); SVMTEST_KEEP_TEST_TMP=1 keeps them in CI too.
+ */
+export default function setup(): () => void {
+  const started = Date.now() - 1000;
+  return () => {
+    if (process.env.CI !== 'true' || process.env.SVMTEST_KEEP_TEST_TMP === '1') return;
+    for (const root of [tmpdir(), '/var/tmp']) {
+      let names: string[] = [];
+      try {
+        names = readdirSync(root);
+      } catch {
+        continue;
+      }
+      for (const name of names) {
+        if (!name.startsWith('svmtest-') || SERVICES.has(name)) continue;
+        const path = join(root, name);
+        try {
+          if (lstatSync(path).mtimeMs >= started) rmSync(path, { recursive: true, force: true });
+        } catch {
+          // gone already, or not ours to remove
+        }
+      }
+    }
+  };
+}
