@@ -40,7 +40,11 @@ chmod 0700 "$STATE"
 start_daemon() {
   local name=$1
   shift
-  if [ -e "$STATE/$name.pid" ] && kill -0 "$(cat "$STATE/$name.pid")" 2>/dev/null; then return; fi
+  # Running already: its pid alive and still one of LAVA's (a pid left from an earlier boot may be
+  # reused; gunicorn retitles itself "gunicorn: master [lava_server.wsgi]").
+  local running=""
+  [ -e "$STATE/$name.pid" ] && running=$(tr '\0' ' ' <"/proc/$(cat "$STATE/$name.pid")/cmdline" 2>/dev/null || true)
+  case "$running" in *lava*) return ;; esac
   setsid "$@" >"$STATE/$name.log" 2>&1 </dev/null &
   echo $! >"$STATE/$name.pid"
 }
