@@ -1,5 +1,7 @@
-/** Everything a QEMU target needs, resolved by its factory. */
-export interface QemuTargetOptions {
+import type { QemuSettings } from './qemu-settings.js';
+
+/** Everything a QEMU target needs: its settings, resolved by its factory, and where it keeps its files. */
+export interface QemuTargetOptions extends Omit<QemuSettings, 'kernel' | 'modules' | 'accel'> {
   readonly kernel: string;
   /** A directory holding lib/modules/<release> for this kernel. */
   readonly modulesDir?: string;
@@ -9,17 +11,9 @@ export interface QemuTargetOptions {
   readonly consoleLog: string;
   readonly agentDir: string;
   readonly cacheDir: string;
+  /** What `auto` came to. */
   readonly accel: 'kvm' | 'tcg';
-  readonly memoryMiB: number;
-  readonly cpus: number;
-  readonly cmdline: readonly string[];
-  readonly modprobe: readonly string[];
-  readonly vfio: readonly string[];
-  readonly network: boolean;
   /** Host paths the run needs at the same path in the guest (the guest mounts fresh tmpfs on some). */
   readonly expose: readonly string[];
-  readonly bootTimeoutS: number;
-  readonly watchdogS: number;
-  readonly maxReboots: number;
   readonly note: (message: string) => void;
 }
