@@ -6,6 +6,9 @@
 # assignments (SVMTEST_TEST_LAVA_URL, SVMTEST_TEST_LAVA_TOKEN_FILE). Idempotent: a running instance is reused.
 # `scripts/start-lava.sh stop` stops it.
 set -euo pipefail
+# Only the two assignments at the end go to stdout (the caller evals them); everything the tools
+# print goes to stderr (pg_ctlcluster's "Removed stale pid file." once broke CI's eval).
+exec 3>&1 1>&2
 # LAVA's tools are Python programs of Debian's python3: a python3 earlier on the PATH has no Django.
 export PATH=/usr/sbin:/usr/bin:/sbin:/bin
 PORT=${SVMTEST_LAVA_PORT:-58080}
@@ -42,8 +45,11 @@ start_daemon() {
   shift
   # Running already: its pid alive and still one of LAVA's (a pid left from an earlier boot may be
   # reused; gunicorn retitles itself "gunicorn: master [lava_server.wsgi]").
-  local running=""
-  [ -e "$STATE/$name.pid" ] && running=$(tr '\0' ' ' <"/proc/$(cat "$STATE/$name.pid")/cmdline" 2>/dev/null || true)
+  local running="" cmdline
+  if [ -e "$STATE/$name.pid" ]; then
+    cmdline=/proc/$(cat "$STATE/$name.pid")/cmdline
+    [ -r "$cmdline" ] && running=$(tr '\0' ' ' <"$cmdline" 2>/dev/null || true)
+  fi
   case "$running" in *lava*) return ;; esac
   setsid "$@" >"$STATE/$name.log" 2>&1 </dev/null &
   echo $! >"$STATE/$name.pid"
@@ -59,7 +65,14 @@ if [ -z "${PG_VERSION:-}" ]; then
   pg_createcluster "$PG_VERSION" "$PG_CLUSTER" >/dev/null
 fi
 pg_ctlcluster "$PG_VERSION" "$PG_CLUSTER" status >/dev/null 2>&1 || pg_ctlcluster "$PG_VERSION" "$PG_CLUSTER" start
-if [ ! -e "$STATE/migrated" ]; then
+PG_PORT=$(pg_conftool -s "$PG_VERSION" "$PG_CLUSTER" show port 2>/dev/null || echo 5432)
+for _ in $(seq 1 60); do
+  pg_isready -q -h 127.0.0.1 -p "$PG_PORT" && break
+  sleep 0.5
+done
+# A state directory can outlive its database (a machine image, a reinstalled cluster): the marker
+# counts only when LAVA's database answers.
+if [ ! -e "$STATE/migrated" ] || ! manage users list >/dev/null 2>&1; then
   # Creates the role, the database and settings.d/00-database.yaml, and runs the migrations (re-runnable).
   python3 /usr/share/lava-server/postinst.py >"$STATE/postinst.log" 2>&1 || { tail -n 20 "$STATE/postinst.log" >&2; exit 1; }
   touch "$STATE/migrated"
@@ -82,9 +95,8 @@ start_daemon scheduler lava-server manage lava-scheduler --event-url "tcp://127.
 has() { grep -qw -- "$2" <<<"$1"; }
 users=$(manage users list)
 has "$users" "$USER_NAME" || manage users add --superuser --staff --passwd "$(head -c 18 /dev/urandom | base64)" "$USER_NAME" >/dev/null
-if [ ! -s "$STATE/token" ]; then
-  (umask 077 && manage tokens add --user "$USER_NAME" | tail -n 1 | tr -d '[:space:]' >"$STATE/token")
-fi
+new_token() { (umask 077 && manage tokens add --user "$USER_NAME" | tail -n 1 | tr -d '[:space:]' >"$STATE/token"); }
+[ -s "$STATE/token" ] || new_token
 workers=$(manage workers list)
 has "$workers" "$WORKER" || manage workers add --health ACTIVE "$WORKER" >/dev/null
 (umask 077 && manage shell -c "from lava_scheduler_app.models import Worker; print(Worker.objects.get(hostname='$WORKER').token)" \
@@ -107,8 +119,12 @@ for _ in $(seq 1 60); do
   sleep 0.5
 done
 curl -fs "${URL}api/v0.2/system/version/" >/dev/null || { echo "LAVA's API did not come up at $URL: see $STATE/gunicorn.log" >&2; exit 1; }
+# A token file left from another database is refused: make a new one. (The header is read from
+# stdin so the token is never on a command line.)
+token_ok() { printf 'Authorization: Token %s\n' "$(cat "$STATE/token")" | curl -fs -H @- "${URL}api/v0.2/system/whoami/" >/dev/null; }
+token_ok || { new_token; token_ok || { echo "LAVA refuses the token just made for $USER_NAME" >&2; exit 1; }; }
 start_daemon worker lava-worker --level INFO --url "$URL" --token-file "$STATE/worker-token" --name "$WORKER" --ping-interval 2 \
   --log-file "$STATE/worker-internal.log"
 
-echo "SVMTEST_TEST_LAVA_URL=$URL"
-echo "SVMTEST_TEST_LAVA_TOKEN_FILE=$STATE/token"
+echo "SVMTEST_TEST_LAVA_URL=$URL" >&3
+echo "SVMTEST_TEST_LAVA_TOKEN_FILE=$STATE/token" >&3
