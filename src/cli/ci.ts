@@ -5,6 +5,7 @@ import { watchInterrupts } from '../pipeline/interrupts.js';
 import { formatDuration } from '../reporters/view.js';
 import { openProgress } from './progress.js';
 import { requestOf, type TargetFlags } from './run.js';
+import { perfSettingsOf } from './perf-flags.js';
 import { note, processScreen } from './screen.js';
 
 export interface CiFlags
@@ -18,6 +19,10 @@ export interface CiFlags
   failOn: FailOn;
   reporter: string;
   history?: string;
+  repeat?: number;
+  perfThreshold?: number;
+  perfAlpha?: number;
+  perfCorrection?: 'holm' | 'bh';
 }
 
 export function printStages(stages: readonly Stage[]): void {
@@ -32,6 +37,7 @@ export async function ciCommand(flags: CiFlags): Promise<ExitCode> {
       request: requestOf(flags),
       ...(flags.out ? { out: flags.out } : {}),
       failOn: flags.failOn,
+      performance: perfSettingsOf(flags),
       reporter: flags.reporter,
       ...(flags.history ? { history: flags.history } : {}),
       screen: processScreen(),

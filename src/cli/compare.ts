@@ -4,6 +4,7 @@ import { compareSaved } from '../pipeline/compare.js';
 import { timestampDir } from '../pipeline/run-dir.js';
 import { renderReports } from './render-on-screen.js';
 import { note } from './screen.js';
+import { perfSettingsOf } from './perf-flags.js';
 
 export interface CompareFlags {
   expectations?: string;
@@ -11,6 +12,9 @@ export interface CompareFlags {
   out?: string;
   failOn: FailOn;
   allowSameVariant?: boolean;
+  perfThreshold?: number;
+  perfAlpha?: number;
+  perfCorrection?: 'holm' | 'bh';
 }
 
 export async function compareCommand(baseline: string, candidate: string, flags: CompareFlags): Promise<ExitCode> {
@@ -23,6 +27,7 @@ export async function compareCommand(baseline: string, candidate: string, flags:
     ...(flags.allowSameVariant ? { allowSameVariant: true } : {}),
     out,
     now,
+    performance: perfSettingsOf(flags),
   });
   await renderReports({ kind: 'comparison', comparison }, flags.reporter, out);
   note(`reports in ${out}`);

@@ -44,7 +44,7 @@ export async function demoCommand(flags: DemoFlags): Promise<ExitCode> {
     const { code, outDir, stages } = await ci({
       request: realSuites ? { config, testTimeout: 30 } : { config },
       ...(flags.out ? { out: flags.out } : {}),
-      failOn: realSuites ? 'unexpected' : 'never',
+      failOn: { verdicts: realSuites ? 'unexpected' : 'never', slower: false },
       reporter: 'terminal,junit,markdown,github',
       screen: processScreen(),
       openProgress,

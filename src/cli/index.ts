@@ -4,7 +4,8 @@ import { parseShard } from '../model/selection.js';
 import { trace } from '../model/trace.js';
 import { toolVersion } from '../model/version.js';
 import { checkEnvironment } from '../model/env-vars.js';
-import { FLAG_RANGES, numberFlag } from './number-flag.js';
+import { failOnFlag, FLAG_RANGES, numberFlag, percentFlag } from './number-flag.js';
+import { DEFAULT_FAIL_ON } from '../compare/exit-policy.js';
 import { action, exitCodeForError } from './action.js';
 import { EXIT_CODES_HELP } from './exit-codes-help.js';
 import { targetFlags, targetNames } from '../pipeline/target-options.js';
@@ -13,6 +14,14 @@ import { reporterNames } from '../reporters/registry.js';
 
 // Commands load their modules on first use, so `svmtest --version` and `--help` stay fast.
 const collect = (value: string, previous: string[] = []) => [...previous, value];
+const FAIL_ON_HELP = 'what makes the exit code 1, comma-separated: regression, unexpected, slower (a performance verdict), or never';
+const REPEAT_HELP = 'run each passing test n times in all (rounds 2…n time them again, the variants interleaved) for performance verdicts';
+const PERF_THRESHOLD_HELP = 'performance verdicts: the smallest change of the ratio of medians that counts (default 5%)';
+const PERF_ALPHA_HELP = 'performance verdicts: the significance level of the corrected p (default 0.05)';
+const PERF_CORRECTION_HELP = 'performance verdicts: the multiple-comparison correction across tests (default holm)';
+const repeatFlag = numberFlag({ integer: true, min: 2, max: 1000 });
+const perfAlphaFlag = numberFlag({ min: 0, minExclusive: true, max: 0.5 });
+
 const shardFlag = (value: string) => {
   try {
     return parseShard(value);
@@ -57,7 +66,10 @@ program
   .option('-e, --expectations <dir>', 'directory of <variant>[-<gfx>]-{fails,flakes,skips}.txt expectation files')
   .option('-r, --reporter <list>', `comma-separated reporters: ${REPORTERS} (comparison.json is always saved)`, 'terminal')
   .option('-o, --out <dir>', 'directory for comparison.json and report files (default: reports/<time>-compare)')
-  .addOption(new Option('--fail-on <what>', 'which verdicts make the exit code 1').choices(['regression', 'unexpected', 'never']).default('regression'))
+  .option('--fail-on <list>', FAIL_ON_HELP, failOnFlag, DEFAULT_FAIL_ON)
+  .option('--perf-threshold <pct>', PERF_THRESHOLD_HELP, percentFlag)
+  .option('--perf-alpha <p>', PERF_ALPHA_HELP, perfAlphaFlag)
+  .addOption(new Option('--perf-correction <method>', PERF_CORRECTION_HELP).choices(['holm', 'bh']))
   .option('--allow-same-variant', 'compare two runs of the same variant on the same kernel anyway (every report then says so first)')
   .action(action(async (baseline: string, candidate: string, opts) => (await import('./compare.js')).compareCommand(baseline, candidate, opts)));
 
@@ -127,6 +139,7 @@ targetOptions(program.command('run').description('run suites on the machine unde
   )
   .option('-e, --expectations <dir>', 'expectation files; failures they list do not make the exit code 1')
   .option('-r, --reporter <list>', `reporters for the run: ${REPORTERS}`, 'terminal')
+  .option('--repeat <n>', REPEAT_HELP, repeatFlag)
   // Used by a lab job that runs svmtest (the LAVA target): not for people.
   .addOption(new Option('--echo-records <file>', 'echo every record to standard output under the nonce in this file').hideHelp())
   .action(action(async (opts) => (await import('./run.js')).runCommand(opts)));
@@ -161,7 +174,11 @@ machineOptions(
     .option('--target <kind>', `where the variants run: ${TARGETS} (default: run.target in the config)`)
     .option('--kernel <file>', "a target that boots a kernel: the image (default: each variant's latest svmtest build)")
     .option('--modules <dir>', 'a target that boots a kernel: the directory holding lib/modules/<release>')
-    .addOption(new Option('--fail-on <what>', 'which verdicts make the exit code 1').choices(['regression', 'unexpected', 'never']).default('regression'))
+    .option('--fail-on <list>', FAIL_ON_HELP, failOnFlag, DEFAULT_FAIL_ON)
+    .option('--repeat <n>', REPEAT_HELP, repeatFlag)
+    .option('--perf-threshold <pct>', PERF_THRESHOLD_HELP, percentFlag)
+    .option('--perf-alpha <p>', PERF_ALPHA_HELP, perfAlphaFlag)
+    .addOption(new Option('--perf-correction <method>', PERF_CORRECTION_HELP).choices(['holm', 'bh']))
     .option('-r, --reporter <list>', `reporters: ${REPORTERS}`, 'terminal,junit,markdown,github')
     .option('--history <path|url>', 'import both runs and the comparison into this history store at the end (SQLite file or postgres:// URL)'),
 ).action(action(async (opts) => (await import('./ci.js')).ciCommand(opts)));

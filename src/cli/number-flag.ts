@@ -1,4 +1,5 @@
 import { InvalidArgumentError } from 'commander';
+import { parseFailOn, type FailOn } from '../compare/exit-policy.js';
 
 export interface NumberRange {
   readonly integer?: boolean;
@@ -30,3 +31,19 @@ export const FLAG_RANGES = {
   watchdog: numberFlag({ min: 0, minExclusive: true, max: DAY_S }),
   reboots: numberFlag({ integer: true, min: 0, max: 100 }),
 } as const;
+
+/** `--fail-on regression,slower`: refused while parsing, like the numbers. */
+export function failOnFlag(value: string): FailOn {
+  const policy = parseFailOn(value);
+  if (typeof policy === 'string') throw new InvalidArgumentError(policy);
+  return policy;
+}
+
+/** `--perf-threshold 5%` (or 0.05): the smallest change of a ratio of medians that counts. */
+export function percentFlag(value: string): number {
+  const text = value.trim();
+  const n = text.endsWith('%') ? Number(text.slice(0, -1)) / 100 : Number(text);
+  if (text === '' || text === '%' || !Number.isFinite(n) || n < 0 || n > 10)
+    throw new InvalidArgumentError('expected a fraction or a percentage from 0 to 1000%, e.g. 5% or 0.05');
+  return n;
+}

@@ -7,6 +7,7 @@ import { watchInterrupts } from '../pipeline/interrupts.js';
 import { loadExpectations } from '../pipeline/load-expectations.js';
 import type { KernelEventPolicy, RunRequest } from '../pipeline/run-request.js';
 import { runVariant } from '../pipeline/run-variant.js';
+import { timedRounds } from '../pipeline/timed-rounds.js';
 import { pickTargetFlags } from '../pipeline/target-options.js';
 import { openProgress } from './progress.js';
 import { renderReports } from './render-on-screen.js';
@@ -46,6 +47,7 @@ export interface RunFlags extends TargetFlags {
   kernelEvents?: KernelEventPolicy;
   expectations?: string;
   reporter: string;
+  repeat?: number;
   /** Hidden: inside a lab job, a file holding the echo nonce (read, then removed). */
   echoRecords?: string;
 }
@@ -77,6 +79,7 @@ export function requestOf(flags: TargetFlags & Partial<RunFlags>): RunRequest {
     kernelEvents: flags.kernelEvents,
     expectations: flags.expectations,
     allowEmpty: flags.allowEmpty,
+    repeat: flags.repeat,
   };
   const isGiven = (v: unknown) =>
     v !== undefined && !(Array.isArray(v) && v.length === 0) && !(typeof v === 'object' && v !== null && !Array.isArray(v) && Object.keys(v).length === 0);
@@ -108,6 +111,24 @@ export async function runCommand(flags: RunFlags): Promise<ExitCode> {
       signal: interrupts.signal,
       now: () => new Date(),
     });
+    if (result.run.run.status === 'complete') {
+      // --repeat (or the suites' repeat: rules): the timed tests again, each round a run of its own.
+      const timed = await timedRounds(
+        [result],
+        result.request.repeat,
+        (request, dir, resume) =>
+          runVariant({
+            request,
+            ...(resume ? { resume: dir } : { out: dir }),
+            progress: progress.sink,
+            note,
+            signal: interrupts.signal,
+            now: () => new Date(),
+          }),
+        note,
+      );
+      result = { ...result, run: timed.interrupted ? { ...result.run, run: { ...result.run.run, status: 'interrupted' } } : timed.runs[0]! };
+    }
   } finally {
     await progress.close();
     interrupts.dispose();

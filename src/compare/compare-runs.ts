@@ -3,6 +3,7 @@ import {
   VERDICTS,
   type ComparisonEntry,
   type ComparisonFile,
+  type PerfSettings,
   type RunRef,
   type SideResult,
   type Verdict,
@@ -11,6 +12,7 @@ import type { RunFile, TestResult } from '../model/run.js';
 import { testId } from '../model/run.js';
 import { matchesAnyFilter } from '../model/selection.js';
 import type { Expectations } from './expectations.js';
+import { comparePerformance } from './performance.js';
 import { decideVerdict } from './verdict.js';
 
 function refOf(run: RunFile): RunRef {
@@ -52,6 +54,8 @@ export interface CompareOptions {
   readonly toolVersion: string;
   /** Doubts about the comparison that every report must show first. */
   readonly warnings?: readonly string[];
+  /** How performance verdicts are decided, when the runs were timed more than once. */
+  readonly performance?: PerfSettings;
 }
 
 /** Baseline run × candidate run → comparison.json, one entry per test id seen in either. */
@@ -61,6 +65,11 @@ function outsideEvents(baseline: RunFile, candidate: RunFile): Pick<ComparisonFi
     ...(candidate.kernelEvents ?? []).map((e) => ({ side: 'candidate' as const, ...e })),
   ];
   return events.length > 0 ? { kernelEvents: events } : {};
+}
+
+function performanceOf(baseline: RunFile, candidate: RunFile, settings: PerfSettings | undefined): Pick<ComparisonFile, 'performance'> {
+  const performance = comparePerformance(baseline, candidate, settings);
+  return performance ? { performance } : {};
 }
 
 export function compareRuns(baseline: RunFile, candidate: RunFile, options: CompareOptions): ComparisonFile {
@@ -111,6 +120,7 @@ export function compareRuns(baseline: RunFile, candidate: RunFile, options: Comp
     expectationFiles: [...options.expectations.files],
     counts,
     entries,
+    ...performanceOf(baseline, candidate, options.performance),
     ...outsideEvents(baseline, candidate),
     ...(options.warnings && options.warnings.length > 0 ? { warnings: [...options.warnings] } : {}),
     errors: [

@@ -5,13 +5,33 @@ import { expectedFailure, matchFlake, type Expectations } from './expectations.j
 
 import { EXIT, type ExitCode } from '../model/exit-codes.js';
 
-export type FailOn = 'regression' | 'unexpected' | 'never';
+/** What makes a comparison's exit code 1 (`--fail-on regression,slower`): the verdicts, and a slower test. */
+export interface FailOn {
+  readonly verdicts: 'regression' | 'unexpected' | 'never';
+  /** A performance verdict `slower` (off by default: timing needs --repeat and a quiet machine). */
+  readonly slower: boolean;
+}
+
+export const FAIL_ON_WORDS = ['regression', 'unexpected', 'slower', 'never'] as const;
+export const DEFAULT_FAIL_ON: FailOn = { verdicts: 'regression', slower: false };
+
+/** `--fail-on`'s comma-separated words → the policy, or what is wrong with them. */
+export function parseFailOn(text: string): FailOn | string {
+  const words = text.split(',').map((w) => w.trim());
+  const unknown = words.find((w) => !(FAIL_ON_WORDS as readonly string[]).includes(w));
+  if (unknown !== undefined) return `"${unknown}" is not one of ${FAIL_ON_WORDS.join(', ')}`;
+  if (words.includes('never') && words.length > 1) return 'never cannot be combined with another word';
+  if (words.includes('regression') && words.includes('unexpected')) return 'give regression or unexpected, not both (unexpected includes regression)';
+  const verdicts = words.includes('unexpected') ? 'unexpected' : words.includes('regression') ? 'regression' : 'never';
+  return { verdicts, slower: words.includes('slower') };
+}
 
 /** Exit code of a comparison: infrastructure first, then the verdicts that --fail-on selects. */
 export function comparisonExitCode(comparison: ComparisonFile, failOn: FailOn): ExitCode {
   if (comparison.errors.length > 0 || comparison.baseline.status !== 'complete' || comparison.candidate.status !== 'complete') return EXIT.infra;
-  if (failOn === 'never') return EXIT.ok;
-  const failing = failOn === 'regression' ? REGRESSION_VERDICTS : UNEXPECTED_VERDICTS;
+  if (failOn.slower && (comparison.performance?.counts.slower ?? 0) > 0) return EXIT.unexpected;
+  if (failOn.verdicts === 'never') return EXIT.ok;
+  const failing = failOn.verdicts === 'regression' ? REGRESSION_VERDICTS : UNEXPECTED_VERDICTS;
   return comparison.entries.some((e) => failing.has(e.verdict) && !e.excluded) ? EXIT.unexpected : EXIT.ok;
 }
 

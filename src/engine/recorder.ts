@@ -1,6 +1,7 @@
 import type { KernelEvent } from '../model/kernel-event.js';
 import { splitTestId, testId, type InfraProblem, type RunInfo, type RunKernelEvent, type TestResult } from '../model/run.js';
 import type { Status } from '../model/status.js';
+import { MetricScanner, scanMetrics, type MetricSpec } from '../parsers/metrics.js';
 import type { ParsedTest } from '../parsers/types.js';
 import { withRetry } from '../results/with-retry.js';
 import { Journal, type JournalRecord } from './journal.js';
@@ -30,6 +31,7 @@ interface Live {
   events: KernelEvent[];
   skipRegex?: RegExp;
   skipMatched: boolean;
+  metrics?: MetricScanner;
   started: number;
 }
 
@@ -72,7 +74,7 @@ export class Recorder {
     return this.results.get(id);
   }
 
-  begin(suite: string, name: string, attempt: number, skipRegex: RegExp | undefined): void {
+  begin(suite: string, name: string, attempt: number, skipRegex: RegExp | undefined, metricSpecs: readonly MetricSpec[] = []): void {
     const opened = this.logs.open(suite, name, attempt);
     this.live.set(testId({ suite, name }), {
       log: opened.log,
@@ -80,6 +82,7 @@ export class Recorder {
       events: [],
       ...(skipRegex ? { skipRegex } : {}),
       skipMatched: false,
+      ...(metricSpecs.length > 0 ? { metrics: new MetricScanner(metricSpecs) } : {}),
       started: performance.now(),
     });
     this.options.progress.testStart(suite, name);
@@ -105,13 +108,17 @@ export class Recorder {
     if (done) this.results.set(id, { ...done, kernelEvents: [...done.kernelEvents, ...events] });
   }
 
-  finish(suite: string, name: string, parsed: ParsedTest, attempt: number): void {
+  finish(suite: string, name: string, parsed: ParsedTest, attempt: number, metricSpecs: readonly MetricSpec[] = []): void {
     const id = testId({ suite, name });
     const state = this.live.get(id);
     this.live.delete(id);
     state?.log?.close();
     let logPath = state?.log?.hasContent ? state.logPath : undefined;
-    if (!logPath && parsed.output) logPath = this.logs.writeWhole(suite, name, attempt, parsed.output);
+    let metrics = state?.metrics?.result();
+    if (!logPath && parsed.output) {
+      logPath = this.logs.writeWhole(suite, name, attempt, parsed.output);
+      metrics ??= scanMetrics(metricSpecs, parsed.output);
+    }
     let status: Status = parsed.status;
     let message = parsed.message;
     if (status === 'pass' && state?.skipMatched) {
@@ -128,6 +135,7 @@ export class Recorder {
       ...(message !== undefined ? { message } : {}),
       kernelEvents: state?.events ?? [],
       ...(logPath ? { log: logPath } : {}),
+      ...(metrics && status === 'pass' ? { metrics } : {}),
     };
     const previous = attempt > 1 ? this.results.get(id) : undefined;
     this.results.set(id, previous ? withRetry(previous, attemptResult) : attemptResult);

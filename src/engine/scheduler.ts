@@ -115,7 +115,7 @@ export class Scheduler {
     await runBatch(target, planned, names, slot, {
       timeoutFor: (name) => timeoutFor(definition, name, testTimeout),
       onStart(name) {
-        recorder.begin(suite, name, attempt, skipRegex);
+        recorder.begin(suite, name, attempt, skipRegex, definition.metrics);
         kernel.begin(testId({ suite, name }), channelMarks !== undefined);
       },
       onEnded: (name) => kernel.finish(testId({ suite, name }), true),
@@ -127,7 +127,7 @@ export class Scheduler {
       onOutput: (line, name) => recorder.output(suite, name, line),
       onResult(result) {
         kernel.finish(testId({ suite, name: result.name }));
-        recorder.finish(suite, result.name, result, attempt);
+        recorder.finish(suite, result.name, result, attempt, definition.metrics);
       },
       failedToRun(failed, why) {
         if (target.fatal?.()) return; // the guest is gone for good: these stay unrun (resumable)

@@ -80,6 +80,49 @@ export interface ComparisonInputs {
   readonly expectations?: string;
 }
 
+/** A performance verdict, beside pass/fail: worse, better, or no difference the data can show. */
+export type PerfVerdict = 'slower' | 'faster' | 'same';
+
+/** How performance verdicts are decided (`--perf-threshold`, `--perf-alpha`, `--perf-correction`). */
+export interface PerfSettings {
+  /** The smallest change of the ratio of medians that counts, as a fraction (0.05: 5 %). */
+  readonly threshold: number;
+  /** The significance level the corrected p must be under. */
+  readonly alpha: number;
+  /** The multiple-comparison correction across every measure of the comparison. */
+  readonly correction: 'holm' | 'bh';
+  /** Samples each side needs before a measure is compared. */
+  readonly minSamples: number;
+  /** Bootstrap resamples for the interval of the ratio. */
+  readonly resamples: number;
+}
+
+/** One test's duration or one of its metrics, compared over every sample of both runs. */
+export interface PerfChange {
+  readonly suite: string;
+  readonly name: string;
+  /** `duration`, or the name of a metric the suite reads from the test's output. */
+  readonly metric: string;
+  readonly unit: string;
+  readonly better: 'higher' | 'lower';
+  readonly verdict: PerfVerdict;
+  /** median(candidate) / median(baseline), and its 95 % bootstrap interval; null when the baseline's median is 0. */
+  readonly ratio: number | null;
+  readonly low: number | null;
+  readonly high: number | null;
+  /** The Mann-Whitney U test's two-sided p, then corrected across all measures. */
+  readonly p: number;
+  readonly pAdjusted: number;
+  readonly baseline: { readonly median: number; readonly samples: readonly number[] };
+  readonly candidate: { readonly median: number; readonly samples: readonly number[] };
+}
+
+export interface PerformanceSection {
+  readonly settings: PerfSettings;
+  readonly counts: Readonly<Record<PerfVerdict, number>>;
+  readonly changes: readonly PerfChange[];
+}
+
 export interface ComparisonFile {
   readonly schemaVersion: typeof COMPARISON_SCHEMA_VERSION;
   readonly kind: 'comparison';
@@ -92,6 +135,8 @@ export interface ComparisonFile {
   readonly inputs?: ComparisonInputs;
   readonly counts: Readonly<Record<Verdict, number>>;
   readonly entries: readonly ComparisonEntry[];
+  /** The performance verdicts, when both runs timed tests more than once (`--repeat`). */
+  readonly performance?: PerformanceSection;
   /** Kernel records each run logged outside any test: the batch's, shown beside the verdicts. */
   readonly kernelEvents?: ReadonlyArray<RunKernelEvent & { readonly side: 'baseline' | 'candidate' }>;
   /** Doubts about the comparison itself, shown first by every report (e.g. the same variant on both sides). */

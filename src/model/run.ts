@@ -112,6 +112,8 @@ export interface RunInfo {
   readonly kernelAttribution?: 'markers' | 'clock';
   /** Per suite: where its results came from. */
   readonly resultSources?: Readonly<Record<string, ResultSource>>;
+  /** How often the timed tests ran (`--repeat`), and in which rounds' directories (relative to this run's). */
+  readonly repeat?: { readonly rounds: number; readonly dirs: readonly string[] };
   /** The lab jobs that ran it (a LAVA target): each job's id, its log's page, the device, its shard. */
   readonly jobs?: readonly LabJob[];
 }
@@ -131,6 +133,22 @@ export interface Attempt {
   readonly message?: string;
 }
 
+/** Which way a metric improves: a bandwidth is better higher, a latency or a duration lower. */
+export type MetricBetter = 'higher' | 'lower';
+
+/** A number a test printed about itself (a bandwidth, a latency), read by its suite's metric patterns. */
+export interface Metric {
+  readonly value: number;
+  readonly unit: string;
+  readonly better: MetricBetter;
+}
+
+/** One timed run of a test that passed (`--repeat`): its duration and the metrics it printed. */
+export interface Sample {
+  readonly durationMs: number;
+  readonly metrics?: Readonly<Record<string, number>>;
+}
+
 export interface TestResult {
   readonly suite: string;
   readonly name: string;
@@ -140,6 +158,10 @@ export interface TestResult {
   readonly message?: string;
   readonly kernelEvents: readonly KernelEvent[];
   readonly log?: string;
+  /** The metrics this test printed (its last attempt), by name. */
+  readonly metrics?: Readonly<Record<string, Metric>>;
+  /** Every timed run of this test when the run repeated it (`--repeat`): the first is this result's own. */
+  readonly samples?: readonly Sample[];
 }
 
 export interface InfraProblem {

@@ -5,6 +5,7 @@ import { comparisonExitCode, type FailOn } from '../compare/exit-policy.js';
 import { EXIT, type ExitCode } from '../model/exit-codes.js';
 import { loadConfig } from '../config/load.js';
 import type { ProgressSink } from '../model/progress.js';
+import type { PerfSettings } from '../model/comparison.js';
 import { DoneEarly, InputError } from '../model/errors.js';
 import type { Screen } from '../reporters/types.js';
 import { compareSaved } from './compare.js';
@@ -12,7 +13,8 @@ import { importIntoHistory } from './history.js';
 import { renderReports } from './render-reports.js';
 import { timestampDir } from './run-dir.js';
 import type { RunRequest } from './run-request.js';
-import { runVariant } from './run-variant.js';
+import { runVariant, type VariantRun } from './run-variant.js';
+import { timedRounds } from './timed-rounds.js';
 
 export interface Stage {
   readonly name: string;
@@ -24,6 +26,8 @@ export interface CiOptions {
   readonly request: RunRequest;
   readonly out?: string;
   readonly failOn: FailOn;
+  /** How performance verdicts are decided, when `--repeat` timed the tests. */
+  readonly performance?: PerfSettings;
   readonly reporter: string;
   /** Import both runs and the comparison into this history store at the end (a nightly). */
   readonly history?: string;
@@ -57,6 +61,7 @@ export async function ci(options: CiOptions): Promise<CiResult> {
   const stages: Stage[] = [];
   const failed: string[] = [];
   const dryRuns: string[] = [];
+  const firsts: VariantRun[] = [];
   for (const variant of [config.baseline, config.candidate]) {
     options.note(`\n== ${variant} ${variant === config.baseline ? '(baseline)' : '(candidate)'} on ${options.request.target ?? config.run.target} ==`);
     const progress = await options.openProgress();
@@ -80,6 +85,7 @@ export async function ci(options: CiOptions): Promise<CiResult> {
     } finally {
       await progress.close();
     }
+    firsts.push(result);
     const { run } = result;
     for (const check of run.run.preflight ?? [])
       if (!check.ok) options.note(`preflight failed — ${check.name}: expected ${check.expected}, found ${check.found}`);
@@ -93,6 +99,30 @@ export async function ci(options: CiOptions): Promise<CiResult> {
     );
     return { code: EXIT.infra, outDir, stages };
   }
+  const timedStart = performance.now();
+  const timed = await timedRounds(
+    firsts,
+    options.request.repeat,
+    async (request, dir, resume) => {
+      const progress = await options.openProgress();
+      try {
+        return await runVariant({
+          request,
+          loaded,
+          ...(resume ? { resume: dir } : { out: dir }),
+          progress: progress.sink,
+          note: options.note,
+          signal: options.signal,
+          now: options.now,
+        });
+      } finally {
+        await progress.close();
+      }
+    },
+    options.note,
+  );
+  if (timed.interrupted) return { code: EXIT.interrupted, outDir, stages };
+  if (timed.runs.some((r) => r.run.repeat)) stages.push({ name: 'repeat rounds', ms: performance.now() - timedStart });
   const started = performance.now();
   const expectations = config.expectations ? resolve(dirname(file), config.expectations) : undefined;
   options.note(`\n== verdict: ${config.candidate} against ${config.baseline} ==`);
@@ -102,6 +132,7 @@ export async function ci(options: CiOptions): Promise<CiResult> {
     ...(expectations && existsSync(expectations) ? { expectations } : {}),
     out: outDir,
     now: options.now(),
+    ...(options.performance ? { performance: options.performance } : {}),
   });
   for (const written of await renderReports({ kind: 'comparison', comparison }, options.reporter, outDir, options.screen)) options.note(`wrote ${written}`);
   stages.push({ name: 'compare and report', ms: performance.now() - started });

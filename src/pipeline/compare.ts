@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { compareRuns } from '../compare/compare-runs.js';
 import { sameProof } from '../compare/same-proof.js';
-import type { ComparisonFile } from '../model/comparison.js';
+import type { ComparisonFile, PerfSettings } from '../model/comparison.js';
 import { InputError } from '../model/errors.js';
 import { readRun, writeComparison } from '../model/run-file.js';
 import type { RunFile } from '../model/run.js';
@@ -17,6 +17,8 @@ export interface CompareRequest {
   readonly allowSameVariant?: boolean;
   readonly out: string;
   readonly now: Date;
+  /** How performance verdicts are decided (defaults: 5 %, 0.05, Holm). */
+  readonly performance?: PerfSettings;
 }
 
 /** Suites built from different sources on the two sides: the difference may be the tests', not the kernel's. */
@@ -64,6 +66,7 @@ export function compareSaved(request: CompareRequest): ComparisonFile {
     now: request.now,
     toolVersion: toolVersion(),
     warnings,
+    ...(request.performance ? { performance: request.performance } : {}),
   });
   const saved: ComparisonFile = { ...comparison, inputs: inputsOf(request.baseline, request.candidate, request.expectations, request.out) };
   writeComparison(join(request.out, 'comparison.json'), saved);

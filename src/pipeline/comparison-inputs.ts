@@ -81,6 +81,7 @@ export function recheckComparison(
     expectations: loadExpectations(inputs.expectations, candidate),
     now: new Date(comparison.createdAt),
     toolVersion: comparison.toolVersion,
+    ...(comparison.performance ? { performance: comparison.performance.settings } : {}),
   });
   const saved = new Map(comparison.entries.map((e) => [testId(e), e]));
   for (const entry of again.entries) {
@@ -93,6 +94,10 @@ export function recheckComparison(
       );
     }
   }
+  // The performance verdicts come from the same samples with the same settings (the bootstrap is seeded).
+  const perf = (c: ComparisonFile) => JSON.stringify((c.performance?.changes ?? []).map((p) => [p.suite, p.name, p.metric, p.verdict]));
+  if (perf(again) !== perf(comparison))
+    throw new InputError(`${comparisonFile}: its performance verdicts are not what its runs give; the file was edited — run svmtest compare again`);
   const extra = saved.keys().next();
   if (!extra.done) throw new InputError(`${comparisonFile}: ${neutralizeLine(extra.value)} is in the comparison but in neither run; the file was edited`);
   for (const [verdict, n] of Object.entries(again.counts)) {

@@ -39,6 +39,8 @@ export interface RunRequest {
   readonly expectations?: string;
   /** A requested suite whose selection is empty is run anyway (a warning in every report), not refused. */
   readonly allowEmpty?: boolean;
+  /** Runs of each passing test in all (`--repeat`): rounds 2… time them again, for performance verdicts. */
+  readonly repeat?: number;
 }
 
 type Key = keyof RunRequest;

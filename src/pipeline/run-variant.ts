@@ -22,6 +22,7 @@ import { runDirAt, timestampDir, type RunDir } from './run-dir.js';
 import { acquireRunLock } from './run-lock.js';
 import { loadRequest, resumeRequest, saveRequest, type RunRequest } from './run-request.js';
 import { Teardowns } from './teardown.js';
+import type { RepeatRules } from './repeat-rounds.js';
 
 export interface RunVariantOptions {
   /** The flags given; on --resume, the rest comes from the run directory. */
@@ -50,6 +51,8 @@ export interface VariantRun {
   readonly dir: RunDir;
   /** The request the run was made with (on resume: the saved one with the flags given now). */
   readonly request: RunRequest;
+  /** Per suite, its timing-sensitive tests (`repeat:`): what `--repeat` rounds time without the flag. */
+  readonly repeatRules: RepeatRules;
 }
 
 interface Start {
@@ -114,6 +117,7 @@ export async function runVariant(options: RunVariantOptions): Promise<VariantRun
     echo?.start(toolVersion());
     if (earlier) options.note(`resuming run ${earlier.run!.id}: ${earlier.tests.size} tests already finished`);
     const prepared = await prepareRun(request, loaded, dir, options.note, options.keepMachine);
+    const repeatRules: RepeatRules = new Map(prepared.suites.map((s) => [s.name, s.repeat]));
     trace('prepared');
     const bootStarted = performance.now();
     const opening = await prepared.open();
@@ -132,7 +136,7 @@ export async function runVariant(options: RunVariantOptions): Promise<VariantRun
         signal: options.signal,
         now: options.now,
       });
-      return { run, dir, request };
+      return { run, dir, request, repeatRules };
     }
     const opened = opening;
     const { target } = opened;
@@ -184,7 +188,7 @@ export async function runVariant(options: RunVariantOptions): Promise<VariantRun
       const run = preflightFailedRun(info, failed, options.now());
       writeRun(dir.runFile, run);
       echo?.finish(run, dir.journal);
-      return { run, dir, request };
+      return { run, dir, request, repeatRules };
     }
 
     const runStarted = performance.now();
@@ -219,7 +223,7 @@ export async function runVariant(options: RunVariantOptions): Promise<VariantRun
     echo?.finish(run, dir.journal);
     trace('run.json written');
     if (storageFailure) throw storageFailure;
-    return { run, dir, request };
+    return { run, dir, request, repeatRules };
   } catch (error) {
     // Inside a lab job, the submitting svmtest learns why this one stopped, in so many words.
     echo?.fail(error instanceof SvmtestError ? error.kind : 'internal', error instanceof Error ? error.message : String(error));

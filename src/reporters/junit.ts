@@ -1,8 +1,9 @@
+import { pText, ratioText, significantChanges } from './perf-view.js';
 import { join } from 'node:path';
 import junitModule, { type Builder } from 'junit-report-builder';
 import { writeFileAtomic } from '../model/json-file.js';
-import type { ComparisonEntry, ComparisonFile } from '../model/comparison.js';
-import type { RunFile, TestResult } from '../model/run.js';
+import type { ComparisonEntry, ComparisonFile, PerfChange } from '../model/comparison.js';
+import { testId, type RunFile, type TestResult } from '../model/run.js';
 import type { Reporter } from './types.js';
 import { describeEvents, outsideLines, VERDICT_LABEL } from './view.js';
 
@@ -33,7 +34,7 @@ function eventsText(events: TestResult['kernelEvents'] | undefined): string {
   return cdataText((events ?? []).map((e) => `[${e.kind}] ${e.lines.join('\n')}`).join('\n\n'));
 }
 
-function addComparisonCase(suite: ReturnType<Builder['testSuite']>, entry: ComparisonEntry): void {
+function addComparisonCase(suite: ReturnType<Builder['testSuite']>, entry: ComparisonEntry, perf: readonly PerfChange[]): void {
   const side = entry.candidate ?? entry.baseline!;
   const testCase = suite
     .testCase()
@@ -69,12 +70,17 @@ function addComparisonCase(suite: ReturnType<Builder['testSuite']>, entry: Compa
   }
   if (entry.verdict === 'flaky') testCase.standardOutput(cdataText(`flaky: ${detail}`));
   if (entry.verdict === 'gap-closed') testCase.standardOutput(cdataText(entry.note ?? 'gap closed: the feature seems to have landed'));
+  // A significant performance change is a property of its test case, never a failure (--fail-on slower decides the exit code).
+  for (const change of perf)
+    testCase.property(xmlText(`perf ${change.metric}`), xmlText(`${change.verdict} ${ratioText(change)} p ${pText(change.pAdjusted)}`));
   const kernel = eventsText(entry.candidate?.kernelEvents);
   if (kernel) testCase.standardError(kernel);
 }
 
 function buildComparison(comparison: ComparisonFile): string {
   const builder = junitBuilder.newBuilder();
+  const perf = new Map<string, PerfChange[]>();
+  for (const change of significantChanges(comparison.performance)) perf.set(testId(change), [...(perf.get(testId(change)) ?? []), change]);
   const bySuite = new Map<string, ComparisonEntry[]>();
   for (const e of comparison.entries) {
     const list = bySuite.get(e.suite);
@@ -85,7 +91,7 @@ function buildComparison(comparison: ComparisonFile): string {
     const suite = builder.testSuite().name(xmlText(`${name} (${comparison.candidate.variant} vs ${comparison.baseline.variant})`));
     for (const warning of comparison.warnings ?? []) suite.property('warning', xmlText(warning));
     for (const line of outsideLines(comparison.kernelEvents)) suite.property('kernel-outside-tests', xmlText(line));
-    for (const entry of entries) addComparisonCase(suite, entry);
+    for (const entry of entries) addComparisonCase(suite, entry, perf.get(testId(entry)) ?? []);
   }
   return builder.build();
 }

@@ -1,3 +1,4 @@
+import { measureText, perfSummary, pText, ratioText, significantChanges } from './perf-view.js';
 import { join, resolve } from 'node:path';
 import { appendToRegularFile, writeFileAtomic } from '../model/json-file.js';
 import type { ComparisonEntry, ComparisonFile } from '../model/comparison.js';
@@ -53,6 +54,32 @@ function outsideSection(events: Parameters<typeof outsideLines>[0]): string[] {
   return lines.length > 0 ? ['', "**Kernel records outside any test** (the batch's, not a test's):", '', ...lines.map((l) => `- ${escapeMarkdown(l)}`)] : [];
 }
 
+/** The significant performance changes, after the verdicts (every sample is in comparison.json). */
+function performanceSection(section: ComparisonFile['performance']): string[] {
+  if (!section) return [];
+  const changes = significantChanges(section);
+  return [
+    '',
+    '### Performance',
+    '',
+    escapeMarkdown(perfSummary(section)),
+    ...(changes.length > 0
+      ? [
+          '',
+          '| verdict | test | measure | candidate / baseline [95% CI] | medians | corrected p |',
+          '|---|---|---|---|---|---:|',
+          ...changes
+            .slice(0, LIST_LIMIT)
+            .map(
+              (ch) =>
+                `| ${ch.verdict} | ${escapeMarkdown(`${ch.suite}/${ch.name}`)} | ${escapeMarkdown(measureText(ch))} | ${ratioText(ch)} | ${ch.baseline.median.toPrecision(3)} → ${ch.candidate.median.toPrecision(3)} | ${pText(ch.pAdjusted)} |`,
+            ),
+          ...(changes.length > LIST_LIMIT ? ['', `… and ${changes.length - LIST_LIMIT} more in comparison.json.`] : []),
+        ]
+      : []),
+  ];
+}
+
 function comparisonMarkdown(c: ComparisonFile): string {
   const lines = [
     ...(c.warnings ?? []).flatMap((w) => [`> **Warning:** ${escapeMarkdown(w)}`, '']),
@@ -76,6 +103,7 @@ function comparisonMarkdown(c: ComparisonFile): string {
     }
     if (notable.length > LIST_LIMIT) lines.push('', `… and ${notable.length - LIST_LIMIT} more in comparison.json.`);
   }
+  lines.push(...performanceSection(c.performance));
   lines.push(...gapSection(c.entries));
   lines.push(...outsideSection(c.kernelEvents));
   return `${lines.join('\n')}\n`;

@@ -4,6 +4,7 @@ import type { RunFile } from '../model/run.js';
 import { isFailing } from '../model/status.js';
 import type { Reporter, Screen } from './types.js';
 import { neutralizeLine } from '../model/untrusted-text.js';
+import { perfLine, perfSummary, significantChanges } from './perf-view.js';
 import { describeEvents, firstLine, notableEntries, outsideLines, statusCounts, testLabel, VERDICT_LABEL, verdictCounts } from './view.js';
 
 const LIST_LIMIT = 50;
@@ -54,6 +55,12 @@ function renderComparison(comparison: ComparisonFile, screen: Screen): void {
   const gaps = comparison.entries.filter((e) => e.verdict === 'known-gap');
   if (gaps.length > 0)
     out.push('', c.dim(`${gaps.length} known gap${gaps.length === 1 ? '' : 's'} (failures the series declares, not regressions): see the Markdown report`));
+  if (comparison.performance) {
+    out.push('', c.bold(`performance: ${perfSummary(comparison.performance)}`));
+    const changes = significantChanges(comparison.performance);
+    for (const change of changes.slice(0, LIST_LIMIT)) out.push((change.verdict === 'slower' ? c.red : c.green)(perfLine(change)));
+    if (changes.length > LIST_LIMIT) out.push(c.dim(`… and ${changes.length - LIST_LIMIT} more (see comparison.json)`));
+  }
   const outside = outsideLines(comparison.kernelEvents);
   if (outside.length > 0) out.push('', c.magenta('kernel records outside any test:'), ...outside.map((l) => c.magenta(`  ${l}`)));
   screen.write(`${out.join('\n')}\n`);

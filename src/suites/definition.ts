@@ -9,6 +9,36 @@ const stringList = z.array(z.string().min(1));
 
 const timeoutRule = z.object({ pattern: z.string().min(1), timeout: z.number().positive() }).strict();
 
+/** A regular expression the suite file gives: checked when the file is read, not when a test prints. */
+const regexText = z
+  .string()
+  .min(1)
+  .refine(
+    (text) => {
+      try {
+        new RegExp(text);
+        return true;
+      } catch {
+        return false;
+      }
+    },
+    { message: 'expected a regular expression (JavaScript syntax)' },
+  );
+
+/** A number the suite's tests print about themselves (parsers/metrics.ts says how it is read). */
+const metricRule = z
+  .object({
+    name: z.string().min(1).max(120),
+    pattern: regexText,
+    unit: z.string().min(1).max(32),
+    better: z.enum(['higher', 'lower']),
+    section: regexText.optional(),
+  })
+  .strict();
+
+/** Tests timed over several runs (`--repeat` for these only): test-name globs and how many runs. */
+const repeatRule = z.object({ pattern: z.string().min(1), times: z.number().int().min(2).max(1000) }).strict();
+
 export const suiteSchema = z
   .object({
     name: z
@@ -36,6 +66,10 @@ export const suiteSchema = z
     /** Seconds per test. */
     timeout: z.number().positive().default(300),
     timeouts: z.array(timeoutRule).default([]),
+    /** Numbers its tests print (bandwidths, latencies), recorded per test and compared with --repeat. */
+    metrics: z.array(metricRule).default([]),
+    /** Timing-sensitive tests to run several times per variant, interleaved, even without --repeat. */
+    repeat: z.array(repeatRule).default([]),
     /** Run each test in its own process (slower; for suites whose tests poison each other). */
     isolate: z.boolean().default(false),
     /** Output matching this makes a passing test a skip (hip-tests: HIP_SKIP_THIS_TEST). */

@@ -84,9 +84,9 @@ describe('decideVerdict (the verdict table)', () => {
     const cmp = (b: Parameters<typeof result>[2], c: Parameters<typeof result>[2]) =>
       compareRuns(run(b), run(c), { expectations: e, now: new Date(), toolVersion: 'test' });
     expect(cmp('pass', 'fail').counts['known-gap']).toBe(1);
-    expect(comparisonExitCode(cmp('pass', 'fail'), 'regression')).toBe(EXIT.ok);
-    expect(comparisonExitCode(cmp('fail', 'pass'), 'regression')).toBe(EXIT.ok);
-    expect(comparisonExitCode(cmp('fail', 'pass'), 'unexpected')).toBe(EXIT.unexpected);
+    expect(comparisonExitCode(cmp('pass', 'fail'), { verdicts: 'regression', slower: false })).toBe(EXIT.ok);
+    expect(comparisonExitCode(cmp('fail', 'pass'), { verdicts: 'regression', slower: false })).toBe(EXIT.ok);
+    expect(comparisonExitCode(cmp('fail', 'pass'), { verdicts: 'unexpected', slower: false })).toBe(EXIT.unexpected);
   });
 
   it('rejects malformed expectation lines with file:line', () => {
@@ -144,7 +144,7 @@ describe('worse: a failure that became a crash or a hang', () => {
     const c = compareRuns(baseline, candidate, { expectations: NO_EXPECTATIONS, now: new Date('2026-11-25T00:00:00Z'), toolVersion: 't' });
     expect(c.entries[0]).toMatchObject({ verdict: 'worse', note: 'fail in the baseline, crash in the candidate' });
     expect(c.counts.worse).toBe(1);
-    expect(comparisonExitCode(c, 'regression')).toBe(EXIT.unexpected);
+    expect(comparisonExitCode(c, { verdicts: 'regression', slower: false })).toBe(EXIT.unexpected);
     const screen = captureScreen();
     await junitReporter.render({ kind: 'comparison', comparison: c }, { screen, outDir: undefined });
     expect(screen.text()).toMatch(/<failure message="worse \(fail → crash or timeout\): killed by SIGSEGV" type="worse"/);
