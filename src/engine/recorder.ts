@@ -93,6 +93,7 @@ export class Recorder {
     if (!state) return;
     state.log?.write(line);
     if (state.skipRegex?.test(line)) state.skipMatched = true;
+    state.metrics?.line(line);
   }
 
   /** Kernel events for a test: kept with it while it runs, journaled on their own once it has finished. */

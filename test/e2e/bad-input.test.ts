@@ -426,7 +426,7 @@ describe('permission denied is one line naming the path', () => {
         });
       const run = await asNobody(['run', '--suite-file', join(pkg, 'suites', 'kfdtest.yaml'), '-o', join(locked, 'out')]);
       expectInputError(run, new RegExp(`${locked}/out.*: permission denied \\(EACCES`));
-      const imported = await asNobody(['history', 'import', '--db', store, join(REPO_ROOT, 'config', 'examples', 'runs', 'legacy')]);
+      const imported = await asNobody(['history', 'import', '--db', store, join(pkg, 'config', 'examples', 'runs', 'legacy')]);
       expect(imported.exitCode, imported.stderr).toBe(2);
       expect(imported.stderr.trim().split('\n')).toHaveLength(1);
       expect(imported.stderr).toMatch(new RegExp(`${locked}/history\\.db.*(permission denied|readonly|read-only)`, 'i'));

@@ -62,3 +62,6 @@ export async function trivialGtestProgram(count: number): Promise<string> {
   }
   return out;
 }
+
+/** perf_tests.cc: one test 30 % slower when SVMTEST_FIXTURE_SLOW_FAULTS=1 (the performance verdict). */
+export const perfProgram = () => gtestBinary('perf_tests', ['-O1', '-lgtest_main']);
