@@ -6,6 +6,7 @@ import { formatDuration } from '../reporters/view.js';
 import { openProgress } from './progress.js';
 import { requestOf, type TargetFlags } from './run.js';
 import { perfSettingsOf } from './perf-flags.js';
+import type { TestOrder } from '../model/order.js';
 import { note, processScreen } from './screen.js';
 
 export interface CiFlags
@@ -20,6 +21,8 @@ export interface CiFlags
   reporter: string;
   history?: string;
   repeat?: number;
+  order?: TestOrder;
+  failFast?: number;
   perfThreshold?: number;
   perfAlpha?: number;
   perfCorrection?: 'holm' | 'bh';
@@ -34,7 +37,8 @@ export async function ciCommand(flags: CiFlags): Promise<ExitCode> {
   const interrupts = watchInterrupts(note, () => process.exit(EXIT.interrupted));
   try {
     const { code, outDir, stages } = await ci({
-      request: requestOf(flags),
+      // --order history reads the same store a nightly imports into (--history).
+      request: { ...requestOf(flags), ...(flags.order === 'history' && flags.history ? { orderStore: flags.history } : {}) },
       ...(flags.out ? { out: flags.out } : {}),
       failOn: flags.failOn,
       performance: perfSettingsOf(flags),

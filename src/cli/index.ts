@@ -19,6 +19,9 @@ const REPEAT_HELP = 'run each passing test n times in all (rounds 2…n time the
 const PERF_THRESHOLD_HELP = 'performance verdicts: the smallest change of the ratio of medians that counts (default 5%)';
 const PERF_ALPHA_HELP = 'performance verdicts: the significance level of the corrected p (default 0.05)';
 const PERF_CORRECTION_HELP = 'performance verdicts: the multiple-comparison correction across tests (default holm)';
+const ORDER_HELP =
+  "history: the tests most likely to fail first (failing recently, flaky, new, then by last change and speed; the store of --history); name: the suites' order (default)";
+const failFastFlag = numberFlag({ integer: true, min: 1, max: 100_000 });
 const repeatFlag = numberFlag({ integer: true, min: 2, max: 1000 });
 const perfAlphaFlag = numberFlag({ min: 0, minExclusive: true, max: 0.5 });
 
@@ -140,6 +143,10 @@ targetOptions(program.command('run').description('run suites on the machine unde
   .option('-e, --expectations <dir>', 'expectation files; failures they list do not make the exit code 1')
   .option('-r, --reporter <list>', `reporters for the run: ${REPORTERS}`, 'terminal')
   .option('--repeat <n>', REPEAT_HELP, repeatFlag)
+  .addOption(new Option('--order <how>', ORDER_HELP).choices(['history', 'name']))
+  .option('--history <path|url>', 'with --order history: the history store (default: $SVMTEST_HISTORY_DB, else the config, else reports/history.db)')
+  .option('--fail-fast <n>', 'stop after n regressions against --baseline-run (the rest: notrun) for a quick signal', failFastFlag)
+  .option('--baseline-run <dir>', "with --fail-fast: the baseline's run that tells a regression from an old failure")
   // Used by a lab job that runs svmtest (the LAVA target): not for people.
   .addOption(new Option('--echo-records <file>', 'echo every record to standard output under the nonce in this file').hideHelp())
   .action(action(async (opts) => (await import('./run.js')).runCommand(opts)));
@@ -176,6 +183,8 @@ machineOptions(
     .option('--modules <dir>', 'a target that boots a kernel: the directory holding lib/modules/<release>')
     .option('--fail-on <list>', FAIL_ON_HELP, failOnFlag, DEFAULT_FAIL_ON)
     .option('--repeat <n>', REPEAT_HELP, repeatFlag)
+    .addOption(new Option('--order <how>', ORDER_HELP).choices(['history', 'name']))
+    .option('--fail-fast <n>', "stop the candidate after n regressions against this ci's baseline run (the rest: notrun)", failFastFlag)
     .option('--perf-threshold <pct>', PERF_THRESHOLD_HELP, percentFlag)
     .option('--perf-alpha <p>', PERF_ALPHA_HELP, perfAlphaFlag)
     .addOption(new Option('--perf-correction <method>', PERF_CORRECTION_HELP).choices(['holm', 'bh']))

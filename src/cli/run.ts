@@ -3,6 +3,7 @@ import { InputError } from '../model/errors.js';
 import { runExitCode } from '../compare/exit-policy.js';
 import { EXIT, type ExitCode } from '../model/exit-codes.js';
 import type { Shard } from '../model/run.js';
+import type { TestOrder } from '../model/order.js';
 import { watchInterrupts } from '../pipeline/interrupts.js';
 import { loadExpectations } from '../pipeline/load-expectations.js';
 import type { KernelEventPolicy, RunRequest } from '../pipeline/run-request.js';
@@ -48,6 +49,10 @@ export interface RunFlags extends TargetFlags {
   expectations?: string;
   reporter: string;
   repeat?: number;
+  order?: TestOrder;
+  history?: string;
+  failFast?: number;
+  baselineRun?: string;
   /** Hidden: inside a lab job, a file holding the echo nonce (read, then removed). */
   echoRecords?: string;
 }
@@ -80,6 +85,10 @@ export function requestOf(flags: TargetFlags & Partial<RunFlags>): RunRequest {
     expectations: flags.expectations,
     allowEmpty: flags.allowEmpty,
     repeat: flags.repeat,
+    order: flags.order,
+    orderStore: flags.order === 'history' ? flags.history : undefined,
+    failFast: flags.failFast,
+    baselineRun: flags.baselineRun,
   };
   const isGiven = (v: unknown) =>
     v !== undefined && !(Array.isArray(v) && v.length === 0) && !(typeof v === 'object' && v !== null && !Array.isArray(v) && Object.keys(v).length === 0);

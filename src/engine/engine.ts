@@ -8,6 +8,7 @@ import { KernelWatch } from './kernel-watch.js';
 import type { PlannedSuite } from './plan.js';
 import type { ProgressSink } from '../model/progress.js';
 import { Recorder } from './recorder.js';
+import { RegressionCounter, type FailFast } from './fail-fast.js';
 import { Scheduler } from './scheduler.js';
 
 export interface EnginePaths {
@@ -46,6 +47,8 @@ export interface EngineOptions {
   readonly now: () => Date;
   /** Told each journal record as it is written (a run inside a lab job echoes them to its console). */
   readonly mirror?: (line: string, record: JournalRecord) => void;
+  /** --fail-fast: stop after this many regressions against the baseline run. */
+  readonly failFast?: FailFast;
 }
 
 export interface EngineResult {
@@ -64,6 +67,8 @@ export async function runEngine(options: EngineOptions): Promise<EngineResult> {
   if (options.signal.aborted) stop.abort();
   else options.signal.addEventListener('abort', onAbort, { once: true });
   const deadline = options.runTimeout ? setTimeout(() => stop.abort(), options.runTimeout * 1000) : undefined;
+  const regressions = options.failFast ? new RegressionCounter(options.failFast, options.retries + 1) : undefined;
+  let failedFast = false;
 
   const recorder = new Recorder({
     journalFile: paths.journal,
@@ -74,6 +79,16 @@ export async function runEngine(options: EngineOptions): Promise<EngineResult> {
     ...(options.earlierOutside ? { earlierOutside: options.earlierOutside } : {}),
     progress,
     ...(options.mirror ? { mirror: options.mirror } : {}),
+    ...(regressions
+      ? {
+          onResult: (test: TestResult, attempt: number) => {
+            if (!regressions.add(test, attempt) || stop.signal.aborted) return;
+            failedFast = true;
+            progress.note(`--fail-fast: ${options.failFast!.limit} regression(s) against the baseline; stopping the run`);
+            stop.abort();
+          },
+        }
+      : {}),
     onStorageFailure: (error) => {
       progress.note(`stopping the run: ${error.message}`);
       stop.abort();
@@ -124,15 +139,22 @@ export async function runEngine(options: EngineOptions): Promise<EngineResult> {
   else if (fatal) {
     status = 'incomplete';
     recorder.error({ stage: 'boot', message: fatal });
+  } else if (failedFast) {
+    // Stopped on purpose, with the answer asked for: complete, and every report says what did not run.
   } else if (stop.signal.aborted) {
     status = 'incomplete';
     recorder.error({ stage: 'run', message: `the run exceeded --run-timeout ${options.runTimeout} s; tests not started are notrun` });
   }
   recorder.close();
   // Everything planned but never finished is notrun in run.json (the journal keeps only what ran, so --resume runs them).
-  const tests = recorder.collect(planned, status === 'interrupted' ? 'the run was interrupted' : 'the run ended before this test');
+  const tests = recorder.collect(
+    planned,
+    status === 'interrupted' ? 'the run was interrupted' : failedFast ? 'not run: --fail-fast stopped the run' : 'the run ended before this test',
+  );
   const attribution = kernel.attribution;
-  const info = attribution ? { ...options.info, kernelAttribution: attribution } : options.info;
+  const notRun = tests.filter((t) => t.status === 'notrun' && t.attempts.length === 0).length;
+  const warned = failedFast && regressions ? { ...options.info, warnings: [...(options.info.warnings ?? []), regressions.warning(notRun)] } : options.info;
+  const info = attribution ? { ...warned, kernelAttribution: attribution } : warned;
   const run = assembleRun(info, tests, recorder.errors, status, options.now(), options.kernelEvents, recorder.outside);
   return storageFailure ? { run, storageFailure } : { run };
 }

@@ -9,6 +9,7 @@ import { loadSkipRules } from '../suites/skip-sources.js';
 import type { ListedTest } from '../parsers/test-lists.js';
 import type { Target } from '../targets/target.js';
 import { InfraError, InputError } from '../model/errors.js';
+import { compareRanks, orderRank, type TestHint } from '../model/order.js';
 
 export type PlannedAction = 'run' | 'skip' | 'notrun';
 
@@ -16,6 +17,8 @@ export interface PlannedTest {
   readonly name: string;
   readonly action: PlannedAction;
   readonly reason?: string;
+  /** With --order history: its group (model/order.ts); each group runs in batches of its own, in order. */
+  readonly group?: number;
 }
 
 export interface PlannedSuite {
@@ -38,6 +41,23 @@ export interface Selection {
   readonly shard?: Shard;
   /** Recorded durations (ms) by test id: shards are balanced by them instead of by hash. */
   readonly durations?: ReadonlyMap<string, number>;
+  /** --order history: what the history store says about each test; the tests most likely to fail run first. */
+  readonly order?: ReadonlyMap<string, TestHint>;
+}
+
+/** Orders a suite's tests by what the store says, and the suites by their first test (a stable sort: ties keep the suites' order). */
+function ordered(planned: PlannedSuite[], hints: ReadonlyMap<string, TestHint>): PlannedSuite[] {
+  const rankOf = (suite: string, name: string) => orderRank(hints.get(testId({ suite, name })));
+  const suites = planned.map((p) => {
+    const suite = p.suite.definition.name;
+    const tests = p.tests
+      .map((t) => ({ t, rank: rankOf(suite, t.name) }))
+      .sort((a, b) => compareRanks(a.rank, b.rank))
+      .map(({ t, rank }) => ({ ...t, group: rank.group }));
+    const first = tests.find((t) => t.action === 'run');
+    return { planned: { ...p, tests }, first: first ? rankOf(suite, first.name) : { group: Number.MAX_SAFE_INTEGER, key: ['', 0] as const } };
+  });
+  return suites.sort((a, b) => compareRanks(a.first, b.first)).map((s) => s.planned);
 }
 
 /**
@@ -146,5 +166,6 @@ export async function planSuites(
       `--filter ${selectsNothing.map((f) => `"${f}"`).join(' ')} selects no test of ${definitions.map((d) => d.name).join(', ')}; filters match suite/name, e.g. ${example ?? 'kfdtest/KFDSVMRangeTest.*'}`,
     );
   }
-  return planned;
+  // The order never changes which tests run: only when.
+  return selection.order ? ordered(planned, selection.order) : planned;
 }

@@ -23,6 +23,8 @@ export interface RecorderOptions {
   readonly onStorageFailure: (error: Error) => void;
   /** Told each journal record as it is written (a run inside a lab job echoes them). */
   readonly mirror?: (line: string, record: JournalRecord) => void;
+  /** Told each finished attempt with the test's result so far (--fail-fast counts regressions). */
+  readonly onResult?: (test: TestResult, attempt: number) => void;
 }
 
 interface Live {
@@ -143,6 +145,7 @@ export class Recorder {
     // The journal gets only this attempt: a test retried n times costs n records, not n² attempts.
     this.journal.append(attempt > 1 ? { type: 'test', test: attemptResult, attempt } : { type: 'test', test: attemptResult });
     this.options.progress.testEnd(suite, name, status, durationMs, attempt);
+    this.options.onResult?.(this.results.get(id)!, attempt);
   }
 
   /**

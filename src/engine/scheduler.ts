@@ -75,15 +75,23 @@ export class Scheduler {
   private async runSuite(planned: PlannedSuite): Promise<void> {
     const suite = planned.suite.definition.name;
     const toRun: string[] = [];
+    const groups = new Map<number, string[]>();
     for (const test of planned.tests) {
       if (this.recorder.has(testId({ suite, name: test.name }))) continue; // finished before an interruption: never run twice
-      if (test.action === 'run') toRun.push(test.name);
-      else this.recorder.planned(suite, test.name, test.action, test.reason);
+      if (test.action === 'run') {
+        toRun.push(test.name);
+        const group = groups.get(test.group ?? 0);
+        if (group) group.push(test.name);
+        else groups.set(test.group ?? 0, [test.name]);
+      } else this.recorder.planned(suite, test.name, test.action, test.reason);
     }
     const { progress, gpus, jobs, isolate } = this.options;
     progress.suiteStart(suite, toRun.length);
     const slots = slotsFor(planned, gpus, jobs);
-    const queue = partition(toRun, slots.length, isolate || planned.suite.definition.isolate);
+    // A batch runs its tests in the binary's order: with --order history each group gets batches of its own, first group first.
+    const queue = [...groups.keys()]
+      .sort((a, b) => a - b)
+      .flatMap((group) => partition(groups.get(group)!, slots.length, isolate || planned.suite.definition.isolate));
     await Promise.all(
       slots.map(async (slot) => {
         for (let chunk = queue.shift(); chunk && !this.stopped(); chunk = queue.shift()) await this.execute(planned, chunk, slot, 1);

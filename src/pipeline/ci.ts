@@ -67,8 +67,18 @@ export async function ci(options: CiOptions): Promise<CiResult> {
     const progress = await options.openProgress();
     let result: Awaited<ReturnType<typeof runVariant>>;
     try {
+      // --fail-fast: the candidate stops after so many regressions against the baseline just run.
+      const baselineRun =
+        variant === config.candidate && options.request.failFast !== undefined ? { baselineRun: join(outDir, config.baseline, 'run.json') } : {};
+      const { failFast, ...shared } = options.request;
       result = await runVariant({
-        request: { target: config.run.target, ...options.request, variant },
+        request: {
+          target: config.run.target,
+          ...shared,
+          ...(failFast !== undefined && variant === config.candidate ? { failFast } : {}),
+          ...baselineRun,
+          variant,
+        },
         loaded,
         out: join(outDir, variant),
         progress: progress.sink,

@@ -2,7 +2,12 @@ import { dirname, isAbsolute, resolve } from 'node:path';
 import { latestBuild, latestUserspace, type UserspaceProvenance } from '../build/artifacts.js';
 import { variantOf, type LoadedConfig } from '../config/load.js';
 import type { Config, Variant } from '../config/schema.js';
+import type { FailFast } from '../engine/fail-fast.js';
 import type { Selection } from '../engine/plan.js';
+import { openStore } from '../history/open-store.js';
+import { orderHints } from '../history/order-hints.js';
+import type { TestHint } from '../model/order.js';
+import { historyLocation } from './history.js';
 import { InputError } from '../model/errors.js';
 import { testId, type Gpu } from '../model/run.js';
 import { readRun } from '../model/run-file.js';
@@ -26,6 +31,8 @@ export interface PreparedRun {
   readonly targetName: string;
   readonly suites: readonly SuiteDefinition[];
   readonly selection: Selection;
+  /** --fail-fast: stop after this many regressions against the baseline run. */
+  readonly failFast?: FailFast;
   readonly rocm: string;
   readonly retries: number;
   readonly jobs: number;
@@ -36,6 +43,27 @@ export interface PreparedRun {
   readonly open: () => Promise<OpenedTarget | RemoteTarget>;
   /** Where the suites are found on the machine, once its GPUs are known. */
   readonly suiteContext: (gpus: readonly Gpu[]) => SuiteContext;
+}
+
+/** --order history: what the history store says about each of the variant's tests. */
+async function historyHints(request: RunRequest, loaded: LoadedConfig, variant: string, note: (message: string) => void): Promise<Map<string, TestHint>> {
+  const location = historyLocation(request.orderStore, loaded);
+  const store = await openStore(location);
+  try {
+    const hints = await orderHints(store, { variant });
+    const first = [...hints.values()].filter((h) => h.failedRecently || h.flaky).length;
+    note(`--order history: ${hints.size} tests of ${variant} in the store, ${first} failing recently or flaky run first`);
+    return hints;
+  } finally {
+    await store.close();
+  }
+}
+
+/** --fail-fast N needs the baseline to tell a regression from a test that always failed. */
+function failFastOf(limit: number, baselineRun: string | undefined): FailFast {
+  if (!baselineRun) throw new InputError(`--fail-fast ${limit}: give --baseline-run DIR, the baseline's run that tells a regression from an old failure`);
+  const baseline = readRun(baselineRun);
+  return { limit, from: baselineRun, baseline: new Map(baseline.tests.map((t) => [testId(t), t.status])) };
 }
 
 /** --durations FILE: an earlier run.json whose test durations balance the shards. */
@@ -122,6 +150,7 @@ export async function prepareRun(
     filters: request.filters ?? [],
     ...(request.shard ? { shard: request.shard } : {}),
     ...(request.durations ? { durations: durationsFrom(request.durations) } : {}),
+    ...(request.order === 'history' ? { order: await historyHints(request, loaded, variantName, note) } : {}),
   };
   const files = { runDir: runDir.root, console: runDir.console, agent: runDir.agent };
   const open = await factory.prepare(targetContext(request, loaded, files, note, { keepMachine, expose: hostPathsOf(suites, file, rocm) }));
@@ -141,6 +170,7 @@ export async function prepareRun(
     ...(request.testTimeout !== undefined ? { testTimeout: request.testTimeout } : {}),
     ...(request.runTimeout !== undefined ? { runTimeout: request.runTimeout } : {}),
     kernelEvents: request.kernelEvents ?? config.run.kernelEvents,
+    ...(request.failFast !== undefined ? { failFast: failFastOf(request.failFast, request.baselineRun) } : {}),
     open,
     suiteContext: (gpus) => {
       const gfx = gpus[0]?.gfx ?? config.rocm.gfx;

@@ -1,3 +1,4 @@
+import type { TestOrder } from '../model/order.js';
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { InputError } from '../model/errors.js';
@@ -41,12 +42,18 @@ export interface RunRequest {
   readonly allowEmpty?: boolean;
   /** Runs of each passing test in all (`--repeat`): rounds 2… time them again, for performance verdicts. */
   readonly repeat?: number;
+  /** `--order history`: the tests most likely to fail first, from the history store (`--history`, else the configured one). */
+  readonly order?: TestOrder;
+  readonly orderStore?: string;
+  /** `--fail-fast N --baseline-run DIR`: stop after N regressions against that run. */
+  readonly failFast?: number;
+  readonly baselineRun?: string;
 }
 
 type Key = keyof RunRequest;
 
 // File paths are saved absolute: a resume may start from another directory.
-const PATHS: readonly Key[] = ['config', 'durations', 'rocm', 'sysfsRoot', 'kernel', 'modules', 'expectations'];
+const PATHS: readonly Key[] = ['config', 'durations', 'rocm', 'sysfsRoot', 'kernel', 'modules', 'expectations', 'baselineRun'];
 // How long to wait, and how often to reboot a guest, may change when continuing; what is run may not.
 const MAY_CHANGE_ON_RESUME: ReadonlySet<Key> = new Set(['runTimeout', 'guestWatchdog', 'maxReboots']);
 

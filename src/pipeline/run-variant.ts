@@ -204,6 +204,7 @@ export async function runVariant(options: RunVariantOptions): Promise<VariantRun
       ...(prepared.testTimeout !== undefined ? { testTimeout: prepared.testTimeout } : {}),
       ...(prepared.runTimeout !== undefined ? { runTimeout: prepared.runTimeout } : {}),
       kernelEvents: prepared.kernelEvents,
+      ...(prepared.failFast ? { failFast: prepared.failFast } : {}),
       graceMs: prepared.config.run.killGrace * 1000,
       logCap: prepared.config.run.logCap,
       finished: earlier?.tests ?? new Map(),

@@ -65,3 +65,29 @@ export async function trivialGtestProgram(count: number): Promise<string> {
 
 /** perf_tests.cc: one test 30 % slower when SVMTEST_FIXTURE_SLOW_FAULTS=1 (the performance verdict). */
 export const perfProgram = () => gtestBinary('perf_tests', ['-O1', '-lgtest_main']);
+
+/**
+ * A generated gtest program with `count` tests (`Area<i % 10>.Case<i>`), each of which fails when
+ * its name is in SVMTEST_FIXTURE_FAIL (comma-separated): nightly histories for --order history.
+ */
+export async function nightlyProgram(count: number): Promise<string> {
+  const out = join(BUILD, `nightly-${count}`);
+  if (!existsSync(out)) {
+    mkdirSync(BUILD, { recursive: true });
+    const source = join(BUILD, `nightly-${count}.cc`);
+    const lines = [
+      '#include <gtest/gtest.h>',
+      '#include <cstdlib>',
+      '#include <string>',
+      'static bool told_to_fail(const char* name) {',
+      '  const char* list = getenv("SVMTEST_FIXTURE_FAIL");',
+      '  return list && (std::string(",") + list + ",").find(std::string(",") + name + ",") != std::string::npos;',
+      '}',
+    ];
+    for (let i = 0; i < count; i++) lines.push(`TEST(Area${i % 10}, Case${i}) { EXPECT_FALSE(told_to_fail("Area${i % 10}.Case${i}")) << "injected failure"; }`);
+    writeFileSync(source, `${lines.join('\n')}\n`);
+    await execa('g++', ['-O0', '-o', `${out}.tmp`, source, '-lgtest', '-lgtest_main', '-pthread']);
+    await execa('mv', [`${out}.tmp`, out]);
+  }
+  return out;
+}
