@@ -1,4 +1,4 @@
-// npm run bench [-- core|engine|build|bisect|real-suites|history|ssh|lava …]: prints a table per benchmark; goals from the issues.
+// npm run bench [-- core|engine|build|bisect|real-suites|history|ssh|lava|order …]: prints a table per benchmark; goals from the issues.
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -7,6 +7,7 @@ import { buildBench } from './build.js';
 import { engineBench } from './engine.js';
 import { historyBench } from './history.js';
 import { lavaBench } from './lava.js';
+import { orderBench } from './order.js';
 import { realSuitesBench } from './real-suites.js';
 import { sshBench } from './ssh.js';
 import { generateCoreInputs } from './generate.js';
@@ -58,6 +59,7 @@ const BENCHES = {
   history: () => historyBench(ROOT, BIN, join(DATA, 'history')),
   ssh: () => sshBench(BIN, join(DATA, 'ssh')),
   lava: () => lavaBench(ROOT, BIN, join(DATA, 'lava')),
+  order: () => orderBench(BIN, join(DATA, 'order')),
 };
 
 const wanted = process.argv.slice(2);
