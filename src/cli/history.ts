@@ -1,7 +1,16 @@
 import { EXIT, type ExitCode } from '../model/exit-codes.js';
 import { loadConfig } from '../config/load.js';
 import { neutralizeLine } from '../model/untrusted-text.js';
-import { historyFlaky, historyLocation, historyRegressions, historyShow, historyTrend, importIntoHistory } from '../pipeline/history.js';
+import {
+  historyFlaky,
+  historyLocation,
+  historyPerf,
+  historyRegressions,
+  historyShow,
+  historyTrend,
+  importIntoHistory,
+  type PerfTrendItem,
+} from '../pipeline/history.js';
 import { note, writeOut } from './screen.js';
 
 export interface HistoryFlags {
@@ -99,5 +108,24 @@ export async function historyTrendCommand(flags: HistoryFlags & { nights?: numbe
   }
   for (const r of t.regressions) writeOut(`${r.night}  regressions on ${r.gfx || 'no GPU'}: ${r.count}\n`);
   for (const w of t.warnings) writeOut(`${w.night}  WARNING ${w.variant} on ${w.gfx || 'no GPU'}: ${neutralizeLine(w.warning)}\n`);
+  return EXIT.ok;
+}
+
+export async function historyPerfCommand(flags: HistoryFlags & { nights?: number; all?: boolean }): Promise<ExitCode> {
+  const items = await historyPerf(location(flags), flags.nights ? { nights: flags.nights } : {});
+  if (flags.json) return json('perf', items);
+  const shown = flags.all ? items : items.filter((i) => i.slowerSince);
+  if (shown.length === 0) writeOut(flags.all ? 'no performance verdicts in the store (ci --repeat records them)\n' : 'nothing is slower on the latest night\n');
+  const ratio = (n: PerfTrendItem['nights'][number]) =>
+    n.ratio === null ? '–' : `${n.ratio.toFixed(2)}×[${n.low?.toFixed(2) ?? '–'},${n.high?.toFixed(2) ?? '–'}]`;
+  for (const item of shown) {
+    const last = item.nights.at(-1)!;
+    writeOut(
+      `${neutralizeLine(`${item.suite}/${item.name}`)} ${neutralizeLine(item.metric)} (${neutralizeLine(item.unit)}, ${item.gfx || 'no GPU'}): ${item.slowerSince ? `SLOWER since ${item.slowerSince}` : last.verdict}, latest ${ratio(last)}\n`,
+    );
+    writeOut(
+      `    ${item.nights.map((n) => `${n.night.slice(5)} ${n.verdict === 'same' ? '=' : n.verdict === 'slower' ? '▲' : '▼'} ${ratio(n)}`).join('  ')}\n`,
+    );
+  }
   return EXIT.ok;
 }

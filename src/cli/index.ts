@@ -261,6 +261,12 @@ historyOptions(
     .description("one test's per-night status strip per variant and GPU family")
     .argument('<suite/test>', 'e.g. kfdtest/KFDSVMRangeTest.MigrateTest/1'),
 ).action(action(async (test: string, opts) => (await import('./history.js')).historyShowCommand(test, opts)));
+historyOptions(
+  history.command('perf').description('performance verdicts night by night (ci --repeat): what is slower since when, the ratio of medians and its interval'),
+)
+  .option('--nights <n>', 'nights to show', positive, 30)
+  .option('--all', 'every measure, not only those slower on the latest night')
+  .action(action(async (opts) => (await import('./history.js')).historyPerfCommand(opts)));
 historyOptions(history.command('trend').description('pass counts, regressions, kernel events and durations per night'))
   .option('--nights <n>', 'nights to show', positive, 30)
   .action(action(async (opts) => (await import('./history.js')).historyTrendCommand(opts)));

@@ -247,6 +247,26 @@ export async function importComparison(store: HistoryStore, comparison: Comparis
       .filter((e) => e.verdict !== 'pass')
       .map((e) => ({ comparison_id: id, test_id: ids.get(`${e.suite}\0${e.name}`)!, verdict: VERDICTS.indexOf(e.verdict) }));
     for (const chunk of chunks(rows)) await tx.insertInto('verdicts').values(chunk).execute();
+    const perf = comparison.performance?.changes ?? [];
+    if (perf.length > 0) {
+      const perfIds = await internTests(tx, perf);
+      const perfRows = perf.map((c) => ({
+        comparison_id: id,
+        test_id: perfIds.get(`${c.suite}\0${c.name}`)!,
+        metric: c.metric,
+        unit: c.unit,
+        better: c.better,
+        verdict: c.verdict,
+        ratio: c.ratio,
+        low: c.low,
+        high: c.high,
+        p_adjusted: c.pAdjusted,
+        baseline_median: c.baseline.median,
+        candidate_median: c.candidate.median,
+        samples: c.candidate.samples.length,
+      }));
+      for (const chunk of chunks(perfRows)) await tx.insertInto('perf_verdicts').values(chunk).execute();
+    }
     return 'added';
   });
 }

@@ -145,5 +145,28 @@ export function migrationsFor(dialect: Dialect): Record<string, Migration> {
         await db.schema.alterTable('runs').addColumn('userspace', 'text').execute();
       },
     },
+    '008_performance': {
+      // A comparison's performance verdicts (--repeat), every measure: the trend of a test's
+      // median with its interval, and "slower since" like "failing since".
+      async up(db: Kysely<unknown>): Promise<void> {
+        await db.schema
+          .createTable('perf_verdicts')
+          .addColumn('comparison_id', 'text', (c) => c.notNull().references('comparisons.id').onDelete('cascade'))
+          .addColumn('test_id', 'integer', (c) => c.notNull().references('tests.id'))
+          .addColumn('metric', 'text', (c) => c.notNull())
+          .addColumn('unit', 'text', (c) => c.notNull())
+          .addColumn('better', 'text', (c) => c.notNull())
+          .addColumn('verdict', 'text', (c) => c.notNull())
+          .addColumn('ratio', 'double precision')
+          .addColumn('low', 'double precision')
+          .addColumn('high', 'double precision')
+          .addColumn('p_adjusted', 'double precision', (c) => c.notNull())
+          .addColumn('baseline_median', 'double precision', (c) => c.notNull())
+          .addColumn('candidate_median', 'double precision', (c) => c.notNull())
+          .addColumn('samples', 'integer', (c) => c.notNull())
+          .addPrimaryKeyConstraint('perf_verdicts_pk', ['comparison_id', 'test_id', 'metric'])
+          .execute();
+      },
+    },
   };
 }

@@ -93,6 +93,24 @@ export interface VerdictsTable {
   verdict: number;
 }
 
+/** A comparison's performance verdict for one test's duration or metric (every measure, `same` too). */
+export interface PerfVerdictsTable {
+  comparison_id: string;
+  test_id: number;
+  metric: string;
+  unit: string;
+  better: string;
+  verdict: string;
+  ratio: number | null;
+  low: number | null;
+  high: number | null;
+  p_adjusted: number;
+  baseline_median: number;
+  candidate_median: number;
+  /** Samples on the candidate's side. */
+  samples: number;
+}
+
 export interface HistoryDatabase {
   runs: RunsTable;
   tests: TestsTable;
@@ -100,4 +118,5 @@ export interface HistoryDatabase {
   run_counts: RunCountsTable;
   comparisons: ComparisonsTable;
   verdicts: VerdictsTable;
+  perf_verdicts: PerfVerdictsTable;
 }

@@ -4,6 +4,7 @@ import type { LoadedConfig } from '../config/load.js';
 import { type FlakyTest, flakyTests } from '../history/flaky.js';
 import { importComparison, importRun, type ImportOutcome } from '../history/import.js';
 import { type HistoryStore, openStore } from '../history/open-store.js';
+import { type PerfTrendItem, perfTrend } from '../history/perf-trend.js';
 import { InputError } from '../model/errors.js';
 import { readComparison, readRun } from '../model/run-file.js';
 import type { ComparisonFile } from '../model/comparison.js';
@@ -151,6 +152,12 @@ export async function historyFlaky(location: string, options: { nights?: number;
 
 export async function historyShow(location: string, test: string): Promise<TestStrips> {
   return withHistory(location, (store) => showTest(store, test));
+}
+
+export type { PerfTrendItem };
+
+export async function historyPerf(location: string, options: { nights?: number }): Promise<PerfTrendItem[]> {
+  return withHistory(location, (store) => perfTrend(store, options));
 }
 
 export async function historyTrend(location: string, options: { nights?: number }): Promise<Trend> {

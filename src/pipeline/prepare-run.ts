@@ -4,10 +4,7 @@ import { variantOf, type LoadedConfig } from '../config/load.js';
 import type { Config, Variant } from '../config/schema.js';
 import type { FailFast } from '../engine/fail-fast.js';
 import type { Selection } from '../engine/plan.js';
-import { openStore } from '../history/open-store.js';
-import { orderHints } from '../history/order-hints.js';
 import type { TestHint } from '../model/order.js';
-import { historyLocation } from './history.js';
 import { InputError } from '../model/errors.js';
 import { testId, type Gpu } from '../model/run.js';
 import { readRun } from '../model/run-file.js';
@@ -47,7 +44,11 @@ export interface PreparedRun {
 
 /** --order history: what the history store says about each of the variant's tests. */
 async function historyHints(request: RunRequest, loaded: LoadedConfig, variant: string, note: (message: string) => void): Promise<Map<string, TestHint>> {
+  // Loaded only when asked for: a run that does not read the store does not load its drivers.
+  const { historyLocation } = await import('./history.js');
   const location = historyLocation(request.orderStore, loaded);
+  const { openStore } = await import('../history/open-store.js');
+  const { orderHints } = await import('../history/order-hints.js');
   const store = await openStore(location);
   try {
     const hints = await orderHints(store, { variant });

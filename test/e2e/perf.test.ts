@@ -77,6 +77,21 @@ describe('svmtest ci --repeat: slower, faster or the same, with a confidence', (
       expect((await svmtest(['report', join(out, 'comparison.json')])).exitCode).toBe(0);
     }
     console.log(`Perf.FaultHeavy ratios over 10 comparisons: ${ratios.map((r) => r.toFixed(3)).join(' ')}`);
+    // Three of them as three nights of a history store: "slower since" the first, like "failing since".
+    const db = join(dir, 'history.db');
+    for (const night of [1, 2, 3]) {
+      const imported = await svmtest(['history', 'import', '--db', db, '--night', `2026-11-0${night}`, join(dir, `host-${night}`)]);
+      expect(imported.exitCode, imported.stderr).toBe(0);
+    }
+    const perf = await svmtest(['history', 'perf', '--db', db]);
+    expect(perf.exitCode, perf.stderr).toBe(0);
+    expect(perf.stdout).toMatch(/^perf\/Perf\.FaultHeavy duration \(ms, no GPU\): SLOWER since 2026-11-01, latest 1\.\d\d×\[1\.\d\d,1\.\d\d\]$/m);
+    expect(perf.stdout.match(/SLOWER since/g)).toHaveLength(1);
+    const all = JSON.parse((await svmtest(['history', 'perf', '--db', db, '--all', '--json'])).stdout) as {
+      items: Array<{ name: string; metric: string; nights: unknown[] }>;
+    };
+    expect(all.items).toHaveLength(7);
+    expect(all.items.every((i) => i.nights.length === 3)).toBe(true);
   }, 600_000);
 
   it('in a QEMU guest the same program gives the same verdict', async () => {

@@ -10,6 +10,7 @@ import { markdownReporter } from '../../src/reporters/markdown.js';
 import { terminalReporter } from '../../src/reporters/terminal.js';
 import { loadSuiteFile } from '../../src/suites/definition.js';
 import { builtinSuiteFiles } from '../../src/suites/builtin.js';
+import { slowerSince } from '../../src/history/perf-trend.js';
 import { roundFilters, timedTests, withSamples } from '../../src/pipeline/repeat-rounds.js';
 import { captureScreen } from '../helpers/hostile.js';
 import { makeRun, result } from '../helpers/runs.js';
@@ -163,6 +164,15 @@ describe('metrics read from a test`s output', () => {
   });
   it('no match, no metrics (run.json has no empty object)', () => {
     expect(scanMetrics(rocrtst.metrics, 'nothing here')).toBeUndefined();
+  });
+});
+
+describe('slower since', () => {
+  const n = (night: string, verdict: 'slower' | 'faster' | 'same') => ({ night, verdict });
+  it('is the first night of the latest unbroken stretch of slower verdicts', () => {
+    expect(slowerSince([n('1', 'slower'), n('2', 'same'), n('3', 'slower'), n('4', 'slower')])).toBe('3');
+    expect(slowerSince([n('1', 'slower'), n('2', 'same')])).toBeUndefined();
+    expect(slowerSince([])).toBeUndefined();
   });
 });
 
