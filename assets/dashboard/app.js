@@ -136,6 +136,21 @@
     );
     fillTable('not-regression-table', data.notRegressions, (r) => row([testCell(r), family(r.gfx), `${r.score.failures} of ${r.score.nights} nights`, r.score.flips]));
     fillTable('flaky-table', data.flaky, (f) => row([testCell(f), f.variant, family(f.gfx), f.score.flipRate.toFixed(2), `${f.score.failures} of ${f.score.nights}`, f.score.retried]));
+    const ratio = (n) => (n.ratio === null ? '–' : `${n.ratio.toFixed(2)}× [${n.low?.toFixed(2) ?? '–'}, ${n.high?.toFixed(2) ?? '–'}]`);
+    const mark = { slower: '▲', faster: '▼', same: '=' };
+    fillTable('perf-table', data.performance ?? [], (p) => {
+      const last = p.nights.at(-1);
+      const nights = el('td', p.nights.map((n) => `${mark[n.verdict] ?? '?'}${n.ratio === null ? '–' : n.ratio.toFixed(2)}`).join(' '), 'perf-nights');
+      nights.title = p.nights.map((n) => `${n.night}: ${n.verdict} ${ratio(n)}, median ${n.baselineMedian} → ${n.candidateMedian}`).join('\n');
+      return row([
+        testCell(p),
+        `${p.metric} (${p.unit}, ${p.better} is better)`,
+        family(p.gfx),
+        el('td', p.slowerSince ? `slower since ${p.slowerSince}` : last.verdict, p.slowerSince ? 'bad' : ''),
+        ratio(last),
+        nights,
+      ]);
+    });
     // Tests that failed most lately first; a test that only ever passed is shown only when asked.
     const recent = (st) => [...st.slice(-7)].filter((c) => c === 'F' || c === 'C' || c === 'T').length * 100 + [...st].filter((c) => c === 'F' || c === 'C' || c === 'T').length;
     const strips = data.strips.filter((s) => showPassing || /[FCT]/.test(s.statuses)).sort((a, b) => recent(b.statuses) - recent(a.statuses));

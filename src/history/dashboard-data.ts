@@ -1,5 +1,6 @@
 import { FAILING_STATUSES, STATUSES } from '../model/status.js';
 import { type FlakyTest, flakyTests } from './flaky.js';
+import { type PerfTrendItem, perfTrend } from './perf-trend.js';
 import type { HistoryStore } from './open-store.js';
 import { type CurrentRegression, currentRegressions } from './regressions.js';
 import { testHistory, nightsBefore } from './test-history.js';
@@ -27,6 +28,8 @@ export interface DashboardData {
   readonly regressions: readonly CurrentRegression[];
   readonly notRegressions: readonly CurrentRegression[];
   readonly flaky: readonly FlakyTest[];
+  /** Performance verdicts per test and measure (ci --repeat): the slower ones first, with since when. */
+  readonly performance: readonly PerfTrendItem[];
   /** One string per test and variant/family: a letter per night of `nights` (P F C T S N, '.' for no result). */
   readonly strips: ReadonlyArray<{
     readonly suite: string;
@@ -146,6 +149,8 @@ export async function dashboardData(store: HistoryStore, options: { nights?: num
     regressions,
     notRegressions,
     flaky,
+    // Measures that were ever slower or faster in the window: an unchanging one has nothing to show.
+    performance: (await perfTrend(store, { nights: days })).filter((p) => p.nights.some((n) => n.verdict !== 'same')).slice(0, MAX_STRIPS),
     strips: [...strips.values()].map((s) => ({ ...s, statuses: s.statuses.join('') })).sort((a, b) => (a.suite + a.name < b.suite + b.name ? -1 : 1)),
   };
 }

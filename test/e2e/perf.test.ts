@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { ComparisonFile, PerfChange } from '../../src/model/comparison.js';
 import { readComparison, readRun } from '../../src/model/run-file.js';
+import { launchChromium } from '../helpers/browser.js';
 import { svmtest, tempDir } from '../helpers/cli.js';
 import { debianKernel } from '../helpers/kernel.js';
 import { perfProgram, SETUP_TIMEOUT_MS } from '../helpers/programs.js';
@@ -92,6 +93,26 @@ describe('svmtest ci --repeat: slower, faster or the same, with a confidence', (
     };
     expect(all.items).toHaveLength(7);
     expect(all.items.every((i) => i.nights.length === 3)).toBe(true);
+    // The dashboard's Performance tab, in a real browser: the slower test, since the first night.
+    const site = join(dir, 'site');
+    const built = await svmtest(['dashboard', '--db', db, '-o', site, '--nights', '5']);
+    expect(built.exitCode, built.stderr).toBe(0);
+    const browser = await launchChromium();
+    try {
+      const page = await browser.newPage();
+      const errors: string[] = [];
+      page.on('pageerror', (e) => errors.push(String(e)));
+      await page.goto(`file://${join(site, 'index.html')}#performance`);
+      await page.waitForSelector('body[data-ready=true]');
+      const rows = page.locator('#perf-table tbody tr');
+      expect(await rows.count()).toBe(1);
+      expect(await rows.first().locator('td').nth(0).textContent()).toBe('perf/Perf.FaultHeavy');
+      expect(await rows.first().locator('td').nth(3).textContent()).toBe('slower since 2026-11-01');
+      expect(await rows.first().locator('td').nth(5).textContent()).toMatch(/^▲1\.\d\d ▲1\.\d\d ▲1\.\d\d$/);
+      expect(errors).toEqual([]);
+    } finally {
+      await browser.close();
+    }
   }, 600_000);
 
   it('in a QEMU guest the same program gives the same verdict', async () => {
