@@ -1,9 +1,7 @@
 import { homedir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 
-/** The installed package (or checkout): assets, built-in suites and configs live under it. */
-export const PACKAGE_ROOT = fileURLToPath(new URL('../../', import.meta.url));
+export { PACKAGE_ROOT } from '../model/package-root.js';
 
 /** Built artifacts, initramfs images, compiled demo programs: $SVMTEST_CACHE, else the XDG cache. */
 export function cacheDir(): string {

@@ -2,18 +2,18 @@ import { createHash, randomBytes } from 'node:crypto';
 import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { InfraError } from '../../model/errors.js';
+import { PACKAGE_ROOT } from '../../model/package-root.js';
 import { pruneOlder } from './lava-cache.js';
 
-// svmtest's package root, from this file's place in dist/targets/lava/.
-const PACKAGE_ROOT = new URL('../../../', import.meta.url).pathname;
 // What svmtest reads beside its code at run time (the built-in config, suites and its version).
 const ASSETS = ['package.json', 'config', 'suites'];
 
+/** The CLI's own bundle (`.mjs` files, made by `npm run build` from the same code) is not hashed again. */
 function digestOf(paths: readonly string[]): string {
   const hash = createHash('sha256');
   const visit = (path: string) => {
     if (statSync(path).isDirectory()) for (const name of readdirSync(path).sort()) visit(join(path, name));
-    else hash.update(path).update(readFileSync(path));
+    else if (!path.endsWith('.mjs')) hash.update(path).update(readFileSync(path));
   };
   for (const path of paths) visit(path);
   return hash.digest('hex').slice(0, 16);

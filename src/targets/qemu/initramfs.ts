@@ -3,9 +3,10 @@ import { createHash } from 'node:crypto';
 import { copyFileSync, existsSync, mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync, chmodSync, readdirSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { InfraError } from '../../model/errors.js';
+import { PACKAGE_ROOT } from '../../model/package-root.js';
 
-export const INIT_SCRIPT = new URL('../../../assets/qemu/init.sh', import.meta.url).pathname;
-export const AGENT_SCRIPT = new URL('../../../assets/qemu/agent.sh', import.meta.url).pathname;
+export const INIT_SCRIPT = join(PACKAGE_ROOT, 'assets', 'qemu', 'init.sh');
+export const AGENT_SCRIPT = join(PACKAGE_ROOT, 'assets', 'qemu', 'agent.sh');
 
 /** What the initramfs loads before it can mount the host root (modules in distribution kernels, in order). */
 export const NINEP_MODULES = [
