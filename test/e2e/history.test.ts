@@ -283,7 +283,7 @@ describe('the history store refuses what it cannot read', () => {
     expect(written.length).toBeGreaterThan(0);
     // Back to version 3: no rollup, the index it replaced, and none of the later columns.
     store.exec(
-      "drop table run_counts; create index results_by_test on results (test_id); alter table runs drop column warnings; alter table results drop column message; alter table results drop column first_event; alter table runs drop column kernel_build; alter table runs drop column userspace; delete from kysely_migration where name >= '004'",
+      "drop table perf_verdicts; drop table run_counts; create index results_by_test on results (test_id); alter table runs drop column warnings; alter table results drop column message; alter table results drop column first_event; alter table runs drop column kernel_build; alter table runs drop column userspace; delete from kysely_migration where name >= '004'",
     );
     store.close();
     expect((await svmtest(['history', 'trend', '--db', db])).exitCode).toBe(0);
