@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import { join, relative } from 'node:path';
-import { readRun, writeRun } from '../model/run-file.js';
+import { readRun } from '../model/run-file.js';
 import { testId, type RunFile, type Sample, type TestResult } from '../model/run.js';
 import { globMatch } from '../model/selection.js';
 
@@ -83,9 +83,4 @@ export function withSamples(first: RunFile, runDir: string, rounds: readonly { r
     },
     tests,
   };
-}
-
-/** Saves the first round's run.json again, now with the samples of all rounds. */
-export function saveWithSamples(runFile: string, run: RunFile): void {
-  writeRun(runFile, run);
 }

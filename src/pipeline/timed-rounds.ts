@@ -1,8 +1,8 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { RunFile } from '../model/run.js';
-import { readRun } from '../model/run-file.js';
-import { roundDir, roundDone, roundFilters, roundsOf, saveWithSamples, timedTests, withSamples, type TimedTests } from './repeat-rounds.js';
+import { readRun, writeRun } from '../model/run-file.js';
+import { roundDir, roundDone, roundFilters, roundsOf, timedTests, withSamples, type TimedTests } from './repeat-rounds.js';
 import type { RunRequest } from './run-request.js';
 import type { VariantRun } from './run-variant.js';
 
@@ -52,7 +52,8 @@ export async function timedRounds(
   }
   const runs = firsts.map((first, side) => {
     const run = withSamples(first.run, first.dir.root, collected[side]!, timed[side]!);
-    saveWithSamples(first.dir.runFile, run);
+    // The first round's run.json again, now with every round's samples.
+    writeRun(first.dir.runFile, run);
     return run;
   });
   return { runs, interrupted: false };
