@@ -51,7 +51,9 @@ start_daemon() {
     [ -r "$cmdline" ] && running=$(tr '\0' ' ' <"$cmdline" 2>/dev/null || true)
   fi
   case "$running" in *lava*) return ;; esac
-  setsid "$@" >"$STATE/$name.log" 2>&1 </dev/null &
+  # From /: a daemon must not keep the caller's directory, which may go away (a test's checkout);
+  # LAVA's dispatcher calls getcwd() and fails every job when it has.
+  (cd / && exec setsid "$@") >"$STATE/$name.log" 2>&1 </dev/null &
   echo $! >"$STATE/$name.pid"
 }
 
