@@ -53,7 +53,12 @@ async function interruptDuringHang(out: string, extra: readonly string[], option
   });
   await waitFor(
     'the hanging test to start',
-    () => existsSync(join(out, 'journal.jsonl')) && readFileSync(join(out, 'journal.jsonl'), 'utf8').includes('"name":"Basic.Passes"'),
+    // Its result record, not the plan record that names it before anything runs.
+    () =>
+      existsSync(join(out, 'journal.jsonl')) &&
+      readFileSync(join(out, 'journal.jsonl'), 'utf8')
+        .split('\n')
+        .some((line) => line.startsWith('{"type":"test"') && line.includes('"name":"Basic.Passes"')),
     240_000,
   );
   await sleep(300);
