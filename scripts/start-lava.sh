@@ -7,8 +7,11 @@
 # `scripts/start-lava.sh stop` stops it.
 set -euo pipefail
 # Only the two assignments at the end go to stdout (the caller evals them); everything the tools
-# print goes to stderr (pg_ctlcluster's "Removed stale pid file." once broke CI's eval).
+# print goes to stderr (pg_ctlcluster's "Removed stale pid file." once broke CI's eval). The work
+# runs with fd 3 closed: no daemon started here may hold the caller's pipe open, or a caller's
+# $(...) waits for that daemon to exit.
 exec 3>&1 1>&2
+{
 # LAVA's tools are Python programs of Debian's python3: a python3 earlier on the PATH has no Django.
 export PATH=/usr/sbin:/usr/bin:/sbin:/bin
 PORT=${SVMTEST_LAVA_PORT:-58080}
@@ -128,5 +131,6 @@ token_ok || { new_token; token_ok || { echo "LAVA refuses the token just made fo
 start_daemon worker lava-worker --level INFO --url "$URL" --token-file "$STATE/worker-token" --name "$WORKER" --ping-interval 2 \
   --log-file "$STATE/worker-internal.log"
 
+} 3>&-
 echo "SVMTEST_TEST_LAVA_URL=$URL" >&3
 echo "SVMTEST_TEST_LAVA_TOKEN_FILE=$STATE/token" >&3

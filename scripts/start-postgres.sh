@@ -3,7 +3,10 @@
 # prints the URL to give them as SVMTEST_TEST_POSTGRES. Idempotent: a running cluster is reused.
 set -euo pipefail
 # Only the URL goes to stdout (the caller captures it); whatever the tools print goes to stderr.
+# The work runs with fd 3 closed: a server started here must not hold the caller's pipe open, or
+# a caller's $(...) waits for it to exit (CI hung there for 90 minutes).
 exec 3>&1 1>&2
+{
 PGBIN=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1)
 if [ -z "$PGBIN" ]; then echo "PostgreSQL is not installed: sudo apt-get install -y postgresql" >&2; exit 1; fi
 DIR=${1:-/tmp/svmtest-postgres}
@@ -19,4 +22,5 @@ if ! as_owner "$PGBIN/pg_ctl" -D "$DIR" status >/dev/null 2>&1; then
     -o "-p $PORT -k $DIR -c listen_addresses=127.0.0.1 -c fsync=off" start >/dev/null
   as_owner "$PGBIN/createdb" -h 127.0.0.1 -p "$PORT" -U svmtest svmtest
 fi
+} 3>&-
 echo "postgres://svmtest@127.0.0.1:$PORT/svmtest" >&3
