@@ -147,7 +147,7 @@ export async function planSuites(
       if (selection.shard && (balanced ? balanced.get(id) !== selection.shard.index : !inShard(id, selection.shard))) continue;
       const rule = skipRules.find((r) => globMatch(r.pattern, test.name));
       if (test.disabled) tests.push({ name: test.name, action: 'notrun', reason: 'disabled in the suite' });
-      else if (rule) tests.push({ name: test.name, action: 'skip', reason: `excluded by ${rule.source}` });
+      else if (rule) tests.push({ name: test.name, action: 'skip', reason: rule.reason });
       else tests.push({ name: test.name, action: 'run' });
     }
     planned.push({

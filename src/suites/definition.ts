@@ -82,6 +82,8 @@ export const suiteSchema = z
         hipCatchExclude: stringList.optional(),
         /** Globs (matched against the test name) never to run. */
         patterns: stringList.default([]),
+        /** Globs of tests that need a GPU agent: skips, with that reason, when the KFD topology has no GPU. */
+        needsGpu: stringList.default([]),
       })
       .strict()
       .default({}),

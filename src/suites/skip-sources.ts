@@ -7,7 +7,8 @@ import type { SuiteDefinition } from './definition.js';
 
 export interface SkipRule {
   readonly pattern: string;
-  readonly source: string;
+  /** Why a test it matches is not run, as the run records it. */
+  readonly reason: string;
 }
 
 // The exclude list is bash: let bash evaluate it. The script is a constant; file and key are arguments.
@@ -33,7 +34,7 @@ async function kfdtestExcludes(target: Target, file: string, gpus: readonly Gpu[
   for (const key of keys) {
     const result = await target.exec({ argv: ['bash', '-c', READ_FILTER, 'svmtest', file, key] }, { timeoutMs: 30_000 });
     if (result.exitCode === 3) throw new InputError(`${file}: bash could not source it (FILTER[${key}])`);
-    for (const glob of negativeFilterGlobs(result.stdout)) rules.push({ pattern: glob, source: `${file} FILTER[${key}]` });
+    for (const glob of negativeFilterGlobs(result.stdout)) rules.push({ pattern: glob, reason: `excluded by ${file} FILTER[${key}]` });
   }
   return rules;
 }
@@ -49,7 +50,7 @@ async function hipExcludes(target: Target, file: string): Promise<SkipRule[]> {
   }
   const list = (data as { DisabledTests?: unknown })?.DisabledTests;
   if (!Array.isArray(list)) throw new InputError(`${file}: DisabledTests: expected an array of test names`);
-  return list.map((name) => ({ pattern: String(name), source: file }));
+  return list.map((name) => ({ pattern: String(name), reason: `excluded by ${file}` }));
 }
 
 async function firstReadable(target: Target, candidates: readonly string[] | undefined, context: SuiteContext): Promise<string | undefined> {
@@ -60,9 +61,15 @@ async function firstReadable(target: Target, candidates: readonly string[] | und
   return undefined;
 }
 
-/** Everything the suite itself says not to run on this machine: its exclude lists and fixed patterns. */
+/**
+ * Everything the suite itself says not to run on this machine: its exclude lists, its fixed patterns,
+ * and, when the KFD topology has no GPU, the tests that need one (a machine fact, not the test's word).
+ */
 export async function loadSkipRules(target: Target, suite: SuiteDefinition, context: SuiteContext, gpus: readonly Gpu[]): Promise<SkipRule[]> {
-  const rules: SkipRule[] = suite.skips.patterns.map((pattern) => ({ pattern, source: `${suite.file} skips.patterns` }));
+  const rules: SkipRule[] = suite.skips.patterns.map((pattern) => ({ pattern, reason: `excluded by ${suite.file} skips.patterns` }));
+  if (gpus.length === 0)
+    for (const pattern of suite.skips.needsGpu)
+      rules.push({ pattern, reason: `needs a GPU agent and this machine's KFD topology has none (${suite.file} skips.needsGpu)` });
   const kfd = await firstReadable(target, suite.skips.kfdtestExclude, context);
   if (kfd) rules.push(...(await kfdtestExcludes(target, kfd, gpus)));
   const hipFile = process.env.HIP_CATCH_EXCLUDE_FILE ?? (await firstReadable(target, suite.skips.hipCatchExclude, context));

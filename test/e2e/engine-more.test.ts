@@ -147,6 +147,29 @@ describe('list, shards, GPUs, skip lists, preflight and bad suite files', () => 
     expect(action('Output.Loud')?.action).toBe(/\brdma_get_pages\b/.test(kallsyms) ? 'run' : 'skip');
   });
 
+  it('skips.needsGpu: the tests that need a GPU are skips with the reason on a CPU-only KFD, and run where there is a GPU', async () => {
+    const suite = writeSuiteFile(dir, { name: 'perflike', kind: 'gtest', command: [program], skips: { needsGpu: ['Basic.Fail*'] } });
+    const planOn = async (sysfs: string) => {
+      const r = await svmtest(['list', '-c', config, '--suite-file', suite, '--sysfs-root', sysfs, '--json']);
+      expect(r.exitCode, r.stderr).toBe(0);
+      return JSON.parse(r.stdout).suites[0].tests as Array<{ name: string; action: string; reason?: string }>;
+    };
+    const cpuOnly = await planOn(fakeSysfs(join(dir, 'sys-cpu-only'), []));
+    expect(cpuOnly.find((t) => t.name === 'Basic.Fails')).toMatchObject({
+      action: 'skip',
+      reason: expect.stringMatching(/needs a GPU agent and this machine's KFD topology has none \(.*skips\.needsGpu\)/),
+    });
+    expect(cpuOnly.find((t) => t.name === 'Basic.Passes')?.action).toBe('run');
+    const withGpu = await planOn(fakeSysfs(join(dir, 'sys-one-gpu'), [{ version: 90402, name: 'MI300X' }]));
+    expect(withGpu.find((t) => t.name === 'Basic.Fails')?.action).toBe('run');
+
+    // The run records the skip and its reason: nothing of the test ran.
+    const out = join(dir, 'needs-gpu');
+    const r = await svmtest(['run', '-c', config, '--suite-file', suite, '--sysfs-root', join(dir, 'sys-cpu-only'), '-f', 'perflike/Basic.*', '-o', out]);
+    const fails = readRunFile(out).tests.find((t) => t.name === 'Basic.Fails');
+    expect(fails, r.stderr).toMatchObject({ status: 'skip', message: expect.stringContaining('needs a GPU agent') });
+  });
+
   it('preflight: a variant whose kernel is not running stops the run with exit 3, naming the check and what was found', async () => {
     const suite = writeSuiteFile(dir, { name: 'fixture', kind: 'gtest', command: [program] });
     const out = join(dir, 'preflight');
