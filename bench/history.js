@@ -31,7 +31,7 @@ function random(seed) {
  * One night's two runs. Legacy: a few known failures and rare flakes. gpusvm: the same, plus one
  * test in 100 that breaks on its own night (some fixed a month later), and flakier tests.
  */
-function nightRuns(n) {
+export function nightRuns(n) {
   const rnd = random(n * 7919 + 1);
   const tests = { legacy: [], gpusvm: [] };
   for (let i = 0; i < TESTS; i++) {
@@ -86,8 +86,8 @@ function nightRuns(n) {
 }
 
 /** All nights but the last into the store, through the import path the CLI uses. */
-async function seed(location) {
-  const store = await openStore(location);
+export async function seed(location) {
+  const store = await openStore(location, { create: true });
   try {
     for (let n = 0; n < NIGHTS - 1; n++) {
       const { legacy, gpusvm, comparison } = nightRuns(n);

@@ -4,23 +4,13 @@ import { type ComparisonFile, VERDICTS } from '../model/comparison.js';
 import { InputError } from '../model/errors.js';
 import type { RunFile, TestResult, KernelProvenance } from '../model/run.js';
 import { isFailing, STATUSES } from '../model/status.js';
+import { chunks, insertRows } from './bulk-insert.js';
 import type { HistoryStore } from './open-store.js';
 import type { HistoryDatabase } from './tables.js';
-
-// Rows per INSERT: as many as the bound-parameter budget allows (SQLite allows 32,766 and
-// PostgreSQL 65,535 per statement): fewer, larger statements are what makes a night import fast.
-const PARAMETER_BUDGET = 4000;
 
 export type ImportOutcome = 'added' | 'updated' | 'unchanged';
 
 type Db = Kysely<HistoryDatabase> | Transaction<HistoryDatabase>;
-
-function chunks<T extends object>(items: readonly T[]): T[][] {
-  const size = Math.max(1, Math.floor(PARAMETER_BUDGET / Math.max(1, Object.keys(items[0] ?? {}).length)));
-  const out: T[][] = [];
-  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
-  return out;
-}
 
 export const gfxKey = (families: readonly string[]): string => [...new Set(families)].sort().join(',');
 
@@ -212,9 +202,8 @@ export async function importRun(store: HistoryStore, run: RunFile, options: { ni
       message: isFailing(t.status) ? firstLineOf(t.message) : null,
       first_event: isFailing(t.status) ? firstLineOf(t.kernelEvents[0]?.summary) : null,
     }));
-    for (const chunk of chunks(results)) await tx.insertInto('results').values(chunk).execute();
-    const counts = runCounts(key, run.tests);
-    if (counts.length > 0) await tx.insertInto('run_counts').values(counts).execute();
+    await insertRows(tx, store.dialect, 'results', results);
+    await insertRows(tx, store.dialect, 'run_counts', runCounts(key, run.tests));
     return existing ? 'updated' : 'added';
   });
 }
@@ -246,7 +235,7 @@ export async function importComparison(store: HistoryStore, comparison: Comparis
     const rows = comparison.entries
       .filter((e) => e.verdict !== 'pass')
       .map((e) => ({ comparison_id: id, test_id: ids.get(`${e.suite}\0${e.name}`)!, verdict: VERDICTS.indexOf(e.verdict) }));
-    for (const chunk of chunks(rows)) await tx.insertInto('verdicts').values(chunk).execute();
+    await insertRows(tx, store.dialect, 'verdicts', rows);
     const perf = comparison.performance?.changes ?? [];
     if (perf.length > 0) {
       const perfIds = await internTests(tx, perf);
@@ -265,7 +254,7 @@ export async function importComparison(store: HistoryStore, comparison: Comparis
         candidate_median: c.candidate.median,
         samples: c.candidate.samples.length,
       }));
-      for (const chunk of chunks(perfRows)) await tx.insertInto('perf_verdicts').values(chunk).execute();
+      await insertRows(tx, store.dialect, 'perf_verdicts', perfRows);
     }
     return 'added';
   });
