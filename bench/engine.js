@@ -18,7 +18,7 @@ export async function trivialProgram(dir) {
 }
 
 /** 2,000 trivial gtest tests: svmtest's batch and isolated modes against running the binary alone. */
-export async function engineBench(bin, dataDir) {
+export async function engineFigures(bin, dataDir) {
   mkdirSync(dataDir, { recursive: true });
   const program = await trivialProgram(dataDir);
   const suite = join(dataDir, 'trivial.yaml');
@@ -54,6 +54,11 @@ export async function engineBench(bin, dataDir) {
   const marginal = (batch.ms - batchSubset.ms) / (COUNT - COUNT / 20);
   // What a run costs whatever its size: listing, preflight, the kernel-log follower, run.json, reports.
   const fixed = batch.ms - cliStart.ms - marginal * COUNT;
+  return { direct, cliStart, batch, isolated, perTest, ratio, marginal, fixed };
+}
+
+/** The engine's table from its figures. */
+export function engineTable({ direct, cliStart, batch, isolated, perTest, ratio, marginal, fixed }) {
   return [
     `### Engine (${COUNT} trivial gtest tests; best of 3)`,
     '',

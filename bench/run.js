@@ -1,13 +1,15 @@
-// npm run bench [-- core|engine|build|bisect|real-suites|history|ssh|lava|order …]: prints a table per benchmark; goals from the issues.
+// npm run bench [-- core|engine|build|bisect|real-suites|history|kfdtest-host|ssh|lava|order|overhead …]: prints a table per benchmark; goals from the issues.
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { bisectBench } from './bisect.js';
 import { buildBench } from './build.js';
-import { engineBench } from './engine.js';
+import { engineFigures, engineTable } from './engine.js';
 import { historyBench } from './history.js';
+import { kfdtestHostFigures, kfdtestHostTable } from './kfdtest-host.js';
 import { lavaBench } from './lava.js';
 import { orderBench } from './order.js';
+import { overheadBench } from './overhead.js';
 import { realSuitesBench } from './real-suites.js';
 import { sshBench } from './ssh.js';
 import { generateCoreInputs } from './generate.js';
@@ -50,16 +52,28 @@ async function core() {
   return lines.join('\n');
 }
 
+// Figures two benchmarks print are measured once per invocation.
+const once = (measure) => {
+  let figures;
+  return () => (figures ??= measure());
+};
+const measured = {
+  engine: once(() => engineFigures(BIN, join(DATA, 'engine'))),
+  kfdtestHost: once(() => kfdtestHostFigures(ROOT, BIN, join(DATA, 'kfdtest-host'))),
+};
+
 const BENCHES = {
   core,
-  engine: () => engineBench(BIN, join(DATA, 'engine')),
+  engine: async () => engineTable(await measured.engine()),
   build: () => buildBench(ROOT, BIN),
   bisect: () => bisectBench(ROOT, BIN),
   'real-suites': () => realSuitesBench(ROOT, BIN, join(DATA, 'real-suites')),
   history: () => historyBench(ROOT, BIN, join(DATA, 'history')),
+  'kfdtest-host': async () => kfdtestHostTable(await measured.kfdtestHost()),
   ssh: () => sshBench(BIN, join(DATA, 'ssh')),
   lava: () => lavaBench(ROOT, BIN, join(DATA, 'lava')),
   order: () => orderBench(BIN, join(DATA, 'order')),
+  overhead: () => overheadBench(BIN, DATA, measured),
 };
 
 const wanted = process.argv.slice(2);

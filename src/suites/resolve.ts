@@ -21,6 +21,7 @@ export function expand(template: string, values: Readonly<Record<string, string 
 
 async function exists(target: Target, path: string): Promise<boolean> {
   if (/\{\w+\}/.test(path)) return false; // a placeholder with no value
+  if (target.exists) return target.exists(path);
   const result = await target.exec({ argv: ['test', '-e', path] }, { timeoutMs: 30_000 });
   return result.exitCode === 0;
 }

@@ -97,6 +97,15 @@ export class HostTarget implements Target {
     }
   }
 
+  async exists(path: string): Promise<boolean> {
+    try {
+      await access(this.path(path));
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
   async readDir(path: string): Promise<string[] | undefined> {
     try {
       return (await readdir(this.path(path))).sort();

@@ -78,6 +78,8 @@ export interface Target {
   readFile(path: string): Promise<string | undefined>;
   readFileBytes(path: string): Promise<Buffer | undefined>;
   readDir(path: string): Promise<string[] | undefined>;
+  /** Whether a path exists, where the target can tell without running a command (else `test -e` is run). */
+  exists?(path: string): Promise<boolean>;
   /** The target kernel's clock (seconds since boot, the kernel log's timebase), estimated now. */
   kernelTime(): number;
   /** How late svmtest typically sees a test's output lines on this target (seconds). */
