@@ -10,16 +10,19 @@ const RECENT_NIGHTS = 3;
 /**
  * What the store knows about each test of a variant over its last `nights` nights, for `--order
  * history`: whether it failed recently, whether it is flaky, the last night its status changed, and
- * its median duration. Tests the store has never seen are absent.
+ * its median duration. Tests the store has never seen are absent. `before` leaves out that night and
+ * later ones: the shards of one night, importing as they finish, all read the same earlier nights.
  */
-export async function orderHints(store: HistoryStore, options: { variant: string; gfx?: string; nights?: number }): Promise<Map<string, TestHint>> {
-  const latest = (
-    await store.db
-      .selectFrom('runs')
-      .select((eb) => eb.fn.max('night').as('night'))
-      .where('variant', '=', options.variant)
-      .executeTakeFirst()
-  )?.night;
+export async function orderHints(
+  store: HistoryStore,
+  options: { variant: string; gfx?: string; nights?: number; before?: string },
+): Promise<Map<string, TestHint>> {
+  let latestQuery = store.db
+    .selectFrom('runs')
+    .select((eb) => eb.fn.max('night').as('night'))
+    .where('variant', '=', options.variant);
+  if (options.before !== undefined) latestQuery = latestQuery.where('night', '<', options.before);
+  const latest = (await latestQuery.executeTakeFirst())?.night;
   const hints = new Map<string, TestHint>();
   if (!latest) return hints;
   const since = nightsBefore(latest, (options.nights ?? 30) - 1);
@@ -33,6 +36,7 @@ export async function orderHints(store: HistoryStore, options: { variant: string
     .select(['results.test_id', 'results.duration_ms'])
     .where('runs.variant', '=', options.variant)
     .where('runs.night', '>=', since)
+    .where('runs.night', '<=', latest)
     .where('results.status', '=', 0);
   if (options.gfx !== undefined) query = query.where('runs.gfx', '=', options.gfx);
   for (const row of await query.execute()) {
@@ -43,6 +47,7 @@ export async function orderHints(store: HistoryStore, options: { variant: string
   const history = await testHistory(store, [...names.keys()], {
     variant: options.variant,
     sinceNight: since,
+    untilNight: latest,
     ...(options.gfx !== undefined ? { gfx: options.gfx } : {}),
   });
   const byTest = new Map<number, typeof history>();

@@ -30,6 +30,8 @@ export interface HistoryFilter {
   readonly variant?: string;
   readonly gfx?: string;
   readonly sinceNight?: string;
+  /** The last night included. */
+  readonly untilNight?: string;
 }
 
 const IN_CHUNK = 400;
@@ -68,6 +70,7 @@ export async function testHistory(store: HistoryStore, testIds: readonly number[
     if (filter.variant) query = query.where('runs.variant', '=', filter.variant);
     if (filter.gfx !== undefined) query = query.where('runs.gfx', '=', filter.gfx);
     if (filter.sinceNight) query = query.where('runs.night', '>=', filter.sinceNight);
+    if (filter.untilNight) query = query.where('runs.night', '<=', filter.untilNight);
     for (const row of await query.execute()) {
       const key = `${row.test_id}\0${row.night}\0${row.variant}\0${row.gfx}`;
       const seen = byCell.get(key);

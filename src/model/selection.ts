@@ -65,13 +65,16 @@ export function balancedShards(ids: readonly string[], total: number, durations:
     .filter((d): d is number => d !== undefined)
     .sort((a, b) => a - b);
   const median = known.length > 0 ? known[Math.floor(known.length / 2)]! : 1;
-  const sorted = [...new Set(ids)].sort((a, b) => (durations.get(b) ?? median) - (durations.get(a) ?? median) || (a < b ? -1 : a > b ? 1 : 0));
+  // Every test costs at least 1 ms (its start and its result): tests recorded at 0 ms still spread
+  // over the shards instead of all landing on the first.
+  const cost = (id: string) => Math.max(1, durations.get(id) ?? median);
+  const sorted = [...new Set(ids)].sort((a, b) => cost(b) - cost(a) || (a < b ? -1 : a > b ? 1 : 0));
   const load = new Array<number>(total).fill(0);
   const assignment = new Map<string, number>();
   for (const id of sorted) {
     let best = 0;
     for (let i = 1; i < total; i++) if (load[i]! < load[best]!) best = i;
-    load[best]! += durations.get(id) ?? median;
+    load[best]! += cost(id);
     assignment.set(id, best + 1);
   }
   return assignment;

@@ -42,6 +42,16 @@ export interface PreparedRun {
   readonly suiteContext: (gpus: readonly Gpu[]) => SuiteContext;
 }
 
+/** The night a run starting now belongs to, as `history import` dates it (its UTC start date). */
+const tonight = () => new Date().toISOString().slice(0, 10);
+
+/** --shard with --order history and no --durations file: the store's median durations balance the shards. */
+function storeDurations(hints: ReadonlyMap<string, TestHint>): Map<string, number> {
+  const durations = new Map<string, number>();
+  for (const [id, hint] of hints) if (hint.durationMs !== undefined) durations.set(id, hint.durationMs);
+  return durations;
+}
+
 /** --order history: what the history store says about each of the variant's tests. */
 async function historyHints(request: RunRequest, loaded: LoadedConfig, variant: string, note: (message: string) => void): Promise<Map<string, TestHint>> {
   // Loaded only when asked for: a run that does not read the store does not load its drivers.
@@ -51,9 +61,16 @@ async function historyHints(request: RunRequest, loaded: LoadedConfig, variant: 
   const { orderHints } = await import('../history/order-hints.js');
   const store = await openStore(location);
   try {
-    const hints = await orderHints(store, { variant });
+    // A shard reads only the nights before tonight: the shards of tonight, importing as they
+    // finish, then all see the same store, order alike and balance the shards the same way.
+    const before = request.shard ? tonight() : undefined;
+    const hints = await orderHints(store, { variant, ...(before ? { before } : {}) });
     const first = [...hints.values()].filter((h) => h.failedRecently || h.flaky).length;
-    note(`--order history: ${hints.size} tests of ${variant} in the store, ${first} failing recently or flaky run first`);
+    note(
+      `--order history: ${hints.size} tests of ${variant} in the store${before ? ` (nights before ${before})` : ''}, ${first} failing recently or flaky run first`,
+    );
+    if (request.shard && !request.durations && hints.size > 0)
+      note(`--shard ${request.shard.index}/${request.shard.total}: balanced by the store's median durations, not by hash`);
     return hints;
   } finally {
     await store.close();
@@ -145,13 +162,18 @@ export async function prepareRun(
   // {build} in suite definitions: this config's variant's latest `svmtest build` of its ROCm userspace.
   const userspace = latestUserspace(cacheDir(), variantName, file);
   const build = userspace?.view;
+  const hints = request.order === 'history' ? await historyHints(request, loaded, variantName, note) : undefined;
   const selection: Selection = {
     // A user's own suite file has no profiles: its tests all belong to the run unless a profile was asked for.
     profile: request.profile ?? (explicit ? 'full' : config.run.profile),
     filters: request.filters ?? [],
     ...(request.shard ? { shard: request.shard } : {}),
-    ...(request.durations ? { durations: durationsFrom(request.durations) } : {}),
-    ...(request.order === 'history' ? { order: await historyHints(request, loaded, variantName, note) } : {}),
+    ...(hints ? { order: hints } : {}),
+    ...(request.durations
+      ? { durations: durationsFrom(request.durations) }
+      : request.shard && hints && hints.size > 0
+        ? { durations: storeDurations(hints) }
+        : {}),
   };
   const files = { runDir: runDir.root, console: runDir.console, agent: runDir.agent };
   const open = await factory.prepare(targetContext(request, loaded, files, note, { keepMachine, expose: hostPathsOf(suites, file, rocm) }));

@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { copyFileSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { RunFile } from '../../src/model/run.js';
@@ -60,6 +60,28 @@ describe('--order history', () => {
         .sort();
     expect(names(byHistory)).toEqual(names(byName));
     expect(names(byHistory)).toHaveLength(60);
+  });
+
+  it("with --shard: both shards balanced by the store's durations, and a shard importing tonight first changes nothing for the other", async () => {
+    const store = join(dir, 'shards.db');
+    copyFileSync(db, store);
+    const shard = async (index: number) => {
+      const out = join(dir, `shard-${index}`);
+      const r = await svmtest(['run', '-c', config, '--variant', 'gpusvm', '--order', 'history', '--history', store, '--shard', `${index}/2`, '-o', out]);
+      expect(r.exitCode, r.stderr).toBe(0);
+      expect(r.stderr).toMatch(/--shard \d\/2: balanced by the store's median durations, not by hash/);
+      expect(r.stderr).toMatch(/60 tests of gpusvm in the store \(nights before \d{4}-\d{2}-\d{2}\)/);
+      return new Set(readRunFile(out).tests.map((t) => t.name));
+    };
+    const first = await shard(1);
+    // Shard 1 finishes and imports tonight's results before shard 2 starts.
+    const tonight = new Date().toISOString().slice(0, 10);
+    expect((await svmtest(['history', 'import', '--db', store, '--night', tonight, join(dir, 'shard-1')])).exitCode).toBe(0);
+    const second = await shard(2);
+    expect([...first].filter((name) => second.has(name))).toEqual([]);
+    expect(first.size + second.size).toBe(60);
+    expect(first.size).toBeGreaterThan(0);
+    expect(second.size).toBeGreaterThan(0);
   });
 
   it('a store that is not there is one line, exit 2', async () => {
