@@ -132,9 +132,14 @@ export class HostTarget implements Target {
     const ended = new Promise<void>((resolve) => child.once('close', () => resolve()));
     processReaper.track(child.pid);
     const reader = createInterface({ input: child.stdout!, crlfDelay: Infinity });
+    // The buffer is replayed from boot: a record logged before now is dropped by its timestamp
+    // field alone, before the whole line is parsed (a long-running machine's buffer holds thousands).
+    const KMSG_TIME = /^\d+,\d+,(\d+),/;
     reader.on('line', (line) => {
+      const time = KMSG_TIME.exec(line);
+      if (time && Number(time[1]) / 1e6 < since - 0.001) return;
       const record = parseKernelLine(line);
-      // The buffer is replayed from boot: keep what was logged from now on.
+      // Keep what was logged from now on.
       if (record && record.timestamp !== null && record.timestamp >= since - 0.001) onRecord(record);
     });
     return {
