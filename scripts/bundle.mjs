@@ -4,25 +4,20 @@
 // `npm run build` runs it after tsc; bin/svmtest.js prefers the bundle when it is there.
 import { readdirSync, rmSync } from 'node:fs';
 import { build } from 'esbuild';
+// The options the LAVA job's bundle uses too (tsc has just written them).
+import { NODE_BUNDLE_OPTIONS } from '../dist/model/node-bundle.js';
 
 const root = new URL('../', import.meta.url).pathname;
 // The previous build's chunks have other hashes: gone first, so none is left behind.
 for (const name of readdirSync(`${root}dist/cli`)) if (name.endsWith('.mjs')) rmSync(`${root}dist/cli/${name}`);
 
 await build({
+  ...NODE_BUNDLE_OPTIONS,
+  external: [...NODE_BUNDLE_OPTIONS.external],
   entryPoints: { svmtest: `${root}dist/cli/index.js` },
   outdir: `${root}dist/cli`,
-  outExtension: { '.js': '.mjs' },
   // Chunks beside the entry, so every chunk is at the depth the code's package-relative paths expect.
   chunkNames: 'chunk-[hash]',
-  bundle: true,
   splitting: true,
-  platform: 'node',
-  format: 'esm',
-  target: 'node20',
-  // CommonJS dependencies call require(): give the bundle one.
-  banner: { js: "import { createRequire as __svmtestRequire } from 'node:module'; const require = __svmtestRequire(import.meta.url);" },
-  // Native drivers and tools that load their own files stay packages.
-  external: ['better-sqlite3', 'pg', 'pg-native', 'playwright-core', 'esbuild'],
   logLevel: 'warning',
 });

@@ -2,6 +2,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { InfraError } from '../../model/errors.js';
+import { NODE_BUNDLE_OPTIONS } from '../../model/node-bundle.js';
 import { PACKAGE_ROOT } from '../../model/package-root.js';
 import { pruneOlder } from './lava-cache.js';
 
@@ -38,15 +39,9 @@ export async function svmtestBundle(cacheDir: string, note: (message: string) =>
   try {
     await build({
       entryPoints: { svmtest: join(dist, 'cli', 'index.js'), job: join(dist, 'targets', 'lava', 'job-entry.js') },
+      ...NODE_BUNDLE_OPTIONS,
       outdir: join(stage, 'dist', 'cli'),
-      outExtension: { '.js': '.mjs' },
-      bundle: true,
-      platform: 'node',
-      format: 'esm',
-      target: 'node20',
-      // CommonJS dependencies call require(): give the bundle one.
-      banner: { js: "import { createRequire as __svmtestRequire } from 'node:module'; const require = __svmtestRequire(import.meta.url);" },
-      external: ['better-sqlite3', 'pg', 'pg-native', 'playwright-core', 'esbuild'],
+      external: [...NODE_BUNDLE_OPTIONS.external],
       logLevel: 'silent',
     });
   } catch (error) {
