@@ -42,7 +42,9 @@ export async function demoCommand(flags: DemoFlags): Promise<ExitCode> {
   const interrupts = watchInterrupts(note, () => process.exit(EXIT.interrupted));
   try {
     const { code, outDir, stages } = await ci({
-      request: realSuites ? { config, testTimeout: 30 } : { config },
+      // rocrtst's Max_Reference_Count hangs without a GPU: the timeout bounds it. 60 s, not less: some
+      // memory tests take 20 s under TCG on a loaded 2-core machine.
+      request: realSuites ? { config, testTimeout: 60 } : { config },
       ...(flags.out ? { out: flags.out } : {}),
       failOn: { verdicts: realSuites ? 'unexpected' : 'never', slower: false },
       reporter: 'terminal,junit,markdown,github',
