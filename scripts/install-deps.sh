@@ -8,7 +8,6 @@ APT_PACKAGES=(
   g++ make cmake libgtest-dev catch2            # the real gtest / Catch2+CTest programs the engine tests compile
   qemu-system-x86 qemu-utils busybox-static kmod cpio   # the QEMU target
   build-essential bc bison flex libelf-dev libssl-dev git  # svmtest build (kernel builds)
-  ccache                                        # shared by the e2e tests' kernel builds: a second build of a similar config is mostly hits
   # the real suites built from source (svmtest demo --real-suites; src/pipeline/real-suites.ts lists the same)
   pkg-config libdrm-dev libnuma-dev llvm-19-dev
   libhsa-runtime-dev librocm-smi-dev rocm-device-libs clang-15 lld-15 libltdl-dev
