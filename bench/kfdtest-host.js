@@ -24,7 +24,8 @@ async function kfdtestBinary(root, bin) {
     }
     return undefined;
   };
-  if (find()) return find();
+  const built = find();
+  if (built) return built;
   const rocmSrc = process.env.SVMTEST_ROCM_SRC ?? join(root, '..', 'shared', 'rocm-src');
   const demo = await execa(process.execPath, [bin, 'demo', '--real-suites', '--rocm-src', rocmSrc, '-o', join(root, 'bench', '.data', 'kfdtest-build')], {
     reject: false,

@@ -4,7 +4,7 @@ import type { HistoryDatabase } from './tables.js';
 
 // Rows per INSERT: as many as the bound-parameter budget allows (SQLite allows 32,766 and
 // PostgreSQL 65,535 per statement): fewer, larger statements are what makes a night import fast.
-export const PARAMETER_BUDGET = 4000;
+const PARAMETER_BUDGET = 4000;
 
 /** Splits rows into INSERT-sized chunks for their column count. */
 export function chunks<T extends object>(items: readonly T[]): T[][] {
