@@ -1,6 +1,14 @@
-import { lstatSync, readdirSync, rmSync } from 'node:fs';
+import { lstatSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { TestProject } from 'vitest/node';
+
+declare module 'vitest' {
+  export interface ProvidedContext {
+    /** One SVMTEST_CACHE for every test that builds the real kernel, made fresh for the run. */
+    kernelCache: string;
+  }
+}
 
 // What the services the tests use keep in /tmp (started before the run, by .ci/run or a developer).
 const SERVICES = new Set(['svmtest-lava', 'svmtest-postgres']);
@@ -11,10 +19,14 @@ const SERVICES = new Set(['svmtest-lava', 'svmtest-postgres']);
  * 4.5 GB, and a machine that runs the suite every session would fill its disk. Elsewhere they stay
  * (another run may be using its own); SVMTEST_KEEP_TEST_TMP=1 keeps them in CI too.
  */
-export default function setup(): () => void {
+export default function setup(project: TestProject): () => void {
   const started = Date.now() - 1000;
+  // The kernel-build and bisect tests share their kernel builds: whichever runs second starts from
+  // the first one's objects (a seeded build directory), as a user's bisect starts from the nightly's.
+  project.provide('kernelCache', mkdtempSync(join(tmpdir(), 'svmtest-kernel-cache-')));
   return () => {
-    if (process.env.CI !== 'true' || process.env.SVMTEST_KEEP_TEST_TMP === '1') return;
+    // Under scripts/test-lanes.mjs the lane runner cleans up once both lanes are done.
+    if (process.env.CI !== 'true' || process.env.SVMTEST_KEEP_TEST_TMP === '1' || process.env.SVMTEST_TEST_LANES === '1') return;
     for (const root of [tmpdir(), '/var/tmp']) {
       let names: string[] = [];
       try {

@@ -50,8 +50,9 @@ relay() {
 
 start() {
   r=$1
-  # (a redirection error on a special builtin like ':' would end the whole shell)
-  printf '' > "$r/started" 2>/dev/null || return 0
+  # The host may have removed a finished request since the loop listed it: skip it, quietly (the
+  # braces take the shell's own redirection error too; on a special builtin like ':' it would end the shell).
+  { printf '' > "$r/started"; } 2>/dev/null || return 0
   (
     # Built with shell builtins only: every exec is slow in an emulated guest.
     set --

@@ -11,6 +11,7 @@ import { git } from './git.js';
 import { sha } from './hash.js';
 import { describeProblem, fragmentText, verifyKconfig } from './kconfig.js';
 import { runMake } from './make.js';
+import { buildDirOf, finishedMake, seedBuildDir, startingMake } from './seed-build.js';
 import { loadSeries, seriesProvenance, type SeriesEntry, type SeriesPatches } from './series.js';
 import { prepareWorktree, repository, worktreeDiff } from './worktree.js';
 
@@ -75,7 +76,7 @@ interface CompileJob {
   readonly variant: VariantBuild;
   readonly repo: string;
   readonly worktree: string;
-  /** The build directory (O=): kept between builds, so make rebuilds only what changed. */
+  /** The build directory (O=, inside the worktree): kept between builds, so make rebuilds only what changed. */
   readonly out: string;
   readonly files: ArtifactFiles;
   readonly key: string;
@@ -151,7 +152,7 @@ export async function buildKernel(spec: KernelSpec, variant: VariantBuild, conte
       variant,
       repo,
       worktree,
-      out: join(context.cacheDir, 'build', sha(repo).slice(0, 12), variant.name),
+      out: buildDirOf(worktree),
       files,
       key,
       baseCommit,
@@ -198,7 +199,7 @@ export async function buildKernelAt(spec: KernelSpec, variant: VariantBuild, sou
       variant,
       repo: source.repo,
       worktree: source.worktree,
-      out: join(context.cacheDir, 'build', sha(source.repo).slice(0, 12), `${variant.name}.bisect`),
+      out: buildDirOf(source.worktree),
       files,
       key,
       baseCommit: source.baseCommit,
@@ -216,12 +217,18 @@ export async function buildKernelAt(spec: KernelSpec, variant: VariantBuild, sou
 async function compile(job: CompileJob, context: BuildContext): Promise<KernelArtifacts> {
   const { spec, variant, worktree, out, files, options } = job;
   const timings: Record<string, number> = { worktree: job.worktreeMs };
+  let started = performance.now();
+  const seed = await seedBuildDir(worktree);
+  if (seed) {
+    context.step(`build directory seeded from ${seed.from} (${seed.changedFiles} files differ from what it was built from)`);
+    timings.seed = performance.now() - started;
+  }
   mkdirSync(out, { recursive: true });
   mkdirSync(files.dir, { recursive: true });
   const log = files.log;
   writeFileSync(log, '');
 
-  let started = performance.now();
+  started = performance.now();
   // The config depends only on these inputs and the tree: when they did not change since the
   // last build in this directory, keep .config as it is, so make rebuilds only what changed.
   const configKeyFile = join(out, '.svmtest-config-key');
@@ -248,7 +255,9 @@ async function compile(job: CompileJob, context: BuildContext): Promise<KernelAr
   const makeArgs = [`O=${out}`, `-j${jobs}`, ...(ccache ? ['CC=ccache gcc'] : [])];
   const modules = spec.modules && result.get('MODULES') === 'y';
   context.step(`make ${[...spec.targets, ...(modules ? ['modules'] : [])].join(' ')} (-j${jobs}${ccache ? ', ccache' : ''})`);
+  startingMake(out);
   await runMake(worktree, [...makeArgs, ...spec.targets, ...(modules ? ['modules'] : [])], log, context);
+  await finishedMake(worktree, out);
   timings.make = performance.now() - started;
   const release = readFileSync(join(out, 'include', 'config', 'kernel.release'), 'utf8').trim();
   if (modules) {
@@ -286,6 +295,7 @@ async function compile(job: CompileJob, context: BuildContext): Promise<KernelAr
     configHash: sha(readFileSync(join(out, '.config'), 'utf8')),
     bzImageHash: createHash('sha256').update(readFileSync(files.kernel)).digest('hex'),
     toolchain: job.tools,
+    ...(seed ? { seededFrom: { commit: seed.commit, changedFiles: seed.changedFiles } } : {}),
     timingsMs: Object.fromEntries(Object.entries(timings).map(([k, v]) => [k, Math.round(v)])),
     ...(modules ? { modules: 'modules' } : {}),
     builtAt: new Date().toISOString(),

@@ -3,6 +3,7 @@ import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node
 import { dirname, join, resolve } from 'node:path';
 import { InfraError, InputError } from '../model/errors.js';
 import { git } from './git.js';
+import { BUILD_DIR, setAside } from './seed-build.js';
 import { sha } from './hash.js';
 import { applySeries } from './series.js';
 
@@ -34,7 +35,7 @@ export async function repository(spec: { readonly repo: string }, context: Sourc
 export async function worktreeDiff(worktree: string): Promise<string> {
   if (!existsSync(worktree)) return '';
   const diff = await git(worktree, ['diff', 'HEAD'], { allowFail: true });
-  const untracked = await git(worktree, ['ls-files', '--others', '--exclude-standard'], { allowFail: true });
+  const untracked = await git(worktree, ['ls-files', '--others', '--exclude-standard', '--', '.', `:!${BUILD_DIR}`], { allowFail: true });
   // A clean worktree must key like no worktree at all, or the first rebuild would never hit.
   return diff.stdout.trim() === '' && untracked.stdout.trim() === '' ? '' : `${diff.stdout}\n${untracked.stdout}`;
 }
@@ -57,6 +58,7 @@ export async function prepareWorktree(
   if (existsSync(worktree) && existsSync(stateFile) && readFileSync(stateFile, 'utf8') === wanted) return false;
   context.step(`worktree at ${baseCommit.slice(0, 12)}${series ? ' + series' : ''}`);
   if (existsSync(worktree)) {
+    setAside(worktree);
     await git(repo, ['worktree', 'remove', '--force', worktree], { allowFail: true });
     rmSync(worktree, { recursive: true, force: true });
   }

@@ -2,7 +2,7 @@ import { execa } from 'execa';
 import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { XMLParser } from 'fast-xml-parser';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { parse, stringify } from 'yaml';
 import type { BisectFile } from '../../src/model/bisect.js';
 import { svmtest, tempDir } from '../helpers/cli.js';
@@ -29,7 +29,7 @@ beforeAll(async () => {
   if (!existsSync(join(LINUX, '.git'))) throw new Error(`no kernel source at ${LINUX}: run bash scripts/fetch-linux-source.sh .cache/linux-source`);
   const program = await bisectProgram();
   dir = tempDir('svmtest-bisect-');
-  cache = join(dir, 'cache');
+  cache = inject('kernelCache');
   await makeBisectSeries(LINUX, dir, join(dir, 'series.mbox'));
   suite = writeSuiteFile(dir, { name: 'series', kind: 'gtest', command: [program], timeout: 60 });
   config = join(dir, 'svmtest.yaml');

@@ -1,7 +1,7 @@
 import { execa } from 'execa';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, inject, it } from 'vitest';
 import { stringify } from 'yaml';
 import { svmtest, tempDir } from '../helpers/cli.js';
 import { REPO_ROOT } from '../helpers/paths.js';
@@ -53,7 +53,7 @@ beforeAll(async () => {
   if (!existsSync(join(LINUX, '.git'))) throw new Error(`no kernel source at ${LINUX}: run bash scripts/fetch-linux-source.sh .cache/linux-source`);
   program = await gtestProgram();
   dir = tempDir('svmtest-kbuild-');
-  cache = join(dir, 'cache');
+  cache = inject('kernelCache');
   await makeSeries(join(dir, 'series.mbox'));
   config = join(dir, 'build.yaml');
   writeFileSync(
@@ -64,7 +64,8 @@ beforeAll(async () => {
         base: 'base',
         series: [{ mbox: 'series.mbox' }],
         baseConfig: 'tinyconfig',
-        fragments: [join(REPO_ROOT, 'config', 'kernel', 'qemu-guest.config')],
+        // The bisect test's kernel config: with the shared cache, the second of the two tests builds little.
+        fragments: [join(REPO_ROOT, 'config', 'kernel', 'qemu-guest.config'), join(REPO_ROOT, 'test', 'lab', 'lab-kernel.config')],
         modules: false,
       },
       baseline: 'legacy',

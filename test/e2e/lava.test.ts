@@ -54,13 +54,13 @@ function runBasicThenHang(config: string, out: string) {
 
 beforeAll(async () => {
   const program = await gtestProgram();
-  server = lavaServer();
+  server = await lavaServer();
   const k = debianKernel();
   kernelArgs = ['--kernel', k.kernel, '--modules', k.modules];
   env = { SVMTEST_LAVA_TOKEN: server.token };
   dir = tempDir('svmtest-lava-');
   suite = writeSuiteFile(dir, { name: 'fixture', kind: 'gtest', command: [program], timeout: 120 });
-}, SETUP_TIMEOUT_MS);
+}, SETUP_TIMEOUT_MS + 1_200_000); // .ci/run starts LAVA in the background: this may wait for it
 
 describe('svmtest on a real LAVA lab (--target lava)', () => {
   it('ci: two variants, four shards each over the two devices; the verdicts equal ci --target qemu on the same kernel and programs', async () => {

@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { REPO_ROOT } from './paths.js';
 
@@ -10,8 +10,35 @@ export interface LavaServer {
   readonly token: string;
 }
 
+function adopt(assignments: string): void {
+  for (const line of assignments.split('\n')) {
+    const [key, value] = line.split('=', 2);
+    if (key && value && key.startsWith('SVMTEST_TEST_LAVA_')) process.env[key] = value;
+  }
+}
+
+/**
+ * .ci/run starts LAVA in the background while the other tests run (it takes minutes):
+ * $SVMTEST_TEST_LAVA_STARTING.env appears with the assignments when it is up, .failed when not.
+ */
+async function waitForBackgroundStart(prefix: string): Promise<void> {
+  const deadline = Date.now() + 20 * 60_000;
+  while (Date.now() < deadline) {
+    if (existsSync(`${prefix}.env`)) return adopt(readFileSync(`${prefix}.env`, 'utf8'));
+    if (existsSync(`${prefix}.failed`)) {
+      throw new Error(
+        `LAVA did not start (bash scripts/start-lava.sh, run by .ci/run): ${readFileSync(`${prefix}.log`, 'utf8').trim().split('\n').slice(-5).join(' | ')}`,
+      );
+    }
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+  }
+  throw new Error(`LAVA was still starting after 20 minutes: see ${prefix}.log`);
+}
+
 /** The real LAVA instance at $SVMTEST_TEST_LAVA_URL, or else one started (or reused) by scripts/start-lava.sh. */
-export function lavaServer(): LavaServer {
+export async function lavaServer(): Promise<LavaServer> {
+  const starting = process.env.SVMTEST_TEST_LAVA_STARTING;
+  if (!process.env.SVMTEST_TEST_LAVA_URL && starting) await waitForBackgroundStart(starting);
   if (!process.env.SVMTEST_TEST_LAVA_URL || !process.env.SVMTEST_TEST_LAVA_TOKEN_FILE) {
     let out: string;
     try {
@@ -22,10 +49,7 @@ export function lavaServer(): LavaServer {
         `the LAVA tests need a LAVA server and could not start one (${stderr || String(error)}): sudo apt-get install -y --no-install-recommends lava-server lava-dispatcher postgresql, then bash scripts/start-lava.sh`,
       );
     }
-    for (const line of out.split('\n')) {
-      const [key, value] = line.split('=', 2);
-      if (key && value && key.startsWith('SVMTEST_TEST_LAVA_')) process.env[key] = value;
-    }
+    adopt(out);
   }
   return { url: process.env.SVMTEST_TEST_LAVA_URL!, token: readFileSync(process.env.SVMTEST_TEST_LAVA_TOKEN_FILE!, 'utf8').trim() };
 }

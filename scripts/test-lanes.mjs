@@ -1,0 +1,72 @@
+#!/usr/bin/env node
+// The whole test suite in two lanes at once, each one file at a time (vitest's fileParallelism is off:
+// real VMs and timeouts). The build lane — kernel builds, bisects, ROCm builds — runs at a lower CPU
+// priority: it takes what the main lane's mostly single-threaded QEMU guests leave of a 2-core
+// machine, so the main lane's timing stays its own. Extra arguments go to both vitest runs.
+// Exit: non-zero when either lane fails. In CI, the temporary directories the run made are removed
+// at the end (after both lanes: one lane's teardown must not pull the other's files away).
+import { spawn } from 'node:child_process';
+import { lstatSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+/** The build lane: CPU-bound or tolerant of a lower priority; the kernel builds share one cache (global-setup.ts). */
+// The SSH lab's DUT boots with minutes of timeout to spare; it goes here to even out the lanes' lengths.
+export const BUILD_LANE = ['test/e2e/kernel-build.test.ts', 'test/e2e/bisect.test.ts', 'test/e2e/userspace-build.test.ts', 'test/e2e/ssh-lab.test.ts'];
+const ROOT = fileURLToPath(new URL('..', import.meta.url));
+const VITEST = join(ROOT, 'node_modules', 'vitest', 'vitest.mjs');
+// What the services the tests use keep in /tmp (started before the run, by .ci/run or a developer).
+const SERVICES = new Set(['svmtest-lava', 'svmtest-postgres']);
+
+function lane(name, argv, nice) {
+  const command = nice ? ['nice', '-n', '10', process.execPath, VITEST, ...argv] : [process.execPath, VITEST, ...argv];
+  const child = spawn(command[0], command.slice(1), { cwd: ROOT, env: { ...process.env, SVMTEST_TEST_LANES: '1' }, stdio: ['ignore', 'pipe', 'pipe'] });
+  // Whole lines only, each marked with its lane, so the two runs stay readable side by side.
+  for (const [stream, out] of [
+    [child.stdout, process.stdout],
+    [child.stderr, process.stderr],
+  ]) {
+    let rest = '';
+    stream.setEncoding('utf8');
+    stream.on('data', (chunk) => {
+      const lines = (rest + chunk).split('\n');
+      rest = lines.pop() ?? '';
+      for (const line of lines) out.write(`[${name}] ${line}\n`);
+    });
+    stream.on('end', () => rest && out.write(`[${name}] ${rest}\n`));
+  }
+  return new Promise((resolve) => child.on('close', (code, signal) => resolve({ name, code: code ?? (signal ? 128 : 1) })));
+}
+
+function removeTemporaryDirs(since) {
+  for (const root of [tmpdir(), '/var/tmp']) {
+    let names = [];
+    try {
+      names = readdirSync(root);
+    } catch {
+      continue;
+    }
+    for (const name of names) {
+      if (!name.startsWith('svmtest-') || SERVICES.has(name)) continue;
+      const path = join(root, name);
+      try {
+        if (lstatSync(path).mtimeMs >= since) rmSync(path, { recursive: true, force: true });
+      } catch {
+        // gone already, or not ours to remove
+      }
+    }
+  }
+}
+
+const started = Date.now() - 1000;
+const extra = process.argv.slice(2);
+const results = await Promise.all([
+  lane('build', ['run', ...BUILD_LANE, ...extra], true),
+  lane('main', ['run', ...BUILD_LANE.flatMap((file) => ['--exclude', file]), ...extra], false),
+]);
+const seconds = Math.round((Date.now() - started) / 1000);
+for (const { name, code } of results) process.stdout.write(`${name} lane: ${code === 0 ? 'passed' : `failed (exit ${code})`}\n`);
+process.stdout.write(`both lanes done in ${Math.floor(seconds / 60)} min ${seconds % 60} s\n`);
+if (process.env.CI === 'true' && process.env.SVMTEST_KEEP_TEST_TMP !== '1') removeTemporaryDirs(started);
+process.exit(results.some((r) => r.code !== 0) ? 1 : 0);
