@@ -34,9 +34,10 @@ export function buildDirOf(worktree: string): string {
   return join(worktree, BUILD_DIR);
 }
 
-/** Where the builds of worktrees that were made again wait to seed the next build. */
+/** Where the builds of worktrees that were made again wait to seed the next build: <cache>/build-donors/<repo>. */
 function donorPool(worktree: string): string {
-  return join(dirname(dirname(worktree)), 'build-donors', basename(dirname(worktree)));
+  const repoDir = dirname(worktree);
+  return join(dirname(dirname(repoDir)), 'build-donors', basename(repoDir));
 }
 
 async function dirtyFiles(worktree: string): Promise<string[]> {

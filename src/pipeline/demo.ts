@@ -94,9 +94,9 @@ async function demoProgram(): Promise<string> {
   const out = join(dir, `svm_demo_tests-${hash}`);
   if (existsSync(out)) return out;
   mkdirSync(dir, { recursive: true });
-  const r = await execa('g++', ['-O1', '-o', `${out}.tmp`, DEMO_SOURCE, '-lgtest', '-lgtest_main', '-pthread'], { reject: false });
+  const r = await execa('g++', ['-O1', '-o', `${out}.${process.pid}.tmp`, DEMO_SOURCE, '-lgtest', '-lgtest_main', '-pthread'], { reject: false });
   if (r.exitCode !== 0) throw new InfraError(`compiling the demo suite failed: ${r.stderr.split('\n').slice(-5).join('\n')}`);
-  renameSync(`${out}.tmp`, out);
+  renameSync(`${out}.${process.pid}.tmp`, out);
   return out;
 }
 

@@ -22,8 +22,10 @@ async function gtestBinary(name: string, flags: readonly string[]): Promise<stri
   const out = join(BUILD, `${name}-${hashOf(source)}`);
   if (!existsSync(out)) {
     mkdirSync(BUILD, { recursive: true });
-    await execa('g++', [...flags, '-o', `${out}.tmp`, source, '-lgtest', '-pthread']);
-    await execa('mv', [`${out}.tmp`, out]);
+    // Both test lanes may compile the same program at once: each into its own file, then an atomic rename.
+    const tmp = `${out}.${process.pid}.tmp`;
+    await execa('g++', [...flags, '-o', tmp, source, '-lgtest', '-pthread']);
+    await execa('mv', [tmp, out]);
   }
   return out;
 }

@@ -83,7 +83,8 @@ export async function buildInitramfs(input: InitramfsInput): Promise<string> {
   const out = join(input.cacheDir, `initramfs-${key}.cpio`);
   if (existsSync(out)) return out;
 
-  const stage = join(input.cacheDir, `initramfs-${key}.stage`);
+  // Staged under this process's own names: two svmtest runs sharing a cache may build the same one at once.
+  const stage = join(input.cacheDir, `initramfs-${key}.${process.pid}.stage`);
   rmSync(stage, { recursive: true, force: true });
   for (const d of ['bin', 'dev', 'proc', 'sys', 'newroot', 'modules']) mkdirSync(join(stage, d), { recursive: true });
   copyFileSync(busybox, join(stage, 'bin', 'busybox'));
@@ -93,7 +94,7 @@ export async function buildInitramfs(input: InitramfsInput): Promise<string> {
   for (const m of modules) copyFileSync(m.path, join(stage, 'modules', `${m.name}.ko`));
   writeFileSync(join(stage, 'modules', 'order'), `${modules.map((m) => m.name).join('\n')}\n`);
   const list = walk(stage).map((p) => relative(stage, p));
-  const tmp = `${out}.tmp`;
+  const tmp = `${out}.${process.pid}.tmp`;
   try {
     await execa('cpio', ['-o', '-H', 'newc', '--quiet', '-O', tmp], { cwd: stage, input: `${list.join('\n')}\n` });
   } catch (error) {
