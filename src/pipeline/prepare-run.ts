@@ -63,7 +63,7 @@ async function historyHints(request: RunRequest, loaded: LoadedConfig, variant: 
   try {
     // A shard reads only the nights before tonight: the shards of tonight, importing as they
     // finish, then all see the same store, order alike and balance the shards the same way.
-    const before = request.shard ? tonight() : undefined;
+    const before = request.shard ? (request.orderNight ?? tonight()) : undefined;
     const hints = await orderHints(store, { variant, ...(before ? { before } : {}) });
     const first = [...hints.values()].filter((h) => h.failedRecently || h.flaky).length;
     note(

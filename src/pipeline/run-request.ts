@@ -45,6 +45,11 @@ export interface RunRequest {
   /** `--order history`: the tests most likely to fail first, from the history store (`--history`, else the configured one). */
   readonly order?: TestOrder;
   readonly orderStore?: string;
+  /**
+   * With --shard: the night whose earlier nights the store is read up to, fixed when the run starts,
+   * so a shard resumed after midnight plans the same tests as before (not the other shards' new imports).
+   */
+  readonly orderNight?: string;
   /** `--fail-fast N --baseline-run DIR`: stop after N regressions against that run. */
   readonly failFast?: number;
   readonly baselineRun?: string;

@@ -62,6 +62,12 @@ interface Start {
   readonly earlier?: Assembled;
 }
 
+/** A sharded --order history run reads the store's nights before the one it started in, resumed or not. */
+function fixOrderNight(request: RunRequest, now: Date): RunRequest {
+  if (!request.shard || request.order !== 'history' || request.orderNight) return request;
+  return { ...request, orderNight: now.toISOString().slice(0, 10) };
+}
+
 /** A fresh run directory, or the one to resume with its saved request and journal; the config loaded once. */
 function start(options: RunVariantOptions, teardowns: Teardowns): Start {
   const resuming = options.resume !== undefined;
@@ -73,8 +79,9 @@ function start(options: RunVariantOptions, teardowns: Teardowns): Start {
   if (!resuming) {
     if (existsSync(dir.journal) || existsSync(join(dir.root, 'jobs')))
       throw new InputError(`--out ${dir.root}: already holds a run; use --resume ${dir.root} to continue it, or another --out`);
-    saveRequest(dir.request, options.request);
-    return { dir, request: options.request, loaded: fresh! };
+    const request = fixOrderNight(options.request, options.now());
+    saveRequest(dir.request, request);
+    return { dir, request, loaded: fresh! };
   }
   const saved = loadRequest(dir.request);
   if (!saved) throw new InputError(`--resume ${dir.root}: no request.json; expected a run directory written by svmtest run`);

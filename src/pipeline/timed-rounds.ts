@@ -43,7 +43,7 @@ export async function timedRounds(
       else {
         note(`\n== ${first.run.run.variant}: repeat round ${round}/${rounds} (${filters.length} timed test${filters.length === 1 ? '' : 's'}) ==`);
         // A round times the tests named, all of them: no shard, no early stop, no store to read.
-        const { shard: _s, durations: _d, repeat: _r, failFast: _f, baselineRun: _b, order: _o, orderStore: _os, ...request } = first.request;
+        const { shard: _s, durations: _d, repeat: _r, failFast: _f, baselineRun: _b, order: _o, orderStore: _os, orderNight: _on, ...request } = first.request;
         run = (await runRound({ ...request, filters }, dir, existsSync(join(dir, 'journal.jsonl')))).run;
       }
       if (run.run.status === 'interrupted') return { runs: firsts.map((f) => f.run), interrupted: true };

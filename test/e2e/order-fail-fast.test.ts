@@ -1,4 +1,4 @@
-import { copyFileSync, readFileSync } from 'node:fs';
+import { copyFileSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { RunFile } from '../../src/model/run.js';
@@ -82,6 +82,15 @@ describe('--order history', () => {
     expect(first.size + second.size).toBe(60);
     expect(first.size).toBeGreaterThan(0);
     expect(second.size).toBeGreaterThan(0);
+    // The night a shard reads up to is saved with the run: resumed after midnight, it plans as it did.
+    const requestFile = join(dir, 'shard-2', 'request.json');
+    const saved = JSON.parse(readFileSync(requestFile, 'utf8')) as { request: { orderNight?: string } };
+    expect(saved.request.orderNight).toBe(tonight);
+    writeFileSync(requestFile, JSON.stringify({ ...saved, request: { ...saved.request, orderNight: '2026-11-30' } }));
+    const resumed = await svmtest(['run', '--resume', join(dir, 'shard-2')]);
+    expect(resumed.exitCode, resumed.stderr).toBe(0);
+    expect(resumed.stderr).toMatch(/60 tests of gpusvm in the store \(nights before 2026-11-30\)/);
+    expect(new Set(readRunFile(join(dir, 'shard-2')).tests.map((t) => t.name))).toEqual(second);
   });
 
   it('a store that is not there is one line, exit 2', async () => {
