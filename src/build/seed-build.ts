@@ -1,5 +1,5 @@
 import { execa } from 'execa';
-import { existsSync, lutimesSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, lutimesSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { git } from './git.js';
 
@@ -18,6 +18,8 @@ const SOURCE_RECORD = '.svmtest-source';
 const SOURCE_EPOCH = new Date('2000-01-01T00:00:00Z');
 
 interface SourceRecord {
+  /** The worktree the build directory belonged to: paths the kernel's host tools keep absolute name it. */
+  readonly worktree?: string;
   readonly commit: string;
   /** Files that differed from the commit when make ran (local edits). */
   readonly dirty: readonly string[];
@@ -63,7 +65,7 @@ export function startingMake(buildDir: string): void {
 /** After a successful make: the build directory now holds the objects of this worktree's sources. */
 export async function finishedMake(worktree: string, buildDir: string): Promise<void> {
   const commit = (await git(worktree, ['rev-parse', 'HEAD'])).stdout.trim();
-  const record: SourceRecord = { commit, dirty: await dirtyFiles(worktree) };
+  const record: SourceRecord = { worktree, commit, dirty: await dirtyFiles(worktree) };
   writeFileSync(join(buildDir, SOURCE_RECORD), JSON.stringify(record));
 }
 
@@ -96,6 +98,31 @@ function candidates(worktree: string): string[] {
 }
 
 /**
+ * The kernel's own objects name their sources relatively, but host tools built with their own
+ * build system (objtool) record absolute paths in their command and dependency files: pointed at
+ * this worktree, they stay up to date — otherwise objtool is built again, and with it every object.
+ */
+function movePaths(buildDir: string, from: string, to: string): void {
+  if (from === to) return;
+  const escaped = from.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  const pattern = new RegExp(`${escaped}(?=[/\\s:'"]|$)`, 'gm');
+  const walk = (dir: string): void => {
+    for (const entry of readdirSync(dir, { withFileTypes: true })) {
+      const path = join(dir, entry.name);
+      if (entry.isDirectory()) walk(path);
+      else if (entry.isFile() && entry.name.startsWith('.') && /\.(cmd|d)$/.test(entry.name)) {
+        const text = readFileSync(path, 'utf8');
+        if (!text.includes(from)) continue;
+        const { atime, mtime } = statSync(path);
+        writeFileSync(path, text.replace(pattern, to));
+        utimesSync(path, atime, mtime);
+      }
+    }
+  };
+  walk(buildDir);
+}
+
+/**
  * A worktree whose build directory was never configured gets the nearest donor's: copied (a
  * sibling's stays in use) or moved (one set aside), then every source the donor's objects were made
  * from unchanged is dated back, so make rebuilds only from the files that differ.
@@ -116,6 +143,7 @@ export async function seedBuildDir(worktree: string): Promise<Seed | undefined> 
   if (best.dir.startsWith(`${donorPool(worktree)}/`)) renameSync(best.dir, buildDir);
   else await execa('cp', ['-a', '--reflink=auto', best.dir, buildDir]);
   startingMake(buildDir);
+  movePaths(buildDir, best.record.worktree ?? dirname(best.dir), worktree);
   const tracked = (await git(worktree, ['ls-files', '-z'])).stdout.split('\0').filter(Boolean);
   for (const file of tracked) {
     if (best.changed.has(file)) continue;
@@ -125,5 +153,7 @@ export async function seedBuildDir(worktree: string): Promise<Seed | undefined> 
       // A tracked file deleted in the worktree: make sees it as changed anyway.
     }
   }
+  // The index learns the new dates once, or every later `git diff` would hash the whole tree again.
+  await git(worktree, ['update-index', '-q', '--refresh'], { allowFail: true });
   return { from: best.dir, commit: best.record.commit, changedFiles: best.changed.size };
 }

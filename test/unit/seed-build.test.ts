@@ -57,11 +57,15 @@ describe('a variant build directory seeded from the nearest finished build', () 
     expect(await seedBuildDir(legacy)).toBeUndefined(); // nothing to start from yet
     expect(await make(legacy)).toEqual(['compile ../a.c', 'compile ../b.c', 'compile ../c.c']);
 
+    // A host tool's command file with the worktree's absolute path, as objtool's are.
+    mkdirSync(join(buildDirOf(legacy), 'tools'));
+    writeFileSync(join(buildDirOf(legacy), 'tools', '.tool.o.cmd'), `cmd_tool.o := gcc -I${legacy}/include -c ${legacy}/tools/tool.c\n`);
     const gpusvm = await worktreeAt('gpusvm', 'series');
     writeFileSync(join(gpusvm, 'c.c'), 'c local edit\n'); // a local edit counts as a difference too
     const seed = await seedBuildDir(gpusvm);
     expect(seed).toMatchObject({ from: buildDirOf(legacy), changedFiles: 2 });
     expect(await make(gpusvm)).toEqual(['compile ../b.c', 'compile ../c.c']);
+    expect(readFileSync(join(buildDirOf(gpusvm), 'tools', '.tool.o.cmd'), 'utf8')).toBe(`cmd_tool.o := gcc -I${gpusvm}/include -c ${gpusvm}/tools/tool.c\n`);
     expect(readFileSync(join(buildDirOf(gpusvm), 'b.o'), 'utf8')).toBe('b 2\n');
     expect(readFileSync(join(buildDirOf(gpusvm), 'c.o'), 'utf8')).toBe('c local edit\n');
     // The donor is untouched and still up to date.
