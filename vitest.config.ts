@@ -1,4 +1,5 @@
 import { defineConfig } from 'vitest/config';
+import LaneSequencer from './test/helpers/lane-sequencer.js';
 
 export default defineConfig({
   test: {
@@ -10,6 +11,7 @@ export default defineConfig({
     // Engine and QEMU tests spawn real processes and VMs and measure timeouts and kernel-log
     // timing: one file at a time, so a TCG guest never starves a timing-sensitive test.
     fileParallelism: false,
+    sequence: { sequencer: LaneSequencer },
     reporters: ['default', './test/helpers/plain-summary-reporter.ts'],
   },
 });
