@@ -1,5 +1,6 @@
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { lstatSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { BUILD_DIR } from './seed-build.js';
 
 export type KconfigValue = string; // y, m, n, or a string/number value
 
@@ -19,9 +20,10 @@ export interface KconfigProblem {
 
 function kconfigFiles(dir: string, out: string[] = []): string[] {
   for (const name of readdirSync(dir)) {
-    if (name === '.git' || name === 'Documentation' || name === 'tools') continue;
+    // Not the build directory (inside the worktree; its `source` link points back at the tree).
+    if (name === '.git' || name === BUILD_DIR || name === 'Documentation' || name === 'tools') continue;
     const path = join(dir, name);
-    const stat = statSync(path, { throwIfNoEntry: false });
+    const stat = lstatSync(path, { throwIfNoEntry: false });
     if (!stat) continue;
     if (stat.isDirectory()) kconfigFiles(path, out);
     else if (name.startsWith('Kconfig')) out.push(path);
