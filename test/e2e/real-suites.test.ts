@@ -35,7 +35,7 @@ beforeAll(async () => {
   dir = tempDir('svmtest-real-');
   out = join(dir, 'demo');
   demo = await svmtest(['demo', '--real-suites', '--rocm-src', ROCM_SRC, '-o', out]);
-}, 3_600_000);
+}, 5_400_000); // ROCm builds, then ~190 kfdtest processes per variant in TCG, beside the other test lane
 
 describe('svmtest demo --real-suites: kfdtest, rocrtst and hip-tests built from source, A/B on a CPU-only KFD', () => {
   it('gives a clean verdict on unchanged kernels, the known failures expected', () => {
