@@ -42,9 +42,9 @@ export async function demoCommand(flags: DemoFlags): Promise<ExitCode> {
   const interrupts = watchInterrupts(note, () => process.exit(EXIT.interrupted));
   try {
     const { code, outDir, stages } = await ci({
-      // rocrtst's Max_Reference_Count hangs without a GPU: the timeout bounds it. 60 s, not less: some
-      // memory tests take 20 s under TCG on a loaded 2-core machine.
-      request: realSuites ? { config, testTimeout: 60 } : { config },
+      // rocrtst's Max_Reference_Count hangs without a GPU: the timeout bounds it. 150 s, not less: some
+      // memory tests take 20 s under TCG alone, and over 60 s beside a kernel build on 2 cores.
+      request: realSuites ? { config, testTimeout: 150 } : { config },
       ...(flags.out ? { out: flags.out } : {}),
       failOn: { verdicts: realSuites ? 'unexpected' : 'never', slower: false },
       reporter: 'terminal,junit,markdown,github',
