@@ -7,10 +7,9 @@
 // the temporary directories the run made are removed at the end (after both lanes: one lane's
 // teardown must not pull the other's files away).
 import { spawn } from 'node:child_process';
-import { lstatSync, readdirSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { removeTemporaryDirs } from '../test/helpers/temp-cleanup.mjs';
 
 /**
  * The build lane: the kernel builds (sharing one kernel cache, global-setup.ts; the sequencer runs
@@ -30,8 +29,6 @@ export const BUILD_LANE = [
 ];
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const VITEST = join(ROOT, 'node_modules', 'vitest', 'vitest.mjs');
-// What the services the tests use keep in /tmp (started before the run, by .ci/run or a developer).
-const SERVICES = new Set(['svmtest-lava', 'svmtest-postgres']);
 const children = [];
 
 function lane(name, argv) {
@@ -52,26 +49,6 @@ function lane(name, argv) {
     stream.on('end', () => rest && out.write(`[${name}] ${rest}\n`));
   }
   return new Promise((resolve) => child.on('close', (code, signal) => resolve({ name, code: code ?? (signal ? 128 : 1) })));
-}
-
-function removeTemporaryDirs(since) {
-  for (const root of [tmpdir(), '/var/tmp']) {
-    let names = [];
-    try {
-      names = readdirSync(root);
-    } catch {
-      continue;
-    }
-    for (const name of names) {
-      if (!name.startsWith('svmtest-') || SERVICES.has(name)) continue;
-      const path = join(root, name);
-      try {
-        if (lstatSync(path).mtimeMs >= since) rmSync(path, { recursive: true, force: true });
-      } catch {
-        // gone already, or not ours to remove
-      }
-    }
-  }
 }
 
 // Ctrl-C reaches both vitest runs (the terminal signals the whole group): the runner waits for

@@ -1,7 +1,8 @@
-import { lstatSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { TestProject } from 'vitest/node';
+import { removeTemporaryDirs } from './helpers/temp-cleanup.mjs';
 
 declare module 'vitest' {
   export interface ProvidedContext {
@@ -9,9 +10,6 @@ declare module 'vitest' {
     kernelCache: string;
   }
 }
-
-// What the services the tests use keep in /tmp (started before the run, by .ci/run or a developer).
-const SERVICES = new Set(['svmtest-lava', 'svmtest-postgres']);
 
 /**
  * The tests leave their directories behind while they run (a failing test's files are there to
@@ -27,22 +25,6 @@ export default function setup(project: TestProject): () => void {
   return () => {
     // Under scripts/test-lanes.mjs the lane runner cleans up once both lanes are done.
     if (process.env.CI !== 'true' || process.env.SVMTEST_KEEP_TEST_TMP === '1' || process.env.SVMTEST_TEST_LANES === '1') return;
-    for (const root of [tmpdir(), '/var/tmp']) {
-      let names: string[] = [];
-      try {
-        names = readdirSync(root);
-      } catch {
-        continue;
-      }
-      for (const name of names) {
-        if (!name.startsWith('svmtest-') || SERVICES.has(name)) continue;
-        const path = join(root, name);
-        try {
-          if (lstatSync(path).mtimeMs >= started) rmSync(path, { recursive: true, force: true });
-        } catch {
-          // gone already, or not ours to remove
-        }
-      }
-    }
+    removeTemporaryDirs(started);
   };
 }
