@@ -13,6 +13,7 @@ export interface DemoFlags {
   accel?: 'auto' | 'kvm' | 'tcg';
   realSuites?: boolean;
   rocmSrc?: string;
+  filter?: string[];
 }
 
 function explain(realSuites: boolean): void {
@@ -44,7 +45,7 @@ export async function demoCommand(flags: DemoFlags): Promise<ExitCode> {
     const { code, outDir, stages } = await ci({
       // rocrtst's Max_Reference_Count hangs without a GPU: the timeout bounds it. 150 s, not less: some
       // memory tests take 20 s under TCG alone, and over 60 s beside a kernel build on 2 cores.
-      request: realSuites ? { config, testTimeout: 150 } : { config },
+      request: { config, ...(realSuites ? { testTimeout: 150 } : {}), ...(flags.filter?.length ? { filters: flags.filter } : {}) },
       ...(flags.out ? { out: flags.out } : {}),
       failOn: { verdicts: realSuites ? 'unexpected' : 'never', slower: false },
       reporter: 'terminal,junit,markdown,github',

@@ -227,6 +227,7 @@ program
     '--rocm-src <dir>',
     'with --real-suites: the ROCm sources (snapshot tarballs, extracted trees or a rocm-systems checkout; default: $SVMTEST_ROCM_SRC, else ../shared/rocm-src)',
   )
+  .option('-f, --filter <glob>', 'only tests whose suite/name matches; a leading - excludes; repeatable (both variants run the same tests)', collect, [])
   .action(action(async (opts) => (await import('./demo.js')).demoCommand(opts)));
 
 const positive = numberFlag({ integer: true, min: 1, max: 3650 });

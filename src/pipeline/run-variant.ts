@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { preflightFailedRun, type Assembled } from '../engine/assemble.js';
+import { assembleFromJournal, assembleRun, preflightFailedRun, type Assembled } from '../engine/assemble.js';
 import { runEngine } from '../engine/engine.js';
 import { resumeRun } from '../engine/resume.js';
 import type { JournalRecord } from '../engine/journal.js';
@@ -110,6 +110,23 @@ function runInfo(prepared: PreparedRun, targetKind: RunInfo['target'], earlier: 
 }
 
 /**
+ * The run.json of a machine that never came up for this session (a boot that failed, a lab that
+ * refused the job): incomplete, the reason in errors[], and whatever an earlier session finished kept.
+ */
+function unreachedRun(prepared: PreparedRun, earlier: Assembled | undefined, stage: string, error: InfraError, now: Date): RunFile {
+  const base = runInfo(prepared, prepared.targetName, earlier, now);
+  const info: RunInfo = {
+    ...base,
+    environment: earlier?.run?.environment ?? { gpus: [] },
+    ...(earlier?.run?.preflight ? { preflight: earlier.run.preflight } : {}),
+  };
+  const problem = { stage, message: error.message };
+  if (!earlier?.run) return assembleRun(info, [], [problem], 'incomplete', now, prepared.kernelEvents);
+  const kept = { ...earlier, run: info, errors: earlier.errors.filter((e) => e.stage !== 'boot' && e.stage !== 'run') };
+  return assembleFromJournal(kept, 'incomplete', now, prepared.kernelEvents, `not run: ${error.message}`, [problem]);
+}
+
+/**
  * Runs one variant on its target and saves the run: the run directory, its lock, resume,
  * preflight, the plan, the engine, run.json — and every resource released on every exit path.
  */
@@ -127,7 +144,14 @@ export async function runVariant(options: RunVariantOptions): Promise<VariantRun
     const repeatRules: RepeatRules = new Map(prepared.suites.map((s) => [s.name, s.repeat]));
     trace('prepared');
     const bootStarted = performance.now();
-    const opening = await prepared.open();
+    // A machine that does not come up still leaves its run.json: a nightly's dashboard shows why.
+    // (An earlier session's run.json is replaced only when the journal holds what it did.)
+    const unreached = (stage: string) => (error: unknown) => {
+      if (error instanceof InfraError && (earlier?.run || !existsSync(dir.runFile)))
+        writeRun(dir.runFile, unreachedRun(prepared, earlier, stage, error, options.now()));
+      throw error;
+    };
+    const opening = await prepared.open().catch(unreached('boot'));
     if ('remote' in opening) {
       // The machine runs svmtest's engine itself (a lab job): the run is handed over whole.
       const run = await runRemote({
@@ -142,7 +166,7 @@ export async function runVariant(options: RunVariantOptions): Promise<VariantRun
         print: options.print ?? ((text) => void process.stdout.write(text)),
         signal: options.signal,
         now: options.now,
-      });
+      }).catch(unreached('lab job'));
       return { run, dir, request, repeatRules };
     }
     const opened = opening;

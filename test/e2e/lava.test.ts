@@ -63,8 +63,8 @@ beforeAll(async () => {
 }, SETUP_TIMEOUT_MS + 1_200_000); // .ci/run starts LAVA in the background: this may wait for it
 
 describe('svmtest on a real LAVA lab (--target lava)', () => {
-  it('ci: two variants, four shards each over the two devices; the verdicts equal ci --target qemu on the same kernel and programs', async () => {
-    const config = lavaConfig({ parallel: 4 });
+  it('ci: two variants, two shards each over the two devices; the verdicts equal ci --target qemu on the same kernel and programs', async () => {
+    const config = lavaConfig({ parallel: 2 });
     const filters = ['-f', 'fixture/Basic.*', '-f', 'fixture/Crash.*', '-f', 'fixture/Nightly.*', '-f', 'fixture/Slow.*'];
     const lavaOut = join(dir, 'ci-lava');
     const qemuOut = join(dir, 'ci-qemu');
@@ -76,8 +76,8 @@ describe('svmtest on a real LAVA lab (--target lava)', () => {
     expect(lavaVerdicts).toEqual(verdicts(read<ComparisonFile>(join(qemuOut, 'comparison.json'))));
     expect(lavaVerdicts).toContainEqual(['fixture/Nightly.BreaksLater', 'regression', 'pass', 'fail']);
     // Progress while the jobs ran: queued, then on which device.
-    expect(lava.stderr).toMatch(/\[job 1\/4\] job \d+ submitted: http/);
-    expect(lava.stderr).toMatch(/\[job \d\/4\] job \d+: running on qemu-0[12]/);
+    expect(lava.stderr).toMatch(/\[job 1\/2\] job \d+ submitted: http/);
+    expect(lava.stderr).toMatch(/\[job \d\/2\] job \d+: running on qemu-0[12]/);
     const devices = new Set<string>();
     for (const variant of ['legacy', 'gpusvm']) {
       const run = read<RunFile>(join(lavaOut, variant, 'run.json'));
@@ -85,7 +85,7 @@ describe('svmtest on a real LAVA lab (--target lava)', () => {
       expect(run.run.status).toBe('complete');
       expect(run.run.environment.kernelRelease).toBe(debianKernel().release);
       expect(run.run.kernelAttribution).toBe('markers');
-      expect(run.run.jobs!.map((j) => j.shard?.index).sort()).toEqual([1, 2, 3, 4]);
+      expect(run.run.jobs!.map((j) => j.shard?.index).sort()).toEqual([1, 2]);
       for (const job of run.run.jobs!) {
         expect(job.url).toMatch(new RegExp(`^${server.url}scheduler/job/${job.id}$`));
         devices.add(job.device!);
@@ -95,7 +95,7 @@ describe('svmtest on a real LAVA lab (--target lava)', () => {
       const ids = run.tests.map((t) => `${t.suite}/${t.name}`);
       expect(new Set(ids).size).toBe(ids.length);
       const failed = run.tests.find((t) => t.name === 'Basic.Fails')!;
-      expect(failed.log).toMatch(/^jobs\/[1-4]\/logs\//);
+      expect(failed.log).toMatch(/^jobs\/[12]\/logs\//);
       expect(readFileSync(join(lavaOut, variant, failed.log!), 'utf8')).toMatch(/deliberate mismatch/);
     }
     // LAVA spread the jobs over both devices of the type.
@@ -214,12 +214,15 @@ describe('svmtest on a real LAVA lab (--target lava)', () => {
             .filter((l) => l.includes('"type":"test"')).length
         : 0;
     // Basic.* (5 results, the disabled one included) are journaled; Hang.Forever runs: the worker goes.
-    for (let i = 0; i < 240 && finished() < 5; i++) await new Promise((r) => setTimeout(r, 500));
+    // (A loaded machine may take minutes to boot the job's guest.)
+    for (let i = 0; i < 1200 && finished() < 5 && child.exitCode === null; i++) await new Promise((r) => setTimeout(r, 500));
+    expect(finished(), 'the job never got to Hang.Forever').toBe(5);
     stopWorker();
     await new Promise((r) => setTimeout(r, 2000));
     startWorker(); // back: it reports the lost job, which LAVA marks Incomplete
     const r = await child;
     expect(r.exitCode, r.stderr).toBe(3);
+    expect(existsSync(join(out, 'run.json')), r.stderr).toBe(true);
     const first = read<RunFile>(join(out, 'run.json'));
     expect(first.run.status).toBe('incomplete');
     expect(first.tests.find((t) => t.name === 'Hang.Forever')).toMatchObject({ status: 'notrun' });

@@ -158,6 +158,11 @@ describe('svmtest run --target qemu', () => {
     expect(r.exitCode).toBe(3);
     expect(r.stderr).toMatch(/the guest did not boot: QEMU exited/);
     expect(Date.now() - started).toBeLessThan(60_000);
+    // The run still has its run.json: incomplete, the boot failure as its error, no test pretended run.
+    const failed = readRunFile(join(dir, 'garbage'));
+    expect(failed.run).toMatchObject({ status: 'incomplete', target: 'qemu' });
+    expect(failed.errors).toEqual([{ stage: 'boot', message: expect.stringMatching(/the guest did not boot: QEMU exited/) }]);
+    expect(failed.tests).toEqual([]);
     const k = debianKernel();
     const badCmdline = writeConfig(join(dir), {}, { qemu: { memory: 1024, bootTimeout: 60, cmdline: ['root=/dev/nonexistent', 'init=/nonexistent'] } });
     const r2 = await svmtest([

@@ -34,35 +34,58 @@ beforeAll(async () => {
   debianKernel();
   dir = tempDir('svmtest-real-');
   out = join(dir, 'demo');
-  demo = await svmtest(['demo', '--real-suites', '--rocm-src', ROCM_SRC, '-o', out]);
-}, 5_400_000); // ROCm builds, then ~190 kfdtest processes per variant in TCG, beside the other test lane
+  demo = await svmtest(['demo', '--real-suites', '--rocm-src', ROCM_SRC, '-o', out, ...LEFT_OUT.flatMap((f) => ['-f', `-${f}`])]);
+}, 3_600_000); // ROCm builds, then ~100 kfdtest processes per variant in TCG, beside the other test lane
+
+/**
+ * What this test leaves out of the real suites, to keep CI's run within its hour: the kfdtest
+ * fixtures whose every test fails the same way here (no GPU node: 103 processes per variant, 1.7 s
+ * each in TCG), and the rocrtst tests that run for 15 s to their 150 s timeout. `svmtest demo
+ * --real-suites` without filters runs them all (200 + 54 + 13 tests per variant).
+ */
+const LEFT_OUT = [
+  'kfdtest/KFDMemoryTest.*',
+  'kfdtest/KFDQMTest.*',
+  'kfdtest/KFDDBGTest.*',
+  'kfdtest/KFDPCSamplingTest.*',
+  'kfdtest/KFDPerfCountersTest.*',
+  'kfdtest/KFDCWSRTest.*',
+  'kfdtest/KFDExceptionTest.*',
+  'rocrtst/rocrtstFunc.Max_Reference_Count',
+  'rocrtst/rocrtstFunc.Memory_Alignment_Test',
+  'rocrtst/rocrtstFunc.IPC',
+  'rocrtst/rocrtstStress.*',
+  'rocrtst/rocrtst.Test_Example',
+];
 
 describe('svmtest demo --real-suites: kfdtest, rocrtst and hip-tests built from source, A/B on a CPU-only KFD', () => {
   it('gives a clean verdict on unchanged kernels, the known failures expected', () => {
     expect(demo.exitCode, demo.stderr.slice(-3000)).toBe(0);
     const comparison = readJson<ComparisonFile>(join(out, 'comparison.json'));
     for (const bad of ['regression', 'new-fail', 'missing', 'unexpected-pass'] as const) expect(comparison.counts[bad], bad).toBe(0);
-    expect(comparison.counts['expected-fail']).toBeGreaterThan(100);
+    expect(comparison.counts['expected-fail']).toBeGreaterThan(80);
+    // The tests left out are in no report: not run, not missing.
+    expect(comparison.entries.some((e) => e.name.startsWith('KFDQMTest.') || e.name === 'rocrtstFunc.Max_Reference_Count')).toBe(false);
     expect(demo.stderr).toMatch(/a DEMONSTRATION of the pipeline on this machine, not a GPU result/);
   });
 
-  it('runs every test of each suite in both variants, as the binaries behave without a GPU', () => {
+  it('runs every selected test of each suite in both variants, as the binaries behave without a GPU', () => {
     for (const variant of ['legacy', 'gpusvm']) {
       const run = readJson<RunFile>(join(out, variant, 'run.json'));
       expect(run.run.status, variant).toBe('complete');
       const kfdtest = suiteTests(run, 'kfdtest');
-      expect(kfdtest).toHaveLength(200);
+      expect(kfdtest).toHaveLength(200 - 103);
       expect(count(kfdtest, 'notrun')).toBe(4); // DISABLED_
       expect(count(kfdtest, 'pass')).toBeGreaterThanOrEqual(3);
-      expect(count(kfdtest, 'fail')).toBeGreaterThanOrEqual(100);
+      expect(count(kfdtest, 'fail')).toBeGreaterThanOrEqual(30);
       // The SVM tests segfault in their fixture here; none of them is a pass.
       const svm = kfdtest.filter((t) => t.name.startsWith('KFDSVM'));
       expect(svm).toHaveLength(52);
       expect(svm.every((t) => t.status === 'crash')).toBe(true);
       const rocrtst = suiteTests(run, 'rocrtst');
-      expect(rocrtst).toHaveLength(54);
+      expect(rocrtst).toHaveLength(54 - 10);
       expect(count(rocrtst, 'pass')).toBeGreaterThanOrEqual(4);
-      expect(count(rocrtst, 'timeout')).toBeLessThanOrEqual(2); // Max_Reference_Count hangs here
+      expect(count(rocrtst, 'timeout')).toBe(0); // Max_Reference_Count, which hangs here, is left out
       // The performance suites need a GPU agent: planned skips here, with the reason, never run.
       const perf = rocrtst.filter((t) => t.name.startsWith('rocrtstPerf.') && !t.name.includes('.DISABLED_')); // a disabled one stays notrun
       expect(perf.length).toBeGreaterThanOrEqual(1);

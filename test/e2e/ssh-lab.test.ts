@@ -510,7 +510,8 @@ describe('svmtest ci --target ssh', () => {
       dir,
       { suites: [], suiteFiles: [suite], profile: 'full' },
       {
-        ssh: lab.sshConfig({ kernel: lab.kernel, initrd: lab.initramfs, bootTimeout: 240 }),
+        // With power control and the console, as a lab has them: a boot that hangs is power-cycled and tried again.
+        ssh: lab.sshConfig({ kernel: lab.kernel, initrd: lab.initramfs, bootTimeout: 240, ...lab.bmc, powerOffDelay: 1, consoleCommand: lab.consoleCommand }),
         qemu: { kernel: k.kernel, modules: k.modules, memory: 1024, bootTimeout: 240, modprobe: [] },
         variants: VARIANTS,
         baseline: 'legacy',

@@ -6,8 +6,9 @@ export interface HeartbeatWatch {
 }
 
 /**
- * Follows the agent's heartbeat file (the guest's uptime, rewritten every ~50 ms). Each new beat
- * updates the estimate of the guest clock; no new beat for `seconds` means the guest hangs.
+ * Follows the agent's heartbeat file (the guest's uptime, rewritten every 50 ms while requests come
+ * and go, every 250 ms when idle). Each new beat updates the estimate of the guest clock; no new beat
+ * for `seconds` means the guest hangs.
  */
 export function watchHeartbeat(file: string, seconds: number, onOffset: (offset: number) => void, onHang: () => void): HeartbeatWatch {
   let last = '';

@@ -111,8 +111,8 @@ export class QemuTarget implements Target {
 
   /**
    * Marks svmtest writes (suites without a result channel) go through files the agent turns into
-   * kernel records on its next round (within ~50 ms); marks of a result channel the agent writes
-   * itself, the moment the test reports (marksFromChannel).
+   * kernel records on its next round (within 50 ms while tests come and go, 250 ms when idle);
+   * marks of a result channel the agent writes itself, the moment the test reports (marksFromChannel).
    */
   async openKernelMarks(): Promise<KernelMarkWriter> {
     const sequence = new WeakMap<Guest, number>();

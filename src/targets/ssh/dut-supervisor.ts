@@ -19,6 +19,9 @@ import { describePower, powerCycle } from './power.js';
 
 const HEARTBEAT_MS = 2000;
 
+/** The DUT did not come back (or came back on its old kernel) within ssh.bootTimeout: with power control, it is tried again. */
+class BootTimeout extends InfraError {}
+
 export interface SupervisorOptions {
   readonly endpoint: SshEndpoint;
   readonly settings: SshSettings;
@@ -131,7 +134,26 @@ export class DutSupervisor {
     return false;
   }
 
+  /**
+   * Brings the DUT up; a boot that hangs (a kexec that never reached the new kernel, firmware stuck
+   * on a real machine) is a dead DUT: with power control it is power-cycled and booted again, each
+   * time out of the same --max-reboots budget as a crash.
+   */
   private async bringUp(): Promise<SshConnection> {
+    for (;;) {
+      try {
+        return await this.bringUpOnce();
+      } catch (error) {
+        const { settings, note } = this.options;
+        if (!(error instanceof BootTimeout) || !settings.power || this.budget.reboots >= settings.maxReboots) throw error;
+        const lastLines = this.console.tail(5);
+        note(`${error.message}${lastLines.length > 0 ? ` (its console last said: ${lastLines.join(' | ')})` : ''}; booting it again after a power cycle`);
+        this.dead = 'DUT_DIED';
+      }
+    }
+  }
+
+  private async bringUpOnce(): Promise<SshConnection> {
     const { settings, note } = this.options;
     const first = this.budget.reboots === 0 && !this.dead;
     if (!first) {
@@ -189,7 +211,7 @@ export class DutSupervisor {
         lastError = (error as Error).message;
         if (mode === 'connect' || /Host key verification failed|Permission denied/.test(lastError)) throw error;
       }
-      if (Date.now() > deadline) throw new InfraError(`the DUT did not answer over SSH within ${settings.bootTimeoutS} s: ${lastError}`);
+      if (Date.now() > deadline) throw new BootTimeout(`the DUT did not answer over SSH within ${settings.bootTimeoutS} s: ${lastError}`);
       const waited = Math.round((settings.bootTimeoutS * 1000 - (deadline - Date.now())) / 1000);
       if (waited - reported >= 10) {
         reported = waited;
@@ -238,7 +260,7 @@ export class DutSupervisor {
       }
       seen = state.release;
       await next.close();
-      if (Date.now() > deadline) throw new InfraError(`the DUT did not boot the deployed kernel within ${settings.bootTimeoutS} s: it still runs ${seen}`);
+      if (Date.now() > deadline) throw new BootTimeout(`the DUT did not boot the deployed kernel within ${settings.bootTimeoutS} s: it still runs ${seen}`);
     }
   }
 
