@@ -29,18 +29,10 @@ const readJson = <T>(file: string) => JSON.parse(readFileSync(file, 'utf8')) as 
 const suiteTests = (run: RunFile, suite: string) => run.tests.filter((t) => t.suite === suite);
 const count = (tests: readonly TestResult[], status: string) => tests.filter((t) => t.status === status).length;
 
-beforeAll(async () => {
-  if (!existsSync(ROCM_SRC)) throw new Error(`no ROCm sources at ${ROCM_SRC}: set SVMTEST_ROCM_SRC to the directory of the snapshot tarballs`);
-  debianKernel();
-  dir = tempDir('svmtest-real-');
-  out = join(dir, 'demo');
-  demo = await svmtest(['demo', '--real-suites', '--rocm-src', ROCM_SRC, '-o', out, ...LEFT_OUT.flatMap((f) => ['-f', `-${f}`])]);
-}, 3_600_000); // ROCm builds, then ~100 kfdtest processes per variant in TCG, beside the other test lane
-
 /**
  * What this test leaves out of the real suites, to keep CI's run within its hour: the kfdtest
  * fixtures whose every test fails the same way here (no GPU node: 103 processes per variant, 1.7 s
- * each in TCG), and the rocrtst tests that run for 15 s to their 150 s timeout. `svmtest demo
+ * each in TCG), and the rocrtst tests that take 6 s each up to their 150 s timeout. `svmtest demo
  * --real-suites` without filters runs them all (200 + 54 + 13 tests per variant).
  */
 const LEFT_OUT = [
@@ -57,6 +49,14 @@ const LEFT_OUT = [
   'rocrtst/rocrtstStress.*',
   'rocrtst/rocrtst.Test_Example',
 ];
+
+beforeAll(async () => {
+  if (!existsSync(ROCM_SRC)) throw new Error(`no ROCm sources at ${ROCM_SRC}: set SVMTEST_ROCM_SRC to the directory of the snapshot tarballs`);
+  debianKernel();
+  dir = tempDir('svmtest-real-');
+  out = join(dir, 'demo');
+  demo = await svmtest(['demo', '--real-suites', '--rocm-src', ROCM_SRC, '-o', out, ...LEFT_OUT.flatMap((f) => ['-f', `-${f}`])]);
+}, 3_600_000); // ROCm builds, then ~100 kfdtest processes per variant in TCG, beside the other test lane
 
 describe('svmtest demo --real-suites: kfdtest, rocrtst and hip-tests built from source, A/B on a CPU-only KFD', () => {
   it('gives a clean verdict on unchanged kernels, the known failures expected', () => {
