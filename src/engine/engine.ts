@@ -153,7 +153,9 @@ export async function runEngine(options: EngineOptions): Promise<EngineResult> {
   );
   const attribution = kernel.attribution;
   const notRun = tests.filter((t) => t.status === 'notrun' && t.attempts.length === 0).length;
-  const warned = failedFast && regressions ? { ...options.info, warnings: [...(options.info.warnings ?? []), regressions.warning(notRun)] } : options.info;
+  for (const problem of kernel.problems) progress.note(`WARNING: ${problem}`);
+  const extraWarnings = [...(failedFast && regressions ? [regressions.warning(notRun)] : []), ...kernel.problems];
+  const warned = extraWarnings.length > 0 ? { ...options.info, warnings: [...(options.info.warnings ?? []), ...extraWarnings] } : options.info;
   const info = attribution ? { ...warned, kernelAttribution: attribution } : warned;
   const run = assembleRun(info, tests, recorder.errors, status, options.now(), options.kernelEvents, recorder.outside);
   return storageFailure ? { run, storageFailure } : { run };

@@ -45,6 +45,8 @@ export class KernelWatch {
   /** Of those, the tests whose marks the target writes from the result channel. */
   private readonly targetMarked = new Set<string>();
   private lastEnded: string | undefined;
+  /** What went wrong while the log was followed (records lost), known once it is stopped. */
+  private troubles: string[] = [];
   private onReady: (() => void) | undefined;
   private pendingEnds = 0;
   private allEndsSeen: (() => void) | undefined;
@@ -101,6 +103,11 @@ export class KernelWatch {
 
   get active(): boolean {
     return this.watch !== undefined;
+  }
+
+  /** What went wrong while the log was followed: the run must say so (its records may be incomplete). */
+  get problems(): readonly string[] {
+    return this.troubles;
   }
 
   /** How records were attributed (fixed once the log is followed; undefined when it could not be). */
@@ -160,6 +167,7 @@ export class KernelWatch {
       // Records of the last test are in flight for about the target's observation lag: wait three times that.
       await this.settle(Math.max(20, Math.round(this.lag * 3000)));
       await this.watch.stop();
+      this.troubles = this.watch.problems?.() ?? [];
       this.watch = undefined;
     }
     if (this.idleTimer) clearTimeout(this.idleTimer);

@@ -162,7 +162,9 @@ export class RemoteRecorder {
       try {
         writeFileAtomic(this.paths.runFile, `${this.finalRun}\n`);
         const run = readRun(this.paths.runFile);
-        const withJob = { ...run, run: { ...run.run, jobs: [job] } };
+        // Interrupted here while the job finished there (its cancel arrived late): interrupted, as a local run is.
+        const status = ended.status === 'interrupted' ? 'interrupted' : run.run.status;
+        const withJob = { ...run, run: { ...run.run, status, jobs: [job] } };
         writeRun(this.paths.runFile, withJob);
         return withJob;
       } catch (error) {

@@ -1,9 +1,9 @@
-import { spawn } from 'node:child_process';
 import { closeSync, constants, openSync, writeSync } from 'node:fs';
-import { access, open, readdir, readFile } from 'node:fs/promises';
+import { access, readdir, readFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { createInterface } from 'node:readline';
-import { parseKernelLine, type KernelRecord } from '../parsers/kernel-record.js';
+import type { KernelRecord } from '../parsers/kernel-record.js';
+import { followKmsg } from './host-kmsg.js';
 import {
   KernelLogUnavailable,
   type CommandSpec,
@@ -19,7 +19,6 @@ import { spawnWithChannel } from './result-listener.js';
 import type { KernelMarkWriter } from './kernel-marks.js';
 import { monotonicSeconds } from './machine/clock.js';
 import { startGroup } from './machine/process-group.js';
-import { processReaper } from './reaper.js';
 
 /** The machine svmtest runs on. */
 export class HostTarget implements Target {
@@ -121,34 +120,10 @@ export class HostTarget implements Target {
   async watchKernelLog(onRecord: (record: KernelRecord) => void): Promise<KernelLogWatch> {
     const since = monotonicSeconds();
     try {
-      await access('/dev/kmsg', constants.R_OK);
-      (await open('/dev/kmsg', 'r')).close();
+      return followKmsg(since, onRecord);
     } catch (error) {
       throw new KernelLogUnavailable(`cannot read /dev/kmsg (${(error as NodeJS.ErrnoException).code ?? 'no permission'})`);
     }
-    // /dev/kmsg yields one record per read; cat streams them and is simply killed at the end.
-    // Out of the foreground group: a terminal's Ctrl-C must not end the kernel log before the run does.
-    const child = spawn('cat', ['/dev/kmsg'], { stdio: ['ignore', 'pipe', 'ignore'], detached: true });
-    const ended = new Promise<void>((resolve) => child.once('close', () => resolve()));
-    processReaper.track(child.pid);
-    const reader = createInterface({ input: child.stdout!, crlfDelay: Infinity });
-    // The buffer is replayed from boot: a record logged before now is dropped by its timestamp
-    // field alone, before the whole line is parsed (a long-running machine's buffer holds thousands).
-    const KMSG_TIME = /^\d+,\d+,(\d+),/;
-    reader.on('line', (line) => {
-      const time = KMSG_TIME.exec(line);
-      if (time && Number(time[1]) / 1e6 < since - 0.001) return;
-      const record = parseKernelLine(line);
-      // Keep what was logged from now on.
-      if (record && record.timestamp !== null && record.timestamp >= since - 0.001) onRecord(record);
-    });
-    return {
-      stop: async () => {
-        child.kill('SIGTERM');
-        await ended;
-        processReaper.untrack(child.pid);
-      },
-    };
   }
 
   async openKernelMarks(): Promise<KernelMarkWriter> {

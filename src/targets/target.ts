@@ -57,6 +57,8 @@ export interface ExecResult extends ExitInfo {
 
 export interface KernelLogWatch {
   stop(): Promise<void>;
+  /** What went wrong while following (records overwritten before they were read): said in the run. */
+  problems?(): string[];
 }
 
 export interface TargetIdentity {

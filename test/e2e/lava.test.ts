@@ -46,6 +46,15 @@ function lavaConfig(extra: Record<string, unknown> = {}, run: Record<string, unk
   );
 }
 
+/** How many test results a job's journal holds so far. */
+function journaledTests(journal: string): number {
+  return existsSync(journal)
+    ? readFileSync(journal, 'utf8')
+        .split('\n')
+        .filter((l) => l.includes('"type":"test"')).length
+    : 0;
+}
+
 /** Basic.* (done in a second) then Hang.Forever (20 s, its timeout): a job to interrupt while it runs a test. */
 function runBasicThenHang(config: string, out: string) {
   const args = ['run', '-c', config, '--target', 'lava', ...kernelArgs, '-f', 'fixture/Basic.*', '-f', 'fixture/Hang.Forever', '--timeout', '20', '-o', out];
@@ -185,9 +194,10 @@ describe('svmtest on a real LAVA lab (--target lava)', () => {
     const out = join(dir, 'ctrl-c');
     const child = runBasicThenHang(config, out);
     // Once the job's engine has journaled a test, the job is running tests: interrupt then.
+    // (A loaded machine may take minutes to boot the job's guest.)
     const journal = join(out, 'jobs', '1', 'journal.jsonl');
-    for (let i = 0; i < 240 && !(existsSync(journal) && readFileSync(journal, 'utf8').includes('"type":"test"')); i++)
-      await new Promise((r) => setTimeout(r, 500));
+    for (let i = 0; i < 1200 && journaledTests(journal) === 0 && child.exitCode === null; i++) await new Promise((r) => setTimeout(r, 500));
+    expect(journaledTests(journal), 'the job never ran a test').toBeGreaterThan(0);
     child.kill('SIGINT');
     const r = await child;
     expect(r.exitCode, r.stderr).toBe(130);
@@ -200,19 +210,14 @@ describe('svmtest on a real LAVA lab (--target lava)', () => {
     expect(done.run.status).toBe('complete');
     expect(done.tests.find((t) => t.name === 'Hang.Forever')?.status).toBe('timeout');
     expect(done.tests.find((t) => t.name === 'Basic.Passes')?.status).toBe('pass');
-  }, 600_000);
+  }, 1_200_000);
 
   it('a worker stopped mid-job: the run is incomplete with what finished; --resume runs only the rest, in a new job', async () => {
     const config = lavaConfig();
     const out = join(dir, 'worker-lost');
     const child = runBasicThenHang(config, out);
     const journal = join(out, 'jobs', '1', 'journal.jsonl');
-    const finished = () =>
-      existsSync(journal)
-        ? readFileSync(journal, 'utf8')
-            .split('\n')
-            .filter((l) => l.includes('"type":"test"')).length
-        : 0;
+    const finished = () => journaledTests(journal);
     // Basic.* (5 results, the disabled one included) are journaled; Hang.Forever runs: the worker goes.
     // (A loaded machine may take minutes to boot the job's guest.)
     for (let i = 0; i < 1200 && finished() < 5 && child.exitCode === null; i++) await new Promise((r) => setTimeout(r, 500));

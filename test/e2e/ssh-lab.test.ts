@@ -135,7 +135,9 @@ describe('svmtest run --target ssh (the DUT: a QEMU guest with sshd)', () => {
       kind: 'gtest',
       command: [forgeBinary],
       timeout: 60,
-      env: { FORGE_KERNEL_RECORDS: '1', FORGE_KMSG_FLOOD: '1' },
+      // Marks over SSH are written when svmtest hears of a test's start or end: a record must come
+      // more than a round trip after the start (README, "Kernel records land on the right test").
+      env: { FORGE_KERNEL_RECORDS: '1', FORGE_KMSG_FLOOD: '1', FORGE_SETUP_MS: '1500' },
     });
     const r = await svmtest(['run', '-c', config, '--suite-file', records, '-o', out, '--target', 'ssh', '-f', 'records/Forty/*', '--kernel-events', 'warn']);
     expect(r.exitCode, r.stderr).toBe(0);
@@ -168,7 +170,9 @@ describe('svmtest run --target ssh (the DUT: a QEMU guest with sshd)', () => {
     expect(r.stderr).toMatch(
       /power-cycling the DUT \(1 of at most 3\): .*lab-dut\.mjs off .*; wait 1 s; .*lab-dut\.mjs on .*; until .*lab-dut\.mjs status .* says on/,
     );
-    expect(r.stderr).not.toMatch(/power-cycling the DUT \(2/);
+    // One power cycle for the panic; a kexec that hung (seen in a loaded CI) adds one of its own, said as such.
+    const hungBoots = r.stderr.match(/; booting it again after a power cycle/g)?.length ?? 0;
+    expect(r.stderr.match(/power-cycling the DUT \(\d/g)).toHaveLength(1 + hungBoots);
     // The console was stopped before it was attached (it stays attached through the power cycle).
     expect(readFileSync(stops, 'utf8').trim().split('\n')).toHaveLength(1);
     const run = readRunFile(out);

@@ -1,0 +1,105 @@
+import { closeSync, constants, openSync, readSync } from 'node:fs';
+import { parseKernelLine, type KernelRecord } from '../parsers/kernel-record.js';
+import type { KernelLogWatch } from './target.js';
+
+// Read in the event loop, never blocking: the kernel answers EAGAIN when no record is waiting.
+const POLL_MS = 20;
+// One tick reads at most this many records, then yields to the event loop (a flood must not starve it).
+const RECORDS_PER_TICK = 4000;
+// /dev/kmsg hands out one record per read, its text at most ~8 KiB (CONSOLE_EXT_LOG_MAX).
+const RECORD_MAX = 16 * 1024;
+const HEADER = /^\d+,(\d+),(\d+),/;
+
+/**
+ * /dev/kmsg's records → kernel records from `since` (kernel clock, seconds), counting those lost:
+ * a gap in the sequence numbers is records overwritten before they were read.
+ */
+export class KmsgRecords {
+  private lastSeq: number | undefined;
+  /** Records logged from `since` on that were overwritten before they were read. */
+  lost = 0;
+
+  constructor(
+    private readonly since: number,
+    private readonly onRecord: (record: KernelRecord) => void,
+  ) {}
+
+  /** One read's worth: `pri,seq,usec,flags;text` and its dictionary lines. */
+  take(text: string): void {
+    const header = HEADER.exec(text);
+    if (!header) return;
+    const seq = Number(header[1]);
+    const time = Number(header[2]) / 1e6;
+    const from = this.since - 0.001;
+    // Before `since` a gap does not matter: the replayed buffer's old records are not wanted.
+    if (this.lastSeq !== undefined && seq > this.lastSeq + 1 && time >= from) this.lost += seq - this.lastSeq - 1;
+    this.lastSeq = seq;
+    if (time < from) return;
+    // The first line is the record; lines after it are its dictionary (" SUBSYSTEM=…").
+    const newline = text.indexOf('\n');
+    const record = parseKernelLine(newline >= 0 ? text.slice(0, newline) : text);
+    if (record && record.timestamp !== null && record.timestamp >= from) this.onRecord(record);
+  }
+}
+
+/**
+ * Follows the host's /dev/kmsg from `since` (kernel clock, seconds) in this process. The buffer is
+ * replayed from its oldest record, and a reader that falls behind a flood finds its next record
+ * overwritten (EPIPE): it goes on from the oldest one still there, and the run says how many were
+ * lost — never a log silently cut short.
+ */
+export function followKmsg(since: number, onRecord: (record: KernelRecord) => void): KernelLogWatch {
+  const fd = openSync('/dev/kmsg', constants.O_RDONLY | constants.O_NONBLOCK);
+  const buffer = Buffer.alloc(RECORD_MAX);
+  const records = new KmsgRecords(since, onRecord);
+  let failure: string | undefined;
+  let timer: NodeJS.Timeout | undefined;
+  let closed = false;
+
+  /** Reads what is waiting; true when more may be (the tick's share was used up). */
+  const drain = (limit: number): boolean => {
+    for (let n = 0; n < limit; n++) {
+      let size: number;
+      try {
+        size = readSync(fd, buffer, 0, buffer.length, null);
+      } catch (error) {
+        const code = (error as NodeJS.ErrnoException).code;
+        if (code === 'EAGAIN' || code === 'EWOULDBLOCK') return false;
+        if (code === 'EPIPE') continue; // overwritten: the next read is the oldest record still there
+        if (code === 'EINTR') continue;
+        failure = `reading /dev/kmsg failed (${code ?? String(error)}); kernel records after that were not followed`;
+        return false;
+      }
+      if (size === 0) return false;
+      records.take(buffer.toString('utf8', 0, size));
+    }
+    return true;
+  };
+
+  const tick = () => {
+    if (closed) return;
+    const more = drain(RECORDS_PER_TICK);
+    if (failure) return;
+    timer = more ? setTimeout(tick, 0) : setTimeout(tick, POLL_MS);
+  };
+  tick();
+
+  return {
+    stop: async () => {
+      if (closed) return;
+      if (timer) clearTimeout(timer);
+      // What the kernel logged up to now is read before the file is closed.
+      while (!failure && drain(RECORDS_PER_TICK)) {
+        // the rest of a flood
+      }
+      closed = true;
+      closeSync(fd);
+    },
+    problems: () => [
+      ...(records.lost > 0
+        ? [`${records.lost} kernel log record${records.lost === 1 ? ' was' : 's were'} overwritten before svmtest read them: kernel events may be missing`]
+        : []),
+      ...(failure ? [failure] : []),
+    ],
+  };
+}
