@@ -8,56 +8,58 @@ const POLL_MS = 20;
 const RECORDS_PER_TICK = 4000;
 // /dev/kmsg hands out one record per read, its text at most ~8 KiB (CONSOLE_EXT_LOG_MAX).
 const RECORD_MAX = 16 * 1024;
-const HEADER = /^\d+,(\d+),(\d+),/;
+// A kernel log buffer holds at most a few hundred thousand records (32 MiB at the largest).
+const BACKLOG_ROUNDS = 100;
+const HEADER = /^\d+,(\d+),/;
 
 /**
- * /dev/kmsg's records → kernel records from `since` (kernel clock, seconds), counting those lost:
- * a gap in the sequence numbers is records overwritten before they were read.
+ * /dev/kmsg's records → kernel records, counting those lost: a gap in the sequence numbers is
+ * records overwritten before they were read.
  */
 export class KmsgRecords {
   private lastSeq: number | undefined;
-  /** Records logged from `since` on that were overwritten before they were read. */
+  /** Records overwritten before they were read, since the watch began. */
   lost = 0;
 
-  constructor(
-    private readonly since: number,
-    private readonly onRecord: (record: KernelRecord) => void,
-  ) {}
+  constructor(private readonly onRecord: (record: KernelRecord) => void) {}
+
+  /** A record logged before the watch began: only its place in the sequence is kept. */
+  skip(text: string): void {
+    const header = HEADER.exec(text);
+    if (header) this.lastSeq = Number(header[1]);
+  }
 
   /** One read's worth: `pri,seq,usec,flags;text` and its dictionary lines. */
   take(text: string): void {
     const header = HEADER.exec(text);
     if (!header) return;
     const seq = Number(header[1]);
-    const time = Number(header[2]) / 1e6;
-    const from = this.since - 0.001;
-    // Before `since` a gap does not matter: the replayed buffer's old records are not wanted.
-    if (this.lastSeq !== undefined && seq > this.lastSeq + 1 && time >= from) this.lost += seq - this.lastSeq - 1;
+    if (this.lastSeq !== undefined && seq > this.lastSeq + 1) this.lost += seq - this.lastSeq - 1;
     this.lastSeq = seq;
-    if (time < from) return;
     // The first line is the record; lines after it are its dictionary (" SUBSYSTEM=…").
     const newline = text.indexOf('\n');
     const record = parseKernelLine(newline >= 0 ? text.slice(0, newline) : text);
-    if (record && record.timestamp !== null && record.timestamp >= from) this.onRecord(record);
+    if (record) this.onRecord(record);
   }
 }
 
 /**
- * Follows the host's /dev/kmsg from `since` (kernel clock, seconds) in this process. The buffer is
- * replayed from its oldest record, and a reader that falls behind a flood finds its next record
- * overwritten (EPIPE): it goes on from the oldest one still there, and the run says how many were
- * lost — never a log silently cut short.
+ * Follows the host's /dev/kmsg in this process, from now on: the buffer the kernel replays from
+ * its oldest record is read through at once and skipped (by its place in the log, not by a clock:
+ * the log's timestamps need not be CLOCK_MONOTONIC). A reader that falls behind a flood finds its
+ * next record overwritten (EPIPE): it goes on from the oldest one still there, and the run says
+ * how many were lost — never a log silently cut short.
  */
-export function followKmsg(since: number, onRecord: (record: KernelRecord) => void): KernelLogWatch {
+export function followKmsg(onRecord: (record: KernelRecord) => void): KernelLogWatch {
   const fd = openSync('/dev/kmsg', constants.O_RDONLY | constants.O_NONBLOCK);
   const buffer = Buffer.alloc(RECORD_MAX);
-  const records = new KmsgRecords(since, onRecord);
+  const records = new KmsgRecords(onRecord);
   let failure: string | undefined;
   let timer: NodeJS.Timeout | undefined;
   let closed = false;
 
   /** Reads what is waiting; true when more may be (the tick's share was used up). */
-  const drain = (limit: number): boolean => {
+  const drain = (limit: number, use: (text: string) => void = (text) => records.take(text)): boolean => {
     for (let n = 0; n < limit; n++) {
       let size: number;
       try {
@@ -71,11 +73,15 @@ export function followKmsg(since: number, onRecord: (record: KernelRecord) => vo
         return false;
       }
       if (size === 0) return false;
-      records.take(buffer.toString('utf8', 0, size));
+      use(buffer.toString('utf8', 0, size));
     }
     return true;
   };
 
+  // The backlog, up to what the kernel holds (a flood meanwhile cannot keep this going for ever).
+  for (let rounds = 0; !failure && rounds < BACKLOG_ROUNDS && drain(RECORDS_PER_TICK, (text) => records.skip(text)); rounds++) {
+    // the rest of the backlog
+  }
   const tick = () => {
     if (closed) return;
     const more = drain(RECORDS_PER_TICK);

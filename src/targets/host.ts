@@ -118,9 +118,8 @@ export class HostTarget implements Target {
   }
 
   async watchKernelLog(onRecord: (record: KernelRecord) => void): Promise<KernelLogWatch> {
-    const since = monotonicSeconds();
     try {
-      return followKmsg(since, onRecord);
+      return followKmsg(onRecord);
     } catch (error) {
       throw new KernelLogUnavailable(`cannot read /dev/kmsg (${(error as NodeJS.ErrnoException).code ?? 'no permission'})`);
     }

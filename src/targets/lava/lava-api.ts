@@ -109,6 +109,10 @@ export class LavaApi {
   }
 
   async submit(definition: string): Promise<number> {
+    // A POST is never sent twice (it would submit two jobs), so it must not meet a kept-alive
+    // connection the server is closing (gunicorn's keep-alive is 2 s, undici's 4 s): a GET, retried
+    // like any, leaves a fresh connection for it.
+    await (await this.send('system/version/')).text();
     const body = new FormData();
     body.set('definition', definition);
     const answer = await this.json<{ job_ids?: number[]; message?: string }>('jobs/', { method: 'POST', body });
