@@ -86,6 +86,7 @@ export class KernelWatch {
         new Promise<boolean>((resolve) => {
           this.onReady = () => resolve(true);
           this.marks!.write(markText(this.secret, 'ready'));
+          this.watch?.poll?.();
         }),
         new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), READY_WAIT_MS))),
       ]);
@@ -155,17 +156,23 @@ export class KernelWatch {
 
   async stop(): Promise<void> {
     if (this.watch) {
+      let endsSeen = false;
       if (this.marks && this.pendingEnds > 0) {
         // The last test's end mark travels like any record: once it is read, everything before it was.
         let timer: NodeJS.Timeout | undefined;
-        await Promise.race([
-          new Promise<void>((resolve) => (this.allEndsSeen = resolve)),
-          new Promise((resolve) => (timer = setTimeout(resolve, LAST_MARK_WAIT_MS))),
+        this.watch.poll?.();
+        endsSeen = await Promise.race([
+          new Promise<boolean>((resolve) => {
+            this.allEndsSeen = () => resolve(true);
+            if (this.pendingEnds === 0) resolve(true);
+          }),
+          new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), LAST_MARK_WAIT_MS))),
         ]);
         if (timer) clearTimeout(timer);
       }
-      // Records of the last test are in flight for about the target's observation lag: wait three times that.
-      await this.settle(Math.max(20, Math.round(this.lag * 3000)));
+      // Without that proof, records of the last test are in flight for about the target's
+      // observation lag: wait three times that.
+      if (!endsSeen) await this.settle(Math.max(20, Math.round(this.lag * 3000)));
       await this.watch.stop();
       this.troubles = this.watch.problems?.() ?? [];
       this.watch = undefined;

@@ -101,6 +101,9 @@ export function followKmsg(onRecord: (record: KernelRecord) => void): KernelLogW
       closed = true;
       closeSync(fd);
     },
+    poll: () => {
+      if (!closed && !failure) drain(RECORDS_PER_TICK);
+    },
     problems: () => [
       ...(records.lost > 0
         ? [`${records.lost} kernel log record${records.lost === 1 ? ' was' : 's were'} overwritten before svmtest read them: kernel events may be missing`]

@@ -59,6 +59,8 @@ export interface KernelLogWatch {
   stop(): Promise<void>;
   /** What went wrong while following (records overwritten before they were read): said in the run. */
   problems?(): string[];
+  /** Reads what the log holds now, for a follower that polls (a mark just written comes back at once). */
+  poll?(): void;
 }
 
 export interface TargetIdentity {
