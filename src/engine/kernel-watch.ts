@@ -49,6 +49,9 @@ export class KernelWatch {
   private troubles: string[] = [];
   private onReady: (() => void) | undefined;
   private pendingEnds = 0;
+  /** End marks svmtest wrote itself: once all came back, nothing of the run is still in flight. */
+  private endsWritten = 0;
+  private anyTargetMarked = false;
   private allEndsSeen: (() => void) | undefined;
   /** Per run: marks of another run, or written by a test, are not svmtest's. */
   readonly secret = randomBytes(6).toString('hex');
@@ -120,8 +123,10 @@ export class KernelWatch {
   begin(key: string, markedByTarget = false): void {
     if (this.marks) {
       this.marked.add(key);
-      if (markedByTarget) this.targetMarked.add(key);
-      else this.marks.write(markText(this.secret, 'start', key));
+      if (markedByTarget) {
+        this.targetMarked.add(key);
+        this.anyTargetMarked = true;
+      } else this.marks.write(markText(this.secret, 'start', key));
       return;
     }
     this.windows.push({ key, start: this.target.kernelTime() - this.lag, end: undefined });
@@ -135,6 +140,7 @@ export class KernelWatch {
       // A target-marked test that never reported its end (a crash) is ended by svmtest's own mark.
       if (this.targetMarked.delete(key) && reported) return;
       this.pendingEnds++;
+      this.endsWritten++;
       this.marks.write(markText(this.secret, 'end', key));
       return;
     }
@@ -156,12 +162,14 @@ export class KernelWatch {
 
   async stop(): Promise<void> {
     if (this.watch) {
-      let endsSeen = false;
+      // The last test's end mark travels like any record: once it is read, everything before it was.
+      this.watch.poll?.();
+      // (Only when svmtest wrote every mark: a target's own marks and records may still be on their way.)
+      const ownMarksOnly = this.marks !== undefined && !this.anyTargetMarked;
+      let endsSeen = ownMarksOnly && this.endsWritten > 0 && this.pendingEnds === 0;
       if (this.marks && this.pendingEnds > 0) {
-        // The last test's end mark travels like any record: once it is read, everything before it was.
         let timer: NodeJS.Timeout | undefined;
-        this.watch.poll?.();
-        endsSeen = await Promise.race([
+        const seen = await Promise.race([
           new Promise<boolean>((resolve) => {
             this.allEndsSeen = () => resolve(true);
             if (this.pendingEnds === 0) resolve(true);
@@ -169,6 +177,7 @@ export class KernelWatch {
           new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), LAST_MARK_WAIT_MS))),
         ]);
         if (timer) clearTimeout(timer);
+        endsSeen = ownMarksOnly && seen;
       }
       // Without that proof, records of the last test are in flight for about the target's
       // observation lag: wait three times that.
