@@ -8,7 +8,8 @@ const POLL_MS = 20;
 const RECORDS_PER_TICK = 4000;
 // /dev/kmsg hands out one record per read, its text at most ~8 KiB (CONSOLE_EXT_LOG_MAX).
 const RECORD_MAX = 16 * 1024;
-// A kernel log buffer holds at most a few hundred thousand records (32 MiB at the largest).
+// A kernel log buffer holds at most a few hundred thousand records (32 MiB at the largest): reading
+// the backlog, or what is waiting at the end, stops after this many ticks' worth.
 const BACKLOG_ROUNDS = 100;
 const HEADER = /^\d+,(\d+),/;
 
@@ -87,6 +88,7 @@ export function followKmsg(onRecord: (record: KernelRecord) => void): KernelLogW
     const more = drain(RECORDS_PER_TICK);
     if (failure) return;
     timer = more ? setTimeout(tick, 0) : setTimeout(tick, POLL_MS);
+    timer.unref(); // the run's own work keeps the process alive, never the follower
   };
   tick();
 
@@ -94,9 +96,9 @@ export function followKmsg(onRecord: (record: KernelRecord) => void): KernelLogW
     stop: async () => {
       if (closed) return;
       if (timer) clearTimeout(timer);
-      // What the kernel logged up to now is read before the file is closed.
-      while (!failure && drain(RECORDS_PER_TICK)) {
-        // the rest of a flood
+      // What the kernel logged up to now is read before the file is closed (bounded: a flood goes on).
+      for (let rounds = 0; !failure && rounds < BACKLOG_ROUNDS && drain(RECORDS_PER_TICK); rounds++) {
+        // the rest of what is waiting
       }
       closed = true;
       closeSync(fd);
