@@ -170,10 +170,7 @@ export class KernelWatch {
       if (this.marks && this.pendingEnds > 0) {
         let timer: NodeJS.Timeout | undefined;
         const seen = await Promise.race([
-          new Promise<boolean>((resolve) => {
-            this.allEndsSeen = () => resolve(true);
-            if (this.pendingEnds === 0) resolve(true);
-          }),
+          new Promise<boolean>((resolve) => (this.allEndsSeen = () => resolve(true))),
           new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), LAST_MARK_WAIT_MS))),
         ]);
         if (timer) clearTimeout(timer);

@@ -79,10 +79,15 @@ export function followKmsg(onRecord: (record: KernelRecord) => void): KernelLogW
     return true;
   };
 
-  // The backlog, up to what the kernel holds (a flood meanwhile cannot keep this going for ever).
-  for (let rounds = 0; !failure && rounds < BACKLOG_ROUNDS && drain(RECORDS_PER_TICK, (text) => records.skip(text)); rounds++) {
-    // the rest of the backlog
-  }
+  /** Everything waiting now, bounded (a flood meanwhile cannot keep this going for ever). */
+  const drainAll = (use?: (text: string) => void) => {
+    for (let rounds = 0; !failure && rounds < BACKLOG_ROUNDS && drain(RECORDS_PER_TICK, use); rounds++) {
+      // the rest of what is waiting
+    }
+  };
+
+  // The backlog: read through, skipped.
+  drainAll((text) => records.skip(text));
   const tick = () => {
     if (closed) return;
     const more = drain(RECORDS_PER_TICK);
@@ -96,10 +101,8 @@ export function followKmsg(onRecord: (record: KernelRecord) => void): KernelLogW
     stop: async () => {
       if (closed) return;
       if (timer) clearTimeout(timer);
-      // What the kernel logged up to now is read before the file is closed (bounded: a flood goes on).
-      for (let rounds = 0; !failure && rounds < BACKLOG_ROUNDS && drain(RECORDS_PER_TICK); rounds++) {
-        // the rest of what is waiting
-      }
+      // What the kernel logged up to now is read before the file is closed.
+      drainAll();
       closed = true;
       closeSync(fd);
     },
