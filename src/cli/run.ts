@@ -7,6 +7,7 @@ import type { TestOrder } from '../model/order.js';
 import { watchInterrupts } from '../pipeline/interrupts.js';
 import { loadExpectations } from '../pipeline/load-expectations.js';
 import type { KernelEventPolicy, RunRequest } from '../pipeline/run-request.js';
+import { KeptMachines } from '../pipeline/kept-machines.js';
 import { runVariant } from '../pipeline/run-variant.js';
 import { timedRounds } from '../pipeline/timed-rounds.js';
 import { pickTargetFlags } from '../pipeline/target-options.js';
@@ -107,6 +108,8 @@ function takeNonce(file: string): string {
 export async function runCommand(flags: RunFlags): Promise<ExitCode> {
   const progress = await openProgress();
   const interrupts = watchInterrupts(note, () => process.exit(EXIT.interrupted));
+  // --repeat: the rounds run on the machine the first run started.
+  const machines = new KeptMachines();
   let result: Awaited<ReturnType<typeof runVariant>>;
   try {
     const echoNonce = flags.echoRecords ? takeNonce(flags.echoRecords) : undefined;
@@ -119,6 +122,7 @@ export async function runCommand(flags: RunFlags): Promise<ExitCode> {
       note,
       signal: interrupts.signal,
       now: () => new Date(),
+      machines,
     });
     if (result.run.run.status === 'complete') {
       // --repeat (or the suites' repeat: rules): the timed tests again, each round a run of its own.
@@ -133,12 +137,14 @@ export async function runCommand(flags: RunFlags): Promise<ExitCode> {
             note,
             signal: interrupts.signal,
             now: () => new Date(),
+            machines,
           }),
         note,
       );
       result = { ...result, run: timed.interrupted ? { ...result.run, run: { ...result.run.run, status: 'interrupted' } } : timed.runs[0]! };
     }
   } finally {
+    await machines.closeAll(note);
     await progress.close();
     interrupts.dispose();
   }

@@ -3,13 +3,14 @@ import { existsSync, mkdirSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { comparisonExitCode, type FailOn } from '../compare/exit-policy.js';
 import { EXIT, type ExitCode } from '../model/exit-codes.js';
-import { loadConfig } from '../config/load.js';
+import { loadConfig, type LoadedConfig } from '../config/load.js';
 import type { ProgressSink } from '../model/progress.js';
 import type { PerfSettings } from '../model/comparison.js';
 import { DoneEarly, InputError } from '../model/errors.js';
 import type { Screen } from '../reporters/types.js';
 import { compareSaved } from './compare.js';
 import { importIntoHistory } from './history.js';
+import { KeptMachines } from './kept-machines.js';
 import { renderReports } from './render-reports.js';
 import { timestampDir } from './run-dir.js';
 import type { RunRequest } from './run-request.js';
@@ -50,6 +51,15 @@ export interface CiResult {
  */
 export async function ci(options: CiOptions): Promise<CiResult> {
   const loaded = loadConfig(options.request.config);
+  const machines = new KeptMachines();
+  try {
+    return await ciWith(options, loaded, machines);
+  } finally {
+    await machines.closeAll(options.note);
+  }
+}
+
+async function ciWith(options: CiOptions, loaded: LoadedConfig, machines: KeptMachines): Promise<CiResult> {
   const { config, file } = loaded;
   if (config.baseline === config.candidate) {
     throw new InputError(
@@ -86,6 +96,7 @@ export async function ci(options: CiOptions): Promise<CiResult> {
         signal: options.signal,
         now: options.now,
         onTiming: (stage, ms) => stages.push({ name: `${stage} ${variant}`, ms }),
+        machines,
       });
     } catch (error) {
       // A dry run (--target lava --dry-run) shows what each variant would submit.
@@ -124,6 +135,7 @@ export async function ci(options: CiOptions): Promise<CiResult> {
           note: options.note,
           signal: options.signal,
           now: options.now,
+          machines,
         });
       } finally {
         await progress.close();
@@ -131,6 +143,7 @@ export async function ci(options: CiOptions): Promise<CiResult> {
     },
     options.note,
   );
+  await machines.closeAll(options.note);
   if (timed.interrupted) return { code: EXIT.interrupted, outDir, stages };
   if (timed.runs.some((r) => r.run.repeat)) stages.push({ name: 'repeat rounds', ms: performance.now() - timedStart });
   const started = performance.now();

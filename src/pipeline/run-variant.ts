@@ -14,6 +14,7 @@ import { writeRun } from '../model/run-file.js';
 import { trace } from '../model/trace.js';
 import { toolVersion } from '../model/version.js';
 import { loadConfig, type LoadedConfig } from '../config/load.js';
+import { targetPlugin } from '../targets/registry.js';
 import { discoverGpus } from '../targets/topology.js';
 import { environmentOf } from './environment.js';
 import { prepareRun, type PreparedRun } from './prepare-run.js';
@@ -22,6 +23,7 @@ import { runDirAt, timestampDir, type RunDir } from './run-dir.js';
 import { acquireRunLock } from './run-lock.js';
 import { loadRequest, resumeRequest, saveRequest, type RunRequest } from './run-request.js';
 import { Teardowns } from './teardown.js';
+import type { KeptMachines } from './kept-machines.js';
 import type { RepeatRules } from './repeat-rounds.js';
 
 export interface RunVariantOptions {
@@ -44,6 +46,8 @@ export interface RunVariantOptions {
   readonly print?: (text: string) => void;
   /** Inside a lab job: echo every record to the console under this nonce (model/record-echo.ts). */
   readonly echoNonce?: string;
+  /** --repeat: each variant's machine stays up from its first run through its rounds (where machines can; KeptMachines). */
+  readonly machines?: KeptMachines;
 }
 
 export interface VariantRun {
@@ -109,6 +113,11 @@ function runInfo(prepared: PreparedRun, targetKind: RunInfo['target'], earlier: 
   };
 }
 
+/** The run will have repeat rounds (`--repeat N`, or a suite's `repeat:` rules) if its tests pass. */
+function repeats(request: RunRequest, rules: RepeatRules): boolean {
+  return (request.repeat ?? 1) > 1 || [...rules.values()].some((r) => r.some((rule) => rule.times > 1));
+}
+
 /**
  * The run.json of a machine that never came up for this session (a boot that failed, a lab that
  * refused the job): incomplete, the reason in errors[], and whatever an earlier session finished kept.
@@ -151,7 +160,9 @@ export async function runVariant(options: RunVariantOptions): Promise<VariantRun
         writeRun(dir.runFile, unreachedRun(prepared, earlier, stage, error, options.now()));
       throw error;
     };
-    const opening = await prepared.open().catch(unreached('boot'));
+    const kept = await options.machines?.take(prepared.variantName, dir.root);
+    if (kept) options.note(`${prepared.variantName}: on the machine its first run started`);
+    const opening = kept ?? (await prepared.open().catch(unreached('boot')));
     if ('remote' in opening) {
       // The machine runs svmtest's engine itself (a lab job): the run is handed over whole.
       const run = await runRemote({
@@ -171,7 +182,9 @@ export async function runVariant(options: RunVariantOptions): Promise<VariantRun
     }
     const opened = opening;
     const { target } = opened;
-    teardowns.add('target', () => target.close());
+    if (!kept && options.machines && repeats(request, repeatRules) && targetPlugin(prepared.targetName).machinesCoexist)
+      options.machines.hold(prepared.variantName, opened, dir.root);
+    if (!options.machines?.holds(opened)) teardowns.add('target', () => target.close());
     options.onTiming?.('boot', performance.now() - bootStarted);
 
     trace('target open');

@@ -10,6 +10,11 @@ export interface TargetPlugin {
   readonly description: string;
   /** It boots the kernel under test itself (a bisect needs one that does: each step is a kernel). */
   readonly bootsKernel: boolean;
+  /**
+   * Two variants' machines can be up at once (each QEMU guest is a machine of its own): `ci --repeat`
+   * keeps each variant's up through its rounds. Not a DUT, which must boot the other variant's kernel.
+   */
+  readonly machinesCoexist?: boolean;
   /** Its command-line flags on run, list, ci, doctor and bisect; their values reach it as TargetFlagValues. */
   readonly flags: readonly TargetFlag[];
   /** Loaded on demand: QEMU's modules cost start-up that a host run does not need. */

@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { ComparisonFile, PerfChange } from '../../src/model/comparison.js';
@@ -115,7 +115,7 @@ describe('svmtest ci --repeat: slower, faster or the same, with a confidence', (
     }
   }, 600_000);
 
-  it('in a QEMU guest the same program gives the same verdict', async () => {
+  it("in a QEMU guest the same program gives the same verdict; each variant's guest runs all its rounds", async () => {
     const k = debianKernel();
     const config = writeConfig(
       dir,
@@ -144,5 +144,19 @@ describe('svmtest ci --repeat: slower, faster or the same, with a confidence', (
     const comparison = readComparison(join(out, 'comparison.json'));
     expect(comparison.candidate.target).toBe('qemu');
     expectOnlyFaultHeavySlower(comparison);
+    // Two boots in all: rounds 2–10 of each variant ran on the guest its first run booted.
+    expect(r.stderr.match(/^(legacy|gpusvm): on the machine its first run started$/gm)).toHaveLength(18);
+    for (const variant of ['legacy', 'gpusvm']) {
+      expect(
+        readdirSync(join(out, variant, '.agent')).filter((f) => f.startsWith('boot-')),
+        variant,
+      ).toEqual(['boot-1']);
+      expect(existsSync(join(out, variant, 'repeats', '2', '.agent')), variant).toBe(false);
+      // The guest's kernel-log marks go on numbering across runs: every round attributes by marks.
+      for (let round = 2; round <= 10; round++) {
+        const run = readRun(join(out, variant, 'repeats', String(round), 'run.json')).run;
+        expect([run.status, run.kernelAttribution], `${variant} round ${round}`).toEqual(['complete', 'markers']);
+      }
+    }
   }, 900_000);
 });

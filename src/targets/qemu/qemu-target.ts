@@ -34,6 +34,11 @@ export class QemuTarget implements Target {
   private readonly console: MachineConsole;
   private readonly guests: GuestSupervisor;
   private readonly channel = new AgentChannel();
+  /**
+   * Per boot, the marks written so far: the agent reads marks/1, 2, … in order, across every run
+   * on this guest (ci --repeat runs its rounds on one), so numbering never starts over.
+   */
+  private readonly marksWritten = new WeakMap<Guest, number>();
 
   constructor(options: QemuTargetOptions) {
     this.description = `QEMU guest (${options.accel.toUpperCase()}, kernel ${options.release ?? options.kernel})`;
@@ -115,13 +120,12 @@ export class QemuTarget implements Target {
    * marks of a result channel the agent writes itself, the moment the test reports (marksFromChannel).
    */
   async openKernelMarks(): Promise<KernelMarkWriter> {
-    const sequence = new WeakMap<Guest, number>();
     return {
       write: (text) => {
         const guest = this.guests.live;
         if (!guest) return; // a dead guest logs nothing: its records stay with the test that ran
-        const n = (sequence.get(guest) ?? 0) + 1;
-        sequence.set(guest, n);
+        const n = (this.marksWritten.get(guest) ?? 0) + 1;
+        this.marksWritten.set(guest, n);
         writeMark(guest.dir, n, text);
       },
       close: async () => undefined,
