@@ -20,9 +20,13 @@ export interface BootedKernelConfig {
 }
 
 /** The running kernel's config: /proc/config.gz, else /boot/config-<release>, else the booted kernel's build config. */
-export async function readKernelConfig(target: Target, release: string, booted?: BootedKernelConfig): Promise<KernelConfigSource | undefined> {
-  // Asked at once: on an emulated guest every read is a round trip.
-  const [gz, boot] = await Promise.all([target.readFileBytes('/proc/config.gz'), target.readFile(`/boot/config-${release}`)]);
+export async function readKernelConfig(
+  target: Target,
+  release: string | Promise<string>,
+  booted?: BootedKernelConfig,
+): Promise<KernelConfigSource | undefined> {
+  // Asked at once (the release may still be on its way): on an emulated guest every read is a round trip.
+  const [gz, boot] = await Promise.all([target.readFileBytes('/proc/config.gz'), Promise.resolve(release).then((r) => target.readFile(`/boot/config-${r}`))]);
   if (gz && gz.length > 0) {
     try {
       return { values: parseKconfig(gunzipSync(gz).toString('utf8')), source: '/proc/config.gz' };

@@ -3,6 +3,7 @@ import { readKernelConfig, REPORTED_KCONFIG, runPreflight, type BootedKernelConf
 import type { Variant } from '../config/schema.js';
 import type { Environment, Gpu, PreflightCheck } from '../model/run.js';
 import type { Target } from '../targets/target.js';
+import { discoverGpus } from '../targets/topology.js';
 
 export function expectationsOf(variant: Variant | undefined): PreflightExpectations | undefined {
   return variant ? { ...variant.expect, env: variant.env } : undefined;
@@ -46,16 +47,22 @@ export function kernelBuildOf(manifest: string | undefined): Environment['kernel
 /** What the machine under test is (kernel, config, GPUs, ROCm), and the preflight proof that it is the variant named. */
 export async function environmentOf(
   target: Target,
-  gpus: readonly Gpu[],
   rocm: string,
   variant: Variant | undefined,
   opened: { readonly kernelConfigFile?: string; readonly kernelManifest?: string },
 ): Promise<{ environment: Environment; checks: PreflightCheck[] }> {
   const { kernelConfigFile } = opened;
   const kernelBuild = kernelBuildOf(opened.kernelManifest);
-  const identity = await target.identity();
-  const [config, rocmText] = await Promise.all([
-    readKernelConfig(target, identity.kernelRelease, bootedConfig(kernelConfigFile)),
+  // Asked at once: on an emulated guest each is a round trip.
+  const asked = target.identity();
+  const [gpus, identity, config, rocmText] = await Promise.all([
+    discoverGpus(target),
+    asked,
+    readKernelConfig(
+      target,
+      asked.then((i) => i.kernelRelease),
+      bootedConfig(kernelConfigFile),
+    ),
     target.readFile(`${rocm}/.info/version`),
   ]);
   const kernelConfig = config ? Object.fromEntries(REPORTED_KCONFIG.map((o) => [`CONFIG_${o}`, config.values.get(o) ?? 'n'])) : undefined;

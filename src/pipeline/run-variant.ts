@@ -15,7 +15,6 @@ import { trace } from '../model/trace.js';
 import { toolVersion } from '../model/version.js';
 import { loadConfig, type LoadedConfig } from '../config/load.js';
 import { targetPlugin } from '../targets/registry.js';
-import { discoverGpus } from '../targets/topology.js';
 import { environmentOf } from './environment.js';
 import { prepareRun, type PreparedRun } from './prepare-run.js';
 import { runRemote } from './run-remote.js';
@@ -188,8 +187,8 @@ export async function runVariant(options: RunVariantOptions): Promise<VariantRun
     options.onTiming?.('boot', performance.now() - bootStarted);
 
     trace('target open');
-    const gpus = await discoverGpus(target);
-    const { environment, checks } = await environmentOf(target, gpus, prepared.rocm, prepared.variant, opened);
+    const { environment, checks } = await environmentOf(target, prepared.rocm, prepared.variant, opened);
+    const { gpus } = environment;
     trace('environment and preflight');
     let plan: PlannedSuite[] = [];
     try {

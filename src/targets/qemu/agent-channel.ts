@@ -3,6 +3,8 @@ import { join } from 'node:path';
 import type { CommandSpec, ExitInfo, LineHandlers } from '../target.js';
 import { AgentRequest } from './agent-request.js';
 import type { Guest } from './guest.js';
+import { trace } from '../../model/trace.js';
+import { neutralizeLine } from '../../model/untrusted-text.js';
 
 // Output files are polled through 9p: a test's lines arrive up to ~50 ms late.
 const POLL_MS = 20;
@@ -26,6 +28,7 @@ export class AgentChannel {
     spec: CommandSpec,
     options: { handlers?: LineHandlers; bytes?: boolean; onRequest?: (request: AgentRequest) => void; timeoutMs?: number } = {},
   ): Promise<AgentCall> {
+    const started = performance.now();
     const request = AgentRequest.create(join(guest.dir, 'req'), ++this.requests, spec);
     options.onRequest?.(request);
     let deadline = options.timeoutMs ? Date.now() + options.timeoutMs : Infinity;
@@ -37,6 +40,8 @@ export class AgentChannel {
         drain(true);
         const stdout = options.bytes && status.exitCode === 0 ? request.rawStdout() : undefined;
         request.remove();
+        // Each command is a round trip to the guest: SVMTEST_TRACE=1 shows what a run's start costs.
+        trace(`guest command ${neutralizeLine(spec.argv.slice(0, 2).join(' '))} took ${Math.round(performance.now() - started)} ms; ended`);
         return stdout ? { exit: status, stdout } : { exit: status };
       }
       if (!guest.alive) {

@@ -12,14 +12,46 @@ export type { QemuTargetOptions } from './qemu-options.js';
 import { monotonicSeconds } from '../machine/clock.js';
 import type { KernelMarkWriter } from '../kernel-marks.js';
 import { writeMark } from './agent-request.js';
-import { existsSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync, readFileSync, realpathSync, statSync } from 'node:fs';
+import { dirname, isAbsolute, join } from 'node:path';
 
 function readTextIfAny(file: string): string | undefined {
   return existsSync(file) ? readFileSync(file, 'utf8') : undefined;
 }
 
 const FILE_TIMEOUT_MS = 60_000;
+
+/** Where the guest has trees of its own (init.sh): its kernel's, fresh tmpfs, the modules given. */
+const GUEST_OWN = ['/proc', '/sys', '/dev', '/run', '/tmp', '/var/tmp', '/lib/modules', '/usr/lib/modules'];
+const under = (path: string, dir: string) => path === dir || path.startsWith(`${dir}/`);
+
+/**
+ * The guest's root is this machine's, read-only under an overlay, and the run directory is shared
+ * at its own path: a file there (a suite binary, ROCm's version, /boot) is read here, without a
+ * round trip to an emulated guest. Anything under a tree the guest has of its own is asked of the
+ * guest, and so is a path that leads there through a symlink.
+ */
+export function sharedWithHost(path: string): boolean {
+  if (!isAbsolute(path) || path.split('/').includes('..') || GUEST_OWN.some((dir) => under(path, dir))) return false;
+  // A path missing here is missing there too: where it would be is what counts (its nearest existing directory).
+  for (let at = path; ; at = dirname(at)) {
+    try {
+      const real = realpathSync(at);
+      return !GUEST_OWN.some((dir) => under(real, dir));
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'ENOENT' || at === '/') return false; // not readable here: the guest decides
+    }
+  }
+}
+
+/** A regular file read here; undefined when there is none. Anything else (a FIFO would block here) is for the guest to read. */
+function readHostFile(path: string): Buffer | undefined | 'not a file' {
+  try {
+    return statSync(path).isFile() ? readFileSync(path) : 'not a file';
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'ENOENT' ? undefined : 'not a file';
+  }
+}
 
 /**
  * A kernel under test booted in QEMU, reached through a shell agent in the guest. The guest
@@ -94,9 +126,18 @@ export class QemuTarget implements Target {
   }
 
   async readFileBytes(path: string): Promise<Buffer | undefined> {
+    if (sharedWithHost(path)) {
+      const here = readHostFile(path);
+      if (here !== 'not a file') return here;
+    }
     const guest = await this.guests.current();
     const { exit, stdout } = await this.channel.call(guest, { argv: ['cat', path] }, { bytes: true, timeoutMs: FILE_TIMEOUT_MS });
     return exit.exitCode === 0 ? (stdout ?? Buffer.alloc(0)) : undefined;
+  }
+
+  async exists(path: string): Promise<boolean> {
+    if (sharedWithHost(path)) return existsSync(path);
+    return (await this.exec({ argv: ['test', '-e', path] }, { timeoutMs: FILE_TIMEOUT_MS })).exitCode === 0;
   }
 
   async readDir(path: string): Promise<string[] | undefined> {
