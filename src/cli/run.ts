@@ -108,7 +108,7 @@ function takeNonce(file: string): string {
 export async function runCommand(flags: RunFlags): Promise<ExitCode> {
   const progress = await openProgress();
   const interrupts = watchInterrupts(note, () => process.exit(EXIT.interrupted));
-  // --repeat: the rounds run on the machine the first run started.
+  // --repeat: a round runs on the machine the run before it used (QEMU: one boot for all).
   const machines = new KeptMachines();
   let result: Awaited<ReturnType<typeof runVariant>>;
   try {
@@ -129,7 +129,7 @@ export async function runCommand(flags: RunFlags): Promise<ExitCode> {
       const timed = await timedRounds(
         [result],
         result.request.repeat,
-        (request, dir, resume) =>
+        (request, dir, resume, variantDir) =>
           runVariant({
             request,
             ...(resume ? { resume: dir } : { out: dir }),
@@ -138,6 +138,7 @@ export async function runCommand(flags: RunFlags): Promise<ExitCode> {
             signal: interrupts.signal,
             now: () => new Date(),
             machines,
+            machineDir: variantDir,
           }),
         note,
       );

@@ -124,7 +124,7 @@ async function ciWith(options: CiOptions, loaded: LoadedConfig, machines: KeptMa
   const timed = await timedRounds(
     firsts,
     options.request.repeat,
-    async (request, dir, resume) => {
+    async (request, dir, resume, variantDir) => {
       const progress = await options.openProgress();
       try {
         return await runVariant({
@@ -136,6 +136,7 @@ async function ciWith(options: CiOptions, loaded: LoadedConfig, machines: KeptMa
           signal: options.signal,
           now: options.now,
           machines,
+          machineDir: variantDir,
         });
       } finally {
         await progress.close();

@@ -1,41 +1,43 @@
 import type { OpenedTarget } from '../targets/plugin.js';
 
 /**
- * Each variant's machine, kept up from its first run to the end of `ci --repeat`'s rounds, so a
- * round runs on the guest the first run booted instead of booting one of its own (a boot is seconds
- * under KVM and tens of seconds under TCG; twenty rounds paid it twenty times). Only for targets
- * whose machines can be up side by side (TargetPlugin.machinesCoexist): a round of the other
- * variant runs in between. A round's run directory lies inside its first run's, which the guest
- * already shares, so its files are where the guest can write them.
+ * The machine of the last run, kept up for the next run when that is a `--repeat` round of the
+ * same variant: `ci`'s rounds alternate in pairs (ABBA), so every other round runs on the guest
+ * the round before it booted instead of booting one of its own (a boot is seconds under KVM and
+ * tens of seconds under TCG). One machine at a time: another variant's guest idling beside a round
+ * would take CPU from the tests being timed, and two guests cannot pass through one GPU. Only for
+ * targets whose machine can run another run (TargetPlugin.reusableAcrossRuns). The guest shares
+ * the variant's run directory, and every round's directory lies inside it.
  */
 export class KeptMachines {
-  private readonly held = new Map<string, { readonly opened: OpenedTarget; readonly runDir: string }>();
+  private held: { readonly variant: string; readonly opened: OpenedTarget; readonly sharedDir: string } | undefined;
 
-  /** The variant's machine, if one is kept and can still run tests (a guest that no longer boots is let go). */
-  async take(variant: string, runDir: string): Promise<OpenedTarget | undefined> {
-    const kept = this.held.get(variant);
+  /**
+   * The kept machine, when it is this variant's, can still run tests (a guest that no longer boots
+   * is let go) and shares `runDir`; any other machine is shut down first.
+   */
+  async take(variant: string, runDir: string, onError: (message: string) => void): Promise<OpenedTarget | undefined> {
+    const kept = this.held;
     if (!kept) return undefined;
-    if (kept.opened.target.fatal?.() === undefined && isInside(runDir, kept.runDir)) return kept.opened;
-    this.held.delete(variant);
-    await kept.opened.target.close();
+    if (kept.variant === variant && kept.opened.target.fatal?.() === undefined && isInside(runDir, kept.sharedDir)) return kept.opened;
+    await this.closeAll(onError);
     return undefined;
   }
 
-  /** Keeps the machine a variant's first run opened in `runDir`; closeAll puts it down. */
-  hold(variant: string, opened: OpenedTarget, runDir: string): void {
-    this.held.set(variant, { opened, runDir });
+  /** Keeps the machine a run opened (sharing `sharedDir`) for the next; closeAll puts it down. */
+  hold(variant: string, opened: OpenedTarget, sharedDir: string): void {
+    this.held = { variant, opened, sharedDir };
   }
 
   holds(opened: OpenedTarget): boolean {
-    return [...this.held.values()].some((kept) => kept.opened === opened);
+    return this.held?.opened === opened;
   }
 
-  /** Shuts every kept machine down; one that fails to stop does not keep the others up. */
+  /** Shuts the kept machine down, if there is one. */
   async closeAll(onError: (message: string) => void): Promise<void> {
-    const held = [...this.held];
-    this.held.clear();
-    for (const [variant, { opened }] of held)
-      await opened.target.close().catch((error: unknown) => onError(`stopping ${variant}'s kept machine failed: ${(error as Error).message}`));
+    const kept = this.held;
+    this.held = undefined;
+    await kept?.opened.target.close().catch((error: unknown) => onError(`stopping ${kept.variant}'s kept machine failed: ${(error as Error).message}`));
   }
 }
 

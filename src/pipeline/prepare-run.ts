@@ -148,6 +148,8 @@ export async function prepareRun(
   runDir: RunDir,
   note: (message: string) => void,
   keepMachine = false,
+  /** The directory the machine shares, when not the run's own (a --repeat round's: its variant's run directory). */
+  machineDir?: string,
 ): Promise<PreparedRun> {
   const { config, file } = loaded;
   const variantName = request.variant ?? 'default';
@@ -175,7 +177,7 @@ export async function prepareRun(
         ? { durations: storeDurations(hints) }
         : {}),
   };
-  const files = { runDir: runDir.root, console: runDir.console, agent: runDir.agent };
+  const files = { runDir: machineDir ?? runDir.root, console: runDir.console, agent: runDir.agent };
   const open = await factory.prepare(targetContext(request, loaded, files, note, { keepMachine, expose: hostPathsOf(suites, file, rocm) }));
   return {
     config,

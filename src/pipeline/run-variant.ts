@@ -45,8 +45,10 @@ export interface RunVariantOptions {
   readonly print?: (text: string) => void;
   /** Inside a lab job: echo every record to the console under this nonce (model/record-echo.ts). */
   readonly echoNonce?: string;
-  /** --repeat: each variant's machine stays up from its first run through its rounds (where machines can; KeptMachines). */
+  /** The machine of the last run, kept for the next when it is the same variant's (`--repeat` rounds; KeptMachines). */
   readonly machines?: KeptMachines;
+  /** The directory the machine shares, when not the run's own: a round's is its variant's run directory, which holds every round. */
+  readonly machineDir?: string;
 }
 
 export interface VariantRun {
@@ -112,11 +114,6 @@ function runInfo(prepared: PreparedRun, targetKind: RunInfo['target'], earlier: 
   };
 }
 
-/** The run will have repeat rounds (`--repeat N`, or a suite's `repeat:` rules) if its tests pass. */
-function repeats(request: RunRequest, rules: RepeatRules): boolean {
-  return (request.repeat ?? 1) > 1 || [...rules.values()].some((r) => r.some((rule) => rule.times > 1));
-}
-
 /**
  * The run.json of a machine that never came up for this session (a boot that failed, a lab that
  * refused the job): incomplete, the reason in errors[], and whatever an earlier session finished kept.
@@ -148,7 +145,7 @@ export async function runVariant(options: RunVariantOptions): Promise<VariantRun
     echo = options.echoNonce ? new RecordEcho(options.echoNonce, dir.root) : undefined;
     echo?.start(toolVersion());
     if (earlier) options.note(`resuming run ${earlier.run!.id}: ${earlier.tests.size} tests already finished`);
-    const prepared = await prepareRun(request, loaded, dir, options.note, options.keepMachine);
+    const prepared = await prepareRun(request, loaded, dir, options.note, options.keepMachine, options.machineDir);
     const repeatRules: RepeatRules = new Map(prepared.suites.map((s) => [s.name, s.repeat]));
     trace('prepared');
     const bootStarted = performance.now();
@@ -159,8 +156,8 @@ export async function runVariant(options: RunVariantOptions): Promise<VariantRun
         writeRun(dir.runFile, unreachedRun(prepared, earlier, stage, error, options.now()));
       throw error;
     };
-    const kept = await options.machines?.take(prepared.variantName, dir.root);
-    if (kept) options.note(`${prepared.variantName}: on the machine its first run started`);
+    const kept = await options.machines?.take(prepared.variantName, dir.root, options.note);
+    if (kept) options.note(`${prepared.variantName}: on the machine its last run used`);
     const opening = kept ?? (await prepared.open().catch(unreached('boot')));
     if ('remote' in opening) {
       // The machine runs svmtest's engine itself (a lab job): the run is handed over whole.
@@ -181,8 +178,8 @@ export async function runVariant(options: RunVariantOptions): Promise<VariantRun
     }
     const opened = opening;
     const { target } = opened;
-    if (!kept && options.machines && repeats(request, repeatRules) && targetPlugin(prepared.targetName).machinesCoexist)
-      options.machines.hold(prepared.variantName, opened, dir.root);
+    if (!kept && options.machines && targetPlugin(prepared.targetName).reusableAcrossRuns)
+      options.machines.hold(prepared.variantName, opened, options.machineDir ?? dir.root);
     if (!options.machines?.holds(opened)) teardowns.add('target', () => target.close());
     options.onTiming?.('boot', performance.now() - bootStarted);
 

@@ -6,8 +6,11 @@ import { roundDir, roundDone, roundFilters, roundsOf, timedTests, withSamples, t
 import type { RunRequest } from './run-request.js';
 import type { VariantRun } from './run-variant.js';
 
-/** Runs one round of one variant: a normal run (journaled, resumable) of the tests named, in its own directory. */
-export type RoundRunner = (request: RunRequest, dir: string, resume: boolean) => Promise<VariantRun>;
+/**
+ * Runs one round of one variant: a normal run (journaled, resumable) of the tests named, in its own
+ * directory; `variantDir` (which holds it) is what a machine booted for it shares.
+ */
+export type RoundRunner = (request: RunRequest, dir: string, resume: boolean, variantDir: string) => Promise<VariantRun>;
 
 export interface TimedRounds {
   /** Each variant's run.json, now with its samples, in the order given. */
@@ -44,7 +47,7 @@ export async function timedRounds(
         note(`\n== ${first.run.run.variant}: repeat round ${round}/${rounds} (${filters.length} timed test${filters.length === 1 ? '' : 's'}) ==`);
         // A round times the tests named, all of them: no shard, no early stop, no store to read.
         const { shard: _s, durations: _d, repeat: _r, failFast: _f, baselineRun: _b, order: _o, orderStore: _os, orderNight: _on, ...request } = first.request;
-        run = (await runRound({ ...request, filters }, dir, existsSync(join(dir, 'journal.jsonl')))).run;
+        run = (await runRound({ ...request, filters }, dir, existsSync(join(dir, 'journal.jsonl')), first.dir.root)).run;
       }
       if (run.run.status === 'interrupted') return { runs: firsts.map((f) => f.run), interrupted: true };
       collected[side]!.push({ round, dir, run });

@@ -11,10 +11,10 @@ export interface TargetPlugin {
   /** It boots the kernel under test itself (a bisect needs one that does: each step is a kernel). */
   readonly bootsKernel: boolean;
   /**
-   * Two variants' machines can be up at once (each QEMU guest is a machine of its own): `ci --repeat`
-   * keeps each variant's up through its rounds. Not a DUT, which must boot the other variant's kernel.
+   * A machine it opened can run the next run of the same variant (a QEMU guest): `--repeat` rounds
+   * in a row run on one boot (pipeline/kept-machines.ts).
    */
-  readonly machinesCoexist?: boolean;
+  readonly reusableAcrossRuns?: boolean;
   /** Its command-line flags on run, list, ci, doctor and bisect; their values reach it as TargetFlagValues. */
   readonly flags: readonly TargetFlag[];
   /** Loaded on demand: QEMU's modules cost start-up that a host run does not need. */

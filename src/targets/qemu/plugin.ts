@@ -4,7 +4,7 @@ export const qemuPlugin: TargetPlugin = {
   name: 'qemu',
   description: 'the kernel under test booted in a QEMU guest that shares the host root read-only',
   bootsKernel: true,
-  machinesCoexist: true,
+  reusableAcrossRuns: true,
   flags: [
     {
       flags: '--accel <kind>',
