@@ -145,7 +145,7 @@ export async function runCommand(flags: RunFlags): Promise<ExitCode> {
       result = { ...result, run: timed.interrupted ? { ...result.run, run: { ...result.run.run, status: 'interrupted' } } : timed.runs[0]! };
     }
   } finally {
-    await machines.closeAll(note);
+    await machines.release(note);
     await progress.close();
     interrupts.dispose();
   }

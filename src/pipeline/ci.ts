@@ -55,7 +55,7 @@ export async function ci(options: CiOptions): Promise<CiResult> {
   try {
     return await ciWith(options, loaded, machines);
   } finally {
-    await machines.closeAll(options.note);
+    await machines.release(options.note);
   }
 }
 
@@ -144,7 +144,7 @@ async function ciWith(options: CiOptions, loaded: LoadedConfig, machines: KeptMa
     },
     options.note,
   );
-  await machines.closeAll(options.note);
+  await machines.release(options.note);
   if (timed.interrupted) return { code: EXIT.interrupted, outDir, stages };
   if (timed.runs.some((r) => r.run.repeat)) stages.push({ name: 'repeat rounds', ms: performance.now() - timedStart });
   const started = performance.now();

@@ -20,11 +20,11 @@ export class KeptMachines {
     const kept = this.held;
     if (!kept) return undefined;
     if (kept.variant === variant && kept.opened.target.fatal?.() === undefined && isInside(runDir, kept.sharedDir)) return kept.opened;
-    await this.closeAll(onError);
+    await this.release(onError);
     return undefined;
   }
 
-  /** Keeps the machine a run opened (sharing `sharedDir`) for the next; closeAll puts it down. */
+  /** Keeps the machine a run opened (sharing `sharedDir`) for the next; release puts it down. */
   hold(variant: string, opened: OpenedTarget, sharedDir: string): void {
     this.held = { variant, opened, sharedDir };
   }
@@ -33,8 +33,8 @@ export class KeptMachines {
     return this.held?.opened === opened;
   }
 
-  /** Shuts the kept machine down, if there is one. */
-  async closeAll(onError: (message: string) => void): Promise<void> {
+  /** Shuts the kept machine down, if there is one (again: nothing). */
+  async release(onError: (message: string) => void): Promise<void> {
     const kept = this.held;
     this.held = undefined;
     await kept?.opened.target.close().catch((error: unknown) => onError(`stopping ${kept.variant}'s kept machine failed: ${(error as Error).message}`));

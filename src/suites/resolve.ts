@@ -1,6 +1,7 @@
 import { dirname } from 'node:path';
 import { InfraError } from '../model/errors.js';
 import type { Target } from '../targets/target.js';
+import { existsBy } from '../targets/machine/exec-by-spawn.js';
 import type { ResolvedSuite } from './adapter.js';
 import type { SuiteDefinition } from './definition.js';
 
@@ -21,9 +22,7 @@ export function expand(template: string, values: Readonly<Record<string, string 
 
 async function exists(target: Target, path: string): Promise<boolean> {
   if (/\{\w+\}/.test(path)) return false; // a placeholder with no value
-  if (target.exists) return target.exists(path);
-  const result = await target.exec({ argv: ['test', '-e', path] }, { timeoutMs: 30_000 });
-  return result.exitCode === 0;
+  return target.exists ? target.exists(path) : existsBy((spec, options) => target.exec(spec, options), path);
 }
 
 async function firstExisting(

@@ -25,8 +25,8 @@ describe('the machine kept for the next --repeat round', () => {
     expect(await kept.take('legacy', '/runs/ci/legacy/repeats/3', quiet)).toBe(a.opened);
     expect(kept.holds(a.opened)).toBe(true);
     expect(a.closes()).toBe(0);
-    await kept.closeAll(quiet);
-    await kept.closeAll(quiet);
+    await kept.release(quiet);
+    await kept.release(quiet);
     expect(a.closes()).toBe(1);
   });
 
@@ -57,7 +57,7 @@ describe('the machine kept for the next --repeat round', () => {
     const kept = new KeptMachines();
     kept.hold('legacy', { target: { close: async () => Promise.reject(new Error('qemu did not exit')) } as unknown as Target }, '/runs/ci/legacy');
     const errors: string[] = [];
-    await kept.closeAll((m) => errors.push(m));
+    await kept.release((m) => errors.push(m));
     expect(errors).toEqual(["stopping legacy's kept machine failed: qemu did not exit"]);
   });
 });

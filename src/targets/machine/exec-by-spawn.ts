@@ -15,6 +15,11 @@ export async function execBySpawn(
   return { ...exit, stdout: out.length > 0 ? `${out.join('\n')}\n` : '', stderr: err.join('\n') };
 }
 
+/** Whether a path exists on the machine, asked with `test -e` through the target's exec. */
+export async function existsBy(exec: (spec: CommandSpec, options: { timeoutMs?: number }) => Promise<ExecResult>, path: string): Promise<boolean> {
+  return (await exec({ argv: ['test', '-e', path] }, { timeoutMs: 30_000 })).exitCode === 0;
+}
+
 /** A file's text from its bytes as a target reads them (undefined: missing or unreadable). */
 export async function readTextBy(readBytes: (path: string) => Promise<Buffer | undefined>, path: string): Promise<string | undefined> {
   return (await readBytes(path))?.toString('utf8');

@@ -1,5 +1,5 @@
 import type { KernelRecord } from '../../parsers/kernel-record.js';
-import { entriesOf, execBySpawn, readTextBy } from '../machine/exec-by-spawn.js';
+import { entriesOf, execBySpawn, existsBy, readTextBy } from '../machine/exec-by-spawn.js';
 import type { QemuTargetOptions } from './qemu-options.js';
 import type { CommandSpec, ExecResult, ExitInfo, KernelLogWatch, LineHandlers, RunningCommand, Target, TargetIdentity } from '../target.js';
 import { AgentChannel } from './agent-channel.js';
@@ -137,7 +137,7 @@ export class QemuTarget implements Target {
 
   async exists(path: string): Promise<boolean> {
     if (sharedWithHost(path)) return existsSync(path);
-    return (await this.exec({ argv: ['test', '-e', path] }, { timeoutMs: FILE_TIMEOUT_MS })).exitCode === 0;
+    return existsBy((spec, options) => this.exec(spec, options), path);
   }
 
   async readDir(path: string): Promise<string[] | undefined> {
