@@ -31,13 +31,13 @@ const under = (path: string, dir: string) => path === dir || path.startsWith(`${
  * round trip to an emulated guest. Anything under a tree the guest has of its own is asked of the
  * guest, and so is a path that leads there through a symlink.
  */
-export function sharedWithHost(path: string): boolean {
-  if (!isAbsolute(path) || path.split('/').includes('..') || GUEST_OWN.some((dir) => under(path, dir))) return false;
+export function sharedWithHost(path: string, guestOwn: readonly string[] = GUEST_OWN): boolean {
+  if (!isAbsolute(path) || path.split('/').includes('..') || guestOwn.some((dir) => under(path, dir))) return false;
   // A path missing here is missing there too: where it would be is what counts (its nearest existing directory).
   for (let at = path; ; at = dirname(at)) {
     try {
       const real = realpathSync(at);
-      return !GUEST_OWN.some((dir) => under(real, dir));
+      return !guestOwn.some((dir) => under(real, dir));
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== 'ENOENT' || at === '/') return false; // not readable here: the guest decides
     }
