@@ -8,24 +8,28 @@ import { importFigure } from './history.js';
 import { fmtMs, row } from './measure.js';
 import { qemuFigures } from './qemu.js';
 
-// CPU seconds (user + system) of a command and its children, from the kernel's accounting.
+// CPU seconds (user + system) of a command and its children, from the kernel's accounting: what
+// the children used during the run, since a process started through a wrapper (pyenv's python3
+// shim is a shell script) inherits its wrapper's children's accounting across exec.
 const CPU_OF =
-  'import resource, subprocess, sys\nsubprocess.run(sys.argv[1:], stdout=subprocess.DEVNULL, check=True)\nr = resource.getrusage(resource.RUSAGE_CHILDREN)\nprint(r.ru_utime + r.ru_stime)';
+  'import resource, subprocess, sys\ncpu = lambda r: r.ru_utime + r.ru_stime\nbefore = cpu(resource.getrusage(resource.RUSAGE_CHILDREN))\nsubprocess.run(sys.argv[1:], stdout=subprocess.DEVNULL, check=True)\nprint(cpu(resource.getrusage(resource.RUSAGE_CHILDREN)) - before)';
 // Python's expat through ElementTree's iterparse, counting test cases and freeing each element.
 const EXPAT_COUNT =
   "import sys, xml.etree.ElementTree as ET\nn = 0\nfor _, el in ET.iterparse(sys.argv[1]):\n    if el.tag == 'testcase':\n        n += 1\n        el.clear()\nprint(n)";
 
-async function cpuSeconds(argv) {
+async function cpuSeconds(python, argv) {
   let best = Infinity;
-  for (let i = 0; i < 3; i++) best = Math.min(best, Number((await execa('python3', ['-c', CPU_OF, ...argv])).stdout.trim()));
+  for (let i = 0; i < 3; i++) best = Math.min(best, Number((await execa(python, ['-c', CPU_OF, ...argv])).stdout.trim()));
   return best;
 }
 
 /** Parsing the 100,000-test gtest XML: svmtest's CPU against expat's counting the same file. */
 async function xmlFigure(bin, dataDir) {
   const { xml } = generateCoreInputs(dataDir);
-  const ours = await cpuSeconds([process.execPath, bin, 'parse', xml, '--suite', 'kfdtest', '-o', join(dataDir, 'out', 'xml-cpu')]);
-  const expat = await cpuSeconds(['python3', '-c', EXPAT_COUNT, xml]);
+  // The interpreter itself, not a wrapper script in front of it: expat's figure is Python's, not pyenv's.
+  const python = (await execa('python3', ['-c', 'import sys; print(sys.executable)'])).stdout.trim();
+  const ours = await cpuSeconds(python, [process.execPath, bin, 'parse', xml, '--suite', 'kfdtest', '-o', join(dataDir, 'out', 'xml-cpu')]);
+  const expat = await cpuSeconds(python, [python, '-c', EXPAT_COUNT, xml]);
   return { ours, expat, ratio: ours / expat };
 }
 

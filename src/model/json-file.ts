@@ -33,6 +33,16 @@ export function maxInputBytes(env: NodeJS.ProcessEnv = process.env): number {
  * directory — a symlink to /dev/zero would grow without end) of a size that can be held.
  */
 export function readInputText(file: string, what: string): string {
+  checkInputFile(file, what);
+  try {
+    return readFileSync(file, 'utf8');
+  } catch (error) {
+    throw unreadable(file, what, error);
+  }
+}
+
+/** The checks before an input is read: a regular file, of a size svmtest holds. Returns its size. */
+export function checkInputFile(file: string, what: string): number {
   let stat: ReturnType<typeof statSync>;
   try {
     stat = statSync(file);
@@ -47,11 +57,11 @@ export function readInputText(file: string, what: string): string {
       `${file}: is ${Math.round(stat.size / 1024 / 1024)} MiB, more than the ${limit / 1024 / 1024} MiB svmtest reads (SVMTEST_MAX_INPUT_MIB raises it); expected ${what}`,
     );
   }
-  try {
-    return readFileSync(file, 'utf8');
-  } catch (error) {
-    throw new InputError(`${file}: cannot read it (${(error as NodeJS.ErrnoException).code ?? 'error'}); expected ${what}`);
-  }
+  return stat.size;
+}
+
+export function unreadable(file: string, what: string, error: unknown): InputError {
+  return new InputError(`${file}: cannot read it (${(error as NodeJS.ErrnoException).code ?? 'error'}); expected ${what}`);
 }
 
 /** Where JSON.parse stopped, as line:column, without quoting the text (it may not be ours to show). */
@@ -96,14 +106,15 @@ export function writeAll(fd: number, data: Buffer): void {
  * temporary file is created exclusively, and rename swaps the link itself). Every file svmtest
  * writes into an output directory goes through here.
  */
-export function writeFileAtomic(file: string, content: string | Buffer): void {
+export function writeFileAtomic(file: string, content: string | Buffer | Iterable<string>): void {
   const tmp = `${file}.${process.pid}.tmp`;
   try {
     mkdirSync(dirname(file), { recursive: true });
     rmSync(tmp, { force: true });
     const fd = openSync(tmp, 'wx');
     try {
-      writeAll(fd, typeof content === 'string' ? Buffer.from(content) : content);
+      if (typeof content === 'string' || Buffer.isBuffer(content)) writeAll(fd, typeof content === 'string' ? Buffer.from(content) : content);
+      else writePieces(fd, content);
       fsyncSync(fd);
     } finally {
       closeSync(fd);
@@ -165,6 +176,60 @@ export function appendToRegularFile(file: string, what: string, content: (size: 
   }
 }
 
+/** Writes pieces of text through one buffer, used again for each: no copy of the whole is ever made. */
+function writePieces(fd: number, pieces: Iterable<string>): void {
+  let buffer = Buffer.allocUnsafe(PIECE_CHARS * 3);
+  for (const piece of pieces) {
+    const bytes = Buffer.byteLength(piece);
+    if (bytes > buffer.length) buffer = Buffer.allocUnsafe(bytes);
+    buffer.write(piece, 0);
+    writeAll(fd, buffer.subarray(0, bytes));
+  }
+}
+
+/** The file JSON.stringify(data, null, 1) makes, with a newline; a run of 100,000 tests is written without being one string first. */
 export function writeJsonAtomic(file: string, data: unknown): void {
-  writeFileAtomic(file, `${JSON.stringify(data, null, 1)}\n`);
+  writeFileAtomic(file, jsonPieces(data));
+}
+
+const PIECE_CHARS = 64 * 1024;
+const ELEMENTS_PER_PIECE = 100;
+// JSON escapes every line break inside a string: each newline in its output is between values.
+const indented = (json: string, by: string) => json.replace(/\n/g, `\n${by}`);
+
+/**
+ * `${JSON.stringify(data, null, 1)}\n`, in pieces of about PIECE_CHARS: an array in the top-level
+ * object is serialised one element at a time. Touching tens of fresh megabytes costs more than the
+ * serialising on this machine kind (`npm run bench -- overhead`).
+ */
+export function* jsonPieces(data: unknown): Generator<string> {
+  if (data === null || typeof data !== 'object' || Array.isArray(data) || typeof (data as { toJSON?: unknown }).toJSON === 'function') {
+    yield `${JSON.stringify(data, null, 1)}\n`;
+    return;
+  }
+  const entries = Object.entries(data).filter(([, value]) => value !== undefined && typeof value !== 'function' && typeof value !== 'symbol');
+  if (entries.length === 0) {
+    yield '{}\n';
+    return;
+  }
+  let piece = '{';
+  for (const [i, [key, value]] of entries.entries()) {
+    piece += `${i === 0 ? '' : ','}\n ${JSON.stringify(key)}: `;
+    if (!Array.isArray(value) || value.length === 0) {
+      piece += indented(JSON.stringify(value, null, 1), ' ');
+      continue;
+    }
+    piece += '[';
+    // A few hundred elements at a time, one level deeper: "[\n {…},\n {…}\n]" less its brackets, indented.
+    for (let at = 0; at < value.length; at += ELEMENTS_PER_PIECE) {
+      const part = JSON.stringify(value.slice(at, at + ELEMENTS_PER_PIECE), null, 1);
+      piece += `${at === 0 ? '' : ','}${indented(part.slice(1, -2), ' ')}`;
+      if (piece.length >= PIECE_CHARS) {
+        yield piece;
+        piece = '';
+      }
+    }
+    piece += '\n ]';
+  }
+  yield `${piece}\n}\n`;
 }

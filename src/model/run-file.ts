@@ -1,7 +1,7 @@
 import { existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { InputError } from './errors.js';
-import { readJsonFile, writeJsonAtomic } from './json-file.js';
+import { readJsonFile } from './json-file.js';
 import { RUN_SCHEMA_VERSION, testId, type RunFile } from './run.js';
 import { neutralizeLine } from './untrusted-text.js';
 import { validateAgainst } from './schema.js';
@@ -63,12 +63,4 @@ export function readResult(path: string): { kind: 'run'; run: RunFile } | { kind
   const { data, file } = readJsonFile(path, 'run.json or comparison.json');
   if ((data as { kind?: unknown })?.kind === 'comparison') return { kind: 'comparison', comparison: readComparison(file) };
   return { kind: 'run', run: readRun(file) };
-}
-
-export function writeRun(file: string, run: RunFile): void {
-  writeJsonAtomic(file, run);
-}
-
-export function writeComparison(file: string, comparison: ComparisonFile): void {
-  writeJsonAtomic(file, comparison);
 }

@@ -1,6 +1,6 @@
 import { durationMs } from './duration.js';
 import type { Status } from '../model/status.js';
-import { trimMessage } from './text.js';
+import { detached, trimMessage } from './text.js';
 import type { ParseOptions, ParsedReport, ParsedTest } from './types.js';
 import { attr, child, children, parseXml, text, type XmlNode } from './xml.js';
 
@@ -26,7 +26,7 @@ function failuresIn(node: XmlNode): string[] {
 /** Catch2 `-r xml` (v2 `<Catch>` and v3 `<Catch2TestRun>`). */
 const EMPTY: XmlNode = { name: '', attributes: {}, children: [], text: '' };
 
-export function parseCatch2Xml(content: string, options: ParseOptions = {}): ParsedReport {
+export function parseCatch2Xml(content: string | Iterable<string>, options: ParseOptions = {}): ParsedReport {
   const doc = parseXml(content, 'Catch2 XML (<Catch> or <Catch2TestRun>)');
   const root = doc;
   const testCases = [...children(root, 'TestCase'), ...children(root, 'Group').flatMap((g) => children(g, 'TestCase'))];
@@ -46,12 +46,13 @@ export function parseCatch2Xml(content: string, options: ParseOptions = {}): Par
           ?.trim() ?? 'skipped';
     }
     const ms = durationMs(attr(overall, 'durationInSeconds'), 's', `test case ${attr(testCase, 'name') ?? ''}`);
+    // Copies, not views into the file's text: the tree is gone once the tests are made.
     return {
-      name: attr(testCase, 'name') ?? '',
+      name: detached(attr(testCase, 'name') ?? ''),
       status,
       ...(ms !== undefined ? { durationMs: ms } : {}),
-      ...(message !== undefined ? { message } : {}),
-      ...(output.trim() !== '' ? { output } : {}),
+      ...(message !== undefined ? { message: detached(message) } : {}),
+      ...(output.trim() !== '' ? { output: detached(output) } : {}),
     };
   });
   return { format: 'catch2-xml', tests };

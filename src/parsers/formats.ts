@@ -1,5 +1,6 @@
 import { InputError } from '../model/errors.js';
 import { jsonErrorPosition } from '../model/json-file.js';
+import { HEAD_CHARS, textInput, type TextInput } from '../model/text-input.js';
 import { parseCatch2Console } from './catch2-console.js';
 import { parseCatch2Xml } from './catch2-xml.js';
 import { parseCtestConsole } from './ctest-console.js';
@@ -16,7 +17,8 @@ export interface ResultFormat {
   readonly description: string;
   /** Looks at the content (never the file name) and says whether this format wrote it. */
   readonly detect: (head: string) => boolean;
-  readonly parse: (text: string, options: ParseOptions) => ParsedReport;
+  /** XML formats read the input in pieces as they parse it; the others read it whole. */
+  readonly parse: (input: TextInput, options: ParseOptions) => ParsedReport;
 }
 
 function parseJson(text: string): unknown {
@@ -40,28 +42,28 @@ export const RESULT_FORMATS: readonly ResultFormat[] = [
     name: 'gtest-json',
     description: 'googletest --gtest_output=json',
     detect: (head) => /^\s*\{/.test(head) && /"testsuites"\s*:/.test(head) && /"(?:status|result)"\s*:/.test(head),
-    parse: (text) => parseGtestJson(parseJson(text)),
+    parse: (input) => parseGtestJson(parseJson(input.text())),
   },
-  { name: 'catch2-junit', description: 'Catch2 -r junit', detect: looksCatch2Junit, parse: (text, o) => parseJunit(text, 'catch2-junit', o) },
-  { name: 'gtest-xml', description: 'googletest --gtest_output=xml', detect: looksGtestXml, parse: (text) => parseGtestXml(text) },
-  { name: 'ctest-junit', description: 'ctest --output-junit', detect: looksCtestJunit, parse: (text, o) => parseJunit(text, 'ctest-junit', o) },
+  { name: 'catch2-junit', description: 'Catch2 -r junit', detect: looksCatch2Junit, parse: (input, o) => parseJunit(input.pieces(), 'catch2-junit', o) },
+  { name: 'gtest-xml', description: 'googletest --gtest_output=xml', detect: looksGtestXml, parse: (input) => parseGtestXml(input.pieces()) },
+  { name: 'ctest-junit', description: 'ctest --output-junit', detect: looksCtestJunit, parse: (input, o) => parseJunit(input.pieces(), 'ctest-junit', o) },
   {
     name: 'catch2-xml',
     description: 'Catch2 -r xml',
     detect: (head) => /^Catch2?(?:TestRun)?$/.test(xmlRoot(head) ?? ''),
-    parse: (text, o) => parseCatch2Xml(text, o),
+    parse: (input, o) => parseCatch2Xml(input.pieces(), o),
   },
   {
     name: 'junit',
     description: 'generic JUnit XML',
     detect: (head) => /^(?:testsuites|testsuite)$/.test(xmlRoot(head) ?? ''),
-    parse: (text, o) => parseJunit(text, 'junit', o),
+    parse: (input, o) => parseJunit(input.pieces(), 'junit', o),
   },
   {
     name: 'gtest-console',
     description: 'googletest console output (modern, or the old gtest bundled with kfdtest/rocrtst)',
     detect: (head) => /^(?:\S+ )?(?:\x1b\[[\d;]*m)?\[(?: RUN {6}| {7}OK| {2}FAILED {2})\]/m.test(head) || /^\[(?:==========|----------)\]/m.test(head),
-    parse: (text) => parseGtestConsole(text),
+    parse: (input) => parseGtestConsole(input.text()),
   },
   {
     name: 'ctest-console',
@@ -69,13 +71,13 @@ export const RESULT_FORMATS: readonly ResultFormat[] = [
     detect: (head) =>
       /Test\s+#\d+: .*(?:Passed|\*\*\*\w)/.test(head) ||
       /^\s+\d+ - .+ \((?:Failed|SEGFAULT|Timeout|Subprocess aborted|Not Run|ILLEGAL|Skipped)\)\s*$/m.test(head),
-    parse: (text) => parseCtestConsole(text),
+    parse: (input) => parseCtestConsole(input.text()),
   },
   {
     name: 'catch2-console',
     description: 'Catch2 console reporter (failures only)',
     detect: (head) => /is a Catch2? v\d/.test(head),
-    parse: (text) => parseCatch2Console(text),
+    parse: (input) => parseCatch2Console(input.text()),
   },
 ];
 
@@ -89,21 +91,20 @@ export function findFormat(name: string): ResultFormat {
   return format;
 }
 
-const HEAD_BYTES = 64 * 1024;
-
 export function detectFormat(text: string): ResultFormat | undefined {
-  const head = text.length > HEAD_BYTES ? text.slice(0, HEAD_BYTES) : text;
+  const head = text.length > HEAD_CHARS ? text.slice(0, HEAD_CHARS) : text;
   return RESULT_FORMATS.find((f) => f.detect(head));
 }
 
 /** Text in, results out: detects the format from content unless one is forced. */
-export function parseResults(text: string, options: ParseOptions & { format?: string } = {}): ParsedReport {
-  if (text.trim() === '') throw new InputError('is empty; expected test output');
+export function parseResults(given: string | TextInput, options: ParseOptions & { format?: string } = {}): ParsedReport {
+  const input = typeof given === 'string' ? textInput(given) : given;
+  if (input.complete && input.head.trim() === '') throw new InputError('is empty; expected test output');
   // eslint-disable-next-line no-control-regex
-  if (/\x00/.test(text.slice(0, 4096))) throw new InputError('is a binary file; expected test output (text, XML or JSON)');
-  const format = options.format ? findFormat(options.format) : detectFormat(text);
+  if (/\x00/.test(input.head.slice(0, 4096))) throw new InputError('is a binary file; expected test output (text, XML or JSON)');
+  const format = options.format ? findFormat(options.format) : detectFormat(input.head);
   if (!format) {
     throw new InputError(`format not recognised; expected one of ${formatNames().join(', ')} (use --format to force one)`);
   }
-  return format.parse(text, options);
+  return format.parse(input, options);
 }

@@ -1,6 +1,6 @@
 import { durationMs } from './duration.js';
 import type { Status } from '../model/status.js';
-import { firstFailureBlock, splitLines, trimText } from './text.js';
+import { detached, firstFailureBlock, splitLines, trimText } from './text.js';
 import type { ParseOptions, ParsedReport, ParsedTest } from './types.js';
 import { attr, child, children, parseXml, text, type XmlNode } from './xml.js';
 
@@ -42,7 +42,7 @@ function nameOf(testcase: XmlNode, flavour: JunitFlavour): string {
 }
 
 /** JUnit XML: ctest `--output-junit`, Catch2 `-r junit`, and generic JUnit from other tools. */
-export function parseJunit(content: string, flavour: JunitFlavour, options: ParseOptions = {}): ParsedReport {
+export function parseJunit(content: string | Iterable<string>, flavour: JunitFlavour, options: ParseOptions = {}): ParsedReport {
   const doc = parseXml(content, 'JUnit XML (<testsuites> or <testsuite>)');
   const cases: Array<{ suite: XmlNode; testcase: XmlNode }> = [];
   collectCases(doc.name === 'testsuite' ? { name: '', attributes: {}, children: [doc], text: '' } : doc, cases);
@@ -51,12 +51,13 @@ export function parseJunit(content: string, flavour: JunitFlavour, options: Pars
     const { status, message } = statusOf(testcase, output, options);
     const name = nameOf(testcase, flavour);
     const ms = durationMs(attr(testcase, 'time'), 's', `test ${name}`);
+    // Copies, not views into the file's text: the tree is gone once the tests are made.
     return {
-      name,
+      name: detached(name),
       status,
       ...(ms !== undefined ? { durationMs: ms } : {}),
-      ...(message !== undefined ? { message } : {}),
-      ...(output.trim() !== '' ? { output } : {}),
+      ...(message !== undefined ? { message: detached(message) } : {}),
+      ...(output.trim() !== '' ? { output: detached(output) } : {}),
     };
   });
   // <testsuites timestamp> or the first <testsuite timestamp> (ctest and Catch2 put it there).

@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { join, resolve } from 'node:path';
 import type { RunFile } from '../model/run.js';
-import { readRun, writeRun } from '../model/run-file.js';
+import { readRun } from '../model/run-file.js';
+import { writeRun } from '../model/run-file-write.js';
 import { mergeRuns } from '../results/merge-runs.js';
 
 /** Shard runs of one variant → one saved run; says which shards are missing. */

@@ -1,9 +1,9 @@
 import { join, resolve } from 'node:path';
 import { InputError } from '../model/errors.js';
 import { isRfc3339 } from '../model/sane-values.js';
-import { readInputText } from '../model/json-file.js';
 import { MAX_TEST_NAME, testNameProblem, type RunFile } from '../model/run.js';
-import { writeRun } from '../model/run-file.js';
+import { writeRun } from '../model/run-file-write.js';
+import { fileTextInput } from '../model/text-input.js';
 import { toolVersion } from '../model/version.js';
 import { parseResults } from '../parsers/formats.js';
 import { importRun, type ImportedReport } from '../results/import-results.js';
@@ -41,12 +41,6 @@ function checkProvenance(request: ParseRequest): void {
 // hip-tests registers its tests with this skip marker; other suites may pass --skip-regex.
 const KNOWN_SKIP_PATTERNS: Record<string, RegExp> = { 'hip-tests': /HIP_SKIP_THIS_TEST/ };
 
-function readText(file: string): string {
-  const text = readInputText(file, 'a test output file');
-  if (text === '') throw new InputError(`${file}: is empty; expected test output`);
-  return text;
-}
-
 function skipPattern(suite: string, skipRegex: string | undefined): RegExp | undefined {
   if (skipRegex === undefined) return KNOWN_SKIP_PATTERNS[suite];
   try {
@@ -68,14 +62,16 @@ export function parseOutputs(request: ParseRequest, note: (message: string) => v
   }
   const reports: ImportedReport[] = files.map((file, i) => {
     const suite = suites.length === 1 ? suites[0]! : suites[i]!;
-    const text = readText(file);
+    // XML is parsed as it is read: a 100,000-test report is never one 32 MB string.
+    const input = fileTextInput(file, 'a test output file');
     const pattern = skipPattern(suite, request.skipRegex);
     try {
-      const report = parseResults(text, { ...(request.format ? { format: request.format } : {}), ...(pattern ? { skipPattern: pattern } : {}) });
+      const report = parseResults(input, { ...(request.format ? { format: request.format } : {}), ...(pattern ? { skipPattern: pattern } : {}) });
       note(`${file}: ${report.format}, ${report.tests.length} tests`);
       return { source: file, suite, report };
     } catch (error) {
-      if (error instanceof InputError) throw new InputError(`${file}: ${error.message}`, { cause: error });
+      // A read that failed part way already names the file.
+      if (error instanceof InputError && !error.message.startsWith(`${file}: `)) throw new InputError(`${file}: ${error.message}`, { cause: error });
       throw error;
     }
   });

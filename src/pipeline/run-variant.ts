@@ -10,7 +10,7 @@ import { planSuites, type PlannedSuite } from '../engine/plan.js';
 import type { ProgressSink } from '../model/progress.js';
 import { InfraError, InputError, SvmtestError } from '../model/errors.js';
 import type { PreflightCheck, RunFile, RunInfo } from '../model/run.js';
-import { writeRun } from '../model/run-file.js';
+import { writeRun } from '../model/run-file-write.js';
 import { trace } from '../model/trace.js';
 import { toolVersion } from '../model/version.js';
 import { loadConfig, type LoadedConfig } from '../config/load.js';

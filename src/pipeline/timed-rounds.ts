@@ -1,7 +1,8 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { RunFile } from '../model/run.js';
-import { readRun, writeRun } from '../model/run-file.js';
+import { readRun } from '../model/run-file.js';
+import { writeRun } from '../model/run-file-write.js';
 import { roundDir, roundDone, roundFilters, roundsOf, timedTests, withSamples, type TimedTests } from './repeat-rounds.js';
 import type { RunRequest } from './run-request.js';
 import type { VariantRun } from './run-variant.js';

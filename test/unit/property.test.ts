@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { InputError } from '../../src/model/errors.js';
+import { textInput, type TextInput } from '../../src/model/text-input.js';
 import { findFormat, formatNames, parseResults } from '../../src/parsers/formats.js';
 import { parseKernelLog } from '../../src/parsers/kernel-log.js';
 import { parseCtestShowOnly, parseGtestList, parseGtestListJson } from '../../src/parsers/test-lists.js';
@@ -52,7 +53,28 @@ describe('parsers never throw anything but an input error', () => {
 
   it('every forced format on mutated real outputs', () => {
     fc.assert(
-      fc.property(mutated, fc.constantFrom(...formatNames()), (text, format) => onlyInputErrors(() => findFormat(format).parse(text, {}))),
+      fc.property(mutated, fc.constantFrom(...formatNames()), (text, format) => onlyInputErrors(() => findFormat(format).parse(textInput(text), {}))),
+      runs,
+    );
+  });
+
+  it('a file parsed in pieces gives what the whole text gives, wherever the pieces are cut', () => {
+    const outcome = (fn: () => unknown) => {
+      try {
+        return { ok: fn() };
+      } catch (error) {
+        return { error: (error as Error).message };
+      }
+    };
+    const inPieces = (text: string, cuts: number[]): TextInput => {
+      const at = [...new Set(cuts.map((c) => c % (text.length + 1)))].sort((a, b) => a - b);
+      const pieces = [0, ...at].map((from, i) => text.slice(from, at[i] ?? text.length));
+      return { ...textInput(text), pieces: () => pieces };
+    };
+    fc.assert(
+      fc.property(mutated, fc.array(fc.nat(), { maxLength: 6 }), (text, cuts) => {
+        expect(outcome(() => parseResults(inPieces(text, cuts)))).toEqual(outcome(() => parseResults(text)));
+      }),
       runs,
     );
   });
@@ -80,7 +102,7 @@ describe('parsers never throw anything but an input error', () => {
       fc.property(fc.jsonValue(), (data) => {
         onlyInputErrors(() => parseGtestListJson(data));
         onlyInputErrors(() => parseCtestShowOnly(data));
-        onlyInputErrors(() => findFormat('gtest-json').parse(JSON.stringify(data), {}));
+        onlyInputErrors(() => findFormat('gtest-json').parse(textInput(JSON.stringify(data)), {}));
       }),
       runs,
     );
@@ -90,7 +112,7 @@ describe('parsers never throw anything but an input error', () => {
     fc.assert(
       fc.property(mutated, (text) => {
         onlyInputErrors(() => {
-          const report = findFormat('gtest-console').parse(text, {});
+          const report = findFormat('gtest-console').parse(textInput(text), {});
           for (const t of report.tests) expect(t.name.length).toBeGreaterThan(0);
         });
       }),
