@@ -5,9 +5,9 @@ import type { Config, Variant } from '../config/schema.js';
 import type { FailFast } from '../engine/fail-fast.js';
 import type { Selection } from '../engine/plan.js';
 import type { TestHint } from '../model/order.js';
+import { readRunLater } from '../model/run-file-later.js';
 import { InputError } from '../model/errors.js';
 import { testId, type Gpu } from '../model/run.js';
-import { readRun } from '../model/run-file.js';
 import { resolveSuites, type SuiteDefinition } from '../suites/definition.js';
 import type { SuiteContext } from '../suites/resolve.js';
 import type { OpenedTarget, RemoteTarget, TargetContext } from '../targets/plugin.js';
@@ -78,15 +78,15 @@ async function historyHints(request: RunRequest, loaded: LoadedConfig, variant: 
 }
 
 /** --fail-fast N needs the baseline to tell a regression from a test that always failed. */
-function failFastOf(limit: number, baselineRun: string | undefined): FailFast {
+async function failFastOf(limit: number, baselineRun: string | undefined): Promise<FailFast> {
   if (!baselineRun) throw new InputError(`--fail-fast ${limit}: give --baseline-run DIR, the baseline's run that tells a regression from an old failure`);
-  const baseline = readRun(baselineRun);
+  const baseline = await readRunLater(baselineRun);
   return { limit, from: baselineRun, baseline: new Map(baseline.tests.map((t) => [testId(t), t.status])) };
 }
 
 /** --durations FILE: an earlier run.json whose test durations balance the shards. */
-function durationsFrom(file: string): Map<string, number> {
-  const run = readRun(file);
+async function durationsFrom(file: string): Promise<Map<string, number>> {
+  const run = await readRunLater(file);
   return new Map(run.tests.filter((t) => t.status !== 'notrun').map((t) => [testId(t), t.durationMs]));
 }
 
@@ -165,17 +165,16 @@ export async function prepareRun(
   const userspace = latestUserspace(cacheDir(), variantName, file);
   const build = userspace?.view;
   const hints = request.order === 'history' ? await historyHints(request, loaded, variantName, note) : undefined;
+  // Before the machine is opened: a file that cannot be used is said at once.
+  const durations = request.durations ? await durationsFrom(request.durations) : undefined;
+  const failFast = request.failFast !== undefined ? await failFastOf(request.failFast, request.baselineRun) : undefined;
   const selection: Selection = {
     // A user's own suite file has no profiles: its tests all belong to the run unless a profile was asked for.
     profile: request.profile ?? (explicit ? 'full' : config.run.profile),
     filters: request.filters ?? [],
     ...(request.shard ? { shard: request.shard } : {}),
     ...(hints ? { order: hints } : {}),
-    ...(request.durations
-      ? { durations: durationsFrom(request.durations) }
-      : request.shard && hints && hints.size > 0
-        ? { durations: storeDurations(hints) }
-        : {}),
+    ...(durations ? { durations } : request.shard && hints && hints.size > 0 ? { durations: storeDurations(hints) } : {}),
   };
   const files = { runDir: machineDir ?? runDir.root, console: runDir.console, agent: runDir.agent };
   const open = await factory.prepare(targetContext(request, loaded, files, note, { keepMachine, expose: hostPathsOf(suites, file, rocm) }));
@@ -195,7 +194,7 @@ export async function prepareRun(
     ...(request.testTimeout !== undefined ? { testTimeout: request.testTimeout } : {}),
     ...(request.runTimeout !== undefined ? { runTimeout: request.runTimeout } : {}),
     kernelEvents: request.kernelEvents ?? config.run.kernelEvents,
-    ...(request.failFast !== undefined ? { failFast: failFastOf(request.failFast, request.baselineRun) } : {}),
+    ...(failFast ? { failFast } : {}),
     open,
     suiteContext: (gpus) => {
       const gfx = gpus[0]?.gfx ?? config.rocm.gfx;

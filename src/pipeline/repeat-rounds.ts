@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import { join, relative } from 'node:path';
-import { readRun } from '../model/run-file.js';
+import { readRunLater } from '../model/run-file-later.js';
 import { testId, type RunFile, type Sample, type TestResult } from '../model/run.js';
 import { globMatch } from '../model/selection.js';
 
@@ -39,10 +39,11 @@ export function roundDir(runDir: string, round: number): string {
   return join(runDir, 'repeats', String(round));
 }
 
-/** A round finished before (--resume): its run.json says complete. */
-export function roundDone(dir: string): boolean {
-  if (!existsSync(join(dir, 'run.json'))) return false;
-  return readRun(join(dir, 'run.json')).run.status === 'complete';
+/** A round finished before (--resume): its run.json, which says complete; undefined when it did not. */
+export async function doneRound(dir: string): Promise<RunFile | undefined> {
+  if (!existsSync(join(dir, 'run.json'))) return undefined;
+  const run = await readRunLater(join(dir, 'run.json'));
+  return run.run.status === 'complete' ? run : undefined;
 }
 
 function sampleOf(test: TestResult): Sample | undefined {

@@ -17,7 +17,6 @@ import { loadConfig, type LoadedConfig } from '../config/load.js';
 import { targetPlugin } from '../targets/registry.js';
 import { environmentOf } from './environment.js';
 import { prepareRun, type PreparedRun } from './prepare-run.js';
-import { runRemote } from './run-remote.js';
 import { runDirAt, timestampDir, type RunDir } from './run-dir.js';
 import { acquireRunLock } from './run-lock.js';
 import { loadRequest, resumeRequest, saveRequest, type RunRequest } from './run-request.js';
@@ -161,6 +160,8 @@ export async function runVariant(options: RunVariantOptions): Promise<VariantRun
     const opening = kept ?? (await prepared.open().catch(unreached('boot')));
     if ('remote' in opening) {
       // The machine runs svmtest's engine itself (a lab job): the run is handed over whole.
+      // A lab's code (its client, its job's bundle) is loaded only by the runs that go there.
+      const { runRemote } = await import('./run-remote.js');
       const run = await runRemote({
         remote: opening.remote,
         prepared,

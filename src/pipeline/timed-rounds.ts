@@ -1,9 +1,8 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { RunFile } from '../model/run.js';
-import { readRun } from '../model/run-file.js';
 import { writeRun } from '../model/run-file-write.js';
-import { roundDir, roundDone, roundFilters, roundsOf, timedTests, withSamples, type TimedTests } from './repeat-rounds.js';
+import { roundDir, doneRound, roundFilters, roundsOf, timedTests, withSamples, type TimedTests } from './repeat-rounds.js';
 import type { RunRequest } from './run-request.js';
 import type { VariantRun } from './run-variant.js';
 
@@ -42,9 +41,8 @@ export async function timedRounds(
       const filters = roundFilters(timed[side]!, round);
       if (filters.length === 0) continue;
       const dir = roundDir(first.dir.root, round);
-      let run: RunFile;
-      if (roundDone(dir)) run = readRun(join(dir, 'run.json'));
-      else {
+      let run = await doneRound(dir);
+      if (!run) {
         note(`\n== ${first.run.run.variant}: repeat round ${round}/${rounds} (${filters.length} timed test${filters.length === 1 ? '' : 's'}) ==`);
         // A round times the tests named, all of them: no shard, no early stop, no store to read.
         const { shard: _s, durations: _d, repeat: _r, failFast: _f, baselineRun: _b, order: _o, orderStore: _os, orderNight: _on, ...request } = first.request;
