@@ -1,4 +1,4 @@
-import { copyFileSync, readFileSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { RunFile } from '../../src/model/run.js';
@@ -7,6 +7,7 @@ import { svmtest, tempDir } from '../helpers/cli.js';
 import { debianKernel } from '../helpers/kernel.js';
 import { gtestProgram, SETUP_TIMEOUT_MS } from '../helpers/programs.js';
 import { writeConfig, writeSuiteFile } from '../helpers/suite-files.js';
+import { waitFor } from '../helpers/wait.js';
 
 // Real QEMU (TCG here), Debian's real kernel, the project's real gtest program inside the guest.
 let program: string;
@@ -53,6 +54,48 @@ describe('svmtest run --target qemu', () => {
     expect(statuses(guest)).toEqual(statuses(readRunFile(hostOut)));
     expect(readFileSync(join(guestOut, 'console.log'), 'utf8')).toMatch(/svmtest: guest agent ready/);
   }, 300_000);
+
+  it('killed with kill -9 while the guest runs a test and resumed: the new guest boots in a directory of its own and the run completes', async () => {
+    const out = join(dir, 'killed');
+    const first = svmtest([
+      'run',
+      '-c',
+      config,
+      '--suite-file',
+      suite,
+      '-o',
+      out,
+      ...kernelArgs,
+      '-f',
+      'fixture/Basic.Passes',
+      '-f',
+      'fixture/Hang.Forever',
+      '--timeout',
+      '8',
+    ]);
+    // Basic.Passes's result is journaled (not the plan that names it first): the guest is inside Hang.Forever, its requests in boot-1/req.
+    const passed = () =>
+      existsSync(join(out, 'journal.jsonl')) &&
+      readFileSync(join(out, 'journal.jsonl'), 'utf8')
+        .split('\n')
+        .some((line) => line.startsWith('{"type":"test"') && line.includes('"name":"Basic.Passes"'));
+    await waitFor('the first test in the guest', passed, 240_000);
+    first.kill('SIGKILL');
+    await first.catch(() => undefined);
+    const resumed = await svmtest(['run', '--resume', out]);
+    expect(resumed.exitCode, resumed.stderr).toBe(1); // Hang.Forever times out
+    const run = readRunFile(out);
+    expect(run.run.status).toBe('complete');
+    expect(statuses(run)).toEqual([
+      ['Basic.Passes', 'pass'],
+      ['Hang.Forever', 'timeout'],
+    ]);
+    expect(
+      readdirSync(join(out, '.agent'))
+        .filter((f) => f.startsWith('boot-'))
+        .sort(),
+    ).toEqual(['boot-1', 'boot-2']);
+  }, 400_000);
 
   it('a guest kernel panic is a crash with the panic in its kernel events; the guest boots again and the run completes', async () => {
     const out = join(dir, 'panic');

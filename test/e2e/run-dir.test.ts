@@ -7,6 +7,7 @@ import { svmtest, tempDir } from '../helpers/cli.js';
 import { workflowCommandLines } from '../helpers/hostile.js';
 import { gtestProgram, SETUP_TIMEOUT_MS } from '../helpers/programs.js';
 import { writeConfig, writeSuiteFile } from '../helpers/suite-files.js';
+import { sleep, waitFor } from '../helpers/wait.js';
 
 let dir: string;
 let config: string;
@@ -24,17 +25,11 @@ afterAll(async () => {
   for (const m of mounts) await execa('umount', ['-l', m], { reject: false });
 });
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const readRun = (out: string) => JSON.parse(readFileSync(join(out, 'run.json'), 'utf8')) as RunFile;
 const testRecords = (out: string) =>
   readFileSync(join(out, 'journal.jsonl'), 'utf8')
     .split('\n')
     .filter((l) => l.includes('"type":"test"'));
-
-async function waitFor(what: string, check: () => boolean, ms = 15_000): Promise<void> {
-  for (const end = Date.now() + ms; Date.now() < end; await sleep(50)) if (check()) return;
-  throw new Error(`timed out waiting for ${what}`);
-}
 
 /** Running, as opposed to gone or a zombie. */
 function isAlive(pid: number): boolean {

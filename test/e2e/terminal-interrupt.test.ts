@@ -9,6 +9,7 @@ import { debianKernel } from '../helpers/kernel.js';
 import { gtestProgram, SETUP_TIMEOUT_MS } from '../helpers/programs.js';
 import { writeConfig, writeSuiteFile } from '../helpers/suite-files.js';
 import { svmtestInTerminal, type Terminal } from '../helpers/terminal.js';
+import { sleep, waitFor } from '../helpers/wait.js';
 
 // A user's Ctrl-C in a real terminal reaches svmtest's whole foreground process group (listr2,
 // the test's helpers, ssh, QEMU), not only node: svmtest must still stop the running test, write
@@ -30,13 +31,7 @@ afterEach(async () => {
   for (const t of open.splice(0)) await t.close();
 });
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const readRun = (out: string) => JSON.parse(readFileSync(join(out, 'run.json'), 'utf8')) as RunFile;
-
-async function waitFor(what: string, check: () => boolean, ms = 60_000): Promise<void> {
-  for (const end = Date.now() + ms; Date.now() < end; await sleep(50)) if (check()) return;
-  throw new Error(`timed out waiting for ${what}`);
-}
 
 async function start(args: readonly string[], options: Parameters<typeof svmtestInTerminal>[2] = {}): Promise<Terminal> {
   const t = await svmtestInTerminal(dir, args, options);
@@ -100,7 +95,7 @@ describe('Ctrl-C in a real terminal (tmux send-keys)', () => {
     const out = join(dir, 'listing');
     const runlog = join(dir, 'listing.runlog');
     const t = await start(['run', '-c', config, '--suite-file', slowSuite, '-o', out, '-f', 'slowlist/Slow.*'], { env: { SVMTEST_FIXTURE_RUNLOG: runlog } });
-    await waitFor('the run to start listing', () => existsSync(join(out, 'request.json')));
+    await waitFor('the run to start listing', () => existsSync(join(out, 'request.json')), 60_000);
     await sleep(1000);
     await t.interrupt();
     const { exitCode, screen } = await t.ended();

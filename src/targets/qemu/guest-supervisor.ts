@@ -1,5 +1,5 @@
 import { RebootBudget } from '../machine/reboot-budget.js';
-import { copyFileSync, mkdirSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { InfraError } from '../../model/errors.js';
 import { Guest, GuestBootError } from './guest.js';
@@ -76,7 +76,8 @@ export class GuestSupervisor {
         throw error;
       }
     }
-    const boot = ++this.boots;
+    ++this.boots;
+    const boot = nextBootNumber(options.agentDir);
     const dir = join(options.agentDir, `boot-${boot}`);
     mkdirSync(join(dir, 'req'), { recursive: true });
     copyFileSync(AGENT_SCRIPT, join(options.agentDir, 'agent.sh'));
@@ -128,4 +129,18 @@ export class GuestSupervisor {
     }
     void guest.stop('GUEST_HANG');
   }
+}
+
+/**
+ * The number of the next boot's directory: after every boot-<n> there. A run resumed after svmtest
+ * was killed boots again in the same run directory, where the killed session's boots left theirs
+ * (and their requests, which a new guest must not take for its own).
+ */
+function nextBootNumber(agentDir: string): number {
+  let last = 0;
+  for (const name of existsSync(agentDir) ? readdirSync(agentDir) : []) {
+    const n = /^boot-(\d+)$/.exec(name);
+    if (n) last = Math.max(last, Number(n[1]));
+  }
+  return last + 1;
 }
