@@ -104,7 +104,8 @@ describe('svmtest build on a real kernel', () => {
 
     const started = Date.now();
     const again = await svmtest(['build', '-c', config, '--json'], { env: { SVMTEST_CACHE: cache } });
-    expect(Date.now() - started).toBeLessThan(5000);
+    // No make at all: even a relink takes minutes here. Seconds, with the other lane's TCG guest beside it (6.3 s seen).
+    expect(Date.now() - started).toBeLessThan(30_000);
     expect((JSON.parse(again.stdout) as Array<{ kernel: { cacheHit: boolean } }>).every((b) => b.kernel.cacheHit)).toBe(true);
 
     const suite = writeSuiteFile(dir, { name: 'fixture', kind: 'gtest', command: [program] });
