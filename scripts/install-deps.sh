@@ -30,10 +30,17 @@ if [ "${#missing[@]}" -gt 0 ]; then
   $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"
 fi
 
-# Debian's real kernel (extracted, not installed) for the QEMU tests and the demo.
-bash scripts/fetch-debian-kernel.sh .cache/debian-kernel
-# Debian's linux-source-6.1 as a git repository, for the kernel-build end-to-end test.
-bash scripts/fetch-linux-source.sh .cache/linux-source
+# Debian's real kernel (extracted, not installed) for the QEMU tests and the demo, and Debian's
+# linux-source-6.1 as a git repository for the kernel builds: one after the other (each may run
+# apt-get update, which two at once would fight over), beside npm's install and the build.
+(
+  bash scripts/fetch-debian-kernel.sh .cache/debian-kernel
+  bash scripts/fetch-linux-source.sh .cache/linux-source
+) &
+kernels=$!
+trap 'kill "$kernels" 2>/dev/null || true' EXIT
 
 npm ci --no-audit --no-fund
 npm run build
+wait "$kernels"
+trap - EXIT

@@ -13,9 +13,10 @@ import { removeTemporaryDirs } from '../test/helpers/temp-cleanup.mjs';
 
 /**
  * The build lane: the kernel builds (sharing one kernel cache, global-setup.ts; the sequencer runs
- * them first in the lane), then the userspace builds, the performance verdicts, the fresh checkouts
- * (whose demos run in QEMU) and the LAVA tests (last: LAVA starts in the background; start-scripts
- * stops its worker, so the two stay in one lane), which even out the lanes' lengths. Files that run
+ * them first in the lane), then the userspace builds, the performance verdicts, the fresh clone
+ * (whose demo runs in QEMU) and the LAVA tests (last: LAVA starts in the background; start-scripts
+ * stops its worker, so the two stay in one lane), which even out the lanes' lengths (the other
+ * checkout test, checkout-anywhere, runs in the main lane for the same reason). Files that run
  * tests on the host stay together in the main lane, the SSH lab's included (perf's and
  * userspace-build's host runs, and the fresh clone's unit tests, are the exception, and crash
  * nothing): records written to the host's kernel log land on whatever host test is running,
@@ -27,7 +28,6 @@ export const BUILD_LANE = [
   'test/e2e/userspace-build.test.ts',
   'test/e2e/perf.test.ts',
   'test/e2e/fresh-clone.test.ts',
-  'test/e2e/checkout-anywhere.test.ts',
   'test/e2e/lava.test.ts',
   'test/e2e/start-scripts.test.ts',
 ];
