@@ -73,16 +73,20 @@ function performanceOf(baseline: RunFile, candidate: RunFile, settings: PerfSett
 }
 
 export function compareRuns(baseline: RunFile, candidate: RunFile, options: CompareOptions): ComparisonFile {
-  const baseById = new Map<string, TestResult>();
-  for (const test of baseline.tests) baseById.set(testId(test), test);
-  const seen = new Set<string>();
+  // By suite, then by name: strings the run already holds (V8 keeps their hashes), where a
+  // "suite/name" key would be a string to build and hash for each of 100,000 tests, twice.
+  const baseBySuite = new Map<string, Map<string, TestResult>>();
+  for (const test of baseline.tests) {
+    const names = baseBySuite.get(test.suite) ?? new Map<string, TestResult>();
+    baseBySuite.set(test.suite, names.set(test.name, test));
+  }
+  const matched = new Set<TestResult>();
   const entries: ComparisonEntry[] = [];
   const counts = Object.fromEntries(VERDICTS.map((v) => [v, 0])) as Record<Verdict, number>;
 
   for (const test of candidate.tests) {
-    const id = testId(test);
-    seen.add(id);
-    const base = baseById.get(id);
+    const base = baseBySuite.get(test.suite)?.get(test.name);
+    if (base) matched.add(base);
     const { verdict, note } = decideVerdict(base, test, options.expectations);
     counts[verdict]++;
     const interesting = verdict !== 'pass' && verdict !== 'skip';
@@ -96,8 +100,7 @@ export function compareRuns(baseline: RunFile, candidate: RunFile, options: Comp
     });
   }
   for (const base of baseline.tests) {
-    const id = testId(base);
-    if (seen.has(id)) continue;
+    if (matched.has(base)) continue;
     const excluded = excludedByCandidate(candidate, base);
     const { verdict, note } = decideVerdict(base, undefined, options.expectations);
     if (!excluded) counts[verdict]++;
