@@ -89,7 +89,8 @@ export async function buildSourceComponent(
     cmake,
     targets: spec.targets,
     gpuTargets,
-    env: { ...process.env, ...spec.env } as Record<string, string>,
+    // The HIP compiler leaves a directory per translation unit in $TMPDIR: the build's own, removed after it.
+    env: { ...process.env, TMPDIR: join(files.dir, 'tmp'), ...spec.env } as Record<string, string>,
     jobs: cpus().length,
     ...(spec.openclInclude ? { openclInclude: spec.openclInclude } : {}),
   };
@@ -103,6 +104,7 @@ export async function buildSourceComponent(
   rmSync(files.dir, { recursive: true, force: true });
   mkdirSync(files.build, { recursive: true });
   mkdirSync(files.prefix, { recursive: true });
+  mkdirSync(join(files.dir, 'tmp'), { recursive: true });
   writeFileSync(files.log, `svmtest build of ${name} (${recipe.name}) from ${source.describe}\n`);
   const started = performance.now();
   for (const step of recipe.steps(input)) {
@@ -110,6 +112,7 @@ export async function buildSourceComponent(
     await runLogged({ argv: step.argv, ...(step.env ? { env: step.env } : {}) }, files.log, `userspace ${name}: ${step.title}`, context.logLine);
   }
   recipe.install(input);
+  rmSync(join(files.dir, 'tmp'), { recursive: true, force: true });
   const manifest = {
     component: name,
     recipe: recipe.name,
