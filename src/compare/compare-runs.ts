@@ -9,7 +9,7 @@ import {
   type Verdict,
 } from '../model/comparison.js';
 import type { RunFile, TestResult } from '../model/run.js';
-import { testId } from '../model/run.js';
+import { ByTest, testId } from '../model/run.js';
 import { matchesAnyFilter } from '../model/selection.js';
 import type { Expectations } from './expectations.js';
 import { comparePerformance } from './performance.js';
@@ -73,19 +73,14 @@ function performanceOf(baseline: RunFile, candidate: RunFile, settings: PerfSett
 }
 
 export function compareRuns(baseline: RunFile, candidate: RunFile, options: CompareOptions): ComparisonFile {
-  // By suite, then by name: strings the run already holds (V8 keeps their hashes), where a
-  // "suite/name" key would be a string to build and hash for each of 100,000 tests, twice.
-  const baseBySuite = new Map<string, Map<string, TestResult>>();
-  for (const test of baseline.tests) {
-    const names = baseBySuite.get(test.suite) ?? new Map<string, TestResult>();
-    baseBySuite.set(test.suite, names.set(test.name, test));
-  }
+  const baseByTest = new ByTest<TestResult>();
+  for (const test of baseline.tests) baseByTest.set(test.suite, test.name, test);
   const matched = new Set<TestResult>();
   const entries: ComparisonEntry[] = [];
   const counts = Object.fromEntries(VERDICTS.map((v) => [v, 0])) as Record<Verdict, number>;
 
   for (const test of candidate.tests) {
-    const base = baseBySuite.get(test.suite)?.get(test.name);
+    const base = baseByTest.get(test.suite, test.name);
     if (base) matched.add(base);
     const { verdict, note } = decideVerdict(base, test, options.expectations);
     counts[verdict]++;

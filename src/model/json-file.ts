@@ -113,8 +113,8 @@ export function writeFileAtomic(file: string, content: string | Buffer | Iterabl
     rmSync(tmp, { force: true });
     const fd = openSync(tmp, 'wx');
     try {
-      if (typeof content === 'string' || Buffer.isBuffer(content)) writeAll(fd, typeof content === 'string' ? Buffer.from(content) : content);
-      else writePieces(fd, content);
+      if (Buffer.isBuffer(content)) writeAll(fd, content);
+      else writePieces(fd, typeof content === 'string' ? [content] : content);
       fsyncSync(fd);
     } finally {
       closeSync(fd);

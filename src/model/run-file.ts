@@ -2,7 +2,7 @@ import { existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { InputError } from './errors.js';
 import { readJsonFile } from './json-file.js';
-import { RUN_SCHEMA_VERSION, testId, type RunFile } from './run.js';
+import { ByTest, RUN_SCHEMA_VERSION, testId, type RunFile } from './run.js';
 import { neutralizeLine } from './untrusted-text.js';
 import { validateAgainst } from './schema.js';
 import type { ComparisonFile } from './comparison.js';
@@ -38,13 +38,11 @@ export function readRun(path: string): RunFile {
 
 /** A run holds each test once: two results for one id would get two contradictory verdicts. */
 function rejectDuplicateTests(run: RunFile, file: string): void {
-  // Names by suite: no "suite/name" string made and hashed for each test.
-  const seen = new Map<string, Set<string>>();
+  const seen = new ByTest<true>();
   run.tests.forEach((test, i) => {
-    const names = seen.get(test.suite) ?? new Set<string>();
-    seen.set(test.suite, names);
-    if (names.has(test.name)) throw new InputError(`${file}: tests[${i}] (${neutralizeLine(testId(test))}) appears twice; a run holds each test once`);
-    names.add(test.name);
+    if (seen.get(test.suite, test.name))
+      throw new InputError(`${file}: tests[${i}] (${neutralizeLine(testId(test))}) appears twice; a run holds each test once`);
+    seen.set(test.suite, test.name, true);
   });
 }
 

@@ -206,6 +206,23 @@ export function testId(test: { suite: string; name: string }): string {
   return `${test.suite}/${test.name}`;
 }
 
+/**
+ * Values by test, looked up by suite and then name: the strings a run already holds, whose hashes V8
+ * keeps, where a testId key is a string to build and hash for each of 100,000 tests.
+ */
+export class ByTest<T> {
+  private readonly bySuite = new Map<string, Map<string, T>>();
+
+  get(suite: string, name: string): T | undefined {
+    return this.bySuite.get(suite)?.get(name);
+  }
+
+  set(suite: string, name: string, value: T): void {
+    const names = this.bySuite.get(suite) ?? new Map<string, T>();
+    this.bySuite.set(suite, names.set(name, value));
+  }
+}
+
 export function splitTestId(id: string): { suite: string; name: string } | undefined {
   const slash = id.indexOf('/');
   if (slash <= 0 || slash === id.length - 1) return undefined;

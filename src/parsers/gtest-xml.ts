@@ -9,7 +9,7 @@ function failureText(node: XmlNode): string {
 }
 
 /** What a test case holds that decides its status: its first <failure> (else <error>), its first <skipped>. One pass. */
-function outcomeChildren(testcase: XmlNode): { failure?: XmlNode; skipped?: XmlNode } {
+function outcomeChildren(testcase: XmlNode): { failure: XmlNode | undefined; skipped: XmlNode | undefined } {
   let failure: XmlNode | undefined;
   let error: XmlNode | undefined;
   let skipped: XmlNode | undefined;
@@ -18,8 +18,7 @@ function outcomeChildren(testcase: XmlNode): { failure?: XmlNode; skipped?: XmlN
     else if (node.name === 'error') error ??= node;
     else if (node.name === 'skipped') skipped ??= node;
   }
-  const found = failure ?? error;
-  return { ...(found ? { failure: found } : {}), ...(skipped ? { skipped } : {}) };
+  return { failure: failure ?? error, skipped };
 }
 
 function gtestStatus(testcase: XmlNode, failure: XmlNode | undefined, skipped: XmlNode | undefined): Status {

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { InputError } from '../model/errors.js';
 import { withRetry } from './with-retry.js';
-import { RUN_SCHEMA_VERSION, testId, type Environment, type RunFile, type TestResult } from '../model/run.js';
+import { ByTest, RUN_SCHEMA_VERSION, testId, type Environment, type RunFile, type TestResult } from '../model/run.js';
 import { isFailing, type Status } from '../model/status.js';
 import type { ParsedReport, ParsedTest } from '../parsers/types.js';
 
@@ -65,18 +65,14 @@ const resultOf = (slot: Slot): TestResult => {
  * each test once.
  */
 export function mergeReports(reports: readonly ImportedReport[]): TestResult[] {
-  // Looked up by suite, then by name: the names are strings already made, whose hashes V8 keeps,
-  // where a "suite/name" key would be a new string to build and hash for each of 100,000 tests.
-  const bySuite = new Map<string, Map<string, Slot>>();
+  const slots = new ByTest<Slot>();
   const order: Slot[] = [];
   for (const { source, suite, report } of reports) {
-    const slots = bySuite.get(suite) ?? new Map<string, Slot>();
-    bySuite.set(suite, slots);
     for (const parsed of report.tests) {
-      const slot = slots.get(parsed.name);
+      const slot = slots.get(suite, parsed.name);
       if (!slot) {
         const made: Slot = { suite, source, format: report.format, parsed, earlier: undefined };
-        slots.set(parsed.name, made);
+        slots.set(suite, parsed.name, made);
         order.push(made);
       } else if (slot.source !== source && SAME_RUN_FORMATS.has(`${slot.format}|${report.format}`)) {
         slot.parsed = refineParsed(slot.parsed, parsed);

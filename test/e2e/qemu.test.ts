@@ -1,4 +1,4 @@
-import { copyFileSync, existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { copyFileSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { RunFile } from '../../src/model/run.js';
@@ -7,7 +7,7 @@ import { svmtest, tempDir } from '../helpers/cli.js';
 import { debianKernel } from '../helpers/kernel.js';
 import { gtestProgram, SETUP_TIMEOUT_MS } from '../helpers/programs.js';
 import { writeConfig, writeSuiteFile } from '../helpers/suite-files.js';
-import { waitFor } from '../helpers/wait.js';
+import { journaled, waitFor } from '../helpers/wait.js';
 
 // Real QEMU (TCG here), Debian's real kernel, the project's real gtest program inside the guest.
 let program: string;
@@ -26,6 +26,8 @@ beforeAll(async () => {
   config = writeConfig(dir, {}, { qemu: { memory: 1024, bootTimeout: 240, modprobe: [] } });
 }, SETUP_TIMEOUT_MS);
 
+/** `svmtest run` of the fixture suite in the QEMU guest, into `out`. */
+const inGuest = (out: string, ...flags: string[]) => ['run', '-c', config, '--suite-file', suite, '-o', out, ...kernelArgs, ...flags];
 const readRunFile = (out: string) => JSON.parse(readFileSync(join(out, 'run.json'), 'utf8')) as RunFile;
 const statuses = (run: RunFile) => run.tests.map((t) => [t.name, t.status] as const).sort();
 
@@ -45,7 +47,7 @@ describe('svmtest run --target qemu', () => {
     const hostOut = join(dir, 'host');
     const guestOut = join(dir, 'guest');
     await svmtest(['run', '-c', config, '--suite-file', suite, '-o', hostOut, ...filters]);
-    const r = await svmtest(['run', '-c', config, '--suite-file', suite, '-o', guestOut, ...kernelArgs, ...filters]);
+    const r = await svmtest(inGuest(guestOut, ...filters));
     expect(r.exitCode, r.stderr).toBe(1);
     expect(r.stderr).toMatch(/QEMU: .*(TCG|KVM)/);
     const guest = readRunFile(guestOut);
@@ -57,29 +59,9 @@ describe('svmtest run --target qemu', () => {
 
   it('killed with kill -9 while the guest runs a test and resumed: the new guest boots in a directory of its own and the run completes', async () => {
     const out = join(dir, 'killed');
-    const first = svmtest([
-      'run',
-      '-c',
-      config,
-      '--suite-file',
-      suite,
-      '-o',
-      out,
-      ...kernelArgs,
-      '-f',
-      'fixture/Basic.Passes',
-      '-f',
-      'fixture/Hang.Forever',
-      '--timeout',
-      '8',
-    ]);
-    // Basic.Passes's result is journaled (not the plan that names it first): the guest is inside Hang.Forever, its requests in boot-1/req.
-    const passed = () =>
-      existsSync(join(out, 'journal.jsonl')) &&
-      readFileSync(join(out, 'journal.jsonl'), 'utf8')
-        .split('\n')
-        .some((line) => line.startsWith('{"type":"test"') && line.includes('"name":"Basic.Passes"'));
-    await waitFor('the first test in the guest', passed, 240_000);
+    const first = svmtest(inGuest(out, '-f', 'fixture/Basic.Passes', '-f', 'fixture/Hang.Forever', '--timeout', '8'));
+    // Basic.Passes's result is journaled: the guest is inside Hang.Forever, its requests in boot-1/req.
+    await waitFor('the first test in the guest', () => journaled(out, 'Basic.Passes'), 240_000);
     first.kill('SIGKILL');
     await first.catch(() => undefined);
     const resumed = await svmtest(['run', '--resume', out]);
@@ -99,22 +81,7 @@ describe('svmtest run --target qemu', () => {
 
   it('a guest kernel panic is a crash with the panic in its kernel events; the guest boots again and the run completes', async () => {
     const out = join(dir, 'panic');
-    const r = await svmtest([
-      'run',
-      '-c',
-      config,
-      '--suite-file',
-      suite,
-      '-o',
-      out,
-      ...kernelArgs,
-      '-f',
-      'fixture/Basic.Passes',
-      '-f',
-      'fixture/Guest.Panic',
-      '-f',
-      'fixture/Gen*',
-    ]);
+    const r = await svmtest(inGuest(out, '-f', 'fixture/Basic.Passes', '-f', 'fixture/Guest.Panic', '-f', 'fixture/Gen*'));
     expect(r.exitCode, r.stderr).toBe(1);
     expect(r.stderr).toMatch(/booting the guest again \(reboot 1 of at most 3\)/);
     const run = readRunFile(out);
@@ -130,22 +97,7 @@ describe('svmtest run --target qemu', () => {
 
   it('a guest that stops making progress trips the watchdog: crash, hang event, reboot, run goes on', async () => {
     const out = join(dir, 'hang');
-    const r = await svmtest([
-      'run',
-      '-c',
-      config,
-      '--suite-file',
-      suite,
-      '-o',
-      out,
-      ...kernelArgs,
-      '--guest-watchdog',
-      '8',
-      '-f',
-      'fixture/Guest.StopAgent',
-      '-f',
-      'fixture/Basic.Passes',
-    ]);
+    const r = await svmtest(inGuest(out, '--guest-watchdog', '8', '-f', 'fixture/Guest.StopAgent', '-f', 'fixture/Basic.Passes'));
     expect(r.stderr).toMatch(/guest watchdog: no progress for 8 s; killing QEMU/);
     const run = readRunFile(out);
     const hung = run.tests.find((t) => t.name === 'Guest.StopAgent')!;
@@ -156,22 +108,7 @@ describe('svmtest run --target qemu', () => {
 
   it('after --max-reboots the remaining tests are notrun and the run is incomplete (exit 3)', async () => {
     const out = join(dir, 'maxreboots');
-    const r = await svmtest([
-      'run',
-      '-c',
-      config,
-      '--suite-file',
-      suite,
-      '-o',
-      out,
-      ...kernelArgs,
-      '--max-reboots',
-      '0',
-      '-f',
-      'fixture/Guest.Panic',
-      '-f',
-      'fixture/Gen*',
-    ]);
+    const r = await svmtest(inGuest(out, '--max-reboots', '0', '-f', 'fixture/Guest.Panic', '-f', 'fixture/Gen*'));
     expect(r.exitCode).toBe(3);
     const run = readRunFile(out);
     expect(run.run.status).toBe('incomplete');

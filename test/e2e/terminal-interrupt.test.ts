@@ -9,7 +9,7 @@ import { debianKernel } from '../helpers/kernel.js';
 import { gtestProgram, SETUP_TIMEOUT_MS } from '../helpers/programs.js';
 import { writeConfig, writeSuiteFile } from '../helpers/suite-files.js';
 import { svmtestInTerminal, type Terminal } from '../helpers/terminal.js';
-import { sleep, waitFor } from '../helpers/wait.js';
+import { journaled, sleep, waitFor } from '../helpers/wait.js';
 
 // A user's Ctrl-C in a real terminal reaches svmtest's whole foreground process group (listr2,
 // the test's helpers, ssh, QEMU), not only node: svmtest must still stop the running test, write
@@ -46,16 +46,8 @@ async function interruptDuringHang(out: string, extra: readonly string[], option
     ...options,
     env: { SVMTEST_FIXTURE_RUNLOG: runlog, ...options.env },
   });
-  await waitFor(
-    'the hanging test to start',
-    // Its result record, not the plan record that names it before anything runs.
-    () =>
-      existsSync(join(out, 'journal.jsonl')) &&
-      readFileSync(join(out, 'journal.jsonl'), 'utf8')
-        .split('\n')
-        .some((line) => line.startsWith('{"type":"test"') && line.includes('"name":"Basic.Passes"')),
-    240_000,
-  );
+  // Basic.Passes's result journaled: the hanging test is next.
+  await waitFor('the hanging test to start', () => journaled(out, 'Basic.Passes'), 240_000);
   await sleep(300);
   await t.interrupt();
   const { exitCode, screen } = await t.ended();
