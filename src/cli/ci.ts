@@ -24,6 +24,7 @@ export interface CiFlags
   order?: TestOrder;
   failFast?: number;
   perfThreshold?: number;
+  perfMinMs?: number;
   perfAlpha?: number;
   perfCorrection?: 'holm' | 'bh';
 }

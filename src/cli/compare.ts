@@ -13,6 +13,7 @@ export interface CompareFlags {
   failOn: FailOn;
   allowSameVariant?: boolean;
   perfThreshold?: number;
+  perfMinMs?: number;
   perfAlpha?: number;
   perfCorrection?: 'holm' | 'bh';
 }

@@ -17,6 +17,7 @@ const collect = (value: string, previous: string[] = []) => [...previous, value]
 const FAIL_ON_HELP = 'what makes the exit code 1, comma-separated: regression, unexpected, slower (a performance verdict), or never';
 const REPEAT_HELP = 'run each passing test n times in all (rounds 2…n time them again, the variants interleaved) for performance verdicts';
 const PERF_THRESHOLD_HELP = 'performance verdicts: the smallest change of the ratio of medians that counts (default 5%)';
+const PERF_MIN_MS_HELP = "performance verdicts: the smallest change of a duration's median that counts, in ms (default 10)";
 const PERF_ALPHA_HELP = 'performance verdicts: the significance level of the corrected p (default 0.05)';
 const PERF_CORRECTION_HELP = 'performance verdicts: the multiple-comparison correction across tests (default holm)';
 const ORDER_HELP =
@@ -71,6 +72,7 @@ program
   .option('-o, --out <dir>', 'directory for comparison.json and report files (default: reports/<time>-compare)')
   .option('--fail-on <list>', FAIL_ON_HELP, failOnFlag, DEFAULT_FAIL_ON)
   .option('--perf-threshold <pct>', PERF_THRESHOLD_HELP, percentFlag)
+  .option('--perf-min-ms <ms>', PERF_MIN_MS_HELP, FLAG_RANGES.perfMinMs)
   .option('--perf-alpha <p>', PERF_ALPHA_HELP, perfAlphaFlag)
   .addOption(new Option('--perf-correction <method>', PERF_CORRECTION_HELP).choices(['holm', 'bh']))
   .option('--allow-same-variant', 'compare two runs of the same variant on the same kernel anyway (every report then says so first)')
@@ -186,6 +188,7 @@ machineOptions(
     .addOption(new Option('--order <how>', ORDER_HELP).choices(['history', 'name']))
     .option('--fail-fast <n>', "stop the candidate after n regressions against this ci's baseline run (the rest: notrun)", failFastFlag)
     .option('--perf-threshold <pct>', PERF_THRESHOLD_HELP, percentFlag)
+    .option('--perf-min-ms <ms>', PERF_MIN_MS_HELP, FLAG_RANGES.perfMinMs)
     .option('--perf-alpha <p>', PERF_ALPHA_HELP, perfAlphaFlag)
     .addOption(new Option('--perf-correction <method>', PERF_CORRECTION_HELP).choices(['holm', 'bh']))
     .option('-r, --reporter <list>', `reporters: ${REPORTERS}`, 'terminal,junit,markdown,github')

@@ -30,6 +30,7 @@ export const FLAG_RANGES = {
   jobs: numberFlag({ integer: true, min: 1, max: 256 }),
   watchdog: numberFlag({ min: 0, minExclusive: true, max: DAY_S }),
   reboots: numberFlag({ integer: true, min: 0, max: 100 }),
+  perfMinMs: numberFlag({ min: 0, max: DAY_S * 1000 }),
 } as const;
 
 /** `--fail-on regression,slower`: refused while parsing, like the numbers. */

@@ -6,7 +6,14 @@ import type { PerfChange, PerformanceSection, PerfSettings, PerfVerdict } from '
 import type { MetricBetter, RunFile, TestResult } from '../model/run.js';
 import { testId } from '../model/run.js';
 
-export const DEFAULT_PERF_SETTINGS: PerfSettings = { threshold: 0.05, alpha: 0.05, correction: 'holm', minSamples: 3, resamples: 2000 };
+export const DEFAULT_PERF_SETTINGS: PerfSettings = {
+  threshold: 0.05,
+  minDurationChangeMs: 10,
+  alpha: 0.05,
+  correction: 'holm',
+  minSamples: 3,
+  resamples: 2000,
+};
 
 /** The bootstrap's generator is seeded: the same samples give the same interval on every machine, every time. */
 const BOOTSTRAP_SEED = 20261201;
@@ -109,7 +116,9 @@ export function comparePerformance(baseline: RunFile, candidate: RunFile, settin
     const candMedian = median(m.candidate);
     const ratio = baseMedian > 0 ? candMedian / baseMedian : Number.NaN;
     const [low, high] = ratioInterval(m.baseline, m.candidate, settings.resamples, random);
-    const verdict = perfVerdict(ratio, low, high, adjusted[i]!, m.better, settings);
+    // A duration that moved by less than the floor is the clock's or the scheduler's, whatever its ratio.
+    const tooSmall = m.metric === DURATION_METRIC && Math.abs(candMedian - baseMedian) < (settings.minDurationChangeMs ?? 0);
+    const verdict = tooSmall ? 'same' : perfVerdict(ratio, low, high, adjusted[i]!, m.better, settings);
     return {
       suite: m.suite,
       name: m.name,

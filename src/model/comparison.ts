@@ -87,6 +87,12 @@ export type PerfVerdict = 'slower' | 'faster' | 'same';
 export interface PerfSettings {
   /** The smallest change of the ratio of medians that counts, as a fraction (0.05: 5 %). */
   readonly threshold: number;
+  /**
+   * The smallest change of a duration's median that counts, in ms: durations are whole milliseconds
+   * and a loaded machine's scheduling moves a short test by a few. Absent in files written before it
+   * existed, where it was 0.
+   */
+  readonly minDurationChangeMs?: number;
   /** The significance level the corrected p must be under. */
   readonly alpha: number;
   /** The multiple-comparison correction across every measure of the comparison. */

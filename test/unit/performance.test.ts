@@ -76,12 +76,12 @@ describe('the performance verdict', () => {
   const runs = () => {
     const metrics = { bw: { value: 10, unit: 'GB/s', better: 'higher' as const } };
     const base = makeRun('legacy', [
-      result('perf', 'Perf.FaultHeavy', 'pass', { samples: samples(noisy(20)) }),
+      result('perf', 'Perf.FaultHeavy', 'pass', { samples: samples(noisy(200)) }),
       result('perf', 'Perf.Copy', 'pass', { samples: samples(noisy(20), noisy(10)), metrics }),
       result('perf', 'Perf.Once', 'pass'),
     ]);
     const cand = makeRun('gpusvm', [
-      result('perf', 'Perf.FaultHeavy', 'pass', { samples: samples(noisy(26)) }),
+      result('perf', 'Perf.FaultHeavy', 'pass', { samples: samples(noisy(260)) }),
       result('perf', 'Perf.Copy', 'pass', { samples: samples(noisy(20), noisy(7)), metrics }),
       result('perf', 'Perf.Once', 'pass'),
     ]);
@@ -104,6 +104,19 @@ describe('the performance verdict', () => {
     expect(comparePerformance(base, cand)).toEqual(section); // seeded: the same every time
   });
 
+  it('a duration that moved by less than --perf-min-ms is the same, however large its ratio', () => {
+    // A test too quick to time: whole milliseconds, one more on the candidate's side every time.
+    const base = makeRun('legacy', [result('perf', 'Perf.Quick', 'pass', { samples: samples([1, 1, 0, 1, 1, 1, 0, 1, 1, 1]) })]);
+    const cand = makeRun('gpusvm', [result('perf', 'Perf.Quick', 'pass', { samples: samples([2, 2, 2, 3, 2, 2, 2, 1, 2, 2]) })]);
+    const quick = (settings = DEFAULT_PERF_SETTINGS) => comparePerformance(base, cand, settings)!.changes[0]!;
+    expect(quick().ratio).toBe(2);
+    expect(quick().pAdjusted).toBeLessThan(0.05);
+    expect(quick().verdict).toBe('same');
+    expect(quick({ ...DEFAULT_PERF_SETTINGS, minDurationChangeMs: 0 }).verdict).toBe('slower');
+    const { minDurationChangeMs: _, ...written } = DEFAULT_PERF_SETTINGS; // a comparison.json from before the floor
+    expect(quick(written).verdict).toBe('slower');
+  });
+
   it('--fail-on slower makes a slower test exit 1; the default does not', () => {
     const { base, cand } = runs();
     const comparison = compareRuns(base, cand, { expectations: NO_EXPECTATIONS, now: new Date(0), toolVersion: 't' });
@@ -120,7 +133,7 @@ describe('the performance verdict', () => {
     const comparison = compareRuns(base, cand, { expectations: NO_EXPECTATIONS, now: new Date(0), toolVersion: 't' });
     const screen = captureScreen();
     await terminalReporter.render({ kind: 'comparison', comparison }, { screen, outDir: undefined });
-    expect(screen.text()).toMatch(/performance: 2 slower, 0 faster, 1 without a significant change of 5% or more/);
+    expect(screen.text()).toMatch(/performance: 2 slower, 0 faster, 1 without a significant change of 5% or more \(durations: and 10 ms\)/);
     expect(screen.text()).toMatch(/SLOWER perf\/Perf\.FaultHeavy duration \(ms, lower is better\): 1\.3\d× \[1\.\d\d, 1\.\d\d\]/);
     expect(screen.text()).not.toMatch(/Perf\.Copy duration/);
     const md = captureScreen();
