@@ -27,13 +27,33 @@ function count(tasks: readonly Task[], totals: { passed: number; failed: number;
   }
 }
 
-/** The files that took a minute or more, slowest first: where a CI run's time went, in its log's tail. */
+function testsOf(task: Task): Task[] {
+  return task.type === 'test' ? [task] : (task.tasks ?? []).flatMap(testsOf);
+}
+
+const seconds = (ms: number | undefined) => Math.round((ms ?? 0) / 1000);
+const line = (s: number, what: string) => `${String(s).padStart(6)} s  ${what}`;
+
+/**
+ * The files that took a minute or more, slowest first, each with its tests of a minute or more and
+ * the rest (hooks: a lab or a guest started for the file): where a CI run's time went, in its log's tail.
+ */
 function slowFiles(files: readonly Task[]): string {
-  const slow = files
-    .map((file) => ({ name: file.name ?? '?', seconds: Math.round((file.result?.duration ?? 0) / 1000) }))
-    .filter((file) => file.seconds >= 60)
-    .sort((a, b) => b.seconds - a.seconds);
-  return slow.length ? `\nslowest files:\n${slow.map((f) => `${String(f.seconds).padStart(6)} s  ${f.name}`).join('\n')}\n` : '';
+  const slow = files.filter((file) => seconds(file.result?.duration) >= 60).sort((a, b) => (b.result?.duration ?? 0) - (a.result?.duration ?? 0));
+  const lines = slow.flatMap((file) => {
+    const tests = testsOf(file);
+    const inTests = tests.reduce((ms, t) => ms + (t.result?.duration ?? 0), 0);
+    const long = tests.filter((t) => seconds(t.result?.duration) >= 60).sort((a, b) => (b.result?.duration ?? 0) - (a.result?.duration ?? 0));
+    const name = (t: Task) => ((t.name ?? '?').length > 90 ? `${(t.name ?? '?').slice(0, 89)}…` : (t.name ?? '?'));
+    return [
+      line(seconds(file.result?.duration), file.name ?? '?'),
+      ...long.map((t) => `  ${line(seconds(t.result?.duration), name(t))}`),
+      ...(seconds((file.result?.duration ?? 0) - inTests) >= 60
+        ? [`  ${line(seconds((file.result?.duration ?? 0) - inTests), 'outside the tests (hooks)')}`]
+        : []),
+    ];
+  });
+  return lines.length ? `\nslowest files:\n${lines.join('\n')}\n` : '';
 }
 
 /**

@@ -13,7 +13,7 @@ import { DutMarks } from './dut-marks.js';
 import { KernelLogUnavailable } from '../target.js';
 import type { KernelMarkWriter } from '../kernel-marks.js';
 import { isKernelDown } from '../../parsers/kernel-log.js';
-import { SshConnection, sshComplaint } from './ssh-connection.js';
+import { openFirst, SshConnection, sshComplaint } from './ssh-connection.js';
 import type { SshEndpoint, SshSettings } from './ssh-settings.js';
 import { describePower, powerCycle } from './power.js';
 
@@ -198,16 +198,21 @@ export class DutSupervisor {
     let lastError = '';
     let reported = 0;
     for (;;) {
-      const conn = new SshConnection(endpoint);
+      const timeoutMs = endpoint.connectTimeoutS * 1000 + 5000;
+      let conn: SshConnection | undefined;
       try {
-        await conn.open(endpoint.connectTimeoutS * 1000 + 5000);
+        // The first connection is one try: a DUT that is not there says so at once. Waiting for a boot, tries overlap.
+        if (mode === 'connect') {
+          conn = new SshConnection(endpoint);
+          await conn.open(timeoutMs);
+        } else conn = await openFirst(endpoint, timeoutMs);
         this.root = (await conn.run(['id', '-u'])).stdout.trim() === '0';
         this.kmsgReadable = (await conn.run(privileged(this.root, ['test', '-r', '/dev/kmsg']))).exitCode === 0;
         await this.sweep(conn);
         await this.beat(conn);
         return conn;
       } catch (error) {
-        await conn.close();
+        await conn?.close();
         lastError = (error as Error).message;
         if (mode === 'connect' || /Host key verification failed|Permission denied/.test(lastError)) throw error;
       }

@@ -32,7 +32,7 @@ export function sshComplaint(stderr: string): string {
   const lines = stderr
     .split('\n')
     .map((l) => l.trim())
-    .filter((l) => l && !l.startsWith('Warning: Permanently added'));
+    .filter((l) => l && !l.startsWith('Warning: Permanently added') && !/^debug\d: /.test(l));
   const last = lines.at(-1) ?? 'no message from ssh';
   // ssh's reason is lines above its last one: say it, and how to fix it.
   const unprotected = /^Permissions (0\d+) for '(.+)' are too open\.$/m.exec(stderr);
@@ -85,12 +85,21 @@ export class SshConnection {
     return this.master !== undefined && this.master.child.exitCode === null && this.master.child.signalCode === null;
   }
 
-  /** Connects (authenticating once); rejects with ssh's own reason when it cannot. */
-  async open(timeoutMs: number): Promise<void> {
-    const master = startGroup({ argv: ['ssh', '-M', '-N', ...this.options, '-o', 'ControlPersist=no', this.endpoint.host] });
+  /** Set (by an open that watches for it) once the server's SSH banner came: something answers, however slowly. */
+  answered = false;
+
+  /**
+   * Connects (authenticating once); rejects with ssh's own reason when it cannot. watchBanner: ssh
+   * says (-v) when the server's banner arrives, which sets `answered`.
+   */
+  async open(timeoutMs: number, watchBanner = false): Promise<void> {
+    const master = startGroup({ argv: ['ssh', ...(watchBanner ? ['-v'] : []), '-M', '-N', ...this.options, '-o', 'ControlPersist=no', this.endpoint.host] });
     this.master = master;
     let stderr = '';
-    master.child.stderr!.on('data', (chunk: Buffer) => (stderr = (stderr + chunk.toString('utf8')).slice(-4096)));
+    master.child.stderr!.on('data', (chunk: Buffer) => {
+      stderr = (stderr + chunk.toString('utf8')).slice(-4096);
+      if (watchBanner && !this.answered && /^debug1: Remote protocol version /m.test(stderr)) this.answered = true;
+    });
     const deadline = Date.now() + timeoutMs;
     for (;;) {
       if (!this.alive) {
@@ -194,4 +203,53 @@ export class SshConnection {
     rmSync(this.socketDir, { recursive: true, force: true });
     processReaper.forget(this.socketDir);
   }
+}
+
+/** When the tries of openFirst start, in ms after the first: a try waits a whole ConnectTimeout when it knocked too early. */
+const TRY_STARTS_MS = [0, 3000, 9000];
+
+/**
+ * Opens a connection to a DUT that is coming back up. A try made while it was still down can wait a
+ * whole ConnectTimeout for an answer that never comes (a routed or forwarded port swallows the
+ * connection; measured on the lab, 7 s lost per boot), so later tries start beside it while no try
+ * has had the server's banner (a slow sshd that answered gets no rival logins), and the first to
+ * open wins; the others are closed. Rejects with the last failure once every try has failed.
+ */
+export function openFirst(endpoint: SshEndpoint, timeoutMs: number, startsMs: readonly number[] = TRY_STARTS_MS): Promise<SshConnection> {
+  return new Promise((resolve, reject) => {
+    const pending = new Set<SshConnection>();
+    const timers = startsMs.slice(1).map((at) => setTimeout(tryOnce, at));
+    let settled = false;
+    let lastError: unknown;
+    function settle(): void {
+      settled = true;
+      for (const timer of timers) clearTimeout(timer);
+      for (const other of pending) void other.close();
+    }
+    function tryOnce(): void {
+      if (settled || [...pending].some((p) => p.answered)) return;
+      const conn = new SshConnection(endpoint);
+      pending.add(conn);
+      conn.open(timeoutMs, true).then(
+        () => {
+          pending.delete(conn);
+          if (settled) return void conn.close();
+          settle();
+          resolve(conn);
+        },
+        async (error: unknown) => {
+          pending.delete(conn);
+          await conn.close();
+          if (settled) return;
+          lastError = error;
+          // Refused at once (nothing listens yet): the caller waits and knocks again.
+          if (pending.size === 0) {
+            settle();
+            reject(lastError);
+          }
+        },
+      );
+    }
+    tryOnce();
+  });
 }
