@@ -34,5 +34,5 @@ export function perfLine(change: PerfChange): string {
 /** The settings and counts line every report starts its performance section with. */
 export function perfSummary(section: PerformanceSection): string {
   const { settings, counts } = section;
-  return `${counts.slower} slower, ${counts.faster} faster, ${counts.same} without a significant change of ${Math.round(settings.threshold * 1000) / 10}% or more${settings.minDurationChangeMs ? ` (durations: and ${settings.minDurationChangeMs} ms)` : ''} (Mann-Whitney U, ${settings.correction === 'holm' ? 'Holm' : 'Benjamini-Hochberg'}-corrected p < ${settings.alpha}; 95% bootstrap interval of the ratio of medians)`;
+  return `${counts.slower} slower, ${counts.faster} faster, ${counts.same} without a significant change of ${Math.round(settings.threshold * 1000) / 10}% or more${settings.minDurationChangeMs ? ` (for a duration, and ${settings.minDurationChangeMs} ms or more)` : ''} (Mann-Whitney U, ${settings.correction === 'holm' ? 'Holm' : 'Benjamini-Hochberg'}-corrected p < ${settings.alpha}; 95% bootstrap interval of the ratio of medians)`;
 }

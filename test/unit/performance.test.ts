@@ -133,7 +133,7 @@ describe('the performance verdict', () => {
     const comparison = compareRuns(base, cand, { expectations: NO_EXPECTATIONS, now: new Date(0), toolVersion: 't' });
     const screen = captureScreen();
     await terminalReporter.render({ kind: 'comparison', comparison }, { screen, outDir: undefined });
-    expect(screen.text()).toMatch(/performance: 2 slower, 0 faster, 1 without a significant change of 5% or more \(durations: and 10 ms\)/);
+    expect(screen.text()).toMatch(/performance: 2 slower, 0 faster, 1 without a significant change of 5% or more \(for a duration, and 10 ms or more\)/);
     expect(screen.text()).toMatch(/SLOWER perf\/Perf\.FaultHeavy duration \(ms, lower is better\): 1\.3\d× \[1\.\d\d, 1\.\d\d\]/);
     expect(screen.text()).not.toMatch(/Perf\.Copy duration/);
     const md = captureScreen();
