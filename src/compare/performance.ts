@@ -4,7 +4,7 @@ import mt19937 from '@stdlib/random-base-mt19937';
 import { median, quantileSorted, sampleWithReplacement } from 'simple-statistics';
 import type { PerfChange, PerformanceSection, PerfSettings, PerfVerdict } from '../model/comparison.js';
 import type { MetricBetter, RunFile, TestResult } from '../model/run.js';
-import { testId } from '../model/run.js';
+import { ByTest } from '../model/run.js';
 
 export const DEFAULT_PERF_SETTINGS: PerfSettings = {
   threshold: 0.05,
@@ -82,11 +82,22 @@ export function ratioInterval(baseline: readonly number[], candidate: readonly n
 
 /**
  * The verdict: worse or better only when the corrected p is under the level, the interval excludes
- * 1, and the ratio of medians is past the threshold in that direction. "Slower" is worse: a longer
- * duration or latency, a lower bandwidth.
+ * 1, and the ratio of medians is past the threshold in that direction; for a duration
+ * (durationChangeMs: candidate median − baseline median), also a change of the floor or more.
+ * "Slower" is worse: a longer duration or latency, a lower bandwidth.
  */
-export function perfVerdict(ratio: number, low: number, high: number, pAdjusted: number, better: MetricBetter, settings: PerfSettings): PerfVerdict {
+export function perfVerdict(
+  ratio: number,
+  low: number,
+  high: number,
+  pAdjusted: number,
+  better: MetricBetter,
+  settings: PerfSettings,
+  durationChangeMs?: number,
+): PerfVerdict {
   if (!(pAdjusted < settings.alpha) || !Number.isFinite(ratio)) return 'same';
+  // A duration that moved by less than the floor is the clock's or the scheduler's, whatever its ratio.
+  if (durationChangeMs !== undefined && Math.abs(durationChangeMs) < (settings.minDurationChangeMs ?? 0)) return 'same';
   const up = ratio >= 1 + settings.threshold && low > 1;
   const down = ratio <= 1 / (1 + settings.threshold) && high < 1;
   if (up) return better === 'lower' ? 'slower' : 'faster';
@@ -100,9 +111,10 @@ export function perfVerdict(ratio: number, low: number, high: number, pAdjusted:
  * Benjamini-Hochberg), and a verdict. Undefined when nothing was sampled on both sides.
  */
 export function comparePerformance(baseline: RunFile, candidate: RunFile, settings: PerfSettings = DEFAULT_PERF_SETTINGS): PerformanceSection | undefined {
-  const baseById = new Map(baseline.tests.map((t) => [testId(t), t]));
+  const baseByTest = new ByTest<TestResult>();
+  for (const test of baseline.tests) baseByTest.set(test.suite, test.name, test);
   const measured = candidate.tests.flatMap((cand) => {
-    const base = baseById.get(testId(cand));
+    const base = baseByTest.get(cand.suite, cand.name);
     return base ? measuresOf(base, cand, settings.minSamples) : [];
   });
   if (measured.length === 0) return undefined;
@@ -116,9 +128,8 @@ export function comparePerformance(baseline: RunFile, candidate: RunFile, settin
     const candMedian = median(m.candidate);
     const ratio = baseMedian > 0 ? candMedian / baseMedian : Number.NaN;
     const [low, high] = ratioInterval(m.baseline, m.candidate, settings.resamples, random);
-    // A duration that moved by less than the floor is the clock's or the scheduler's, whatever its ratio.
-    const tooSmall = m.metric === DURATION_METRIC && Math.abs(candMedian - baseMedian) < (settings.minDurationChangeMs ?? 0);
-    const verdict = tooSmall ? 'same' : perfVerdict(ratio, low, high, adjusted[i]!, m.better, settings);
+    const durationChange = m.metric === DURATION_METRIC ? candMedian - baseMedian : undefined;
+    const verdict = perfVerdict(ratio, low, high, adjusted[i]!, m.better, settings, durationChange);
     return {
       suite: m.suite,
       name: m.name,

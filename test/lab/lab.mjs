@@ -1,6 +1,5 @@
 import { execa } from 'execa';
 import { chmodSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -9,6 +8,7 @@ import { buildInitramfs } from '../../dist/targets/qemu/initramfs.js';
 import { modulesWithIndex } from '../../dist/targets/qemu/module-tree.js';
 import { qemuArgv } from '../../dist/targets/qemu/qemu-command.js';
 import { bzImageRelease } from '../../dist/targets/ssh/kernel-image.js';
+import { freePort } from '../helpers/ports.mjs';
 
 // A lab in a box: a QEMU guest running Debian's kernel with this machine's root over 9p (as the
 // QEMU target boots it) and Debian's openssh-server on a forwarded port, keys made here and a
@@ -45,18 +45,6 @@ function debianKernel() {
  * @property {() => Promise<void>} cycle
  * @property {() => Promise<void>} stop
  */
-
-/** @returns {Promise<number>} */
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = /** @type {{ port: number }} */ (server.address());
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 /**
  * @param {string} name

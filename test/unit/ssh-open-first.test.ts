@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openFirst, SshConnection } from '../../src/targets/ssh/ssh-connection.js';
 import type { SshEndpoint } from '../../src/targets/ssh/ssh-settings.js';
 import { tempDir } from '../helpers/cli.js';
+import { freePort } from '../helpers/ports.mjs';
 import { sleep, waitFor } from '../helpers/wait.js';
 
 // A DUT coming back up, on this machine: Debian's sshd on a private port, reached through a port
@@ -21,14 +22,6 @@ let heldClosed = false;
 let connections = 0;
 /** What the front does with its first connection: holds it silent, or answers with a banner and then stalls. */
 let first: 'silent' | 'banner' = 'silent';
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  const { port } = server.address() as { port: number };
-  await new Promise((r) => server.close(r));
-  return port;
-}
 
 beforeAll(async () => {
   if (!existsSync(SSHD)) throw new Error(`${SSHD} is missing: apt-get install openssh-server (scripts/install-deps.sh)`);

@@ -197,8 +197,8 @@ export class DutSupervisor {
     const deadline = Date.now() + settings.bootTimeoutS * 1000;
     let lastError = '';
     let reported = 0;
+    const timeoutMs = endpoint.connectTimeoutS * 1000 + 5000;
     for (;;) {
-      const timeoutMs = endpoint.connectTimeoutS * 1000 + 5000;
       let conn: SshConnection | undefined;
       try {
         // The first connection is one try: a DUT that is not there says so at once. Waiting for a boot, tries overlap.
