@@ -76,7 +76,10 @@ export async function runProcess(
       open = name;
       openSince = performance.now();
       if (name !== rerun) hooks.onStart(name);
-      for (const held of early.splice(0)) if (held.name === name) hooks.onOutput(held.line, name);
+      // Its own held lines only: the console may be ahead by more than one test.
+      const others = early.filter((held) => held.name !== name);
+      for (const held of early) if (held.name === name) hooks.onOutput(held.line, name);
+      early.splice(0, early.length, ...others);
       if (timer) clearTimeout(timer);
       timer = setTimeout(() => {
         timedOut = name;
@@ -84,10 +87,11 @@ export async function runProcess(
       }, hooks.timeoutFor(name) * 1000);
     },
     onOutput(line, name) {
-      if (open !== undefined) hooks.onOutput(line, open);
       // The console ran ahead of the result channel (two pipes, no order between them): the line
       // waits for its test's start event, and goes to the log of that test only.
-      else if (wanted.has(name) && early.length < EARLY_LINES) early.push({ line, name });
+      if (name !== open && wanted.has(name)) {
+        if (early.length < EARLY_LINES) early.push({ line, name });
+      } else if (open !== undefined) hooks.onOutput(line, open);
     },
     onEnded(name) {
       if (wanted.has(name)) hooks.onEnded?.(name);
@@ -142,8 +146,9 @@ export async function runProcess(
   if (interrupted) return { exit, finished, interrupted, lastLines };
   await stream.end(exit);
   // ctest's stream reports results only at the end: a test it left open died with ctest itself.
+  // (A test that timed out has its verdict: the kill was svmtest's, not a crash to run again alone.)
   const leftOpen = diedDuring ? undefined : (stream.current ?? open);
-  if (leftOpen && wanted.has(leftOpen)) {
+  if (leftOpen && wanted.has(leftOpen) && leftOpen !== timedOut) {
     diedDuring = {
       name: leftOpen,
       result: { name: leftOpen, status: 'crash', durationMs: elapsed(), message: `the test process ${describeExit(exit)} during this test` },

@@ -50,13 +50,15 @@ export async function environmentOf(
   rocm: string,
   variant: Variant | undefined,
   opened: { readonly kernelConfigFile?: string; readonly kernelManifest?: string },
+  /** The GPUs, when the caller has already asked for them (it plans the suites meanwhile). */
+  gpusAsked: Promise<Gpu[]> = discoverGpus(target),
 ): Promise<{ environment: Environment; checks: PreflightCheck[] }> {
   const { kernelConfigFile } = opened;
   const kernelBuild = kernelBuildOf(opened.kernelManifest);
   // Asked at once: on an emulated guest each is a round trip.
   const asked = target.identity();
   const [gpus, identity, config, rocmText] = await Promise.all([
-    discoverGpus(target),
+    gpusAsked,
     asked,
     readKernelConfig(
       target,

@@ -15,6 +15,7 @@ import { trace } from '../model/trace.js';
 import { toolVersion } from '../model/version.js';
 import { loadConfig, type LoadedConfig } from '../config/load.js';
 import { targetPlugin } from '../targets/registry.js';
+import { discoverGpus } from '../targets/topology.js';
 import { environmentOf } from './environment.js';
 import { prepareRun, type PreparedRun } from './prepare-run.js';
 import { runDirAt, timestampDir, type RunDir } from './run-dir.js';
@@ -185,22 +186,32 @@ export async function runVariant(options: RunVariantOptions): Promise<VariantRun
     options.onTiming?.('boot', performance.now() - bootStarted);
 
     trace('target open');
-    const { environment, checks } = await environmentOf(target, prepared.rocm, prepared.variant, opened);
+    // The suites are listed while the environment is read and checked: on a slow machine both are
+    // round trips, and neither needs the other (listing needs only the GPUs).
+    const gpusAsked = discoverGpus(target);
+    const [{ environment, checks }, listed] = await Promise.all([
+      environmentOf(target, prepared.rocm, prepared.variant, opened, gpusAsked),
+      gpusAsked
+        .then((gpus) => planSuites(target, prepared.suites, prepared.suiteContext(gpus), gpus, prepared.selection))
+        .then(
+          (planned) => ({ planned }),
+          (error: unknown) => {
+            if (!(error instanceof InfraError)) throw error;
+            return { unlisted: error.message };
+          },
+        ),
+    ]);
     const { gpus } = environment;
-    trace('environment and preflight');
     let plan: PlannedSuite[] = [];
-    try {
-      plan = await planSuites(target, prepared.suites, prepared.suiteContext(gpus), gpus, prepared.selection);
+    if ('planned' in listed) {
+      plan = listed.planned;
       checks.push({
         name: 'suites',
         ok: true,
         expected: 'suite binaries found',
         found: plan.map((p) => `${p.suite.definition.name}: ${p.suite.dir ?? p.suite.command[0]}`).join(', '),
       });
-    } catch (error) {
-      if (!(error instanceof InfraError)) throw error;
-      checks.push({ name: 'suites', ok: false, expected: 'suite binaries found and listable', found: error.message });
-    }
+    } else checks.push({ name: 'suites', ok: false, expected: 'suite binaries found and listable', found: listed.unlisted });
     trace('plan');
     const empty = plan.flatMap((p) => (p.empty ? [p.empty] : []));
     // A run that silently tests nothing of a requested suite would report green for the wrong reason.

@@ -88,21 +88,21 @@ export const gtestAdapter: SuiteAdapter = {
     // gtest's XML report, to cross-check the stream at the process's end. gtest makes its directory and
     // aborts when it cannot: on a DUT (which has no svmtest run directory) it goes to /tmp.
     const xml = channel ? xmlReportPath(target, scratch) : undefined;
+    // Line-buffered stdout: a test's output arrives as it happens, so a timeout or a crash leaves
+    // the test's log whole up to that point.
+    const env = { ...suite.env, ...slot.env };
+    const buffered = target.lineBufferedEnv?.(env);
     return {
       spec: {
-        // Line-buffered stdout: a test's output arrives as it happens, so a timeout or a crash
-        // leaves the test's log whole up to that point.
         argv: [
-          'stdbuf',
-          '-oL',
-          '-eL',
+          ...(buffered ? [] : ['stdbuf', '-oL', '-eL']),
           ...suite.command,
           ...slot.args,
           `--gtest_filter=${tests.join(':')}`,
           '--gtest_color=no',
           ...(channel ? [STREAM_FLAG, `--gtest_output=xml:${xml}`] : []),
         ],
-        env: { ...suite.env, ...slot.env },
+        env: buffered ?? env,
         ...(suite.cwd ? { cwd: suite.cwd } : {}),
         ...(channel ? { resultChannel: true } : {}),
       },

@@ -1,4 +1,4 @@
-import { closeSync, constants, openSync, writeSync } from 'node:fs';
+import { closeSync, openSync, writeSync } from 'node:fs';
 import { access, readdir, readFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { createInterface } from 'node:readline';
@@ -18,6 +18,7 @@ import {
 import { spawnWithChannel } from './result-listener.js';
 import type { KernelMarkWriter } from './kernel-marks.js';
 import { monotonicSeconds } from './machine/clock.js';
+import { libstdbuf, lineBufferedEnv } from './machine/line-buffering.js';
 import { startGroup } from './machine/process-group.js';
 
 /** The machine svmtest runs on. */
@@ -111,6 +112,11 @@ export class HostTarget implements Target {
     } catch {
       return undefined;
     }
+  }
+
+  lineBufferedEnv(env: Readonly<Record<string, string>>): Record<string, string> | undefined {
+    const library = libstdbuf();
+    return library ? lineBufferedEnv(library, env, process.env.LD_PRELOAD) : undefined;
   }
 
   kernelTime(): number {

@@ -103,6 +103,11 @@ export interface Target {
    */
   readonly ownScratch?: string;
   identity(): Promise<TargetIdentity>;
+  /**
+   * The environment that line-buffers a program's output without stdbuf's own exec, where coreutils'
+   * library is on the machine's root; undefined (or unset): the program runs through stdbuf.
+   */
+  lineBufferedEnv?(env: Readonly<Record<string, string>>): Record<string, string> | undefined;
   /** Set when the target can no longer run anything (a guest that will not boot again). */
   fatal?(): string | undefined;
   close(): Promise<void>;

@@ -118,6 +118,9 @@ describe('svmtest run --target host on a real gtest program', () => {
     const t = byName(readRunFile(out));
     expect(t.get('Hang.Forever')).toMatchObject({ status: 'timeout', message: 'killed by svmtest after 1 s (timeout)' });
     expect(t.get('Hang.Forever')!.durationMs).toBeLessThan(1000 + 1000 + 500);
+    // Its output up to the hang is in its log: the program's stdout was line-buffered, not lost in
+    // its stdio buffer when the timeout killed it.
+    expect(readFileSync(join(out, t.get('Hang.Forever')!.log!), 'utf8')).toContain('about to hang');
     expect(t.get('Basic.Passes')?.status).toBe('pass');
     expect(elapsed).toBeLessThan(10);
     const child = Number(readFileSync(childPidFile, 'utf8'));

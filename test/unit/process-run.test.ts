@@ -8,13 +8,17 @@ import type { LineHandlers, Target } from '../../src/targets/target.js';
 
 // A process whose console and result channel arrive in an order chosen by the test: two pipes
 // with no order between them, as a loaded machine (a TCG guest in a lab job) delivers them.
+// Console first, the whole console is read before the first event: it is two tests ahead.
 function targetDelivering(order: 'console-first' | 'channel-first'): Target {
   const console = [
-    '[==========] Running 1 test from 1 test suite.',
+    '[==========] Running 2 tests from 1 test suite.',
     '[ RUN      ] T.Fails',
     'a.cc:3: Failure',
     'deliberate mismatch',
     '[  FAILED  ] T.Fails (0 ms)',
+    '[ RUN      ] T.Talks',
+    'said by T.Talks',
+    '[       OK ] T.Talks (0 ms)',
   ];
   const channel = [
     'gtest_streaming_protocol_version=1.0',
@@ -22,6 +26,8 @@ function targetDelivering(order: 'console-first' | 'channel-first'): Target {
     'event=TestStart&name=Fails',
     'event=TestPartResult&file=a.cc&line=3&message=deliberate%20mismatch',
     'event=TestEnd&passed=0&elapsed_time=0ms',
+    'event=TestStart&name=Talks',
+    'event=TestEnd&passed=1&elapsed_time=0ms',
   ];
   return {
     spawn(_spec, handlers: LineHandlers) {
@@ -67,7 +73,7 @@ async function logged(order: 'console-first' | 'channel-first') {
     graceMs: 100,
     scratch: '/tmp',
   } as unknown as BatchHooks;
-  await runProcess(targetDelivering(order), planned, ['T.Fails'], { args: [], env: {} } as never, hooks, (_name, result) => {
+  await runProcess(targetDelivering(order), planned, ['T.Fails', 'T.Talks'], { args: [], env: {} } as never, hooks, (_name, result) => {
     results.push(result);
     return true;
   });
@@ -78,8 +84,64 @@ describe('a test whose console and result channel arrive in either order', () =>
   it('keeps its console in its own log, and its verdict, whichever pipe is read first', async () => {
     for (const order of ['console-first', 'channel-first'] as const) {
       const { output, results } = await logged(order);
-      expect(output, order).toEqual(['T.Fails: a.cc:3: Failure', 'T.Fails: deliberate mismatch']);
-      expect(results, order).toMatchObject([{ name: 'T.Fails', status: 'fail' }]);
+      expect(output, order).toEqual(['T.Fails: a.cc:3: Failure', 'T.Fails: deliberate mismatch', 'T.Talks: said by T.Talks']);
+      expect(results, order).toMatchObject([
+        { name: 'T.Fails', status: 'fail' },
+        { name: 'T.Talks', status: 'pass' },
+      ]);
     }
+  });
+});
+
+// A batch whose second test hangs until svmtest kills the process (SIGTERM ends it).
+function hangingTarget(): Target {
+  return {
+    spawn(_spec, handlers: LineHandlers) {
+      let killed: (signal: NodeJS.Signals) => void = () => undefined;
+      const done = (async () => {
+        for (const line of [
+          'gtest_streaming_protocol_version=1.0',
+          'event=TestCaseStart&name=T',
+          'event=TestStart&name=Quick',
+          'event=TestEnd&passed=1&elapsed_time=0ms',
+        ])
+          handlers.onChannel?.(line);
+        for (const line of ['[ RUN      ] T.Quick', '[       OK ] T.Quick (0 ms)', '[ RUN      ] T.Hangs', 'about to hang']) handlers.onLine('stdout', line);
+        handlers.onChannel?.('event=TestStart&name=Hangs');
+        const signal = await new Promise<NodeJS.Signals>((resolve) => (killed = resolve));
+        return { exitCode: null, signal };
+      })();
+      return { done, kill: (signal: NodeJS.Signals) => killed(signal) };
+    },
+  } as unknown as Target;
+}
+
+describe('a test that times out in a batch', () => {
+  it('gets its timeout verdict and keeps its log; it is not handed back as a crash to run again alone', async () => {
+    const output: string[] = [];
+    const results: ParsedTest[] = [];
+    const planned = {
+      suite: { definition: { name: 'fixture' }, command: ['prog'] },
+      adapter: { prepareBatch: () => ({ spec: { argv: ['prog'], resultChannel: true }, stream: (_t: Target, listener) => gtestChannelStream(listener) }) },
+      resultSource: 'channel',
+    } as unknown as PlannedSuite;
+    const hooks = {
+      onStart: () => undefined,
+      onOutput: (line: string, name: string) => output.push(`${name}: ${line}`),
+      timeoutFor: () => 0.05,
+      signal: new AbortController().signal,
+      graceMs: 100,
+      scratch: '/tmp',
+    } as unknown as BatchHooks;
+    const outcome = await runProcess(hangingTarget(), planned, ['T.Quick', 'T.Hangs'], { args: [], env: {} } as never, hooks, (_name, result) => {
+      results.push(result);
+      return true;
+    });
+    expect(results).toMatchObject([
+      { name: 'T.Quick', status: 'pass' },
+      { name: 'T.Hangs', status: 'timeout' },
+    ]);
+    expect(output).toEqual(['T.Hangs: about to hang']);
+    expect(outcome.diedDuring).toBeUndefined();
   });
 });

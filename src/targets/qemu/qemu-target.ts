@@ -14,6 +14,7 @@ import type { KernelMarkWriter } from '../kernel-marks.js';
 import { writeMark } from './agent-request.js';
 import { existsSync, readFileSync, realpathSync, statSync } from 'node:fs';
 import { dirname, isAbsolute, join } from 'node:path';
+import { libstdbuf, lineBufferedEnv } from '../machine/line-buffering.js';
 
 function readTextIfAny(file: string): string | undefined {
   return existsSync(file) ? readFileSync(file, 'utf8') : undefined;
@@ -171,6 +172,12 @@ export class QemuTarget implements Target {
       },
       close: async () => undefined,
     };
+  }
+
+  /** The guest's root is this machine's (9p, under an overlay): coreutils' library is where it is here. */
+  lineBufferedEnv(env: Readonly<Record<string, string>>): Record<string, string> | undefined {
+    const library = libstdbuf();
+    return library ? lineBufferedEnv(library, env) : undefined;
   }
 
   async identity(): Promise<TargetIdentity> {
