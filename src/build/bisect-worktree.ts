@@ -74,7 +74,9 @@ export async function describeCommit(worktree: string, commit: string): Promise<
   const out = await git(worktree, ['show', '-s', `--format=%H${SEP}%s${SEP}%an <%ae>${SEP}%aI${SEP}%B`, commit]);
   const [hash, subject, author, date, body] = out.stdout.split(SEP);
   const messageId = /^Message-I[Dd]:\s*<?([^>\s]+)>?\s*$/m.exec(body ?? '')?.[1];
-  const stat = await git(worktree, ['show', '--stat=100', '--format=', commit]);
+  // At most 50 files, then git's own "..." and the totals: a base commit (a whole tree imported as
+  // one) would otherwise put tens of thousands of lines into bisect.json and every report.
+  const stat = await git(worktree, ['show', '--stat=100', '--stat-count=50', '--format=', commit]);
   return {
     commit: (hash ?? commit).trim(),
     subject: subject ?? '',

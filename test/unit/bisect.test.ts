@@ -234,3 +234,20 @@ describe('bisect reports of hostile commits and tests', () => {
     expect(xml).toContain('<failure');
   });
 });
+
+describe("a commit's description", () => {
+  it('keeps a diffstat of at most 50 files with the totals: a base commit that imports a whole tree stays small', async () => {
+    const repo = tmp();
+    await execa('git', ['init', '-q', repo]);
+    for (let i = 0; i < 80; i++) writeFileSync(join(repo, `file-${i}.c`), `int f${i};\n`);
+    const env = { GIT_AUTHOR_NAME: 'a', GIT_AUTHOR_EMAIL: 'a@a', GIT_COMMITTER_NAME: 'a', GIT_COMMITTER_EMAIL: 'a@a' };
+    await execa('git', ['-C', repo, 'add', '.'], { env });
+    await execa('git', ['-C', repo, 'commit', '-q', '-m', 'import the tree'], { env });
+    const { describeCommit } = await import('../../src/build/bisect-worktree.js');
+    const described = await describeCommit(repo, 'HEAD');
+    const lines = described.diffstat.split('\n');
+    expect(lines.length).toBeLessThanOrEqual(52);
+    expect(lines.at(-1)).toMatch(/^ 80 files changed, 80 insertions\(\+\)$/);
+    expect(described.subject).toBe('import the tree');
+  });
+});
