@@ -17,10 +17,10 @@ import { removeTemporaryDirs } from '../test/helpers/temp-cleanup.mjs';
  * (whose demo runs in QEMU) and the LAVA tests (last: LAVA starts in the background; start-scripts
  * stops its worker, so the two stay in one lane), which even out the lanes' lengths (the other
  * checkout test, checkout-anywhere, runs in the main lane for the same reason). Files that run
- * tests on the host stay together in the main lane, the SSH lab's included (perf's and
- * userspace-build's host runs, and the fresh clone's unit tests, are the exception, and crash
- * nothing): records written to the host's kernel log land on whatever host test is running,
- * whichever process wrote them.
+ * tests on the host stay together in the main lane, the SSH lab's included: records written to the
+ * host's kernel log land on whatever host test is running, whichever process wrote them. (The
+ * exceptions write no records, and their runs do not let records decide a status: perf's and
+ * userspace-build's host runs, with --kernel-events ignore, and the fresh clone's unit tests.)
  */
 export const BUILD_LANE = [
   'test/e2e/bisect.test.ts',
