@@ -57,6 +57,24 @@ start() {
     # Built with shell builtins only: every exec is slow in an emulated guest.
     set --
     while IFS= read -r a; do set -- "$@" "$a"; done < "$r/argv"
+    if [ -f "$r/builtin" ]; then
+      # `ls -1 DIR` (argv's last) with builtins only: a run's start lists the GPU topology before
+      # it can list its tests, and two execs (setsid, ls) cost most of a second under emulation.
+      for listed; do :; done
+      rc=2
+      : > "$r/stderr"
+      if [ -d "$listed" ]; then
+        rc=0
+        for f in "$listed"/*; do
+          if [ -e "$f" ] || [ -L "$f" ]; then printf '%s\n' "${f##*/}"; fi
+        done > "$r/stdout"
+      else
+        : > "$r/stdout"
+      fi
+      echo "$rc" > "$r/rc"
+      echo "$r" > /run/svmtest-agent-ended
+      exit 0
+    fi
     while IFS= read -r kv; do [ -n "$kv" ] && export "$kv"; done < "$r/env"
     IFS= read -r dir < "$r/cwd"
     cd "$dir" 2>/dev/null || cd /

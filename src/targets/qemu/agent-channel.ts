@@ -26,10 +26,10 @@ export class AgentChannel {
   async call(
     guest: Guest,
     spec: CommandSpec,
-    options: { handlers?: LineHandlers; bytes?: boolean; onRequest?: (request: AgentRequest) => void; timeoutMs?: number } = {},
+    options: { handlers?: LineHandlers; bytes?: boolean; onRequest?: (request: AgentRequest) => void; timeoutMs?: number; builtin?: 'list' } = {},
   ): Promise<AgentCall> {
     const started = performance.now();
-    const request = AgentRequest.create(join(guest.dir, 'req'), ++this.requests, spec);
+    const request = AgentRequest.create(join(guest.dir, 'req'), ++this.requests, spec, options.builtin);
     options.onRequest?.(request);
     let deadline = options.timeoutMs ? Date.now() + options.timeoutMs : Infinity;
     const drain = (final = false) => options.handlers && request.drain(options.handlers, final);

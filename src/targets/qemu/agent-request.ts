@@ -24,7 +24,8 @@ export class AgentRequest {
 
   constructor(readonly dir: string) {}
 
-  static create(parent: string, id: number, commandSpec: CommandSpec): AgentRequest {
+  /** `builtin: 'list'`: the agent lists the directory argv names (`ls -1 DIR`) with shell builtins, no exec. */
+  static create(parent: string, id: number, commandSpec: CommandSpec, builtin?: 'list'): AgentRequest {
     const final = join(parent, String(id));
     const staging = join(parent, `.${id}`);
     mkdirSync(staging, { recursive: true });
@@ -50,6 +51,7 @@ export class AgentRequest {
     writeFileSync(join(staging, 'argv'), `${spec.argv.join('\n')}\n`);
     writeFileSync(join(staging, 'env'), env.length > 0 ? `${env.join('\n')}\n` : '');
     writeFileSync(join(staging, 'cwd'), `${spec.cwd ?? '/'}\n`);
+    if (builtin) writeFileSync(join(staging, 'builtin'), `${builtin}\n`);
     writeFileSync(join(staging, 'go'), '');
     renameSync(staging, final); // the agent sees a request only when it is whole
     return new AgentRequest(final);

@@ -141,9 +141,13 @@ export class QemuTarget implements Target {
     return existsBy((spec, options) => this.exec(spec, options), path);
   }
 
+  /** Listed by the agent's shell builtins: a run's start asks for the GPU topology before it can list its tests. */
   async readDir(path: string): Promise<string[] | undefined> {
-    const result = await this.exec({ argv: ['ls', '-1', path] }, { timeoutMs: FILE_TIMEOUT_MS });
-    return entriesOf(result);
+    const guest = await this.guests.current();
+    const lines: string[] = [];
+    const handlers = { onLine: (stream: 'stdout' | 'stderr', line: string) => void (stream === 'stdout' && lines.push(line)) };
+    const { exit } = await this.channel.call(guest, { argv: ['ls', '-1', path] }, { handlers, timeoutMs: FILE_TIMEOUT_MS, builtin: 'list' });
+    return entriesOf({ exitCode: exit.exitCode, signal: exit.signal, stdout: lines.join('\n'), stderr: '' });
   }
 
   kernelTime(): number {
