@@ -87,11 +87,12 @@ export async function runProcess(
       }, hooks.timeoutFor(name) * 1000);
     },
     onOutput(line, name) {
-      // The console ran ahead of the result channel (two pipes, no order between them): the line
-      // waits for its test's start event, and goes to the log of that test only.
-      if (name !== open && wanted.has(name)) {
-        if (early.length < EARLY_LINES) early.push({ line, name });
-      } else if (open !== undefined) hooks.onOutput(line, open);
+      // While the channel has a test open, the line is that test's (the console's own idea of the
+      // test comes from lines a test can print). Else the console ran ahead of the channel (two
+      // pipes, no order between them): the line waits for its test's start event, and goes to the
+      // log of that test only.
+      if (open !== undefined) hooks.onOutput(line, open);
+      else if (wanted.has(name) && early.length < EARLY_LINES) early.push({ line, name });
     },
     onEnded(name) {
       if (wanted.has(name)) hooks.onEnded?.(name);

@@ -54,7 +54,8 @@ function targetDelivering(order: 'console-first' | 'channel-first'): Target {
   } as unknown as Target;
 }
 
-async function logged(order: 'console-first' | 'channel-first') {
+/** One gtest process of these tests through the target, results from its channel: its outcome, each test's log lines and results. */
+async function runChannelBatch(target: Target, tests: readonly string[], timeoutS: number) {
   const output: string[] = [];
   const results: ParsedTest[] = [];
   const planned = {
@@ -65,25 +66,22 @@ async function logged(order: 'console-first' | 'channel-first') {
   const hooks = {
     onStart: () => undefined,
     onOutput: (line: string, name: string) => output.push(`${name}: ${line}`),
-    onResult: () => undefined,
-    timeoutFor: () => 60,
-    failedToRun: () => undefined,
-    note: () => undefined,
+    timeoutFor: () => timeoutS,
     signal: new AbortController().signal,
     graceMs: 100,
     scratch: '/tmp',
   } as unknown as BatchHooks;
-  await runProcess(targetDelivering(order), planned, ['T.Fails', 'T.Talks'], { args: [], env: {} } as never, hooks, (_name, result) => {
+  const outcome = await runProcess(target, planned, tests, { args: [], env: {} } as never, hooks, (_name, result) => {
     results.push(result);
     return true;
   });
-  return { output, results };
+  return { outcome, output, results };
 }
 
 describe('a test whose console and result channel arrive in either order', () => {
   it('keeps its console in its own log, and its verdict, whichever pipe is read first', async () => {
     for (const order of ['console-first', 'channel-first'] as const) {
-      const { output, results } = await logged(order);
+      const { output, results } = await runChannelBatch(targetDelivering(order), ['T.Fails', 'T.Talks'], 60);
       expect(output, order).toEqual(['T.Fails: a.cc:3: Failure', 'T.Fails: deliberate mismatch', 'T.Talks: said by T.Talks']);
       expect(results, order).toMatchObject([
         { name: 'T.Fails', status: 'fail' },
@@ -118,25 +116,7 @@ function hangingTarget(): Target {
 
 describe('a test that times out in a batch', () => {
   it('gets its timeout verdict and keeps its log; it is not handed back as a crash to run again alone', async () => {
-    const output: string[] = [];
-    const results: ParsedTest[] = [];
-    const planned = {
-      suite: { definition: { name: 'fixture' }, command: ['prog'] },
-      adapter: { prepareBatch: () => ({ spec: { argv: ['prog'], resultChannel: true }, stream: (_t: Target, listener) => gtestChannelStream(listener) }) },
-      resultSource: 'channel',
-    } as unknown as PlannedSuite;
-    const hooks = {
-      onStart: () => undefined,
-      onOutput: (line: string, name: string) => output.push(`${name}: ${line}`),
-      timeoutFor: () => 0.05,
-      signal: new AbortController().signal,
-      graceMs: 100,
-      scratch: '/tmp',
-    } as unknown as BatchHooks;
-    const outcome = await runProcess(hangingTarget(), planned, ['T.Quick', 'T.Hangs'], { args: [], env: {} } as never, hooks, (_name, result) => {
-      results.push(result);
-      return true;
-    });
+    const { outcome, output, results } = await runChannelBatch(hangingTarget(), ['T.Quick', 'T.Hangs'], 0.05);
     expect(results).toMatchObject([
       { name: 'T.Quick', status: 'pass' },
       { name: 'T.Hangs', status: 'timeout' },
