@@ -13,7 +13,10 @@ DIR=${1:-/tmp/svmtest-postgres}
 PORT=${SVMTEST_PG_PORT:-55432}
 # initdb refuses to run as root: the cluster belongs to the postgres user then.
 as_owner() { if [ "$(id -u)" = 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi; }
-if ! as_owner "$PGBIN/pg_ctl" -D "$DIR" status >/dev/null 2>&1; then
+# Reused only if it answers: after a reboot a stale postmaster.pid can name a live process of another
+# program, and pg_ctl's status then calls a dead cluster running.
+if ! "$PGBIN/pg_isready" -q -h 127.0.0.1 -p "$PORT" -U svmtest -d svmtest; then
+  as_owner "$PGBIN/pg_ctl" -D "$DIR" -m immediate stop >/dev/null 2>&1 || true
   rm -rf "$DIR"
   mkdir -p "$DIR"
   if [ "$(id -u)" = 0 ]; then chown postgres "$DIR"; fi
