@@ -33,6 +33,15 @@ export interface Assembled {
   readonly planned: ReadonlyArray<{ readonly suite: string; readonly name: string }>;
 }
 
+/** Takes claimed events out of the records outside any test (each once; equal by content, as a replay reads them). */
+export function withoutClaimed(outside: RunKernelEvent[], claimed: readonly KernelEvent[]): void {
+  for (const event of claimed) {
+    const text = JSON.stringify(event);
+    const at = outside.findIndex((o) => o.event === event || JSON.stringify(o.event) === text);
+    if (at >= 0) outside.splice(at, 1);
+  }
+}
+
 /** Replays journal records: the last record of a test wins; late kernel events are added to it. */
 export function replayJournal(records: readonly JournalRecord[]): Assembled {
   let run: RunInfo | undefined;
@@ -50,6 +59,7 @@ export function replayJournal(records: readonly JournalRecord[]): Assembled {
       tests.set(id, earlier ? withRetry(earlier, record.test) : record.test);
     } else if (record.type === 'error') errors.push(record.error);
     else if (record.type === 'outside-events') outside.push(...record.events);
+    else if (record.type === 'claimed') withoutClaimed(outside, record.events);
     else if (record.type === 'events') {
       const id = testId(record);
       const test = tests.get(id);

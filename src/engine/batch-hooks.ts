@@ -12,6 +12,12 @@ export interface BatchHooks extends TestListener {
   readonly signal: AbortSignal;
   readonly graceMs: number;
   readonly scratch: string;
+  /**
+   * A process ended whose kernel records are one test's, wherever they fall in the log: it ran
+   * only that test, or died during it. (A test that crashes in its first millisecond can have its
+   * fault logged before its start mark.)
+   */
+  processOf?(pid: number, test: string): void;
   /** The target marks this batch's tests in its kernel log from the result channel: what to write. */
   readonly channelMarks?: ChannelMarkSpec;
 }

@@ -100,6 +100,7 @@ export async function runEngine(options: EngineOptions): Promise<EngineResult> {
     target,
     (id, events) => recorder.kernelEvents(id, events),
     (context, events) => recorder.outsideEvents(context, events),
+    (id, events) => recorder.claimOutside(id, events),
   );
   const kernelNote = await kernel.start();
   trace('kernel log followed');

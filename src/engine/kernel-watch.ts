@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { KernelEvent } from '../model/kernel-event.js';
-import { KernelLogClassifier } from '../parsers/kernel-log.js';
+import { KernelLogClassifier, processIdOf } from '../parsers/kernel-log.js';
 import type { KernelRecord } from '../parsers/kernel-record.js';
 import { markText, parseMark, type KernelMarkWriter } from '../targets/kernel-marks.js';
 import { KernelLogUnavailable, type KernelLogWatch, type Target } from '../targets/target.js';
@@ -21,6 +21,8 @@ const OBSERVATION_LAG_S = 0.01;
 const LAST_MARK_WAIT_MS = 3_000;
 // The first mark must come back through the log this soon, or the clock is used instead.
 const READY_WAIT_MS = 15_000;
+// Records outside every test that name a process, kept to be given to its test once known: at most this many.
+const UNCLAIMED_MAX = 10_000;
 
 /**
  * Follows the target's kernel log during a run and gives each classified event to its test.
@@ -53,6 +55,10 @@ export class KernelWatch {
   private endsWritten = 0;
   private anyTargetMarked = false;
   private allEndsSeen: (() => void) | undefined;
+  /** Records outside every test that name a process (pid), for its test once the process is known as one test's. */
+  private unclaimed: Array<{ readonly pid: number; readonly event: KernelEvent }> = [];
+  /** Processes whose records are one test's (see claim). */
+  private readonly claims = new Map<number, string>();
   /** Per run: marks of another run, or written by a test, are not svmtest's. */
   readonly secret = randomBytes(6).toString('hex');
 
@@ -63,6 +69,8 @@ export class KernelWatch {
     private readonly target: Target,
     private readonly onEvents: (key: string, events: KernelEvent[]) => void,
     private readonly onOutside: (context: string, events: KernelEvent[]) => void = () => undefined,
+    /** Records first given to onOutside that turned out to be this test's (claim). */
+    private readonly onClaimed: (key: string, events: KernelEvent[]) => void = () => undefined,
   ) {
     this.lag = target.observationLag ?? OBSERVATION_LAG_S;
   }
@@ -153,6 +161,25 @@ export class KernelWatch {
     }
   }
 
+  /**
+   * The kernel records that name this process (a user fault, a GPU page fault) are this test's,
+   * wherever they fall in the log: it ran only that test, or died during it. Those already given
+   * to onOutside move to the test; later ones go to it directly. (The process's pid is the
+   * evidence: a test that crashes in its first millisecond can have its fault logged before its
+   * start mark, which a target writes when the framework's report reaches it.)
+   */
+  claim(pid: number, key: string): void {
+    if (!this.marks) return; // by the clock, a record is a window's, whatever it names
+    this.claims.set(pid, key);
+    const moved = this.unclaimed.filter((u) => u.pid === pid);
+    if (moved.length === 0) return;
+    this.unclaimed = this.unclaimed.filter((u) => u.pid !== pid);
+    this.onClaimed(
+      key,
+      moved.map((u) => u.event),
+    );
+  }
+
   /** Waits for records still in flight, then classifies everything pending. */
   async settle(ms = 200): Promise<void> {
     if (!this.watch) return;
@@ -218,8 +245,21 @@ export class KernelWatch {
     if (events.length === 0) return;
     if (this.marks) {
       const owner = this.open.at(-1);
-      if (owner !== undefined) this.onEvents(owner, events);
-      else this.onOutside(this.lastEnded === undefined ? 'before the first test' : `after ${this.lastEnded}, outside any test`, events);
+      if (owner !== undefined) {
+        this.onEvents(owner, events);
+        return;
+      }
+      const outside: KernelEvent[] = [];
+      for (const event of events) {
+        const pid = processIdOf(event);
+        const claimed = pid === undefined ? undefined : this.claims.get(pid);
+        if (claimed !== undefined) this.onEvents(claimed, [event]);
+        else {
+          outside.push(event);
+          if (pid !== undefined && this.unclaimed.length < UNCLAIMED_MAX) this.unclaimed.push({ pid, event });
+        }
+      }
+      if (outside.length > 0) this.onOutside(this.lastEnded === undefined ? 'before the first test' : `after ${this.lastEnded}, outside any test`, outside);
       return;
     }
     for (const event of events) {

@@ -4,6 +4,7 @@ import type { Status } from '../model/status.js';
 import { MetricScanner, scanMetrics, type MetricSpec } from '../parsers/metrics.js';
 import type { ParsedTest } from '../parsers/types.js';
 import { withRetry } from '../results/with-retry.js';
+import { withoutClaimed } from './assemble.js';
 import { Journal, type JournalRecord } from './journal.js';
 import type { ProgressSink } from '../model/progress.js';
 import { TestLogs, type TestLog } from './test-logs.js';
@@ -31,6 +32,8 @@ interface Live {
   log?: TestLog;
   logPath?: string;
   events: KernelEvent[];
+  /** Of its events, those first journaled as outside any test. */
+  claimed: KernelEvent[];
   skipRegex?: RegExp;
   skipMatched: boolean;
   metrics?: MetricScanner;
@@ -82,6 +85,7 @@ export class Recorder {
       log: opened.log,
       logPath: opened.path,
       events: [],
+      claimed: [],
       ...(skipRegex ? { skipRegex } : {}),
       skipMatched: false,
       ...(metricSpecs.length > 0 ? { metrics: new MetricScanner(metricSpecs) } : {}),
@@ -144,6 +148,7 @@ export class Recorder {
     this.results.set(id, previous ? withRetry(previous, attemptResult) : attemptResult);
     // The journal gets only this attempt: a test retried n times costs n records, not n² attempts.
     this.journal.append(attempt > 1 ? { type: 'test', test: attemptResult, attempt } : { type: 'test', test: attemptResult });
+    if (state && state.claimed.length > 0) this.journal.append({ type: 'claimed', events: state.claimed });
     this.options.progress.testEnd(suite, name, status, durationMs, attempt);
     this.options.onResult?.(this.results.get(id)!, attempt);
   }
@@ -184,6 +189,20 @@ export class Recorder {
     const records = events.map((event) => ({ context, event }));
     this.outside.push(...records);
     this.journal.append({ type: 'outside-events', events: records });
+  }
+
+  /** Records first logged outside any test that turned out to be this test's (its process's, by pid). */
+  claimOutside(id: string, events: readonly KernelEvent[]): void {
+    withoutClaimed(this.outside, events);
+    const current = this.live.get(id);
+    if (current) {
+      // Journaled as moved after the test's own record, which holds them: until then they stay outside on replay, never lost.
+      current.events.push(...events);
+      current.claimed.push(...events);
+      return;
+    }
+    this.kernelEvents(id, events);
+    this.journal.append({ type: 'claimed', events });
   }
 
   error(problem: InfraProblem): void {

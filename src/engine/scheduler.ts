@@ -127,6 +127,7 @@ export class Scheduler {
         kernel.begin(testId({ suite, name }), channelMarks !== undefined);
       },
       onEnded: (name) => kernel.finish(testId({ suite, name }), true),
+      processOf: (pid, name) => kernel.claim(pid, testId({ suite, name })),
       onContradiction(result, why) {
         // The stricter result, journaled again (the last record of a test wins on replay), and an error that says so.
         recorder.correct(suite, result.name, result);

@@ -27,9 +27,27 @@ const SUPPRESSED = /callbacks suppressed$/;
 // ip … error 6 in prog[…]", "traps: kfdtest[123] general protection fault ip:… error:0 in libhsakmt.so".
 const USER_FAULT = /^(?:traps: )?[^\s[]+\[\d+\]:? (?:segfault at|general protection fault|trap )/;
 const MAX_BLOCK_LINES = 400;
+// The process a record names: the task of a user fault ("prog[123]: segfault"), the process of a GPU
+// page fault ("for process prog pid 123 thread prog pid 124").
+const USER_FAULT_TASK = /^(?:traps: )?[^\s[]+\[(\d+)\]/;
+const GPU_FAULT_PROCESS = /for process .*? pid (\d+) thread /;
 
 // A console line after which a machine's kernel may not answer again: a panic, or an oops that can take it down.
 const MACHINE_DOWN = /Kernel panic - not syncing|Oops: |BUG: kernel NULL pointer|general protection fault/;
+
+/**
+ * The process a user fault or a GPU page fault names, as the kernel gave it: the pid of a GPU
+ * fault's process; a user fault's task id (a thread's own id, the pid of a single-threaded program).
+ */
+export function processIdOf(event: KernelEvent): number | undefined {
+  const found =
+    event.kind === 'user-fault'
+      ? USER_FAULT_TASK.exec(event.summary)
+      : event.kind === 'gpu-page-fault'
+        ? event.lines.map((line) => GPU_FAULT_PROCESS.exec(line)).find((m) => m !== null)
+        : undefined;
+  return found ? Number(found[1]) : undefined;
+}
 
 /** The kernel itself failing (never a user process's crash, which it only reports): the machine may be down. */
 export function isKernelDown(text: string): boolean {

@@ -1,9 +1,9 @@
-import { closeSync, openSync, writeSync } from 'node:fs';
+import { closeSync, openSync } from 'node:fs';
 import { access, readdir, readFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { createInterface } from 'node:readline';
 import type { KernelRecord } from '../parsers/kernel-record.js';
-import { followKmsg } from './host-kmsg.js';
+import { followKmsg, KmsgWriter, kmsgWritesPerOpen } from './host-kmsg.js';
 import {
   KernelLogUnavailable,
   type CommandSpec,
@@ -53,7 +53,7 @@ export class HostTarget implements Target {
         return { exitCode: 127, signal: null };
       }
       await Promise.all(closed);
-      return { exitCode: exit.exitCode, signal: exit.signal };
+      return { exitCode: exit.exitCode, signal: exit.signal, ...(started.child.pid ? { pid: started.child.pid } : {}) };
     })();
     return { done, kill: started.kill };
   }
@@ -137,22 +137,17 @@ export class HostTarget implements Target {
     } catch (error) {
       throw new KernelLogUnavailable(`cannot write /dev/kmsg (${(error as NodeJS.ErrnoException).code ?? 'no permission'})`);
     }
+    const writer = new KmsgWriter('/dev/kmsg', kmsgWritesPerOpen(await this.readFile('/proc/sys/kernel/printk_devkmsg')));
     return {
       // One write is one record, logged before the call returns: in order with the kernel's own.
-      // Opened for each mark: the kernel rate-limits writes per open file (10 per 5 s).
       write: (text) => {
         try {
-          const fd = openSync('/dev/kmsg', 'w');
-          try {
-            writeSync(fd, `<6>${text}\n`);
-          } finally {
-            closeSync(fd);
-          }
+          writer.write(text);
         } catch {
           // a mark that cannot be written leaves its records outside any test, never on the wrong one
         }
       },
-      close: async () => undefined,
+      close: async () => writer.close(),
     };
   }
 

@@ -36,6 +36,8 @@ export interface ExitInfo {
    * names its own deaths.
    */
   readonly machineDeath?: string;
+  /** The process's id in the target's kernel (what its kernel records name), where the target knows it. */
+  readonly pid?: number;
 }
 
 export interface RunningCommand {

@@ -40,6 +40,12 @@ describe('svmtest demo (the README quick start): the whole pipeline in QEMU', ()
     const candidate = readJson<RunFile>(join(out, 'gpusvm', 'run.json'));
     expect(candidate.run.target).toBe('qemu');
     expect(candidate.run.preflight!.find((c) => c.name === '/dev/kfd')?.ok).toBe(true);
+    // Each of the crash's processes (the batch's, alone, the retry) left its segfault record, the
+    // test's by its pid even where the record came before the test's start mark: none is the batch's.
+    const crash = candidate.tests.find((t) => t.name === 'DemoSvm.FaultPathSurvives')!;
+    const faults = crash.kernelEvents.filter((e) => e.kind === 'user-fault').map((e) => /\[(\d+)\]: segfault/.exec(e.summary)?.[1]);
+    expect(new Set(faults).size, JSON.stringify(crash.kernelEvents)).toBe(3);
+    expect(candidate.kernelEvents ?? []).toEqual([]);
     expect(r.stdout).toMatch(/REGRESSION svm-demo\/DemoSvm.FaultPathSurvives \(pass → crash\)/);
   }, 600_000);
 });

@@ -83,6 +83,42 @@ describe('kernel records by marks', () => {
     expect(byTest.get('s/A')?.map((e) => e.summary)).toEqual([fault(7)]);
   });
 
+  it('a fault of a test process logged before its start mark is that test’s once its process is known (by pid), not the batch’s', async () => {
+    const { target, log } = fakeTarget(true);
+    const byTest = new Map<string, string[]>();
+    const outside: string[] = [];
+    const claimed: Array<[string, string[]]> = [];
+    const watch = new KernelWatch(
+      target,
+      (key, events) => byTest.set(key, [...(byTest.get(key) ?? []), ...events.map((e) => e.summary)]),
+      (_context, events) => outside.push(...events.map((e) => e.summary)),
+      (key, events) => claimed.push([key, events.map((e) => e.summary)]),
+    );
+    await watch.start();
+    const segfault = (pid: number) => `svm_demo_tests-[${pid}]: segfault at 0 ip 000055d0c0de0000 sp 00007ffd00000000 error 6`;
+    const gpuFault = (pid: number) => [fault(9), `amdgpu 0000:03:00.0: amdgpu:  for process hip_test pid ${pid} thread hip_test pid ${pid + 1})`];
+    watch.begin('s/A');
+    watch.finish('s/A');
+    // The test's process faults before the target wrote its start mark; another process's fault beside it.
+    log(segfault(169));
+    log(segfault(170));
+    for (const line of gpuFault(171)) log(line);
+    watch.begin('s/B');
+    watch.finish('s/B');
+    expect(outside).toEqual([segfault(169), segfault(170), fault(9)]);
+    watch.claim(169, 's/B');
+    watch.claim(171, 's/C');
+    expect(claimed).toEqual([
+      ['s/B', [segfault(169)]],
+      ['s/C', [fault(9)]],
+    ]);
+    // A record of a claimed process read later, outside every test, goes to its test directly.
+    log(segfault(169));
+    await watch.stop();
+    expect(byTest.get('s/B')).toEqual([segfault(169)]);
+    expect(outside).toEqual([segfault(169), segfault(170), fault(9)]);
+  });
+
   it('marks: one line whatever the name holds; only this run secret is read back', () => {
     expect(markText('abc', 'start', 's/a\nb\u001b[2J')).toBe('svmtest-mark abc start s/a?b?[2J');
     expect(parseMark('svmtest-mark abc end s/a b', 'abc')).toEqual({ kind: 'end', id: 's/a b' });

@@ -58,6 +58,7 @@ function targetDelivering(order: 'console-first' | 'channel-first'): Target {
 async function runChannelBatch(target: Target, tests: readonly string[], timeoutS: number) {
   const output: string[] = [];
   const results: ParsedTest[] = [];
+  const owners: Array<[number, string]> = [];
   const planned = {
     suite: { definition: { name: 'fixture' }, command: ['prog'] },
     adapter: { prepareBatch: () => ({ spec: { argv: ['prog'], resultChannel: true }, stream: (_t: Target, listener) => gtestChannelStream(listener) }) },
@@ -70,12 +71,13 @@ async function runChannelBatch(target: Target, tests: readonly string[], timeout
     signal: new AbortController().signal,
     graceMs: 100,
     scratch: '/tmp',
+    processOf: (pid: number, test: string) => owners.push([pid, test]),
   } as unknown as BatchHooks;
   const outcome = await runProcess(target, planned, tests, { args: [], env: {} } as never, hooks, (_name, result) => {
     results.push(result);
     return true;
   });
-  return { outcome, output, results };
+  return { outcome, output, results, owners };
 }
 
 describe('a test whose console and result channel arrive in either order', () => {
@@ -116,12 +118,44 @@ function hangingTarget(): Target {
 
 describe('a test that times out in a batch', () => {
   it('gets its timeout verdict and keeps its log; it is not handed back as a crash to run again alone', async () => {
-    const { outcome, output, results } = await runChannelBatch(hangingTarget(), ['T.Quick', 'T.Hangs'], 0.05);
+    const { outcome, output, results, owners } = await runChannelBatch(hangingTarget(), ['T.Quick', 'T.Hangs'], 0.05);
     expect(results).toMatchObject([
       { name: 'T.Quick', status: 'pass' },
       { name: 'T.Hangs', status: 'timeout' },
     ]);
     expect(output).toEqual(['T.Hangs: about to hang']);
     expect(outcome.diedDuring).toBeUndefined();
+    // A batch that did not die during a test: its process's kernel records are no one test's.
+    expect(owners).toEqual([]);
+  });
+});
+
+// A process (pid 4242 in the target's kernel) that dies by SIGSEGV in its second test, before its first line.
+function crashingTarget(): Target {
+  return {
+    spawn(_spec, handlers: LineHandlers) {
+      const done = (async () => {
+        for (const line of [
+          'gtest_streaming_protocol_version=1.0',
+          'event=TestCaseStart&name=T',
+          'event=TestStart&name=Quick',
+          'event=TestEnd&passed=1&elapsed_time=0ms',
+          'event=TestStart&name=Crashes',
+        ])
+          handlers.onChannel?.(line);
+        return { exitCode: null, signal: 'SIGSEGV', pid: 4242 };
+      })();
+      return { done, kill: () => undefined };
+    },
+  } as unknown as Target;
+}
+
+describe('the kernel records of a test process, by its pid', () => {
+  it('are the test it died during (a batch), or the one test it ran (alone)', async () => {
+    const batch = await runChannelBatch(crashingTarget(), ['T.Quick', 'T.Crashes'], 60);
+    expect(batch.outcome.diedDuring?.name).toBe('T.Crashes');
+    expect(batch.owners).toEqual([[4242, 'T.Crashes']]);
+    const alone = await runChannelBatch(crashingTarget(), ['T.Quick'], 60);
+    expect(alone.owners).toEqual([[4242, 'T.Quick']]);
   });
 });

@@ -104,7 +104,10 @@ export class AgentRequest {
     const text = readFileSync(file, 'utf8');
     if (!text.endsWith('\n')) return undefined; // being written
     const status = Number(text.trim());
-    return Number.isFinite(status) ? exitFromStatus(status) : { exitCode: 255, signal: null };
+    const exit = Number.isFinite(status) ? exitFromStatus(status) : { exitCode: 255, signal: null };
+    // The command's pid in the guest (written when it started; a builtin request has none).
+    const pid = Number(existsSync(join(this.dir, 'pid')) ? readFileSync(join(this.dir, 'pid'), 'utf8').trim() : '');
+    return Number.isSafeInteger(pid) && pid > 0 ? { ...exit, pid } : exit;
   }
 
   remove(): void {
