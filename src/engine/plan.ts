@@ -94,63 +94,63 @@ function profileSelection(
     : { tests: [], empty: true, note: `${why} nor ${entry.otherwise.join(', ')}; nothing of this suite runs` };
 }
 
-/**
- * What will run: list each suite's tests on the target, then apply, in order, the profile,
- * --filter, the shard (those three decide what is *selected*), and the suite's own skip lists
- * and DISABLED_ tests (selected but not run, recorded as skip / notrun).
- */
-export async function planSuites(
+/** Does the suite name the GPU family (`{gfx}`) where it is found: then it waits for the GPUs to be known. */
+function namesGfx(definition: SuiteDefinition): boolean {
+  const fields = [definition.command, definition.binary, definition.args, definition.dir, definition.cwd, Object.values(definition.env)];
+  return fields.some((field) => (Array.isArray(field) ? field : [field]).some((part) => typeof part === 'string' && part.includes('{gfx}')));
+}
+
+interface SuiteListing {
+  readonly planned: PlannedSuite;
+  readonly listed: readonly ListedTest[];
+  readonly selected: number;
+}
+
+/** One suite found, listed and selected from. */
+async function planSuite(
   target: Target,
-  definitions: readonly SuiteDefinition[],
-  context: SuiteContext,
-  gpus: readonly Gpu[],
+  definition: SuiteDefinition,
+  suiteContext: (gpus: readonly Gpu[]) => SuiteContext,
+  gpusAsked: Promise<readonly Gpu[]>,
   selection: Selection,
-): Promise<PlannedSuite[]> {
-  const planned: PlannedSuite[] = [];
-  const unmatched = new Set(selection.filters.filter((f) => !f.startsWith('-')));
-  let example: string | undefined;
-  let selectedCount = 0;
-  for (const definition of definitions) {
-    const suite = await resolveSuite(target, definition, context);
-    const adapter = adapterFor(definition.kind);
-    const listing = await adapter.list(target, suite);
-    const listed = listing.tests;
-    for (const test of listed) {
-      const problem = testNameProblem(test.name);
-      if (problem)
-        throw new InputError(
-          `suite ${definition.name}: it lists a test whose name ${problem}; a test name holds no NUL and at most ${MAX_TEST_NAME} characters`,
-        );
-    }
-    if (listed.length === 0) throw new InfraError(`suite ${definition.name}: ${suite.dir ?? suite.command[0]} lists no tests; nothing of it could run`);
-    const skipRules = await loadSkipRules(target, definition, context, gpus);
-    if (!example && listed[0]) example = `${definition.name}/${listed[0].name.split('.')[0]}.*`;
-    for (const filter of unmatched) {
-      if (listed.some((test) => matchesAnyFilter(testId({ suite: definition.name, name: test.name }), [filter]))) unmatched.delete(filter);
-    }
-    const tests: PlannedTest[] = [];
-    const inProfile = profileSelection(definition, selection.profile, listed);
-    const selected = inProfile.tests.filter(
-      (test) => selection.filters.length === 0 || matchesAnyFilter(testId({ suite: definition.name, name: test.name }), selection.filters),
-    );
-    selectedCount += selected.length;
-    const balanced =
-      selection.shard && selection.durations
-        ? balancedShards(
-            selected.map((t) => testId({ suite: definition.name, name: t.name })),
-            selection.shard.total,
-            selection.durations,
-          )
-        : undefined;
-    for (const test of selected) {
-      const id = testId({ suite: definition.name, name: test.name });
-      if (selection.shard && (balanced ? balanced.get(id) !== selection.shard.index : !inShard(id, selection.shard))) continue;
-      const rule = skipRules.find((r) => globMatch(r.pattern, test.name));
-      if (test.disabled) tests.push({ name: test.name, action: 'notrun', reason: 'disabled in the suite' });
-      else if (rule) tests.push({ name: test.name, action: 'skip', reason: rule.reason });
-      else tests.push({ name: test.name, action: 'run' });
-    }
-    planned.push({
+): Promise<SuiteListing> {
+  // Listing needs the GPUs only where the suite's paths name their family: on an emulated guest,
+  // every question asked before the listing is a round trip more before the first test.
+  const suite = await resolveSuite(target, definition, suiteContext(namesGfx(definition) ? await gpusAsked : []));
+  const adapter = adapterFor(definition.kind);
+  const listing = await adapter.list(target, suite);
+  const listed = listing.tests;
+  for (const test of listed) {
+    const problem = testNameProblem(test.name);
+    if (problem)
+      throw new InputError(`suite ${definition.name}: it lists a test whose name ${problem}; a test name holds no NUL and at most ${MAX_TEST_NAME} characters`);
+  }
+  if (listed.length === 0) throw new InfraError(`suite ${definition.name}: ${suite.dir ?? suite.command[0]} lists no tests; nothing of it could run`);
+  const gpus = await gpusAsked;
+  const skipRules = await loadSkipRules(target, definition, suiteContext(gpus), gpus);
+  const tests: PlannedTest[] = [];
+  const inProfile = profileSelection(definition, selection.profile, listed);
+  const selected = inProfile.tests.filter(
+    (test) => selection.filters.length === 0 || matchesAnyFilter(testId({ suite: definition.name, name: test.name }), selection.filters),
+  );
+  const balanced =
+    selection.shard && selection.durations
+      ? balancedShards(
+          selected.map((t) => testId({ suite: definition.name, name: t.name })),
+          selection.shard.total,
+          selection.durations,
+        )
+      : undefined;
+  for (const test of selected) {
+    const id = testId({ suite: definition.name, name: test.name });
+    if (selection.shard && (balanced ? balanced.get(id) !== selection.shard.index : !inShard(id, selection.shard))) continue;
+    const rule = skipRules.find((r) => globMatch(r.pattern, test.name));
+    if (test.disabled) tests.push({ name: test.name, action: 'notrun', reason: 'disabled in the suite' });
+    else if (rule) tests.push({ name: test.name, action: 'skip', reason: rule.reason });
+    else tests.push({ name: test.name, action: 'run' });
+  }
+  return {
+    planned: {
       suite,
       adapter,
       resultSource: listing.resultSource,
@@ -158,14 +158,48 @@ export async function planSuites(
       ...(inProfile.empty && inProfile.note ? { empty: inProfile.note } : {}),
       tests,
       notes: inProfile.note ? [inProfile.note] : [],
-    });
+    },
+    listed,
+    selected: selected.length,
+  };
+}
+
+/**
+ * What will run: list each suite's tests on the target, then apply, in order, the profile,
+ * --filter, the shard (those three decide what is *selected*), and the suite's own skip lists
+ * and DISABLED_ tests (selected but not run, recorded as skip / notrun). The suites are listed
+ * all at once (on a guest each listing is a program started under emulation); a suite that cannot
+ * be listed stops the plan with its error (the first in the suites' order).
+ */
+export async function planSuites(
+  target: Target,
+  definitions: readonly SuiteDefinition[],
+  suiteContext: (gpus: readonly Gpu[]) => SuiteContext,
+  gpusAsked: Promise<readonly Gpu[]>,
+  selection: Selection,
+): Promise<PlannedSuite[]> {
+  // Awaited by each suite when it needs the GPUs: a failure to find them is the plan's, never an unhandled rejection meanwhile.
+  gpusAsked.catch(() => undefined);
+  const settled = await Promise.allSettled(definitions.map((definition) => planSuite(target, definition, suiteContext, gpusAsked, selection)));
+  const failed = settled.find((s) => s.status === 'rejected');
+  if (failed) throw failed.reason;
+  const listings = settled.map((s) => (s as PromiseFulfilledResult<SuiteListing>).value);
+  const unmatched = new Set(selection.filters.filter((f) => !f.startsWith('-')));
+  for (const [i, { listed }] of listings.entries()) {
+    for (const filter of unmatched) {
+      if (listed.some((test) => matchesAnyFilter(testId({ suite: definitions[i]!.name, name: test.name }), [filter]))) unmatched.delete(filter);
+    }
   }
+  const selectedCount = listings.reduce((sum, l) => sum + l.selected, 0);
+  const first = listings.find((l) => l.listed[0]);
+  const example = first ? `${first.planned.suite.definition.name}/${first.listed[0]!.name.split('.')[0]}.*` : undefined;
   const selectsNothing = unmatched.size > 0 ? [...unmatched] : selection.filters.length > 0 && selectedCount === 0 ? [...selection.filters] : [];
   if (selectsNothing.length > 0) {
     throw new InputError(
       `--filter ${selectsNothing.map((f) => `"${f}"`).join(' ')} selects no test of ${definitions.map((d) => d.name).join(', ')}; filters match suite/name, e.g. ${example ?? 'kfdtest/KFDSVMRangeTest.*'}`,
     );
   }
+  const planned = listings.map((l) => l.planned);
   // The order never changes which tests run: only when.
   return selection.order ? ordered(planned, selection.order) : planned;
 }

@@ -31,8 +31,9 @@ export async function listTests(request: RunRequest, note: (message: string) => 
     if ('remote' in opening) note('the lab jobs run the programs this machine packs for them: listing them here');
     const target = 'remote' in opening ? new HostTarget(request.sysfsRoot ?? '') : opening.target;
     teardowns.add('target', () => target.close());
-    const gpus = await discoverGpus(target);
-    const plan = await planSuites(target, prepared.suites, prepared.suiteContext(gpus), gpus, prepared.selection);
+    const gpusAsked = discoverGpus(target);
+    const plan = await planSuites(target, prepared.suites, prepared.suiteContext, gpusAsked, prepared.selection);
+    const gpus = await gpusAsked;
     return { target: target.description, gpus, selection: prepared.selection, plan };
   } finally {
     await teardowns.runAll(note);

@@ -187,19 +187,17 @@ export async function runVariant(options: RunVariantOptions): Promise<VariantRun
 
     trace('target open');
     // The suites are listed while the environment is read and checked: on a slow machine both are
-    // round trips, and neither needs the other (listing needs only the GPUs).
+    // round trips, and neither needs the other (a listing waits for the GPUs only where its paths name their family).
     const gpusAsked = discoverGpus(target);
     const [{ environment, checks }, listed] = await Promise.all([
       environmentOf(target, prepared.rocm, prepared.variant, opened, gpusAsked),
-      gpusAsked
-        .then((gpus) => planSuites(target, prepared.suites, prepared.suiteContext(gpus), gpus, prepared.selection))
-        .then(
-          (planned) => ({ planned }),
-          (error: unknown) => {
-            if (!(error instanceof InfraError)) throw error;
-            return { unlisted: error.message };
-          },
-        ),
+      planSuites(target, prepared.suites, prepared.suiteContext, gpusAsked, prepared.selection).then(
+        (planned) => ({ planned }),
+        (error: unknown) => {
+          if (!(error instanceof InfraError)) throw error;
+          return { unlisted: error.message };
+        },
+      ),
     ]);
     const { gpus } = environment;
     let plan: PlannedSuite[] = [];
