@@ -4,7 +4,7 @@ import { trace } from '../model/trace.js';
 import type { Target } from '../targets/target.js';
 import { assembleRun, type KernelEventPolicy } from './assemble.js';
 import type { JournalRecord } from './journal.js';
-import { KernelWatch } from './kernel-watch.js';
+import { startKernelWatch, type StartingKernelWatch } from './kernel-watch.js';
 import type { PlannedSuite } from './plan.js';
 import type { ProgressSink } from '../model/progress.js';
 import { Recorder } from './recorder.js';
@@ -49,6 +49,8 @@ export interface EngineOptions {
   readonly mirror?: (line: string, record: JournalRecord) => void;
   /** --fail-fast: stop after this many regressions against the baseline run. */
   readonly failFast?: FailFast;
+  /** The target's kernel log, followed since before the plan (else from here). */
+  readonly kernelWatch?: StartingKernelWatch;
 }
 
 export interface EngineResult {
@@ -96,13 +98,13 @@ export async function runEngine(options: EngineOptions): Promise<EngineResult> {
   });
   const planned = options.plan.flatMap((p) => p.tests.map((t) => ({ suite: p.suite.definition.name, name: t.name })));
   recorder.startRun(options.info, options.resumed, planned);
-  const kernel = new KernelWatch(
-    target,
-    (id, events) => recorder.kernelEvents(id, events),
-    (context, events) => recorder.outsideEvents(context, events),
-    (id, events) => recorder.claimOutside(id, events),
-  );
-  const kernelNote = await kernel.start();
+  const { watch: kernel, started } = options.kernelWatch ?? startKernelWatch(target);
+  kernel.connect({
+    events: (id, events) => recorder.kernelEvents(id, events),
+    outside: (context, events) => recorder.outsideEvents(context, events),
+    claimed: (id, events) => recorder.claimOutside(id, events),
+  });
+  const kernelNote = await started;
   trace('kernel log followed');
   if (kernelNote) progress.note(kernelNote);
 

@@ -13,6 +13,14 @@ interface Window {
 
 export type KernelAttribution = 'markers' | 'clock';
 
+/** Where the watch's findings go: a test's events, the batch's (outside every test), and those moved from the batch to a test. */
+export interface KernelSink {
+  events(key: string, events: KernelEvent[]): void;
+  outside(context: string, events: KernelEvent[]): void;
+  /** Records first given to outside() that turned out to be this test's (claim). */
+  claimed(key: string, events: KernelEvent[]): void;
+}
+
 const IDLE_FLUSH_MS = 250;
 // svmtest reads a test's start and end lines a few milliseconds after the test printed them
 // (measured 5–10 ms on the host; targets that poll say their own): windows are moved back by that much.
@@ -65,14 +73,29 @@ export class KernelWatch {
   private readonly lag: number;
   private mode: KernelAttribution | undefined;
 
+  private sink: KernelSink | undefined;
+  private stopped = false;
+  /** What was found before the run's recorder was there (the watch starts while the run is planned). */
+  private readonly unsent: Array<(sink: KernelSink) => void> = [];
+
+  /** Without a sink, what the watch finds waits for connect(). */
   constructor(
     private readonly target: Target,
-    private readonly onEvents: (key: string, events: KernelEvent[]) => void,
-    private readonly onOutside: (context: string, events: KernelEvent[]) => void = () => undefined,
-    /** Records first given to onOutside that turned out to be this test's (claim). */
-    private readonly onClaimed: (key: string, events: KernelEvent[]) => void = () => undefined,
+    sink?: KernelSink,
   ) {
+    this.sink = sink;
     this.lag = target.observationLag ?? OBSERVATION_LAG_S;
+  }
+
+  /** Where what the watch found goes from now on, and what it found before. */
+  connect(sink: KernelSink): void {
+    this.sink = sink;
+    for (const send of this.unsent.splice(0)) send(sink);
+  }
+
+  private send(deliver: (sink: KernelSink) => void): void {
+    if (this.sink) deliver(this.sink);
+    else this.unsent.push(deliver);
   }
 
   /** Starts following; returns a note to show once when the kernel log cannot be read or written. */
@@ -138,7 +161,10 @@ export class KernelWatch {
       return;
     }
     this.windows.push({ key, start: this.target.kernelTime() - this.lag, end: undefined });
-    if (this.early.length > 0) this.onEvents(key, this.early.splice(0));
+    if (this.early.length > 0) {
+      const early = this.early.splice(0);
+      this.send((sink) => sink.events(key, early));
+    }
   }
 
   /** A test ended. `reported`: the framework reported its end (a target that marks from the channel has marked it). */
@@ -174,9 +200,11 @@ export class KernelWatch {
     const moved = this.unclaimed.filter((u) => u.pid === pid);
     if (moved.length === 0) return;
     this.unclaimed = this.unclaimed.filter((u) => u.pid !== pid);
-    this.onClaimed(
-      key,
-      moved.map((u) => u.event),
+    this.send((sink) =>
+      sink.claimed(
+        key,
+        moved.map((u) => u.event),
+      ),
     );
   }
 
@@ -188,6 +216,8 @@ export class KernelWatch {
   }
 
   async stop(): Promise<void> {
+    if (this.stopped) return;
+    this.stopped = true;
     if (this.watch) {
       // The last test's end mark travels like any record: once it is read, everything before it was.
       this.watch.poll?.();
@@ -246,26 +276,27 @@ export class KernelWatch {
     if (this.marks) {
       const owner = this.open.at(-1);
       if (owner !== undefined) {
-        this.onEvents(owner, events);
+        this.send((sink) => sink.events(owner, events));
         return;
       }
       const outside: KernelEvent[] = [];
       for (const event of events) {
         const pid = processIdOf(event);
         const claimed = pid === undefined ? undefined : this.claims.get(pid);
-        if (claimed !== undefined) this.onEvents(claimed, [event]);
+        if (claimed !== undefined) this.send((sink) => sink.events(claimed, [event]));
         else {
           outside.push(event);
           if (pid !== undefined && this.unclaimed.length < UNCLAIMED_MAX) this.unclaimed.push({ pid, event });
         }
       }
-      if (outside.length > 0) this.onOutside(this.lastEnded === undefined ? 'before the first test' : `after ${this.lastEnded}, outside any test`, outside);
+      const context = this.lastEnded === undefined ? 'before the first test' : `after ${this.lastEnded}, outside any test`;
+      if (outside.length > 0) this.send((sink) => sink.outside(context, outside));
       return;
     }
     for (const event of events) {
       const key = this.ownerOf(event.timestamp);
       if (key === undefined) this.early.push(event);
-      else this.onEvents(key, [event]);
+      else this.send((sink) => sink.events(key, [event]));
     }
   }
 
@@ -283,4 +314,23 @@ export class KernelWatch {
     const next = this.windows.find((w) => w.start > timestamp);
     return (next ?? this.windows[this.windows.length - 1]!).key;
   }
+}
+
+/** A watch being started: what it found waits for the run's recorder (connect). */
+export interface StartingKernelWatch {
+  readonly watch: KernelWatch;
+  /** start()'s note; awaited by the engine. */
+  readonly started: Promise<string | undefined>;
+}
+
+/**
+ * Starts following the target's kernel log now, while the run is still being planned: on a
+ * guest its first mark is a round trip, and a listing's own records are the run's too.
+ */
+export function startKernelWatch(target: Target): StartingKernelWatch {
+  const watch = new KernelWatch(target);
+  const started = watch.start();
+  // Awaited by the engine, or by the run's teardown when it never got there: never unhandled meanwhile.
+  started.catch(() => undefined);
+  return { watch, started };
 }

@@ -3,6 +3,7 @@ import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { assembleFromJournal, assembleRun, preflightFailedRun, type Assembled } from '../engine/assemble.js';
 import { runEngine } from '../engine/engine.js';
+import { startKernelWatch } from '../engine/kernel-watch.js';
 import { resumeRun } from '../engine/resume.js';
 import type { JournalRecord } from '../engine/journal.js';
 import { RecordEcho } from '../engine/record-echo.js';
@@ -186,6 +187,13 @@ export async function runVariant(options: RunVariantOptions): Promise<VariantRun
     options.onTiming?.('boot', performance.now() - bootStarted);
 
     trace('target open');
+    // The kernel log is followed from here: its first mark is a round trip on a guest, made while
+    // the tests are listed (and a listing's own kernel records are the run's).
+    const kernelWatch = startKernelWatch(target);
+    teardowns.add('kernel log', async () => {
+      await kernelWatch.started;
+      await kernelWatch.watch.stop();
+    });
     // The suites are listed while the environment is read and checked: on a slow machine both are
     // round trips, and neither needs the other (a listing waits for the GPUs only where its paths name their family).
     const gpusAsked = discoverGpus(target);
@@ -244,6 +252,7 @@ export async function runVariant(options: RunVariantOptions): Promise<VariantRun
     const runStarted = performance.now();
     const { run, storageFailure } = await runEngine({
       target,
+      kernelWatch,
       paths: { runDir: dir.root, journal: dir.journal, scratch: dir.scratch },
       info,
       plan,

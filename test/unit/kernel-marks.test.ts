@@ -33,11 +33,11 @@ describe('kernel records by marks', () => {
     const { target, log } = fakeTarget(true);
     const byTest = new Map<string, KernelEvent[]>();
     const outside: Array<[string, KernelEvent[]]> = [];
-    const watch = new KernelWatch(
-      target,
-      (key, events) => byTest.set(key, [...(byTest.get(key) ?? []), ...events]),
-      (context, events) => outside.push([context, events]),
-    );
+    const watch = new KernelWatch(target, {
+      events: (key, events) => byTest.set(key, [...(byTest.get(key) ?? []), ...events]),
+      outside: (context, events) => outside.push([context, events]),
+      claimed: () => undefined,
+    });
     expect(await watch.start()).toBeUndefined();
     expect(watch.attribution).toBe('markers');
     log(fault(1)); // before any test
@@ -70,7 +70,11 @@ describe('kernel records by marks', () => {
   it('where the log cannot be written, records go by the clock and the run says so', async () => {
     const { target, log, tick } = fakeTarget(false);
     const byTest = new Map<string, KernelEvent[]>();
-    const watch = new KernelWatch(target, (key, events) => byTest.set(key, [...(byTest.get(key) ?? []), ...events]));
+    const watch = new KernelWatch(target, {
+      events: (key, events) => byTest.set(key, [...(byTest.get(key) ?? []), ...events]),
+      outside: () => undefined,
+      claimed: () => undefined,
+    });
     expect(await watch.start()).toMatch(/by the kernel clock.*cannot write \/dev\/kmsg \(EACCES\)/);
     expect(watch.attribution).toBe('clock');
     tick(1);
@@ -88,12 +92,11 @@ describe('kernel records by marks', () => {
     const byTest = new Map<string, string[]>();
     const outside: string[] = [];
     const claimed: Array<[string, string[]]> = [];
-    const watch = new KernelWatch(
-      target,
-      (key, events) => byTest.set(key, [...(byTest.get(key) ?? []), ...events.map((e) => e.summary)]),
-      (_context, events) => outside.push(...events.map((e) => e.summary)),
-      (key, events) => claimed.push([key, events.map((e) => e.summary)]),
-    );
+    const watch = new KernelWatch(target, {
+      events: (key, events) => byTest.set(key, [...(byTest.get(key) ?? []), ...events.map((e) => e.summary)]),
+      outside: (_context, events) => outside.push(...events.map((e) => e.summary)),
+      claimed: (key, events) => claimed.push([key, events.map((e) => e.summary)]),
+    });
     await watch.start();
     const segfault = (pid: number) => `svm_demo_tests-[${pid}]: segfault at 0 ip 000055d0c0de0000 sp 00007ffd00000000 error 6`;
     const gpuFault = (pid: number) => [fault(9), `amdgpu 0000:03:00.0: amdgpu:  for process hip_test pid ${pid} thread hip_test pid ${pid + 1})`];
@@ -117,6 +120,25 @@ describe('kernel records by marks', () => {
     await watch.stop();
     expect(byTest.get('s/B')).toEqual([segfault(169)]);
     expect(outside).toEqual([segfault(169), segfault(170), fault(9)]);
+  });
+
+  it('a watch started before the run’s recorder exists keeps what it finds for it, in order; stopping twice is stopping once', async () => {
+    const { target, log } = fakeTarget(true);
+    const watch = new KernelWatch(target);
+    expect(await watch.start()).toBeUndefined();
+    log(fault(1)); // while the run is still being planned
+    watch.begin('s/A');
+    log(fault(2));
+    watch.finish('s/A');
+    const got: string[] = [];
+    watch.connect({
+      events: (key, events) => got.push(...events.map((e) => `${key}: ${e.summary}`)),
+      outside: (context, events) => got.push(...events.map((e) => `${context}: ${e.summary}`)),
+      claimed: () => undefined,
+    });
+    expect(got).toEqual([`before the first test: ${fault(1)}`, `s/A: ${fault(2)}`]);
+    await watch.stop();
+    await watch.stop();
   });
 
   it('marks: one line whatever the name holds; only this run secret is read back', () => {

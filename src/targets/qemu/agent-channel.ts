@@ -1,7 +1,7 @@
 import { guestDeathExit } from './guest-deaths.js';
 import { join } from 'node:path';
 import type { CommandSpec, ExitInfo, LineHandlers } from '../target.js';
-import { AgentRequest } from './agent-request.js';
+import { AgentRequest, type AgentBuiltin } from './agent-request.js';
 import type { Guest } from './guest.js';
 import { trace } from '../../model/trace.js';
 import { neutralizeLine } from '../../model/untrusted-text.js';
@@ -26,7 +26,7 @@ export class AgentChannel {
   async call(
     guest: Guest,
     spec: CommandSpec,
-    options: { handlers?: LineHandlers; bytes?: boolean; onRequest?: (request: AgentRequest) => void; timeoutMs?: number; builtin?: 'list' } = {},
+    options: { handlers?: LineHandlers; bytes?: boolean; onRequest?: (request: AgentRequest) => void; timeoutMs?: number; builtin?: AgentBuiltin } = {},
   ): Promise<AgentCall> {
     const started = performance.now();
     const request = AgentRequest.create(join(guest.dir, 'req'), ++this.requests, spec, options.builtin);

@@ -17,6 +17,9 @@ export function writeMark(guestDir: string, n: number, text: string): void {
   }
 }
 
+/** Requests the agent answers with its shell's builtins (no process started): `ls -1 DIR`, `cat FILE…` of text. */
+export type AgentBuiltin = 'list' | 'read';
+
 /** One command for the guest agent: a request directory, then its growing output files. */
 export class AgentRequest {
   private readonly offsets = { stdout: 0, stderr: 0, 'chan.out': 0 };
@@ -24,8 +27,8 @@ export class AgentRequest {
 
   constructor(readonly dir: string) {}
 
-  /** `builtin: 'list'`: the agent lists the directory argv names (`ls -1 DIR`) with shell builtins, no exec. */
-  static create(parent: string, id: number, commandSpec: CommandSpec, builtin?: 'list'): AgentRequest {
+  /** `builtin`: the agent answers with shell builtins, no exec — `list`: `ls -1 DIR`; `read`: `cat FILE…` of text files. */
+  static create(parent: string, id: number, commandSpec: CommandSpec, builtin?: AgentBuiltin): AgentRequest {
     const final = join(parent, String(id));
     const staging = join(parent, `.${id}`);
     mkdirSync(staging, { recursive: true });

@@ -185,10 +185,14 @@ export class QemuTarget implements Target {
   }
 
   async identity(): Promise<TargetIdentity> {
-    // One command, not three: every command is a round trip to an emulated guest.
-    const result = await this.exec({ argv: ['uname', '-n', '-r', '-v'] }, { timeoutMs: FILE_TIMEOUT_MS });
-    const [hostname, release, ...version] = result.stdout.trim().split(' ');
-    return { kernelRelease: release ?? 'unknown', kernelVersion: version.join(' ') || 'unknown', hostname: hostname ?? 'guest' };
+    // What `uname -n -r -v` prints, read by the agent's builtins in one round trip: no exec under emulation.
+    const guest = await this.guests.current();
+    const lines: string[] = [];
+    const handlers = { onLine: (stream: 'stdout' | 'stderr', line: string) => void (stream === 'stdout' && lines.push(line)) };
+    const files = ['/proc/sys/kernel/hostname', '/proc/sys/kernel/osrelease', '/proc/sys/kernel/version'];
+    await this.channel.call(guest, { argv: ['cat', ...files] }, { handlers, timeoutMs: FILE_TIMEOUT_MS, builtin: 'read' });
+    const [hostname, release, version] = lines.map((line) => line.trim());
+    return { kernelRelease: release || 'unknown', kernelVersion: version || 'unknown', hostname: hostname || 'guest' };
   }
 
   async close(): Promise<void> {

@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -26,7 +26,7 @@ async function answer(request: AgentRequest): Promise<{ rc: string; stdout: stri
   return { rc: readFileSync(rc, 'utf8').trim(), stdout: readFileSync(join(request.dir, 'stdout'), 'utf8') };
 }
 
-describe("the QEMU guest agent's directory listing (shell builtins, no exec)", () => {
+describe("the QEMU guest agent's builtin answers (shell builtins, no exec)", () => {
   it('lists what `ls -1` lists, in its order, and says exit 2 for a path that is no directory', async () => {
     const listed = join(dir, 'topology', 'nodes');
     mkdirSync(listed, { recursive: true });
@@ -39,5 +39,18 @@ describe("the QEMU guest agent's directory listing (shell builtins, no exec)", (
     expect(await answer(missing)).toEqual({ rc: '2', stdout: '' });
     // No program ran: the agent's own process tree had no child for these (an exec would have left a pid file).
     expect(existsSync(join(ls.dir, 'pid'))).toBe(false);
+  }, 20_000);
+
+  it('reads text files as `cat` does, a last line without its newline included, and says exit 1 for one it cannot read', async () => {
+    const files = ['/proc/sys/kernel/hostname', '/proc/sys/kernel/osrelease', '/proc/sys/kernel/version'];
+    mkdirSync(join(boot, 'req'), { recursive: true });
+    const read = AgentRequest.create(join(boot, 'req'), 3, { argv: ['cat', ...files] }, 'read');
+    const expected = files.map((f) => readFileSync(f, 'utf8')).join('');
+    expect(await answer(read)).toEqual({ rc: '0', stdout: expected });
+    const unterminated = join(dir, 'no-newline');
+    writeFileSync(unterminated, 'one\ntwo');
+    const partial = AgentRequest.create(join(boot, 'req'), 4, { argv: ['cat', unterminated, join(dir, 'nowhere')] }, 'read');
+    expect(await answer(partial)).toEqual({ rc: '1', stdout: 'one\ntwo\n' });
+    expect(existsSync(join(read.dir, 'pid'))).toBe(false);
   }, 20_000);
 });
