@@ -56,14 +56,8 @@ async function waitFor(predicate, timeoutMs = 300_000) {
   return performance.now();
 }
 
-export async function qemuFigures() {
-  const kernel = join(KERNEL_DIR, 'vmlinuz');
-  const modules = join(KERNEL_DIR, 'modules');
-  const release = readFileSync(join(KERNEL_DIR, 'release'), 'utf8').trim();
-  mkdirSync(DATA, { recursive: true });
-  const program = await fixtureProgram();
-  const cold = Math.min(await bareBoot(kernel, modules, release), await bareBoot(kernel, modules, release));
-
+/** One `svmtest run --target qemu`: its start to the first test, and a guest panic to the next test. */
+async function svmtestRun(kernel, modules, program) {
   const out = join(DATA, 'run');
   rmSync(out, { recursive: true, force: true });
   mkdirSync(out, { recursive: true });
@@ -108,6 +102,28 @@ export async function qemuFigures() {
   const panicAt = await waitFor(() => existsSync(consoleLog) && readFileSync(consoleLog, 'utf8').includes('sysrq: Trigger a crash'));
   const nextTest = (await waitFor(() => readLog().includes('Gen/SvmParam'))) - panicAt;
   await run;
+  return { firstTest, nextTest };
+}
+
+// Boots here vary by more than a second from one minute to the next: each side is the best of
+// three, taken turn about, so that both meet the same moments of the machine.
+const ROUNDS = 3;
+
+export async function qemuFigures() {
+  const kernel = join(KERNEL_DIR, 'vmlinuz');
+  const modules = join(KERNEL_DIR, 'modules');
+  const release = readFileSync(join(KERNEL_DIR, 'release'), 'utf8').trim();
+  mkdirSync(DATA, { recursive: true });
+  const program = await fixtureProgram();
+  let cold = Infinity;
+  let firstTest = Infinity;
+  let nextTest = Infinity;
+  for (let round = 0; round < ROUNDS; round++) {
+    cold = Math.min(cold, await bareBoot(kernel, modules, release));
+    const run = await svmtestRun(kernel, modules, program);
+    firstTest = Math.min(firstTest, run.firstTest);
+    nextTest = Math.min(nextTest, run.nextTest);
+  }
   return { cold, firstTest, nextTest, startRatio: firstTest / cold, panicRatio: nextTest / cold };
 }
 

@@ -41,6 +41,13 @@ if ! mount -t 9p -o trans=virtio,version=9p2000.L,msize=262144 svmrun /staging; 
   say "SVMTEST-BOOT-FAILED cannot mount the run directory $RUN"
   reboot -f
 fi
+# The kernel's own config, part of the run's proof, copied now (busybox, from the initramfs): the host
+# reads it from the run directory instead of asking the agent for it, an exec under emulation.
+if [ -r /proc/config.gz ]; then
+  cp /proc/config.gz "/staging/$AGENT/boot-$BOOT/config.gz"
+else
+  : > "/staging/$AGENT/boot-$BOOT/no-config.gz"
+fi
 # The host root, read-only, under a writable tmpfs overlay: the guest can write anywhere, the host sees none of it.
 mount -t tmpfs tmpfs /rw
 mkdir -p /rw/upper /rw/work

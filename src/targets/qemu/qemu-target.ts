@@ -132,6 +132,12 @@ export class QemuTarget implements Target {
       if (here !== 'not a file') return here;
     }
     const guest = await this.guests.current();
+    if (path === '/proc/config.gz') {
+      // The guest's init copied its kernel's config into its boot directory (or said it has none).
+      const copied = join(guest.dir, 'config.gz');
+      if (existsSync(copied)) return readFileSync(copied);
+      if (existsSync(join(guest.dir, 'no-config.gz'))) return undefined;
+    }
     const { exit, stdout } = await this.channel.call(guest, { argv: ['cat', path] }, { bytes: true, timeoutMs: FILE_TIMEOUT_MS });
     return exit.exitCode === 0 ? (stdout ?? Buffer.alloc(0)) : undefined;
   }
