@@ -33,13 +33,25 @@ export interface Assembled {
   readonly planned: ReadonlyArray<{ readonly suite: string; readonly name: string }>;
 }
 
-/** Takes claimed events out of the records outside any test (each once; equal by content, as a replay reads them). */
-export function withoutClaimed(outside: RunKernelEvent[], claimed: readonly KernelEvent[]): void {
-  for (const event of claimed) {
+/** Takes events out of a list of records, each once (equal by content, as a replay reads them). */
+function takeOut<T>(list: T[], events: readonly KernelEvent[], eventOf: (item: T) => KernelEvent): void {
+  for (const event of events) {
     const text = JSON.stringify(event);
-    const at = outside.findIndex((o) => o.event === event || JSON.stringify(o.event) === text);
-    if (at >= 0) outside.splice(at, 1);
+    const at = list.findIndex((item) => eventOf(item) === event || JSON.stringify(eventOf(item)) === text);
+    if (at >= 0) list.splice(at, 1);
   }
+}
+
+/** Takes claimed events out of the records outside any test. */
+export function withoutClaimed(outside: RunKernelEvent[], claimed: readonly KernelEvent[]): void {
+  takeOut(outside, claimed, (o) => o.event);
+}
+
+/** A test's events without those moved to another test. */
+export function withoutMoved(events: readonly KernelEvent[], moved: readonly KernelEvent[]): KernelEvent[] {
+  const kept = [...events];
+  takeOut(kept, moved, (e) => e);
+  return kept;
 }
 
 /** Replays journal records: the last record of a test wins; late kernel events are added to it. */
@@ -60,7 +72,11 @@ export function replayJournal(records: readonly JournalRecord[]): Assembled {
     } else if (record.type === 'error') errors.push(record.error);
     else if (record.type === 'outside-events') outside.push(...record.events);
     else if (record.type === 'claimed') withoutClaimed(outside, record.events);
-    else if (record.type === 'events') {
+    else if (record.type === 'moved') {
+      const id = testId(record);
+      const test = tests.get(id);
+      if (test) tests.set(id, { ...test, kernelEvents: withoutMoved(test.kernelEvents, record.events) });
+    } else if (record.type === 'events') {
       const id = testId(record);
       const test = tests.get(id);
       if (test) tests.set(id, { ...test, kernelEvents: [...test.kernelEvents, ...record.events] });

@@ -103,6 +103,7 @@ export async function runEngine(options: EngineOptions): Promise<EngineResult> {
     events: (id, events) => recorder.kernelEvents(id, events),
     outside: (context, events) => recorder.outsideEvents(context, events),
     claimed: (id, events) => recorder.claimOutside(id, events),
+    moved: (from, to, events) => recorder.moveEvents(from, to, events),
   });
   const kernelNote = await started;
   trace('kernel log followed');

@@ -16,6 +16,8 @@ export type JournalRecord =
   | { readonly type: 'outside-events'; readonly events: readonly RunKernelEvent[] }
   /** Records journaled as outside any test that are this test's after all (its process's, by pid): moved on replay. */
   | { readonly type: 'claimed'; readonly events: readonly KernelEvent[] }
+  /** Events journaled with this test that are another test's after all (journaled there first): taken out on replay. */
+  | { readonly type: 'moved'; readonly suite: string; readonly name: string; readonly events: readonly KernelEvent[] }
   /** The tests this session means to run, in order: a journal alone then says which never finished (notrun). */
   | { readonly type: 'plan'; readonly tests: ReadonlyArray<{ readonly suite: string; readonly name: string }> };
 

@@ -19,6 +19,8 @@ export interface KernelSink {
   outside(context: string, events: KernelEvent[]): void;
   /** Records first given to outside() that turned out to be this test's (claim). */
   claimed(key: string, events: KernelEvent[]): void;
+  /** Records first given to one test that are another's after all (a fatal fault of the process that died during it). */
+  moved(from: string, to: string, events: KernelEvent[]): void;
 }
 
 const IDLE_FLUSH_MS = 250;
@@ -65,6 +67,8 @@ export class KernelWatch {
   private allEndsSeen: (() => void) | undefined;
   /** Records outside every test that name a process (pid), for its test once the process is known as one test's. */
   private unclaimed: Array<{ readonly pid: number; readonly event: KernelEvent }> = [];
+  /** User faults given to a test by its marks, by the process they name: a process dies of its fault, and it may die during the next test. */
+  private faultsInTests: Array<{ readonly pid: number; readonly key: string; readonly event: KernelEvent }> = [];
   /** Processes whose records are one test's (see claim). */
   private readonly claims = new Map<number, string>();
   /** Per run: marks of another run, or written by a test, are not svmtest's. */
@@ -192,20 +196,30 @@ export class KernelWatch {
    * wherever they fall in the log: it ran only that test, or died during it. Those already given
    * to onOutside move to the test; later ones go to it directly. (The process's pid is the
    * evidence: a test that crashes in its first millisecond can have its fault logged before its
-   * start mark, which a target writes when the framework's report reaches it.)
+   * start mark, which a target writes when the framework's report reaches it.) A user fault is the
+   * process's death (the kernel logs it for a signal the process does not handle): one the marks
+   * gave to an earlier test of the same process moves too — the framework had reported that
+   * test's end before the process died, and a target's mark can lag behind both.
    */
   claim(pid: number, key: string): void {
     if (!this.marks) return; // by the clock, a record is a window's, whatever it names
     this.claims.set(pid, key);
-    const moved = this.unclaimed.filter((u) => u.pid === pid);
-    if (moved.length === 0) return;
-    this.unclaimed = this.unclaimed.filter((u) => u.pid !== pid);
-    this.send((sink) =>
-      sink.claimed(
-        key,
-        moved.map((u) => u.event),
-      ),
-    );
+    const claimed = this.unclaimed.filter((u) => u.pid === pid);
+    if (claimed.length > 0) {
+      this.unclaimed = this.unclaimed.filter((u) => u.pid !== pid);
+      this.send((sink) =>
+        sink.claimed(
+          key,
+          claimed.map((u) => u.event),
+        ),
+      );
+    }
+    const elsewhere = this.faultsInTests.filter((f) => f.pid === pid && f.key !== key);
+    this.faultsInTests = this.faultsInTests.filter((f) => f.pid !== pid);
+    for (const from of new Set(elsewhere.map((f) => f.key))) {
+      const events = elsewhere.filter((f) => f.key === from).map((f) => f.event);
+      this.send((sink) => sink.moved(from, key, events));
+    }
   }
 
   /** Waits for records still in flight, then classifies everything pending. */
@@ -276,7 +290,17 @@ export class KernelWatch {
     if (this.marks) {
       const owner = this.open.at(-1);
       if (owner !== undefined) {
-        this.send((sink) => sink.events(owner, events));
+        const own: KernelEvent[] = [];
+        for (const event of events) {
+          const pid = event.kind === 'user-fault' ? processIdOf(event) : undefined;
+          const died = pid === undefined ? undefined : this.claims.get(pid);
+          if (died !== undefined && died !== owner) this.send((sink) => sink.events(died, [event]));
+          else {
+            own.push(event);
+            if (pid !== undefined && this.faultsInTests.length < UNCLAIMED_MAX) this.faultsInTests.push({ pid, key: owner, event });
+          }
+        }
+        if (own.length > 0) this.send((sink) => sink.events(owner, own));
         return;
       }
       const outside: KernelEvent[] = [];

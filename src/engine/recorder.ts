@@ -4,7 +4,7 @@ import type { Status } from '../model/status.js';
 import { MetricScanner, scanMetrics, type MetricSpec } from '../parsers/metrics.js';
 import type { ParsedTest } from '../parsers/types.js';
 import { withRetry } from '../results/with-retry.js';
-import { withoutClaimed } from './assemble.js';
+import { withoutClaimed, withoutMoved } from './assemble.js';
 import { Journal, type JournalRecord } from './journal.js';
 import type { ProgressSink } from '../model/progress.js';
 import { TestLogs, type TestLog } from './test-logs.js';
@@ -32,8 +32,8 @@ interface Live {
   log?: TestLog;
   logPath?: string;
   events: KernelEvent[];
-  /** Of its events, those first journaled as outside any test. */
-  claimed: KernelEvent[];
+  /** Records that move events here from elsewhere: journaled after the test's own, which holds them (until then they stay where they were, never lost). */
+  moves: JournalRecord[];
   skipRegex?: RegExp;
   skipMatched: boolean;
   metrics?: MetricScanner;
@@ -85,7 +85,7 @@ export class Recorder {
       log: opened.log,
       logPath: opened.path,
       events: [],
-      claimed: [],
+      moves: [],
       ...(skipRegex ? { skipRegex } : {}),
       skipMatched: false,
       ...(metricSpecs.length > 0 ? { metrics: new MetricScanner(metricSpecs) } : {}),
@@ -148,7 +148,7 @@ export class Recorder {
     this.results.set(id, previous ? withRetry(previous, attemptResult) : attemptResult);
     // The journal gets only this attempt: a test retried n times costs n records, not n² attempts.
     this.journal.append(attempt > 1 ? { type: 'test', test: attemptResult, attempt } : { type: 'test', test: attemptResult });
-    if (state && state.claimed.length > 0) this.journal.append({ type: 'claimed', events: state.claimed });
+    for (const move of state?.moves ?? []) this.journal.append(move);
     this.options.progress.testEnd(suite, name, status, durationMs, attempt);
     this.options.onResult?.(this.results.get(id)!, attempt);
   }
@@ -194,15 +194,34 @@ export class Recorder {
   /** Records first logged outside any test that turned out to be this test's (its process's, by pid). */
   claimOutside(id: string, events: readonly KernelEvent[]): void {
     withoutClaimed(this.outside, events);
+    this.receive(id, events, { type: 'claimed', events });
+  }
+
+  /** Events given to one test that are another's (a fatal fault of the process that died during that one). */
+  moveEvents(fromId: string, toId: string, events: readonly KernelEvent[]): void {
+    const from = splitTestId(fromId)!;
+    const live = this.live.get(fromId);
+    let move: JournalRecord | undefined;
+    if (live) live.events = withoutMoved(live.events, events);
+    else {
+      const done = this.results.get(fromId);
+      if (!done) return;
+      this.results.set(fromId, { ...done, kernelEvents: withoutMoved(done.kernelEvents, events) });
+      move = { type: 'moved', suite: from.suite, name: from.name, events };
+    }
+    this.receive(toId, events, move);
+  }
+
+  /** Events for a test from elsewhere, and the record that takes them out of where they were journaled (after the test holds them). */
+  private receive(id: string, events: readonly KernelEvent[], move: JournalRecord | undefined): void {
     const current = this.live.get(id);
     if (current) {
-      // Journaled as moved after the test's own record, which holds them: until then they stay outside on replay, never lost.
       current.events.push(...events);
-      current.claimed.push(...events);
+      if (move) current.moves.push(move);
       return;
     }
     this.kernelEvents(id, events);
-    this.journal.append({ type: 'claimed', events });
+    if (move) this.journal.append(move);
   }
 
   error(problem: InfraProblem): void {

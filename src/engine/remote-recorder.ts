@@ -12,7 +12,7 @@ import { assembleFromJournal, type KernelEventPolicy } from './assemble.js';
 import { Journal, type JournalRecord } from './journal.js';
 import { resumeRun } from './resume.js';
 
-const RECORD_TYPES = new Set(['run', 'test', 'events', 'claimed', 'error', 'outside-events', 'plan']);
+const RECORD_TYPES = new Set(['run', 'test', 'events', 'claimed', 'moved', 'error', 'outside-events', 'plan']);
 // A test's log as the engine names it in its run directory: logs/<file>, nothing above it.
 const LOG_PATH = /^logs\/[\w.+@=-]+(?:\/[\w.+@=-]+)*$/;
 

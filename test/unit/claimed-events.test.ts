@@ -51,4 +51,34 @@ describe('kernel records first journaled outside any test, then claimed by a tes
     expect(after.tests.get('s/C')?.kernelEvents.map((e) => e.summary)).toEqual([segfault(171).summary]);
     expect(outsideOf(after)).toEqual([segfault(170).summary]);
   });
+
+  it('a record the marks gave to one test moves to the test its process died during, in memory and on replay; never lost on the way', () => {
+    const dir = tempDir();
+    const journalFile = join(dir, 'journal.jsonl');
+    const recorder = new Recorder({
+      journalFile,
+      runDir: dir,
+      finished: new Map(),
+      earlierErrors: [],
+      progress: SILENT_PROGRESS,
+      onStorageFailure: (error) => expect.fail(String(error)),
+    });
+    const replayed = () => replayJournal(readJournal(journalFile).records);
+    const eventsOf = (id: string) =>
+      replayed()
+        .tests.get(id)
+        ?.kernelEvents.map((e) => e.summary);
+    const fault = segfault(163);
+    recorder.begin('s', 'A', 1, undefined);
+    recorder.kernelEvents('s/A', [fault]);
+    recorder.finish('s', 'A', { name: 'A', status: 'pass' }, 1);
+    recorder.begin('s', 'B', 1, undefined);
+    recorder.moveEvents('s/A', 's/B', [fault]);
+    // B has not finished: the journal still holds the record with A.
+    expect(eventsOf('s/A')).toEqual([fault.summary]);
+    recorder.finish('s', 'B', { name: 'B', status: 'crash' }, 1);
+    expect(eventsOf('s/A')).toEqual([]);
+    expect(eventsOf('s/B')).toEqual([fault.summary]);
+    recorder.close();
+  });
 });

@@ -37,6 +37,7 @@ describe('kernel records by marks', () => {
       events: (key, events) => byTest.set(key, [...(byTest.get(key) ?? []), ...events]),
       outside: (context, events) => outside.push([context, events]),
       claimed: () => undefined,
+      moved: () => undefined,
     });
     expect(await watch.start()).toBeUndefined();
     expect(watch.attribution).toBe('markers');
@@ -74,6 +75,7 @@ describe('kernel records by marks', () => {
       events: (key, events) => byTest.set(key, [...(byTest.get(key) ?? []), ...events]),
       outside: () => undefined,
       claimed: () => undefined,
+      moved: () => undefined,
     });
     expect(await watch.start()).toMatch(/by the kernel clock.*cannot write \/dev\/kmsg \(EACCES\)/);
     expect(watch.attribution).toBe('clock');
@@ -96,6 +98,7 @@ describe('kernel records by marks', () => {
       events: (key, events) => byTest.set(key, [...(byTest.get(key) ?? []), ...events.map((e) => e.summary)]),
       outside: (_context, events) => outside.push(...events.map((e) => e.summary)),
       claimed: (key, events) => claimed.push([key, events.map((e) => e.summary)]),
+      moved: () => expect.fail('nothing given to a test here'),
     });
     await watch.start();
     const segfault = (pid: number) => `svm_demo_tests-[${pid}]: segfault at 0 ip 000055d0c0de0000 sp 00007ffd00000000 error 6`;
@@ -122,6 +125,40 @@ describe('kernel records by marks', () => {
     expect(outside).toEqual([segfault(169), segfault(170), fault(9)]);
   });
 
+  it('a fatal fault the lagging marks gave to the test before goes to the test its process died during', async () => {
+    const { target, log } = fakeTarget(true);
+    const got: string[] = [];
+    const watch = new KernelWatch(target, {
+      events: (key, events) => got.push(...events.map((e) => `${key}: ${e.summary}`)),
+      outside: (context, events) => got.push(...events.map((e) => `${context}: ${e.summary}`)),
+      claimed: () => expect.fail('nothing outside here'),
+      moved: (from, to, events) => got.push(...events.map((e) => `${from} → ${to}: ${e.summary}`)),
+    });
+    await watch.start();
+    const segfault = (pid: number) => `svm_demo_tests-[${pid}]: segfault at 0 ip 000055d0c0de0000 sp 00007ffd00000000 error 6`;
+    // Process 163 ran A, then B crashed it at once: its record is logged before A's end mark is.
+    watch.begin('s/A', true);
+    log(markText(watch.secret, 'start', 's/A'));
+    log(segfault(163));
+    log(fault(5)); // a GPU fault in A's marks: not a death, it stays A's
+    log(markText(watch.secret, 'end', 's/A'));
+    watch.finish('s/A', true);
+    watch.begin('s/B', true);
+    log(markText(watch.secret, 'start', 's/B'));
+    log(segfault(170)); // another process: stays B's
+    log(markText(watch.secret, 'end', 's/B'));
+    watch.finish('s/B', true);
+    watch.claim(163, 's/B');
+    // A record of the dead process read later, in another test's marks, goes to B as well.
+    watch.begin('s/C', true);
+    log(markText(watch.secret, 'start', 's/C'));
+    log(segfault(163));
+    log(markText(watch.secret, 'end', 's/C'));
+    watch.finish('s/C', true);
+    await watch.stop();
+    expect(got).toEqual([`s/A: ${segfault(163)}`, `s/A: ${fault(5)}`, `s/B: ${segfault(170)}`, `s/A → s/B: ${segfault(163)}`, `s/B: ${segfault(163)}`]);
+  });
+
   it('a watch started before the run’s recorder exists keeps what it finds for it, in order; stopping twice is stopping once', async () => {
     const { target, log } = fakeTarget(true);
     const watch = new KernelWatch(target);
@@ -135,6 +172,7 @@ describe('kernel records by marks', () => {
       events: (key, events) => got.push(...events.map((e) => `${key}: ${e.summary}`)),
       outside: (context, events) => got.push(...events.map((e) => `${context}: ${e.summary}`)),
       claimed: () => undefined,
+      moved: () => undefined,
     });
     expect(got).toEqual([`before the first test: ${fault(1)}`, `s/A: ${fault(2)}`]);
     await watch.stop();
