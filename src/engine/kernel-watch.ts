@@ -79,6 +79,8 @@ export class KernelWatch {
 
   private sink: KernelSink | undefined;
   private stopped = false;
+  /** A user fault's block held open across a mark, and where it began. */
+  private heldFault: { readonly owner: string | undefined; readonly context: string } | undefined;
   /** What was found before the run's recorder was there (the watch starts while the run is planned). */
   private readonly unsent: Array<(sink: KernelSink) => void> = [];
 
@@ -267,7 +269,10 @@ export class KernelWatch {
     }
     if (mark) {
       // A block never spans a test boundary: what was pending belongs to the test that was running.
-      this.deliver(this.classifier.flush());
+      // But a user fault's record and its "Code:" line are two records a mark can fall between:
+      // that block stays open, for where it began.
+      if (this.classifier.pendingKind === 'user-fault' && !this.heldFault) this.heldFault = this.here();
+      else this.deliver(this.classifier.flush());
       if (mark.kind === 'start') this.open.push(mark.id);
       else {
         const at = this.open.lastIndexOf(mark.id);
@@ -285,10 +290,25 @@ export class KernelWatch {
     this.idleTimer.unref();
   }
 
+  /** Where a record read now belongs: the innermost open test, or the batch. */
+  private here(): { readonly owner: string | undefined; readonly context: string } {
+    return { owner: this.open.at(-1), context: this.lastEnded === undefined ? 'before the first test' : `after ${this.lastEnded}, outside any test` };
+  }
+
   private deliver(events: KernelEvent[]): void {
     if (events.length === 0) return;
+    if (this.heldFault) {
+      // The first block to close is the user fault held open across a mark.
+      const at = this.heldFault;
+      this.heldFault = undefined;
+      this.deliverAt(events.slice(0, 1), at);
+      this.deliverAt(events.slice(1), this.here());
+    } else this.deliverAt(events, this.here());
+  }
+
+  private deliverAt(events: KernelEvent[], { owner, context }: ReturnType<KernelWatch['here']>): void {
+    if (events.length === 0) return;
     if (this.marks) {
-      const owner = this.open.at(-1);
       if (owner !== undefined) {
         const own: KernelEvent[] = [];
         for (const event of events) {
@@ -313,7 +333,6 @@ export class KernelWatch {
           if (pid !== undefined && this.unclaimed.length < UNCLAIMED_MAX) this.unclaimed.push({ pid, event });
         }
       }
-      const context = this.lastEnded === undefined ? 'before the first test' : `after ${this.lastEnded}, outside any test`;
       if (outside.length > 0) this.send((sink) => sink.outside(context, outside));
       return;
     }

@@ -102,6 +102,11 @@ export class KernelLogClassifier {
     this.previous = record;
   }
 
+  /** The kind of the block still open (its lines may go on), if any. */
+  get pendingKind(): KernelEventKind | undefined {
+    return this.block?.kind;
+  }
+
   /** Events completed so far; they are handed out once. */
   take(): KernelEvent[] {
     return this.done.splice(0, this.done.length);

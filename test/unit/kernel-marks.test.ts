@@ -156,7 +156,36 @@ describe('kernel records by marks', () => {
     log(markText(watch.secret, 'end', 's/C'));
     watch.finish('s/C', true);
     await watch.stop();
-    expect(got).toEqual([`s/A: ${segfault(163)}`, `s/A: ${fault(5)}`, `s/B: ${segfault(170)}`, `s/A → s/B: ${segfault(163)}`, `s/B: ${segfault(163)}`]);
+    // (B's own fault stays open across its end mark, for its Code: line: it is given when the next mark closes it.)
+    expect(got).toEqual([`s/A: ${segfault(163)}`, `s/A: ${fault(5)}`, `s/A → s/B: ${segfault(163)}`, `s/B: ${segfault(170)}`, `s/B: ${segfault(163)}`]);
+  });
+
+  it('a user fault’s Code: line after a mark stays with its fault, which stays where it began: no orphan register dump', async () => {
+    const { target, log } = fakeTarget(true);
+    const got: Array<[string, string, number]> = [];
+    const watch = new KernelWatch(target, {
+      events: (key, events) => got.push(...events.map((e): [string, string, number] => [key, e.kind, e.lines.length])),
+      outside: (context, events) => got.push(...events.map((e): [string, string, number] => [context, e.kind, e.lines.length])),
+      claimed: () => undefined,
+      moved: () => undefined,
+    });
+    await watch.start();
+    watch.begin('s/A', true);
+    log(markText(watch.secret, 'start', 's/A'));
+    log('svm_demo_tests-[163]: segfault at 0 ip 00005648bbf0b1a8 sp 00007ffe98becb30 error 6 in svm_demo_tests[5648bbf06000+3d000]');
+    log(markText(watch.secret, 'end', 's/A'));
+    watch.finish('s/A', true);
+    log('Code: 8d 05 93 82 03 00 b9 3e 00 00 00 48 8d 15 f8 7f 03 00 <c7> 04 25 00');
+    watch.begin('s/B', true);
+    log(markText(watch.secret, 'start', 's/B'));
+    log(fault(6));
+    log(markText(watch.secret, 'end', 's/B'));
+    watch.finish('s/B', true);
+    await watch.stop();
+    expect(got).toEqual([
+      ['s/A', 'user-fault', 2],
+      ['s/B', 'gpu-page-fault', 1],
+    ]);
   });
 
   it('a watch started before the run’s recorder exists keeps what it finds for it, in order; stopping twice is stopping once', async () => {
