@@ -13,7 +13,7 @@ interface Window {
 
 export type KernelAttribution = 'markers' | 'clock';
 
-/** Where the watch's findings go: a test's events, the batch's (outside every test), and those moved from the batch to a test. */
+/** Where the watch's findings go: a test's events, the batch's (outside every test), and those that move later (by the process they name). */
 export interface KernelSink {
   events(key: string, events: KernelEvent[]): void;
   outside(context: string, events: KernelEvent[]): void;
@@ -196,7 +196,7 @@ export class KernelWatch {
   /**
    * The kernel records that name this process (a user fault, a GPU page fault) are this test's,
    * wherever they fall in the log: it ran only that test, or died during it. Those already given
-   * to onOutside move to the test; later ones go to it directly. (The process's pid is the
+   * to the batch (outside every test) move to the test; later ones go to it directly. (The process's pid is the
    * evidence: a test that crashes in its first millisecond can have its fault logged before its
    * start mark, which a target writes when the framework's report reaches it.) A user fault is the
    * process's death (the kernel logs it for a signal the process does not handle): one the marks

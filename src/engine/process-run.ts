@@ -155,7 +155,7 @@ export async function runProcess(
       result: { name: leftOpen, status: 'crash', durationMs: elapsed(), message: `the test process ${describeExit(exit)} during this test` },
     };
   }
-  // The process's own kernel records (its fault, by its pid) are the test's it ran alone or died during.
+  // The process's own kernel records (its fault, by its pid) belong to the test it ran alone or died during.
   const owner = diedDuring?.name ?? (alone && finished > 0 ? batch[0] : undefined);
   if (owner !== undefined && exit.pid !== undefined) hooks.processOf?.(exit.pid, owner);
   return { exit, finished, interrupted, lastLines, ...(lastFinished ? { lastFinished } : {}), ...(diedDuring ? { diedDuring } : {}) };
