@@ -14,19 +14,24 @@ const segfault = (pid: number): KernelEvent => ({
   lines: [`[   12.500000] svm_demo_tests-[${pid}]: segfault at 0`],
 });
 
+/** A recorder journaling into a fresh run directory, and what a replay of its journal gives now. */
+function journaledRecorder() {
+  const dir = tempDir();
+  const journalFile = join(dir, 'journal.jsonl');
+  const recorder = new Recorder({
+    journalFile,
+    runDir: dir,
+    finished: new Map(),
+    earlierErrors: [],
+    progress: SILENT_PROGRESS,
+    onStorageFailure: (error) => expect.fail(String(error)),
+  });
+  return { recorder, replayed: () => replayJournal(readJournal(journalFile).records) };
+}
+
 describe('kernel records first journaled outside any test, then claimed by a test (its process, by pid)', () => {
   it('move to the test in memory and on replay; until the test’s record is journaled they stay outside, never lost', () => {
-    const dir = tempDir();
-    const journalFile = join(dir, 'journal.jsonl');
-    const recorder = new Recorder({
-      journalFile,
-      runDir: dir,
-      finished: new Map(),
-      earlierErrors: [],
-      progress: SILENT_PROGRESS,
-      onStorageFailure: (error) => expect.fail(String(error)),
-    });
-    const replayed = () => replayJournal(readJournal(journalFile).records);
+    const { recorder, replayed } = journaledRecorder();
     const outsideOf = (r: ReturnType<typeof replayed>) => r.outside.map((o) => o.event.summary);
 
     // A test still running: its process's fault, logged before its start mark.
@@ -53,17 +58,7 @@ describe('kernel records first journaled outside any test, then claimed by a tes
   });
 
   it('a record the marks gave to one test moves to the test its process died during, in memory and on replay; never lost on the way', () => {
-    const dir = tempDir();
-    const journalFile = join(dir, 'journal.jsonl');
-    const recorder = new Recorder({
-      journalFile,
-      runDir: dir,
-      finished: new Map(),
-      earlierErrors: [],
-      progress: SILENT_PROGRESS,
-      onStorageFailure: (error) => expect.fail(String(error)),
-    });
-    const replayed = () => replayJournal(readJournal(journalFile).records);
+    const { recorder, replayed } = journaledRecorder();
     const eventsOf = (id: string) =>
       replayed()
         .tests.get(id)

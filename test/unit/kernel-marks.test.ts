@@ -26,6 +26,15 @@ function fakeTarget(writable: boolean) {
   return { target, log, tick: (s: number) => (clock += s) };
 }
 
+/** A test the target marks from its channel (start, end), and the records logged between its marks. */
+function markedTest(watch: KernelWatch, log: (text: string) => void, key: string, records: readonly string[]): void {
+  watch.begin(key, true);
+  log(markText(watch.secret, 'start', key));
+  for (const record of records) log(record);
+  log(markText(watch.secret, 'end', key));
+  watch.finish(key, true);
+}
+
 const fault = (pasid: number) => `amdgpu 0000:03:00.0: amdgpu: [gfxhub] page fault (src_id:0 ring:24 vmid:3 pasid:${pasid})`;
 
 describe('kernel records by marks', () => {
@@ -137,24 +146,12 @@ describe('kernel records by marks', () => {
     await watch.start();
     const segfault = (pid: number) => `svm_demo_tests-[${pid}]: segfault at 0 ip 000055d0c0de0000 sp 00007ffd00000000 error 6`;
     // Process 163 ran A, then B crashed it at once: its record is logged before A's end mark is.
-    watch.begin('s/A', true);
-    log(markText(watch.secret, 'start', 's/A'));
-    log(segfault(163));
-    log(fault(5)); // a GPU fault in A's marks: not a death, it stays A's
-    log(markText(watch.secret, 'end', 's/A'));
-    watch.finish('s/A', true);
-    watch.begin('s/B', true);
-    log(markText(watch.secret, 'start', 's/B'));
-    log(segfault(170)); // another process: stays B's
-    log(markText(watch.secret, 'end', 's/B'));
-    watch.finish('s/B', true);
+    // (A GPU fault in A's marks is not a death: it stays A's. Process 170's fault stays B's.)
+    markedTest(watch, log, 's/A', [segfault(163), fault(5)]);
+    markedTest(watch, log, 's/B', [segfault(170)]);
     watch.claim(163, 's/B');
     // A record of the dead process read later, in another test's marks, goes to B as well.
-    watch.begin('s/C', true);
-    log(markText(watch.secret, 'start', 's/C'));
-    log(segfault(163));
-    log(markText(watch.secret, 'end', 's/C'));
-    watch.finish('s/C', true);
+    markedTest(watch, log, 's/C', [segfault(163)]);
     await watch.stop();
     // (B's own fault stays open across its end mark, for its Code: line: it is given when the next mark closes it.)
     expect(got).toEqual([`s/A: ${segfault(163)}`, `s/A: ${fault(5)}`, `s/A → s/B: ${segfault(163)}`, `s/B: ${segfault(170)}`, `s/B: ${segfault(163)}`]);
@@ -170,17 +167,11 @@ describe('kernel records by marks', () => {
       moved: () => undefined,
     });
     await watch.start();
-    watch.begin('s/A', true);
-    log(markText(watch.secret, 'start', 's/A'));
-    log('svm_demo_tests-[163]: segfault at 0 ip 00005648bbf0b1a8 sp 00007ffe98becb30 error 6 in svm_demo_tests[5648bbf06000+3d000]');
-    log(markText(watch.secret, 'end', 's/A'));
-    watch.finish('s/A', true);
+    markedTest(watch, log, 's/A', [
+      'svm_demo_tests-[163]: segfault at 0 ip 00005648bbf0b1a8 sp 00007ffe98becb30 error 6 in svm_demo_tests[5648bbf06000+3d000]',
+    ]);
     log('Code: 8d 05 93 82 03 00 b9 3e 00 00 00 48 8d 15 f8 7f 03 00 <c7> 04 25 00');
-    watch.begin('s/B', true);
-    log(markText(watch.secret, 'start', 's/B'));
-    log(fault(6));
-    log(markText(watch.secret, 'end', 's/B'));
-    watch.finish('s/B', true);
+    markedTest(watch, log, 's/B', [fault(6)]);
     await watch.stop();
     expect(got).toEqual([
       ['s/A', 'user-fault', 2],

@@ -93,19 +93,21 @@ describe('a test whose console and result channel arrive in either order', () =>
   });
 });
 
+// A batch's channel up to its first test, T.Quick, passing.
+const QUICK_PASSES = [
+  'gtest_streaming_protocol_version=1.0',
+  'event=TestCaseStart&name=T',
+  'event=TestStart&name=Quick',
+  'event=TestEnd&passed=1&elapsed_time=0ms',
+];
+
 // A batch whose second test hangs until svmtest kills the process (SIGTERM ends it).
 function hangingTarget(): Target {
   return {
     spawn(_spec, handlers: LineHandlers) {
       let killed: (signal: NodeJS.Signals) => void = () => undefined;
       const done = (async () => {
-        for (const line of [
-          'gtest_streaming_protocol_version=1.0',
-          'event=TestCaseStart&name=T',
-          'event=TestStart&name=Quick',
-          'event=TestEnd&passed=1&elapsed_time=0ms',
-        ])
-          handlers.onChannel?.(line);
+        for (const line of QUICK_PASSES) handlers.onChannel?.(line);
         for (const line of ['[ RUN      ] T.Quick', '[       OK ] T.Quick (0 ms)', '[ RUN      ] T.Hangs', 'about to hang']) handlers.onLine('stdout', line);
         handlers.onChannel?.('event=TestStart&name=Hangs');
         const signal = await new Promise<NodeJS.Signals>((resolve) => (killed = resolve));
@@ -135,14 +137,7 @@ function crashingTarget(): Target {
   return {
     spawn(_spec, handlers: LineHandlers) {
       const done = (async () => {
-        for (const line of [
-          'gtest_streaming_protocol_version=1.0',
-          'event=TestCaseStart&name=T',
-          'event=TestStart&name=Quick',
-          'event=TestEnd&passed=1&elapsed_time=0ms',
-          'event=TestStart&name=Crashes',
-        ])
-          handlers.onChannel?.(line);
+        for (const line of [...QUICK_PASSES, 'event=TestStart&name=Crashes']) handlers.onChannel?.(line);
         return { exitCode: null, signal: 'SIGSEGV', pid: 4242 };
       })();
       return { done, kill: () => undefined };

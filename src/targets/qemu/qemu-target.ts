@@ -3,7 +3,7 @@ import { entriesOf, execBySpawn, existsBy, readTextBy } from '../machine/exec-by
 import type { QemuTargetOptions } from './qemu-options.js';
 import type { CommandSpec, ExecResult, ExitInfo, KernelLogWatch, LineHandlers, RunningCommand, Target, TargetIdentity } from '../target.js';
 import { AgentChannel } from './agent-channel.js';
-import type { AgentRequest } from './agent-request.js';
+import type { AgentBuiltin, AgentRequest } from './agent-request.js';
 import type { Guest } from './guest.js';
 import { MachineConsole } from '../machine/console-log.js';
 import { GuestSupervisor } from './guest-supervisor.js';
@@ -149,11 +149,17 @@ export class QemuTarget implements Target {
 
   /** Listed by the agent's shell builtins: a run's start asks for the GPU topology before it can list its tests. */
   async readDir(path: string): Promise<string[] | undefined> {
+    const { exit, lines } = await this.askBuiltin(['ls', '-1', path], 'list');
+    return entriesOf({ exitCode: exit.exitCode, signal: exit.signal, stdout: lines.join('\n'), stderr: '' });
+  }
+
+  /** A request the agent answers with its shell's builtins (no process started): its exit and stdout lines. */
+  private async askBuiltin(argv: string[], builtin: AgentBuiltin): Promise<{ exit: ExitInfo; lines: string[] }> {
     const guest = await this.guests.current();
     const lines: string[] = [];
     const handlers = { onLine: (stream: 'stdout' | 'stderr', line: string) => void (stream === 'stdout' && lines.push(line)) };
-    const { exit } = await this.channel.call(guest, { argv: ['ls', '-1', path] }, { handlers, timeoutMs: FILE_TIMEOUT_MS, builtin: 'list' });
-    return entriesOf({ exitCode: exit.exitCode, signal: exit.signal, stdout: lines.join('\n'), stderr: '' });
+    const { exit } = await this.channel.call(guest, { argv }, { handlers, timeoutMs: FILE_TIMEOUT_MS, builtin });
+    return { exit, lines };
   }
 
   kernelTime(): number {
@@ -192,11 +198,7 @@ export class QemuTarget implements Target {
 
   async identity(): Promise<TargetIdentity> {
     // What `uname -n -r -v` prints, read by the agent's builtins in one round trip: no exec under emulation.
-    const guest = await this.guests.current();
-    const lines: string[] = [];
-    const handlers = { onLine: (stream: 'stdout' | 'stderr', line: string) => void (stream === 'stdout' && lines.push(line)) };
-    const files = ['/proc/sys/kernel/hostname', '/proc/sys/kernel/osrelease', '/proc/sys/kernel/version'];
-    await this.channel.call(guest, { argv: ['cat', ...files] }, { handlers, timeoutMs: FILE_TIMEOUT_MS, builtin: 'read' });
+    const { lines } = await this.askBuiltin(['cat', '/proc/sys/kernel/hostname', '/proc/sys/kernel/osrelease', '/proc/sys/kernel/version'], 'read');
     const [hostname, release, version] = lines.map((line) => line.trim());
     return { kernelRelease: release || 'unknown', kernelVersion: version || 'unknown', hostname: hostname || 'guest' };
   }
