@@ -159,7 +159,10 @@ export async function runEngine(options: EngineOptions): Promise<EngineResult> {
   const notRun = tests.filter((t) => t.status === 'notrun' && t.attempts.length === 0).length;
   for (const problem of kernel.problems) progress.note(`WARNING: ${problem}`);
   const extraWarnings = [...(failedFast && regressions ? [regressions.warning(notRun)] : []), ...kernel.problems];
-  const warned = extraWarnings.length > 0 ? { ...options.info, warnings: [...(options.info.warnings ?? []), ...extraWarnings] } : options.info;
+  const targetNotes = target.notes?.() ?? [];
+  for (const note of targetNotes) progress.note(note);
+  const noted = targetNotes.length > 0 ? { ...options.info, notes: targetNotes } : options.info;
+  const warned = extraWarnings.length > 0 ? { ...noted, warnings: [...(options.info.warnings ?? []), ...extraWarnings] } : noted;
   const info = attribution ? { ...warned, kernelAttribution: attribution } : warned;
   const run = assembleRun(info, tests, recorder.errors, status, options.now(), options.kernelEvents, recorder.outside);
   return storageFailure ? { run, storageFailure } : { run };

@@ -108,6 +108,8 @@ export interface RunInfo {
   readonly preflight?: readonly PreflightCheck[];
   /** What weakens this run's proof and every report must say (e.g. a DUT's host key not checked). */
   readonly warnings?: readonly string[];
+  /** How the target ran the test processes (`Target.notes`): which programs' tests were forked from a warm start, or why not. */
+  readonly notes?: readonly string[];
   /** How kernel records were given to tests: marker records in the log itself, or (where it cannot be written) the clock. */
   readonly kernelAttribution?: 'markers' | 'clock';
   /** Per suite: where its results came from. */

@@ -13,6 +13,9 @@ const MAX_FILTER_CHARS = 120_000;
 const LIST_TIMEOUT_MS = 120_000;
 export const STREAM_FLAG = `--gtest_stream_result_to=${RESULT_CHANNEL}`;
 
+// What a fork server's program is started with: should the server's library not load, it runs no test.
+const FORK_SERVER_IDLE_ARGS = ['--gtest_list_tests', '--gtest_filter=-*'];
+
 let reports = 0;
 
 function xmlReportPath(target: Target, scratch: string): string {
@@ -105,6 +108,9 @@ export const gtestAdapter: SuiteAdapter = {
         env: buffered ?? env,
         ...(suite.cwd ? { cwd: suite.cwd } : {}),
         ...(channel ? { resultChannel: true } : {}),
+        // A test alone in its process may be forked from a warm start of the program (where the
+        // target has a fork server); the program's start is most of such a test's time.
+        ...(buffered && tests.length === 1 ? { forkable: { idleArgs: FORK_SERVER_IDLE_ARGS } } : {}),
       },
       stream: (on: Target, listener: Parameters<typeof gtestConsoleStream>[0]) =>
         channel ? gtestChannelStream(listener, xmlCrossCheck(on, xml!)) : gtestConsoleStream(listener),

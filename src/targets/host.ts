@@ -20,13 +20,22 @@ import type { KernelMarkWriter } from './kernel-marks.js';
 import { monotonicSeconds } from './machine/clock.js';
 import { libstdbuf, lineBufferedEnv } from './machine/line-buffering.js';
 import { startGroup } from './machine/process-group.js';
+import { ForkServers } from './machine/fork-servers.js';
 
 /** The machine svmtest runs on. */
 export class HostTarget implements Target {
   readonly kind = 'host' as const;
   readonly description = `host ${hostname()}`;
 
-  constructor(private readonly sysRoot = '') {}
+  private readonly forkServers: ForkServers | undefined;
+
+  /** `forkServer.cacheDir`: where the fork server's library is compiled; unset, every command is its own exec. */
+  constructor(
+    private readonly sysRoot = '',
+    options: { forkServer?: { cacheDir: string } } = {},
+  ) {
+    this.forkServers = options.forkServer ? new ForkServers(options.forkServer.cacheDir, (s, h) => this.execNow(s, h)) : undefined;
+  }
 
   spawn(spec: CommandSpec, handlers: LineHandlers): RunningCommand {
     if (!spec.resultChannel) return this.spawnNow(spec, handlers);
@@ -39,6 +48,10 @@ export class HostTarget implements Target {
   }
 
   private spawnNow(spec: CommandSpec, handlers: LineHandlers): RunningCommand {
+    return spec.forkable && this.forkServers ? this.forkServers.spawn(spec, handlers) : this.execNow(spec, handlers);
+  }
+
+  private execNow(spec: CommandSpec, handlers: LineHandlers): RunningCommand {
     const started = startGroup(spec);
     const closed: Array<Promise<void>> = [];
     for (const stream of ['stdout', 'stderr'] as const) {
@@ -157,5 +170,11 @@ export class HostTarget implements Target {
     return { kernelRelease: release, kernelVersion: version, hostname: hostname() };
   }
 
-  async close(): Promise<void> {}
+  notes(): string[] {
+    return this.forkServers?.notes() ?? [];
+  }
+
+  async close(): Promise<void> {
+    this.forkServers?.close();
+  }
 }

@@ -16,6 +16,12 @@ export interface CommandSpec {
   readonly resultChannel?: boolean;
   /** With a result channel, on a target that marks from it (Target.marksFromChannel): the marks to write. */
   readonly marks?: ChannelMarkSpec;
+  /**
+   * The command may run in a process forked from a warm start of its program (a fork server),
+   * where the target has one: argv[0] is the program itself, and `idleArgs` make it run no test
+   * should the server's library not load.
+   */
+  readonly forkable?: { readonly idleArgs: readonly string[] };
 }
 
 /** Stands in argv for the result channel's HOST:PORT (a NUL cannot reach a real argv). */
@@ -110,6 +116,8 @@ export interface Target {
    * library is on the machine's root; undefined (or unset): the program runs through stdbuf.
    */
   lineBufferedEnv?(env: Readonly<Record<string, string>>): Record<string, string> | undefined;
+  /** How the target ran the commands, that a reader of the run must know (a fork server's use, or why not). */
+  notes?(): string[];
   /** Set when the target can no longer run anything (a guest that will not boot again). */
   fatal?(): string | undefined;
   close(): Promise<void>;

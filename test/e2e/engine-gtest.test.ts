@@ -90,17 +90,23 @@ describe('svmtest run --target host on a real gtest program', () => {
     expect(r.stderr).toMatch(/fixture: the batch process crashed 2 times where the test alone did not; the rest runs one test per process/);
   });
 
-  it('isolated mode gives the same results as batch mode', async () => {
+  it('isolated mode gives the same results as batch mode, forked from a warm start of the program or each with its own exec', async () => {
     const filters = ['-f', 'fixture/Basic*', '-f', 'fixture/Crash*'];
     const batch = join(dir, 'iso-batch');
     const isolated = join(dir, 'iso-isolated');
+    const execed = join(dir, 'iso-exec');
     await svmtest(['run', '-c', config, '--suite-file', suiteFile, '-o', batch, ...filters]);
     await svmtest(['run', '-c', config, '--suite-file', suiteFile, '-o', isolated, '--isolate', ...filters]);
+    await svmtest(['run', '-c', config, '--suite-file', suiteFile, '-o', execed, '--isolate', '--no-fork-server', ...filters]);
     const statuses = (out: string) =>
       readRunFile(out)
-        .tests.map((x) => [x.name, x.status])
+        .tests.map((x) => [x.name, x.status, x.status === 'crash' ? (x.message ?? '').replace(/\s*\[.*$/s, '') : ''])
         .sort();
     expect(statuses(isolated)).toEqual(statuses(batch));
+    expect(statuses(execed)).toEqual(statuses(batch));
+    // Basic.* and Crash.* that run: 4 + 3, each in its own process; DISABLED_ is never started.
+    expect(readRunFile(isolated).run.notes).toEqual([expect.stringMatching(/: 7 test process\(es\) forked from a warm start of the program \(fork server\)/)]);
+    expect(readRunFile(execed).run.notes).toBeUndefined();
   });
 
   it('a hang becomes a timeout within timeout + grace, its whole process group is killed, and the run goes on', async () => {

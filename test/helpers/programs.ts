@@ -93,3 +93,17 @@ export async function nightlyProgram(count: number): Promise<string> {
   }
   return out;
 }
+
+/** fork_probe.c, for the fork server's tests: `threaded` starts a thread before main(), `static` links statically. */
+export async function forkProbe(variant: 'plain' | 'threaded' | 'static'): Promise<string> {
+  const source = join(PROGRAMS, 'fork_probe.c');
+  const out = join(BUILD, `fork_probe-${variant}-${hashOf(source)}`);
+  if (!existsSync(out)) {
+    mkdirSync(BUILD, { recursive: true });
+    const flags = variant === 'threaded' ? ['-DSTART_THREAD', '-pthread'] : variant === 'static' ? ['-static'] : [];
+    const tmp = `${out}.${process.pid}.tmp`;
+    await execa('cc', ['-O1', ...flags, '-o', tmp, source]);
+    await execa('mv', [tmp, out]);
+  }
+  return out;
+}

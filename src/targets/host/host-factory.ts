@@ -3,7 +3,8 @@ import type { TargetFactory } from '../plugin.js';
 
 export const hostFactory: TargetFactory = {
   async prepare(context) {
-    return async () => ({ target: new HostTarget(context.sysfsRoot ?? '') });
+    const forkServer = context.flags.forkServer === false ? {} : { forkServer: { cacheDir: context.cacheDir } };
+    return async () => ({ target: new HostTarget(context.sysfsRoot ?? '', forkServer) });
   },
   async doctor(context) {
     // The suites run here: this machine is the machine under test.
