@@ -4,7 +4,8 @@
 // program's main() with the arguments svmtest sends, as if it had been executed with them.
 //
 // It serves only when SVMTEST_FORK_SERVER_FD names the control socket, and only when a fork is as
-// good as a new process: one thread, and no GPU device open (a KFD or DRM file belongs to the
+// good as a new process: the program asked for (SVMTEST_FORK_SERVER_PROGRAM, not a script's
+// interpreter), one thread, and no GPU device open (a KFD or DRM file belongs to the
 // process that opened it). Otherwise it says why and exits without running main, and svmtest
 // starts each test with its own exec instead.
 //
@@ -67,8 +68,11 @@ static int read_all(int fd, void *data, size_t length) {
 }
 
 // Why forking here would not give a test what a new process gives it, or NULL.
-static const char *unsafe_reason(void) {
+static const char *unsafe_reason(const char *argv0) {
   static char why[512];
+  // A script's interpreter is started with the script as its argument: it is not the program asked for.
+  const char *program = getenv("SVMTEST_FORK_SERVER_PROGRAM");
+  if (!program || !argv0 || strcmp(program, argv0) != 0) return "it is not a native program (a script's interpreter started instead)";
   DIR *tasks = opendir("/proc/self/task");
   if (!tasks) return "cannot read /proc/self/task";
   int threads = 0;
@@ -100,6 +104,7 @@ static const char *unsafe_reason(void) {
 // Drops this library from LD_PRELOAD (what the tests start keeps the rest) and the control variable.
 static void forget_self(void) {
   unsetenv("SVMTEST_FORK_SERVER_FD");
+  unsetenv("SVMTEST_FORK_SERVER_PROGRAM");
   Dl_info self;
   const char *preload = getenv("LD_PRELOAD");
   if (!preload || !dladdr((void *)forget_self, &self) || !self.dli_fname) return;
@@ -187,8 +192,7 @@ static void relay(pid_t child, int out, int err) {
   send_frame('X', end, sizeof end);
 }
 
-static int serve(void) {
-  const char *why = unsafe_reason();
+static int serve(const char *why) {
   if (why) {
     send_frame('U', why, (uint32_t)strlen(why));
     _exit(0);
@@ -220,8 +224,9 @@ static int start(int argc, char **argv, char **envp) {
   if (!fd) return program_main(argc, argv, envp);
   control = atoi(fd);
   fcntl(control, F_SETFD, FD_CLOEXEC);
+  const char *why = unsafe_reason(argc > 0 ? argv[0] : NULL);
   forget_self();
-  return serve();
+  return serve(why);
 }
 
 int __libc_start_main(main_fn main, int argc, char **argv, void (*init)(void), void (*fini)(void), void (*rtld_fini)(void), void *stack_end) {

@@ -15,6 +15,10 @@ dir=$1
 export PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
 export SVMTEST_GUEST=1 SVMTEST_AGENT_PID=$$
 cd /
+# init's static busybox on the guest's tmpfs runs the agent's helpers: no dynamic loading, nothing
+# read through 9p. Without it, $bb is empty and the root's own programs run.
+bb=
+[ -x /run/svmtest/busybox ] && bb=/run/svmtest/busybox
 
 if [ -f "$dir/modprobe" ]; then
   for m in $(cat "$dir/modprobe"); do modprobe "$m" >> "$dir/modprobe.log" 2>&1 || echo "modprobe $m failed" >> "$dir/modprobe.log"; done
@@ -100,32 +104,33 @@ start() {
       read -r port hex secret suite < "$r/chan.port"
       if [ -n "$secret" ]; then
         fifo="/run/svmtest-chan-${r##*/}"
-        rm -f "$fifo"
-        mkfifo "$fifo"
+        $bb rm -f "$fifo"
+        $bb mkfifo "$fifo"
         relay "$fifo" "$r/chan.out" "$secret" "$suite" &
         waitfor=$!
-        busybox nc -l -p "$port" < /dev/null > "$fifo" 2>/dev/null &
+        ${bb:-busybox} nc -l -p "$port" < /dev/null > "$fifo" 2>/dev/null &
         nc=$!
       else
-        busybox nc -l -p "$port" < /dev/null > "$r/chan.out" 2>/dev/null &
+        ${bb:-busybox} nc -l -p "$port" < /dev/null > "$r/chan.out" 2>/dev/null &
         nc=$!
         waitfor=$nc
       fi
       i=0
-      while ! listening "$hex" && [ $i -lt 500 ]; do sleep 0.01; i=$((i + 1)); done
+      while ! listening "$hex" && [ $i -lt 500 ]; do $bb sleep 0.01; i=$((i + 1)); done
     fi
-    setsid "$@" < /dev/null > "$r/stdout" 2> "$r/stderr" &
+    $bb setsid "$@" < /dev/null > "$r/stdout" 2> "$r/stderr" &
     cmd=$!
     echo $cmd > "$r/pid"
     wait $cmd
     rc=$?
     if [ -n "$nc" ]; then
       # The command's end closed its side: what it sent is arriving. A listener nobody connected to is stopped.
-      i=0
-      while kill -0 "$waitfor" 2>/dev/null && [ $i -lt 40 ]; do sleep 0.05; i=$((i + 1)); done
-      kill "$nc" 2>/dev/null
+      # Waited for at once, not polled; a listener still open after 2 s is stopped by the killer.
+      ( $bb sleep 2; kill "$nc" 2>/dev/null ) &
+      killer=$!
       wait "$waitfor" 2>/dev/null
-      [ -n "$fifo" ] && rm -f "$fifo"
+      kill "$nc" "$killer" 2>/dev/null
+      [ -n "$fifo" ] && $bb rm -f "$fifo"
     fi
     # One write of "N\n": the host takes rc as final once it ends with a newline.
     echo "$rc" > "$r/rc"
@@ -151,7 +156,7 @@ while :; do
     if [ -f "$r/kill" ] && [ -f "$r/pid" ]; then
       IFS= read -r sig < "$r/kill"; IFS= read -r pid < "$r/pid"
       kill -s "$sig" -- "-$pid" 2>/dev/null
-      rm -f "$r/kill"
+      $bb rm -f "$r/kill"
     fi
   done
   while [ -f "$dir/marks/$mark" ]; do
@@ -168,8 +173,8 @@ while :; do
   [ "$ended" = "$last" ] || fast=0
   if [ $fast -lt 40 ]; then
     fast=$((fast + 1))
-    sleep 0.05
+    $bb sleep 0.05
   else
-    sleep 0.25
+    $bb sleep 0.25
   fi
 done

@@ -60,6 +60,9 @@ fi
 # Under the overlay the host's /tmp and /var/tmp stay visible (checkouts, test programs and kernels
 # live there) while writes land in the guest's tmpfs; /run starts empty, as on any boot.
 for d in $FRESH; do mount -t tmpfs tmpfs "/newroot$d"; done
+# The agent's helpers (sleep, setsid, nc…) from this static busybox on the guest's tmpfs: an exec that
+# reads nothing through 9p and loads no library, where each is tens of ms of an emulated CPU.
+mkdir -p /newroot/run/svmtest && cp /bin/busybox /newroot/run/svmtest/busybox
 mount -t proc proc /newroot/proc
 mount -t sysfs sys /newroot/sys
 mount -t devtmpfs dev /newroot/dev

@@ -54,6 +54,10 @@ export class ResultListener {
 
   /** Waits until every connection has delivered its last line (bounded), then stops listening. */
   async close(drainMs = DRAIN_MS): Promise<void> {
+    // A connection the command made may not be accepted yet when its end is known (a forked
+    // process's end comes on another socket, in the same turn of the event loop): one turn more
+    // passes through the loop's poll, which accepts it.
+    for (let turn = 0; turn < 2; turn++) await new Promise((resolve) => setImmediate(resolve));
     let timer: NodeJS.Timeout | undefined;
     await Promise.race([Promise.all(this.closed), new Promise((resolve) => (timer = setTimeout(resolve, drainMs)))]);
     if (timer) clearTimeout(timer);

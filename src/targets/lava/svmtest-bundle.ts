@@ -7,7 +7,8 @@ import { PACKAGE_ROOT } from '../../model/package-root.js';
 import { pruneOlder } from './lava-cache.js';
 
 // What svmtest reads beside its code at run time (the built-in config, suites and its version).
-const ASSETS = ['package.json', 'config', 'suites'];
+// The fork server's source goes too: the engine in the job compiles it where the DUT has a C compiler.
+const ASSETS = ['package.json', 'config', 'suites', 'assets/fork-server'];
 
 /** The CLI's own bundle (`.mjs` files, made by `npm run build` from the same code) is not hashed again. */
 function digestOf(paths: readonly string[]): string {

@@ -83,7 +83,7 @@ export class ForkServer {
     const env = { ...process.env, ...spec.env };
     const child = spawn(file ?? '', idleArgs, {
       ...(spec.cwd ? { cwd: spec.cwd } : {}),
-      env: { ...env, LD_PRELOAD: withForkLibrary(library, env.LD_PRELOAD), SVMTEST_FORK_SERVER_FD: '3' },
+      env: { ...env, LD_PRELOAD: withForkLibrary(library, env.LD_PRELOAD), SVMTEST_FORK_SERVER_FD: '3', SVMTEST_FORK_SERVER_PROGRAM: file ?? '' },
       detached: true,
       stdio: ['ignore', 'pipe', 'pipe', 'pipe'],
     });

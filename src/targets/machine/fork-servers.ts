@@ -1,7 +1,7 @@
-import { basename } from 'node:path';
 import type { CommandSpec, LineHandlers, RunningCommand } from '../target.js';
 import { ForkServer } from './fork-server.js';
 import { forkServerLibrary } from './fork-server-library.js';
+import { ForkNotes, forkServerKey } from './fork-notes.js';
 
 type Exec = (spec: CommandSpec, handlers: LineHandlers) => RunningCommand;
 
@@ -12,9 +12,9 @@ type Exec = (spec: CommandSpec, handlers: LineHandlers) => RunningCommand;
  */
 export class ForkServers {
   private readonly servers = new Map<string, ForkServer[]>();
-  private readonly refused = new Map<string, string>();
-  private readonly forked = new Map<string, number>();
-  private unavailable: string | undefined;
+  private readonly refused = new Set<string>();
+  private readonly said = new ForkNotes();
+  private unavailable = false;
   private closed = false;
 
   constructor(
@@ -28,7 +28,7 @@ export class ForkServers {
     const done = (async () => {
       const server = await this.idleServer(spec);
       inner = server ? server.run(spec.argv, handlers) : this.exec(spec, handlers);
-      if (server) this.forked.set(programName(spec), (this.forked.get(programName(spec)) ?? 0) + 1);
+      if (server) this.said.forkedFrom(spec.argv[0] ?? '');
       if (killed) inner.kill(killed);
       return inner.done;
     })();
@@ -43,13 +43,7 @@ export class ForkServers {
 
   /** What a reader of the run must know: which programs' tests were forked, and which could not be, and why. */
   notes(): string[] {
-    const notes = [...this.forked].map(
-      ([program, count]) =>
-        `${program}: ${count} test process(es) forked from a warm start of the program (fork server); --no-fork-server starts each with its own exec`,
-    );
-    for (const [key, why] of this.refused) notes.push(`${programOfKey(key)}: no fork server (${why}); each test process was started with its own exec`);
-    if (this.unavailable) notes.push(`no fork server on this machine (${this.unavailable}); each test process was started with its own exec`);
-    return notes;
+    return this.said.notes();
   }
 
   close(): void {
@@ -60,7 +54,7 @@ export class ForkServers {
 
   private async idleServer(spec: CommandSpec): Promise<ForkServer | undefined> {
     if (this.unavailable || !spec.forkable) return undefined;
-    const key = JSON.stringify([spec.argv[0], spec.cwd ?? '', spec.env ?? {}, spec.forkable.idleArgs]);
+    const key = forkServerKey(spec.argv[0] ?? '', spec.cwd, spec.env, spec.forkable.idleArgs);
     if (this.refused.has(key)) return undefined;
     const list = (this.servers.get(key) ?? []).filter((server) => server.alive);
     this.servers.set(key, list);
@@ -68,12 +62,14 @@ export class ForkServers {
     if (idle) return idle.reserve();
     const library = await forkServerLibrary(this.cacheDir);
     if ('unavailable' in library) {
-      this.unavailable = library.unavailable;
+      this.unavailable = true;
+      this.said.unavailable(library.unavailable);
       return undefined;
     }
     const started = await ForkServer.start(spec, spec.forkable.idleArgs, library.library);
     if (typeof started === 'string') {
-      this.refused.set(key, started);
+      this.refused.add(key);
+      this.said.refusedBy(spec.argv[0] ?? '', started);
       return undefined;
     }
     if (this.closed) {
@@ -83,12 +79,4 @@ export class ForkServers {
     this.servers.get(key)?.push(started);
     return started.reserve();
   }
-}
-
-function programName(spec: CommandSpec): string {
-  return basename(spec.argv[0] ?? '');
-}
-
-function programOfKey(key: string): string {
-  return basename((JSON.parse(key) as string[])[0] ?? '');
 }
