@@ -72,14 +72,7 @@ export const gtestAdapter: SuiteAdapter = {
    * protocol line even when only listing, which proves the channel before any test runs.
    */
   async list(target: Target, suite: ResolvedSuite): Promise<SuiteListing> {
-    // Where the target forks: the environment the tests will have (line-buffered), so the fork
-    // server started for the listing runs the tests too, one start of the program in all.
-    const buffered = target.forksCommands ? target.lineBufferedEnv?.(suite.env) : undefined;
-    const base = {
-      env: buffered ?? suite.env,
-      ...(suite.cwd ? { cwd: suite.cwd } : {}),
-      ...(buffered ? { forkable: { idleArgs: FORK_SERVER_IDLE_ARGS } } : {}),
-    };
+    const base = { env: suite.env, ...(suite.cwd ? { cwd: suite.cwd } : {}) };
     const probe = await collect(target, { ...base, argv: [...suite.command, '--gtest_list_tests', STREAM_FLAG], resultChannel: true });
     if (probe.exitCode === 0 && probe.channel.some((line) => line.startsWith('gtest_streaming_protocol_version='))) {
       return { tests: parseGtestList(probe.stdout).tests, resultSource: 'channel' };
@@ -115,9 +108,9 @@ export const gtestAdapter: SuiteAdapter = {
         env: buffered ?? env,
         ...(suite.cwd ? { cwd: suite.cwd } : {}),
         ...(channel ? { resultChannel: true } : {}),
-        // The process may be forked from a warm start of the program (where the target has a fork
-        // server): a test run alone costs the program's start no more.
-        ...(buffered ? { forkable: { idleArgs: FORK_SERVER_IDLE_ARGS } } : {}),
+        // A test alone in its process (--isolate, a crash's rerun) may be forked from a warm start
+        // of the program, where the target has a fork server: the program's start is most of its time.
+        ...(buffered && tests.length === 1 ? { forkable: { idleArgs: FORK_SERVER_IDLE_ARGS } } : {}),
       },
       stream: (on: Target, listener: Parameters<typeof gtestConsoleStream>[0]) =>
         channel ? gtestChannelStream(listener, xmlCrossCheck(on, xml!)) : gtestConsoleStream(listener),

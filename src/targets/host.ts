@@ -28,7 +28,6 @@ export class HostTarget implements Target {
   readonly description = `host ${hostname()}`;
 
   private readonly forkServers: ForkServers | undefined;
-  readonly forksCommands: boolean;
 
   /** `forkServer.cacheDir`: where the fork server's library is compiled; unset, every command is its own exec. */
   constructor(
@@ -36,7 +35,6 @@ export class HostTarget implements Target {
     options: { forkServer?: { cacheDir: string } } = {},
   ) {
     this.forkServers = options.forkServer ? new ForkServers(options.forkServer.cacheDir, (s, h) => this.execNow(s, h)) : undefined;
-    this.forksCommands = this.forkServers !== undefined;
   }
 
   spawn(spec: CommandSpec, handlers: LineHandlers): RunningCommand {

@@ -116,8 +116,6 @@ export interface Target {
    * library is on the machine's root; undefined (or unset): the program runs through stdbuf.
    */
   lineBufferedEnv?(env: Readonly<Record<string, string>>): Record<string, string> | undefined;
-  /** The target forks `forkable` commands from a warm start of their program (a fork server). */
-  readonly forksCommands?: boolean;
   /** How the target ran the commands, that a reader of the run must know (a fork server's use, or why not). */
   notes?(): string[];
   /** Set when the target can no longer run anything (a guest that will not boot again). */

@@ -66,7 +66,7 @@ describe('fork server', () => {
     expect(Number(group)).toBe(Number(pid));
     expect(second.exit.pid).toBe(Number(pid));
     expect(first.exit.pid).not.toBe(second.exit.pid);
-    expect(target.notes()).toEqual([expect.stringMatching(/^fork_probe-plain-\w+: 2 process\(es\) \(its listing, its tests\) forked from a warm start/)]);
+    expect(target.notes()).toEqual([expect.stringMatching(/^fork_probe-plain-\w+: 2 test process\(es\) forked from a warm start/)]);
   });
 
   it('keeps what the command preloads itself, without its own library, for the test and what it starts', async () => {
@@ -97,7 +97,7 @@ describe('fork server', () => {
     const grandchild = Number(readFileSync(childPidFile, 'utf8'));
     for (let i = 0; i < 50 && alive(grandchild); i++) await new Promise((resolve) => setTimeout(resolve, 20));
     expect(alive(grandchild)).toBe(false);
-    expect(target.notes()[0]).toMatch(/3 process\(es\) \(its listing, its tests\) forked/);
+    expect(target.notes()[0]).toMatch(/3 test process\(es\) forked/);
   });
 
   it('a kill given before the process was forked still ends it', async () => {
@@ -135,7 +135,7 @@ describe('fork server', () => {
     expect(notes).toHaveLength(3);
     expect(notes[2]).toMatch(/^suite-script: no fork server \(it is not a native program \(a script's interpreter started instead\)\)/);
     expect(notes[0]).toMatch(
-      /^fork_probe-threaded-\w+: no fork server \(the program runs 2 threads before main\(\)\); each of its processes was started with its own exec$/,
+      /^fork_probe-threaded-\w+: no fork server \(the program runs 2 threads before main\(\)\); each of its test processes was started with its own exec$/,
     );
     expect(notes[1]).toMatch(/^fork_probe-static-\w+: no fork server \(it ended \(exit 0\) before serving\)/);
   });

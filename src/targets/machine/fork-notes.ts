@@ -22,9 +22,9 @@ export class ForkNotes {
   notes(): string[] {
     const notes = [...this.forked].map(
       ([program, count]) =>
-        `${program}: ${count} process(es) (its listing, its tests) forked from a warm start of the program (fork server); --no-fork-server starts each with its own exec`,
+        `${program}: ${count} test process(es) forked from a warm start of the program (fork server); --no-fork-server starts each with its own exec`,
     );
-    for (const [program, why] of this.refused) notes.push(`${program}: no fork server (${why}); each of its processes was started with its own exec`);
+    for (const [program, why] of this.refused) notes.push(`${program}: no fork server (${why}); each of its test processes was started with its own exec`);
     if (this.unavailableWhy) notes.push(`no fork server on this machine (${this.unavailableWhy}); each test process was started with its own exec`);
     return notes;
   }
