@@ -1,6 +1,7 @@
 import { createServer, type Server, type Socket } from 'node:net';
 import { createInterface } from 'node:readline';
-import { type CommandSpec, type ExitInfo, type LineHandlers, type RunningCommand, withChannelAddress } from './target.js';
+import { type CommandSpec, type LineHandlers, type RunningCommand, withChannelAddress } from './target.js';
+import { laterCommand } from './machine/later-command.js';
 
 // After the command ended, its side of the socket is closed by its kernel: what it sent is
 // already on its way. This bounds the wait for a connection that another process still holds.
@@ -79,28 +80,19 @@ export function spawnWithChannel(
   route: (listener: ResultListener) => Promise<ChannelRoute>,
   spawnNow: (spec: CommandSpec, handlers: LineHandlers) => RunningCommand,
 ): RunningCommand {
-  let running: RunningCommand | undefined;
-  let killed: NodeJS.Signals | undefined;
-  const done = (async (): Promise<ExitInfo> => {
+  return laterCommand(async (begin, killedBefore) => {
     const listener = await ResultListener.open((line) => handlers.onChannel?.(line));
     const to = await route(listener);
+    const killed = killedBefore();
     if ('refused' in to || killed) {
       await listener.close(0);
       if ('refused' in to) handlers.onLine('stderr', `svmtest: ${to.refused}`);
       else await to.close?.();
       return killed ? { exitCode: null, signal: killed } : { exitCode: 127, signal: null };
     }
-    running = spawnNow({ ...spec, argv: withChannelAddress(spec.argv, to.address) }, handlers);
-    const exit = await running.done;
+    const exit = await begin(spawnNow({ ...spec, argv: withChannelAddress(spec.argv, to.address) }, handlers)).done;
     await listener.close();
     await to.close?.().catch(() => undefined);
     return exit;
-  })();
-  return {
-    done,
-    kill: (signal) => {
-      killed = signal;
-      running?.kill(signal);
-    },
-  };
+  });
 }

@@ -29,8 +29,3 @@ export class ForkNotes {
     return notes;
   }
 }
-
-/** Which commands may share a fork server: the same program, working directory, environment and idle arguments. */
-export function forkServerKey(argv0: string, cwd: string | undefined, env: Readonly<Record<string, string>> | undefined, idleArgs: readonly string[]): string {
-  return JSON.stringify([argv0, cwd ?? '', env ?? {}, idleArgs]);
-}

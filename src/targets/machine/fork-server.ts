@@ -1,19 +1,16 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { constants } from 'node:os';
 import { createInterface } from 'node:readline';
 import { PassThrough } from 'node:stream';
 import type { Duplex } from 'node:stream';
 import type { CommandSpec, ExitInfo, LineHandlers, RunningCommand } from '../target.js';
 import { processReaper } from '../reaper.js';
+import { signalName } from './exit-status.js';
+import { preloading } from './line-buffering.js';
 
 // The node side of assets/fork-server/fork-server.c (its header describes the protocol): a
 // test program started once, with the library preloaded, that forks one process per command.
 
 const START_TIMEOUT_MS = 60_000;
-// A number's first name, as node names a child's signal (SIGABRT, not its alias SIGIOT).
-const SIGNAL_NAMES = new Map<number, string>();
-for (const [name, number] of Object.entries(constants.signals)) if (!SIGNAL_NAMES.has(number)) SIGNAL_NAMES.set(number, name);
-
 /** What a command sent to a server becomes: its output lines, its pid, its end. */
 interface Command {
   readonly handlers: LineHandlers;
@@ -58,11 +55,6 @@ function encodeCommand(argv: readonly string[]): Buffer {
   return Buffer.concat(parts);
 }
 
-/** LD_PRELOAD with the fork server's library added to what the command already preloads. */
-export function withForkLibrary(library: string, preload: string | undefined): string {
-  return preload ? `${library}:${preload}` : library;
-}
-
 /**
  * One warm test program that runs commands one at a time, each in a process forked from it.
  * Commands must share its program, environment and working directory; their arguments may differ.
@@ -83,7 +75,7 @@ export class ForkServer {
     const env = { ...process.env, ...spec.env };
     const child = spawn(file ?? '', idleArgs, {
       ...(spec.cwd ? { cwd: spec.cwd } : {}),
-      env: { ...env, LD_PRELOAD: withForkLibrary(library, env.LD_PRELOAD), SVMTEST_FORK_SERVER_FD: '3', SVMTEST_FORK_SERVER_PROGRAM: file ?? '' },
+      env: { ...env, LD_PRELOAD: preloading(library, env.LD_PRELOAD), SVMTEST_FORK_SERVER_FD: '3', SVMTEST_FORK_SERVER_PROGRAM: file ?? '' },
       detached: true,
       stdio: ['ignore', 'pipe', 'pipe', 'pipe'],
     });
@@ -193,7 +185,7 @@ export class ForkServer {
     else if (kind === 'X') {
       const code = payload.readInt32LE(0);
       const signal = payload.readInt32LE(4);
-      this.finish({ exitCode: code >= 0 ? code : null, signal: signal > 0 ? (SIGNAL_NAMES.get(signal) ?? `signal ${signal}`) : null });
+      this.finish({ exitCode: code >= 0 ? code : null, signal: signal > 0 ? signalName(signal) : null });
     }
   }
 

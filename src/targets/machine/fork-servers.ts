@@ -1,7 +1,8 @@
 import type { CommandSpec, LineHandlers, RunningCommand } from '../target.js';
 import { ForkServer } from './fork-server.js';
 import { forkServerLibrary } from './fork-server-library.js';
-import { ForkNotes, forkServerKey } from './fork-notes.js';
+import { ForkNotes } from './fork-notes.js';
+import { laterCommand } from './later-command.js';
 
 type Exec = (spec: CommandSpec, handlers: LineHandlers) => RunningCommand;
 
@@ -14,7 +15,6 @@ export class ForkServers {
   private readonly servers = new Map<string, ForkServer[]>();
   private readonly refused = new Set<string>();
   private readonly said = new ForkNotes();
-  private unavailable = false;
   private closed = false;
 
   constructor(
@@ -23,22 +23,11 @@ export class ForkServers {
   ) {}
 
   spawn(spec: CommandSpec, handlers: LineHandlers): RunningCommand {
-    let inner: RunningCommand | undefined;
-    let killed: NodeJS.Signals | undefined;
-    const done = (async () => {
+    return laterCommand(async (begin) => {
       const server = await this.idleServer(spec);
-      inner = server ? server.run(spec.argv, handlers) : this.exec(spec, handlers);
       if (server) this.said.forkedFrom(spec.argv[0] ?? '');
-      if (killed) inner.kill(killed);
-      return inner.done;
-    })();
-    return {
-      done,
-      kill: (signal) => {
-        killed = signal;
-        inner?.kill(signal);
-      },
-    };
+      return begin(server ? server.run(spec.argv, handlers) : this.exec(spec, handlers)).done;
+    });
   }
 
   /** What a reader of the run must know: which programs' tests were forked, and which could not be, and why. */
@@ -53,16 +42,17 @@ export class ForkServers {
   }
 
   private async idleServer(spec: CommandSpec): Promise<ForkServer | undefined> {
-    if (this.unavailable || !spec.forkable) return undefined;
-    const key = forkServerKey(spec.argv[0] ?? '', spec.cwd, spec.env, spec.forkable.idleArgs);
+    if (!spec.forkable) return undefined;
+    // Which commands may share a server: the same program, working directory, environment and idle arguments.
+    const key = JSON.stringify([spec.argv[0], spec.cwd ?? '', spec.env ?? {}, spec.forkable.idleArgs]);
     if (this.refused.has(key)) return undefined;
     const list = (this.servers.get(key) ?? []).filter((server) => server.alive);
     this.servers.set(key, list);
     const idle = list.find((server) => !server.busy);
     if (idle) return idle.reserve();
+    // Compiled once (the promise is kept): a machine without a compiler answers the same each time.
     const library = await forkServerLibrary(this.cacheDir);
     if ('unavailable' in library) {
-      this.unavailable = true;
       this.said.unavailable(library.unavailable);
       return undefined;
     }

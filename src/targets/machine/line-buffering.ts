@@ -23,6 +23,10 @@ export function libstdbuf(): string | undefined {
  * this machine kind: ~8 ms of CPU per process under load; every exec is slower in an emulated guest).
  */
 export function lineBufferedEnv(library: string, env: Readonly<Record<string, string>>, inherited?: string): Record<string, string> {
-  const preload = env.LD_PRELOAD ?? inherited;
-  return { ...env, LD_PRELOAD: preload ? `${preload}:${library}` : library, _STDBUF_O: 'L', _STDBUF_E: 'L' };
+  return { ...env, LD_PRELOAD: preloading(library, env.LD_PRELOAD ?? inherited), _STDBUF_O: 'L', _STDBUF_E: 'L' };
+}
+
+/** LD_PRELOAD with `library` preloaded after what it already preloads. */
+export function preloading(library: string, preload: string | undefined): string {
+  return preload ? `${preload}:${library}` : library;
 }
