@@ -5,6 +5,7 @@ import { execa } from 'execa';
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
+import { bootImage } from '../dist/targets/qemu/boot-image.js';
 import { QemuTarget } from '../dist/targets/qemu/qemu-target.js';
 import { fmtMs, row } from './measure.js';
 
@@ -22,14 +23,17 @@ async function rawKfdtest(root, build, tests) {
   const runDir = join(root, 'bench', '.data', 'raw-guest');
   rmSync(runDir, { recursive: true, force: true });
   mkdirSync(runDir, { recursive: true });
+  const kernel = join(kernelDir, 'vmlinuz');
+  const cacheDir = join(process.env.HOME, '.cache', 'svmtest');
   const target = new QemuTarget({
-    kernel: join(kernelDir, 'vmlinuz'),
+    kernel,
+    bootImage: await bootImage(kernel, cacheDir),
     modulesDir: join(kernelDir, 'modules'),
     release: readFileSync(join(kernelDir, 'release'), 'utf8').trim(),
     runDir,
     consoleLog: join(runDir, 'console.log'),
     agentDir: join(runDir, '.agent'),
-    cacheDir: join(process.env.HOME, '.cache', 'svmtest'),
+    cacheDir,
     accel: 'tcg',
     memoryMiB: 2048,
     cpus: 2,

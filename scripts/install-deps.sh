@@ -6,7 +6,7 @@ cd "$(dirname "$0")/.."
 
 APT_PACKAGES=(
   g++ make cmake libgtest-dev catch2            # the real gtest / Catch2+CTest programs the engine tests compile
-  qemu-system-x86 qemu-utils busybox-static kmod cpio   # the QEMU target
+  qemu-system-x86 qemu-utils busybox-static kmod cpio xz-utils zstd   # the QEMU target (xz, zstd: a kernel's ELF unpacked once)
   build-essential bc bison flex libelf-dev libssl-dev git  # svmtest build (kernel builds)
   # the real suites built from source (svmtest demo --real-suites; src/pipeline/real-suites.ts lists the same)
   pkg-config libdrm-dev libnuma-dev llvm-19-dev

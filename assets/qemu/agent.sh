@@ -20,8 +20,12 @@ cd /
 bb=
 [ -x /run/svmtest/busybox ] && bb=/run/svmtest/busybox
 
+# One module name a line, read with builtins: `$(cat …)` would be an exec even when the list is empty.
 if [ -f "$dir/modprobe" ]; then
-  for m in $(cat "$dir/modprobe"); do modprobe "$m" >> "$dir/modprobe.log" 2>&1 || echo "modprobe $m failed" >> "$dir/modprobe.log"; done
+  while IFS= read -r m || [ -n "$m" ]; do
+    [ -n "$m" ] || continue
+    modprobe "$m" >> "$dir/modprobe.log" 2>&1 || echo "modprobe $m failed" >> "$dir/modprobe.log"
+  done < "$dir/modprobe"
 fi
 
 # Is anything listening on TCP port $1 (in hex, as /proc/net/tcp shows it)? Builtins only.

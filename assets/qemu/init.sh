@@ -24,11 +24,15 @@ fi
 RUN=
 AGENT=.agent
 BOOT=0
-for w in $(cat /proc/cmdline); do
+MODULES=
+# Read with builtins: each exec is tens of ms under emulation, between the boot and the first test.
+read -r cmdline < /proc/cmdline
+for w in $cmdline; do
   case "$w" in
     svmtest.run=*) RUN=${w#svmtest.run=} ;;
     svmtest.agent=*) AGENT=${w#svmtest.agent=} ;;
     svmtest.boot=*) BOOT=${w#svmtest.boot=} ;;
+    svmtest.modules=1) MODULES=1 ;;
   esac
 done
 mkdir -p /newroot /lower /rw /staging
@@ -79,7 +83,7 @@ if [ -f "/staging/$AGENT/boot-$BOOT/expose" ]; then
     done
   done < "/staging/$AGENT/boot-$BOOT/expose"
 fi
-if grep -q 'svmtest.modules=1' /proc/cmdline; then
+if [ -n "$MODULES" ]; then
   mkdir -p /newroot/lib/modules 2>/dev/null
   mount -t 9p -o trans=virtio,version=9p2000.L,msize=262144,cache=loose,ro modules /newroot/lib/modules
 fi

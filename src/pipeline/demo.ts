@@ -40,12 +40,20 @@ async function missingPackages(packages: readonly string[]): Promise<Set<string>
 }
 
 async function prerequisites(packages: readonly string[]): Promise<Prerequisite[]> {
-  const [qemu, cpio, gxx, missing] = await Promise.all([onPath('qemu-system-x86_64'), onPath('cpio'), onPath('g++'), missingPackages(packages)]);
+  const [qemu, cpio, xz, gxx, missing] = await Promise.all([
+    onPath('qemu-system-x86_64'),
+    onPath('cpio'),
+    onPath('xz'),
+    onPath('g++'),
+    missingPackages(packages),
+  ]);
   return [
     ...packages.map((pkg) => ({ what: pkg, present: () => !missing.has(pkg), apt: pkg })),
     { what: 'QEMU (qemu-system-x86_64)', present: () => qemu, apt: 'qemu-system-x86' },
     { what: 'a static busybox', present: () => existsSync('/bin/busybox') || existsSync('/usr/bin/busybox'), apt: 'busybox-static' },
     { what: 'cpio', present: () => cpio, apt: 'cpio' },
+    // Debian's kernel is xz-packed: its ELF is unpacked once here, not in the guest at every boot.
+    { what: 'xz (xz-utils)', present: () => xz, apt: 'xz-utils' },
     { what: 'kmod (depmod)', present: () => existsSync('/sbin/depmod') || existsSync('/usr/sbin/depmod'), apt: 'kmod' },
     { what: 'g++', present: () => gxx, apt: 'g++' },
     { what: 'googletest (libgtest-dev)', present: () => existsSync('/usr/include/gtest/gtest.h'), apt: 'libgtest-dev' },

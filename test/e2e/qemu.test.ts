@@ -55,6 +55,9 @@ describe('svmtest run --target qemu', () => {
     expect(guest.run.environment.kernelRelease).toBe(debianKernel().release);
     expect(statuses(guest)).toEqual(statuses(readRunFile(hostOut)));
     expect(readFileSync(join(guestOut, 'console.log'), 'utf8')).toMatch(/svmtest: guest agent ready/);
+    // Debian's xz bzImage: its ELF, unpacked once on the host, entered through its PVH note.
+    expect(guest.run.notes).toContain('kernel booted through its PVH entry (its ELF, unpacked from the xz bzImage and cached)');
+    expect(readFileSync(join(guestOut, 'console.log'), 'utf8')).toMatch(/-kernel \S+\/kernels\/vmlinux-[0-9a-f]{16} /);
   }, 300_000);
 
   it('killed with kill -9 while the guest runs a test and resumed: the new guest boots in a directory of its own and the run completes', async () => {
@@ -144,7 +147,12 @@ describe('svmtest run --target qemu', () => {
     expect(failed.errors).toEqual([{ stage: 'boot', message: expect.stringMatching(/the guest did not boot: QEMU exited/) }]);
     expect(failed.tests).toEqual([]);
     const k = debianKernel();
-    const badCmdline = writeConfig(join(dir), {}, { qemu: { memory: 1024, bootTimeout: 60, cmdline: ['root=/dev/nonexistent', 'init=/nonexistent'] } });
+    // qemu.pvh off: the bzImage itself, unpacking itself in the guest.
+    const badCmdline = writeConfig(
+      join(dir),
+      {},
+      { qemu: { memory: 1024, bootTimeout: 60, pvh: false, cmdline: ['root=/dev/nonexistent', 'init=/nonexistent'] } },
+    );
     const r2 = await svmtest([
       'run',
       '-c',
@@ -163,6 +171,8 @@ describe('svmtest run --target qemu', () => {
     expect(r2.exitCode).toBe(3);
     expect(r2.stderr).toMatch(/the guest did not boot/);
     expect(r2.stderr).toMatch(/--- console \(last lines\) ---/);
+    expect(r2.stderr).toMatch(/QEMU: kernel booted as given \(qemu\.pvh: false\)/);
+    expect(readFileSync(join(dir, 'badinit', 'console.log'), 'utf8')).toContain(`-kernel ${k.kernel} `);
     writeConfig(dir, {}, { qemu: { memory: 1024, bootTimeout: 240, modprobe: [] } });
   }, 300_000);
 

@@ -7,6 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { buildInitramfs } from '../../dist/targets/qemu/initramfs.js';
 import { modulesWithIndex } from '../../dist/targets/qemu/module-tree.js';
 import { qemuArgv } from '../../dist/targets/qemu/qemu-command.js';
+import { bootImage } from '../../dist/targets/qemu/boot-image.js';
 import { bzImageRelease } from '../../dist/targets/ssh/kernel-image.js';
 import { freePort } from '../helpers/ports.mjs';
 
@@ -100,8 +101,9 @@ export async function startLab(name, options = {}) {
   const modules = await modulesWithIndex(k.modules, k.release, cacheDir, () => undefined);
   const initramfs = await buildInitramfs({ cacheDir, modulesDir: modules, release: k.release });
   const kernel = options.kernel ?? k.kernel;
+  // Powered on as svmtest's QEMU target boots: the kernel's ELF through its PVH entry when it has one.
   const argv = qemuArgv({
-    kernel,
+    kernel: (await bootImage(kernel, cacheDir)).path,
     initramfs,
     runDir: join(dir, 'run'),
     agentDir,

@@ -19,7 +19,7 @@ import {
 import { dirname, join, relative } from 'node:path';
 import { execa } from 'execa';
 import { InfraError, InputError } from '../../model/errors.js';
-import { pruneOlder } from './lava-cache.js';
+import { pruneOlder } from '../../model/cache-prune.js';
 import { svmtestBundle } from './svmtest-bundle.js';
 
 /** Where svmtest lives in the job's initramfs. */

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { InfraError } from '../../model/errors.js';
 import { NODE_BUNDLE_OPTIONS } from '../../model/node-bundle.js';
 import { PACKAGE_ROOT } from '../../model/package-root.js';
-import { pruneOlder } from './lava-cache.js';
+import { pruneOlder } from '../../model/cache-prune.js';
 
 // What svmtest reads beside its code at run time (the built-in config, suites and its version).
 // The fork server's source goes too: the engine in the job compiles it where the DUT has a C compiler.

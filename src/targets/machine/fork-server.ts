@@ -1,4 +1,4 @@
-import { type ChildProcess, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { PassThrough } from 'node:stream';
 import type { Duplex } from 'node:stream';
@@ -64,10 +64,8 @@ export class ForkServer {
   private ended: string | undefined;
   private reserved = false;
 
-  private constructor(
-    private readonly child: ChildProcess,
-    private readonly control: Duplex,
-  ) {}
+  // The server process needs no handle here: it ends when its control socket closes.
+  private constructor(private readonly control: Duplex) {}
 
   /** Started, or why the program cannot serve (it is then gone). `idleArgs` run no test should the library not load. */
   static async start(spec: CommandSpec, idleArgs: readonly string[], library: string): Promise<ForkServer | string> {
@@ -98,7 +96,7 @@ export class ForkServer {
         if (server) return server.onFrame(kind, payload);
         clearTimeout(timer);
         if (kind === 'R') {
-          server = new ForkServer(child, control);
+          server = new ForkServer(control);
           resolve(server);
         } else resolve(kind === 'U' ? payload.toString('utf8') : `it answered '${kind}'`);
       });

@@ -96,7 +96,7 @@ export class GuestSupervisor {
       ...(options.release ? { release: options.release } : {}),
     });
     const modulesTree = options.modulesDir && options.release ? join(options.modulesDir, 'lib', 'modules') : undefined;
-    const argv = qemuArgv({ ...options, initramfs, ...(modulesTree ? { modulesTree } : {}), boot });
+    const argv = qemuArgv({ ...options, kernel: options.bootImage.path, initramfs, ...(modulesTree ? { modulesTree } : {}), boot });
     this.console.mark(`boot ${boot}: qemu-system-x86_64 ${argv.join(' ')}`);
     let guest: Guest;
     try {

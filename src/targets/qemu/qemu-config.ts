@@ -10,6 +10,8 @@ export const qemuSection = z
     memory: z.number().int().min(256).default(2048),
     cpus: z.number().int().min(1).default(2),
     accel: z.enum(['auto', 'kvm', 'tcg']).default('auto'),
+    /** Boot the kernel's own ELF through its PVH entry when it has one (no unpacking in the guest); false boots the image as given. */
+    pvh: z.boolean().default(true),
     /** Kernel command line additions for every variant. */
     cmdline: z.array(z.string()).default([]),
     /** Modules loaded in the guest for every variant. */

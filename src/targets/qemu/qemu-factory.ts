@@ -8,6 +8,7 @@ import { qemuSettings } from './qemu-settings.js';
 import { vfioChecks } from './vfio-checks.js';
 import { configBeside, releaseOf } from '../machine/kernel-files.js';
 import { chooseAccel } from './accel.js';
+import { type BootImage, bootImage } from './boot-image.js';
 import { modulesWithIndex } from './module-tree.js';
 import { QemuTarget } from './qemu-target.js';
 
@@ -31,8 +32,12 @@ export const qemuFactory: TargetFactory = {
     const kernelConfigFile = configBeside(kernel, release);
     const manifest = join(dirname(kernel), 'manifest.json');
     return async () => {
+      const image: BootImage = qemu.pvh
+        ? await bootImage(kernel, settings.cacheDir)
+        : { path: kernel, how: 'bzImage', why: 'kernel booted as given (qemu.pvh: false)' };
+      settings.note(`QEMU: ${image.why}`);
       const choice = await chooseAccel(qemu.accel, {
-        kernel,
+        kernel: image.path,
         cacheDir: settings.cacheDir,
         ...(modulesDir ? { modulesDir } : {}),
         ...(release ? { release } : {}),
@@ -40,6 +45,7 @@ export const qemuFactory: TargetFactory = {
       settings.note(`QEMU: ${choice.why}`);
       const target = new QemuTarget({
         kernel,
+        bootImage: image,
         ...(modulesDir ? { modulesDir } : {}),
         ...(release ? { release } : {}),
         runDir: settings.files.runDir,
@@ -79,6 +85,14 @@ export const qemuFactory: TargetFactory = {
     ] as const) {
       const path = await which(host, program);
       context.add(program, path !== undefined, path ?? 'not installed', `sudo apt-get install -y ${pkg}`, true);
+    }
+    // Not required: without them an xz or zstd kernel unpacks itself in the guest at every boot (3 s under TCG).
+    for (const [program, pkg] of [
+      ['xz', 'xz-utils'],
+      ['zstd', 'zstd'],
+    ] as const) {
+      const path = await which(host, program);
+      context.add(program, path !== undefined, path ?? 'not installed: such kernels unpack themselves at every boot', `sudo apt-get install -y ${pkg}`, false);
     }
     // The GPUs named in qemu.vfio are what a QEMU run tests: each must be ready to pass through.
     const { vfio } = context.section as QemuSection;

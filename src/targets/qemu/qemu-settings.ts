@@ -6,6 +6,7 @@ export interface QemuSettings {
   readonly kernel?: string;
   readonly modules?: string;
   readonly accel: 'auto' | 'kvm' | 'tcg';
+  readonly pvh: boolean;
   readonly memoryMiB: number;
   readonly cpus: number;
   readonly cmdline: readonly string[];
@@ -27,6 +28,7 @@ export function qemuSettings(context: TargetContext): QemuSettings {
     ...(kernel ? { kernel } : {}),
     ...(modules ? { modules } : {}),
     accel: (context.flags.accel as QemuSettings['accel'] | undefined) ?? qemu.accel,
+    pvh: qemu.pvh,
     memoryMiB: qemu.memory,
     cpus: qemu.cpus,
     cmdline: [...qemu.cmdline, ...context.variant.cmdline],

@@ -72,15 +72,22 @@ export class QemuTarget implements Target {
    * on this guest (ci --repeat runs its rounds on one), so numbering never starts over.
    */
   private readonly marksWritten = new WeakMap<Guest, number>();
+  private readonly bootNote: string;
 
   constructor(options: QemuTargetOptions) {
     this.description = `QEMU guest (${options.accel.toUpperCase()}, kernel ${options.release ?? options.kernel})`;
+    this.bootNote = options.bootImage.why;
     this.console = new MachineConsole(options.consoleLog);
     this.guests = new GuestSupervisor(options, this.console, () => this.kernelTime());
   }
 
   get bootCount(): number {
     return this.guests.bootCount;
+  }
+
+  /** How the kernel was booted: the run's record says whether the guest unpacked it itself. */
+  notes(): string[] {
+    return [this.bootNote];
   }
 
   fatal(): string | undefined {
