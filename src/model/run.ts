@@ -108,7 +108,7 @@ export interface RunInfo {
   readonly preflight?: readonly PreflightCheck[];
   /** What weakens this run's proof and every report must say (e.g. a DUT's host key not checked). */
   readonly warnings?: readonly string[];
-  /** How the target ran the test processes (`Target.notes`): which programs' tests were forked from a warm start, or why not. */
+  /** How the target ran things (`Target.notes`): which programs' tests were forked from a warm start, or why not; how a QEMU guest's kernel was booted. */
   readonly notes?: readonly string[];
   /** How kernel records were given to tests: marker records in the log itself, or (where it cannot be written) the clock. */
   readonly kernelAttribution?: 'markers' | 'clock';

@@ -116,7 +116,7 @@ export interface Target {
    * library is on the machine's root; undefined (or unset): the program runs through stdbuf.
    */
   lineBufferedEnv?(env: Readonly<Record<string, string>>): Record<string, string> | undefined;
-  /** How the target ran the commands, that a reader of the run must know (a fork server's use, or why not). */
+  /** How the target ran things, that a reader of the run must know (a fork server's use, or why not; how a guest's kernel booted). */
   notes?(): string[];
   /** Set when the target can no longer run anything (a guest that will not boot again). */
   fatal?(): string | undefined;

@@ -106,7 +106,7 @@ describe('the image QEMU boots', () => {
     ['gzip', (e: Buffer) => gzipSync(e)],
     ['xz', (e: Buffer) => withSize(execFileSync('xz', ['--format=xz', '--check=crc32', '--stdout'], { input: e }), e.length)],
     ['zstd', (e: Buffer) => withSize(execFileSync('zstd', ['--stdout', '--quiet'], { input: e }), e.length)],
-  ])('unpacks a %s bzImage with a PVH entry once into the cache, byte for byte, and boots that', async (name, pack) => {
+  ])('unpacks a %s bzImage with a PVH entry once into the cache, byte for byte, and boots that', async (_name, pack) => {
     const dir = tempDir();
     const kernel = elf([BUILD_ID, PVH_NOTE]);
     const image = write(dir, 'bzImage', bzImage(pack(kernel)));
@@ -114,14 +114,13 @@ describe('the image QEMU boots', () => {
     expect(first).toEqual({
       path: expect.stringMatching(/\/cache\/kernels\/vmlinux-[0-9a-f]{16}$/),
       how: 'pvh',
-      why: `kernel booted through its PVH entry (its ELF, unpacked from the ${name} bzImage and cached)`,
+      why: 'kernel booted through its PVH entry (its ELF, unpacked once from the bzImage into the cache)',
     });
     expect(readFileSync(first.path)).toEqual(kernel);
     // A copy of the same image (another path) finds it in the cache: keyed by content.
     const copy = write(dir, 'copy', readFileSync(image));
     const again = await bootImage(copy, join(dir, 'cache'));
-    expect(again.path).toBe(first.path);
-    expect(again.why).toMatch(/once and cached/);
+    expect(again).toEqual(first);
     expect(readdirSync(join(dir, 'cache', 'kernels'))).toEqual([first.path.split('/').pop()]);
   });
 
