@@ -89,15 +89,20 @@ const unpacked = (path: string): BootImage => ({
  * per image into the cache. Kernels without a PVH entry (CONFIG_PVH), or whose compressor has no
  * tool here, boot as given.
  */
-export function bootImage(kernel: string, cacheDir: string): Promise<BootImage> {
+export async function bootImage(kernel: string, cacheDir: string): Promise<BootImage> {
   const { size, mtimeMs, ino } = statSync(kernel);
   const key = JSON.stringify([kernel, size, mtimeMs, ino, cacheDir]);
-  let promise = made.get(key);
-  if (!promise) {
-    promise = resolveImage(kernel, cacheDir);
-    made.set(key, promise);
-  }
+  const known = made.get(key);
+  // Another svmtest sharing the cache may have pruned it since: unpacked again.
+  if (known && existsSync((await known).path)) return known;
+  const promise = resolveImage(kernel, cacheDir);
+  made.set(key, promise);
   return promise;
+}
+
+/** The image a boot uses: the one resolved at the run's start while it is there (a guest reboots hours later). */
+export async function stillBootable(image: BootImage, kernel: string, cacheDir: string): Promise<BootImage> {
+  return existsSync(image.path) ? image : bootImage(kernel, cacheDir);
 }
 
 async function resolveImage(kernel: string, cacheDir: string): Promise<BootImage> {
@@ -117,16 +122,12 @@ async function resolveImage(kernel: string, cacheDir: string): Promise<BootImage
     utimesSync(base, now, now);
     return unpacked(base);
   }
+  // A kernel without a PVH entry is remembered as such: it is not unpacked again to find out.
   if (existsSync(refused)) return asGiven(readFileSync(refused, 'utf8'));
-  const refuse = (why: string): BootImage => {
-    mkdirSync(dir, { recursive: true });
-    writeFileSync(refused, why);
-    return asGiven(why);
-  };
   const payload = bzImagePayload(image);
-  if (typeof payload === 'string') return refuse(payload);
+  if (typeof payload === 'string') return asGiven(payload);
   const compressor = COMPRESSORS.find((c) => startsWith(payload, c.magic));
-  if (!compressor) return refuse(`its payload's compressor is not one svmtest unpacks (${COMPRESSORS.map((c) => c.name).join(', ')})`);
+  if (!compressor) return asGiven(`its payload's compressor is not one svmtest unpacks (${COMPRESSORS.map((c) => c.name).join(', ')})`);
   mkdirSync(dir, { recursive: true });
   // Unpacked beside its final name and renamed: a concurrent svmtest never boots half a kernel.
   const partial = `${base}.${process.pid}.tmp`;
@@ -134,7 +135,9 @@ async function resolveImage(kernel: string, cacheDir: string): Promise<BootImage
     await compressor.unpack(payload, partial);
     if (!hasPvhEntry(partial)) {
       rmSync(partial, { force: true });
-      return refuse('it has no PVH entry (CONFIG_PVH), so it unpacks itself in the guest');
+      const why = 'it has no PVH entry (CONFIG_PVH), so it unpacks itself in the guest';
+      writeFileSync(refused, why);
+      return asGiven(why);
     }
     renameSync(partial, base);
   } catch (error) {

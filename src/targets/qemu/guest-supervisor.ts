@@ -7,6 +7,7 @@ import type { MachineConsole } from '../machine/console-log.js';
 import { watchHeartbeat, type HeartbeatWatch } from '../machine/heartbeat.js';
 import { AGENT_SCRIPT, buildInitramfs } from './initramfs.js';
 import { qemuArgv } from './qemu-command.js';
+import { stillBootable } from './boot-image.js';
 import type { QemuTargetOptions } from './qemu-options.js';
 
 /**
@@ -96,7 +97,8 @@ export class GuestSupervisor {
       ...(options.release ? { release: options.release } : {}),
     });
     const modulesTree = options.modulesDir && options.release ? join(options.modulesDir, 'lib', 'modules') : undefined;
-    const argv = qemuArgv({ ...options, kernel: options.bootImage.path, initramfs, ...(modulesTree ? { modulesTree } : {}), boot });
+    const image = await stillBootable(options.bootImage, options.kernel, options.cacheDir);
+    const argv = qemuArgv({ ...options, kernel: image.path, initramfs, ...(modulesTree ? { modulesTree } : {}), boot });
     this.console.mark(`boot ${boot}: qemu-system-x86_64 ${argv.join(' ')}`);
     let guest: Guest;
     try {
