@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { closeSync, existsSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, openSync, readFileSync, readSync, renameSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { gunzip } from 'node:zlib';
@@ -73,6 +73,16 @@ function startsWith(buffer: Buffer, magic: Buffer): boolean {
   return buffer.length >= magic.length && buffer.subarray(0, magic.length).equals(magic);
 }
 
+function fileHead(path: string, length: number): Buffer {
+  const fd = openSync(path, 'r');
+  try {
+    const head = Buffer.alloc(length);
+    return head.subarray(0, readSync(fd, head, 0, length, 0));
+  } finally {
+    closeSync(fd);
+  }
+}
+
 const made = new Map<string, Promise<BootImage>>();
 
 // The same words whether this run unpacked it or found it cached: runs of one kernel say the same.
@@ -107,12 +117,13 @@ export async function stillBootable(image: BootImage, kernel: string, cacheDir: 
 
 async function resolveImage(kernel: string, cacheDir: string): Promise<BootImage> {
   const asGiven = (why: string): BootImage => ({ path: kernel, how: 'bzImage', why: `kernel booted as given: ${why}` });
-  const image = readFileSync(kernel);
-  if (startsWith(image, ELF_MAGIC)) {
+  // An ELF is looked at in place (its notes), never read whole: it is ~60 MB.
+  if (startsWith(fileHead(kernel, ELF_MAGIC.length), ELF_MAGIC)) {
     return hasPvhEntry(kernel)
       ? { path: kernel, how: 'pvh', why: 'kernel ELF booted through its PVH entry' }
       : asGiven('an ELF kernel without a PVH entry (CONFIG_PVH)');
   }
+  const image = readFileSync(kernel);
   const dir = join(cacheDir, 'kernels');
   const base = join(dir, `vmlinux-${createHash('sha256').update(image).digest('hex').slice(0, 16)}`);
   const refused = `${base}.refused`;
