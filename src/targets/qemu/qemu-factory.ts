@@ -79,20 +79,16 @@ export const qemuFactory: TargetFactory = {
     // The guest shares this machine's root: the suites, ROCm and QEMU are looked for here.
     const host = context.localMachine;
     await context.machineChecks(host, false);
-    for (const [program, pkg] of [
-      ['qemu-system-x86_64', 'qemu-system-x86'],
-      ['busybox', 'busybox-static'],
+    // xz and zstd are not required: without them such a kernel unpacks itself in the guest at every boot (3 s under TCG).
+    for (const [program, pkg, required] of [
+      ['qemu-system-x86_64', 'qemu-system-x86', true],
+      ['busybox', 'busybox-static', true],
+      ['xz', 'xz-utils', false],
+      ['zstd', 'zstd', false],
     ] as const) {
       const path = await which(host, program);
-      context.add(program, path !== undefined, path ?? 'not installed', `sudo apt-get install -y ${pkg}`, true);
-    }
-    // Not required: without them an xz or zstd kernel unpacks itself in the guest at every boot (3 s under TCG).
-    for (const [program, pkg] of [
-      ['xz', 'xz-utils'],
-      ['zstd', 'zstd'],
-    ] as const) {
-      const path = await which(host, program);
-      context.add(program, path !== undefined, path ?? 'not installed: such kernels unpack themselves at every boot', `sudo apt-get install -y ${pkg}`, false);
+      const missing = required ? 'not installed' : 'not installed: such kernels unpack themselves at every boot';
+      context.add(program, path !== undefined, path ?? missing, `sudo apt-get install -y ${pkg}`, required);
     }
     // The GPUs named in qemu.vfio are what a QEMU run tests: each must be ready to pass through.
     const { vfio } = context.section as QemuSection;
